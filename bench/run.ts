@@ -1,0 +1,25 @@
+/**
+ * `npm run bench -- NAME [args]`: runs one benchmark (or all, with no name). Every benchmark is listed here.
+ * Benchmarks print their figures and, where a peer tool is installed, the ratio against it in the same run.
+ */
+type Bench = (args: string[]) => Promise<void>;
+
+const benches: Record<string, () => Promise<{ run: Bench }>> = {};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const names = name ? [name] : Object.keys(benches);
+  for (const n of names) {
+    const load = benches[n];
+    if (!load) {
+      process.stderr.write(`unknown benchmark "${n}"; known: ${Object.keys(benches).join(", ")}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stdout.write(`== ${n}\n`);
+    const mod = await load();
+    await mod.run(args);
+  }
+}
+
+await main();

@@ -1,0 +1,6 @@
+/** Every CLI command, one module each. Add a command here; nothing registers itself. */
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: Record<string, RegisterCommand> = {};

@@ -1,0 +1,40 @@
+/**
+ * The mamori CLI. Every command lives in commands/<name>.ts and is listed in `commands` below:
+ * reading this map tells you every command there is. This module is the only place that exits the process.
+ */
+import { Command, CommanderError } from "commander";
+import { ConfigError, UsageError, errorMessage } from "../core/errors.js";
+import { commands } from "./commands/index.js";
+
+export const VERSION = "0.1.0";
+
+export function buildProgram(): Command {
+  const program = new Command("mamori")
+    .description("Intrusion detection and response: log metrics, alarms, notifications and fail2ban-style jails in one daemon")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const register of Object.values(commands)) register(program);
+  return program;
+}
+
+/** Runs the CLI; sets process.exitCode (0 ok, 1 runtime failure, 2 usage or config error). */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+    if (err instanceof CommanderError) return; // commander already printed the message
+    process.stderr.write(`${errorMessage(err)}\n`);
+  }
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    return 2;
+  }
+  if (err instanceof ConfigError || err instanceof UsageError) return 2;
+  return 1;
+}

@@ -1,0 +1,183 @@
+/**
+ * The one path every event takes, live or replayed: sources → bounded queue → one writer that commits
+ * events, checkpoints and metric points in one transaction → consumers (jails, alarm triggers) in commit
+ * order. A full queue makes `emit` wait (backpressure) instead of growing memory.
+ */
+import type { Logger } from "pino";
+import { MAX_MESSAGE_BYTES, type LogEvent, type StoredEvent } from "../core/event.js";
+import type { SourceBatch } from "../sources/types.js";
+import type { LogStore, MetricPoint } from "../store/store.js";
+
+/** Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast. */
+export type MetricExtractor = (events: readonly LogEvent[]) => MetricPoint[];
+
+/** Sees every committed event, in commit order. Must not throw; slow work belongs in its own queue. */
+export interface EventConsumer {
+  name: string;
+  onEvents(events: readonly StoredEvent[]): void;
+}
+
+export interface PipelineOptions {
+  logs: Pick<LogStore, "ingest">;
+  log: Logger;
+  /** queue capacity in events; emit waits while the queue holds more */
+  maxQueuedEvents?: number;
+  /** how many events one transaction takes at most */
+  maxBatchEvents?: number;
+}
+
+export interface PipelineStats {
+  queuedEvents: number;
+  committedEvents: number;
+  committedBatches: number;
+  truncatedMessages: number;
+  consumerErrors: number;
+  ingestErrors: number;
+}
+
+interface Pending {
+  batch: SourceBatch;
+  done: { resolve: () => void; reject: (e: unknown) => void };
+}
+
+export class Pipeline {
+  private readonly queue: Pending[] = [];
+  private queuedEvents = 0;
+  private readonly waiters: Array<() => void> = [];
+  private writing = false;
+  private readonly extractors: MetricExtractor[] = [];
+  private readonly consumers: EventConsumer[] = [];
+  private readonly maxQueued: number;
+  private readonly maxBatch: number;
+  private idleWaiters: Array<() => void> = [];
+  readonly counters: PipelineStats = {
+    queuedEvents: 0,
+    committedEvents: 0,
+    committedBatches: 0,
+    truncatedMessages: 0,
+    consumerErrors: 0,
+    ingestErrors: 0,
+  };
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.maxQueued = opts.maxQueuedEvents ?? 50_000;
+    this.maxBatch = opts.maxBatchEvents ?? 10_000;
+  }
+
+  addExtractor(x: MetricExtractor): void {
+    this.extractors.push(x);
+  }
+
+  addConsumer(c: EventConsumer): void {
+    this.consumers.push(c);
+  }
+
+  removeConsumer(name: string): void {
+    const i = this.consumers.findIndex((c) => c.name === name);
+    if (i >= 0) this.consumers.splice(i, 1);
+  }
+
+  /**
+   * Queues a batch. Resolves once the queue has taken it (waiting while the queue is full);
+   * `committed` resolves once it is in the store.
+   */
+  async emit(batch: SourceBatch): Promise<{ committed: Promise<void> }> {
+    while (this.queuedEvents > 0 && this.queuedEvents + batch.events.length > this.maxQueued) {
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    let done!: Pending["done"];
+    const committed = new Promise<void>((resolve, reject) => {
+      done = { resolve, reject };
+    });
+    committed.catch(() => {});
+    this.queue.push({ batch, done });
+    this.queuedEvents += batch.events.length;
+    this.counters.queuedEvents = this.queuedEvents;
+    if (!this.writing) queueMicrotask(() => void this.drain());
+    return { committed };
+  }
+
+  /** emit, then wait for the commit (what most sources want). */
+  async emitAndCommit(batch: SourceBatch): Promise<void> {
+    const { committed } = await this.emit(batch);
+    await committed;
+  }
+
+  /** Resolves when everything queued so far is committed. */
+  flushed(): Promise<void> {
+    if (this.queue.length === 0 && !this.writing) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const taken: Pending[] = [];
+        let n = 0;
+        while (this.queue.length > 0 && (taken.length === 0 || n + this.queue[0].batch.events.length <= this.maxBatch)) {
+          const p = this.queue.shift()!;
+          taken.push(p);
+          n += p.batch.events.length;
+        }
+        await this.commit(taken, n);
+      }
+    } finally {
+      this.writing = false;
+      const idle = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of idle) r();
+    }
+  }
+
+  private async commit(taken: Pending[], n: number): Promise<void> {
+    const events: LogEvent[] = [];
+    const checkpoints = [];
+    for (const p of taken) {
+      for (const e of p.batch.events) events.push(this.capMessage(e));
+      checkpoints.push(...p.batch.checkpoints);
+    }
+    let stored: StoredEvent[] = [];
+    try {
+      const metricPoints: MetricPoint[] = [];
+      for (const x of this.extractors) metricPoints.push(...x(events));
+      stored = await this.opts.logs.ingest({ events, checkpoints, metricPoints });
+      this.counters.committedEvents += stored.length;
+      this.counters.committedBatches++;
+      for (const p of taken) p.done.resolve();
+    } catch (err) {
+      this.counters.ingestErrors++;
+      this.opts.log.error({ err }, "could not store a batch of %d events; the sources will re-read it", events.length);
+      for (const p of taken) p.done.reject(err);
+    } finally {
+      this.queuedEvents -= n;
+      this.counters.queuedEvents = this.queuedEvents;
+      const w = this.waiters.splice(0);
+      for (const r of w) r();
+    }
+    if (stored.length > 0) this.dispatch(stored);
+  }
+
+  private dispatch(stored: StoredEvent[]): void {
+    for (const c of this.consumers) {
+      try {
+        c.onEvents(stored);
+      } catch (err) {
+        this.counters.consumerErrors++;
+        this.opts.log.error({ err, consumer: c.name }, "event consumer failed");
+      }
+    }
+  }
+
+  /** Lines over 256 KiB are cut (as CloudWatch does) and counted. */
+  private capMessage(e: LogEvent): LogEvent {
+    if (e.message.length * 3 <= MAX_MESSAGE_BYTES) return e;
+    const buf = Buffer.from(e.message, "utf8");
+    if (buf.length <= MAX_MESSAGE_BYTES) return e;
+    this.counters.truncatedMessages++;
+    let cut = MAX_MESSAGE_BYTES;
+    while (cut > 0 && (buf[cut] & 0xc0) === 0x80) cut--; // do not split a UTF-8 sequence
+    return { ...e, message: buf.subarray(0, cut).toString("utf8") };
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The Store interface: everything mamori persists. Callers only see these interfaces, so a PostgreSQL
+ * store (wave 3) can replace the embedded SQLite one without touching them. Methods are async for that
+ * reason even though SQLite answers synchronously.
+ */
+import type { LogEvent, StoredEvent } from "../core/event.js";
+
+// ---------------------------------------------------------------- logs
+
+/** Where a source is in its input (file offset, journald cursor, ...), saved with the events it covers. */
+export interface Checkpoint {
+  /** the source's id (config `id`, or derived from its type and path) */
+  source: string;
+  /** what within the source: a file's identity, "cursor", ... */
+  key: string;
+  /** opaque to the store (JSON is usual) */
+  value: string;
+}
+
+/** One datum a metric filter produced: lands in the per-minute aggregate of its metric. */
+export interface MetricPoint {
+  namespace: string;
+  name: string;
+  /** dimension name → value; {} for none */
+  dimensions: Record<string, string>;
+  /** event time, ms */
+  timestamp: number;
+  value: number;
+  unit?: string;
+}
+
+/** Everything one ingested batch writes, committed in one transaction (kill -9 loses nothing, duplicates nothing). */
+export interface IngestBatch {
+  events: LogEvent[];
+  checkpoints: Checkpoint[];
+  metricPoints: MetricPoint[];
+}
+
+export interface EventQuery {
+  group: string;
+  /** only these streams */
+  streams?: string[];
+  /** inclusive, ms */
+  start?: number;
+  /** exclusive, ms */
+  end?: number;
+  /** events with id > afterId (for tailing) */
+  afterId?: number;
+  limit?: number;
+}
+
+export interface LogGroupInfo {
+  name: string;
+  retentionDays: number | null;
+  createdAt: number;
+  storedEvents: number;
+  storedBytes: number;
+}
+
+export interface LogStreamInfo {
+  group: string;
+  name: string;
+  firstEventTimestamp: number | null;
+  lastEventTimestamp: number | null;
+  lastIngestionTime: number | null;
+  storedEvents: number;
+}
+
+export interface LogStore {
+  /** Creates the group if needed and sets its retention (null = keep forever). */
+  ensureGroup(name: string, retentionDays: number | null, now: number): Promise<void>;
+  /** Writes the batch atomically; returns the stored events (with ids) in the order given. */
+  ingest(batch: IngestBatch): Promise<StoredEvent[]>;
+  getCheckpoint(source: string, key: string): Promise<string | undefined>;
+  listCheckpoints(source: string): Promise<Checkpoint[]>;
+  deleteCheckpoint(source: string, key: string): Promise<void>;
+  /** Events in event-time order (then id), within the query's bounds. */
+  query(q: EventQuery): Promise<StoredEvent[]>;
+  /** The newest events of a group (for `logs tail`), oldest first. */
+  latest(group: string, limit: number): Promise<StoredEvent[]>;
+  groups(): Promise<LogGroupInfo[]>;
+  streams(group: string): Promise<LogStreamInfo[]>;
+  /** Deletes events older than each group's retention; returns how many were removed. */
+  enforceRetention(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------- metrics
+
+export interface MetricQuery {
+  namespace: string;
+  name: string;
+  /** exact dimension set; {} or undefined = the metric without dimensions */
+  dimensions?: Record<string, string>;
+  /** inclusive, ms */
+  start: number;
+  /** exclusive, ms */
+  end: number;
+  /** seconds: 10, 30 or a multiple of 60 */
+  period: number;
+}
+
+/** Aggregate of one period; periods without data are absent. */
+export interface MetricDatapoint {
+  /** start of the period, ms */
+  timestamp: number;
+  sum: number;
+  sampleCount: number;
+  minimum: number;
+  maximum: number;
+  unit?: string;
+}
+
+export interface MetricStore {
+  statistics(q: MetricQuery): Promise<MetricDatapoint[]>;
+  /** Known metrics (namespace, name, dimensions). */
+  list(namespace?: string): Promise<Array<{ namespace: string; name: string; dimensions: Record<string, string> }>>;
+}
+
+// ---------------------------------------------------------------- alarms
+
+export type AlarmStateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export interface AlarmStateRecord {
+  name: string;
+  state: AlarmStateValue;
+  reason: string;
+  /** JSON CloudWatch puts in StateReasonData */
+  reasonData: string | null;
+  /** when the current state began, ms */
+  since: number;
+  /** last evaluation, ms */
+  evaluatedAt: number;
+}
+
+export interface AlarmHistoryItem {
+  name: string;
+  timestamp: number;
+  /** "StateUpdate" | "Action" | "ConfigurationUpdate" */
+  type: string;
+  summary: string;
+  /** JSON */
+  data: string;
+}
+
+export interface AlarmStore {
+  get(name: string): Promise<AlarmStateRecord | undefined>;
+  list(): Promise<AlarmStateRecord[]>;
+  put(state: AlarmStateRecord): Promise<void>;
+  appendHistory(item: AlarmHistoryItem): Promise<void>;
+  history(name: string, limit?: number): Promise<AlarmHistoryItem[]>;
+}
+
+// ---------------------------------------------------------------- bans
+
+export interface BanRecord {
+  jail: string;
+  /** an address or a prefix ("2001:db8::/64") */
+  ip: string;
+  /** ms */
+  start: number;
+  /** ms; null = forever */
+  end: number | null;
+  failures: number;
+  /** how many times this address was banned before (in this jail) */
+  banCount: number;
+  /** the log lines that led to the ban (up to 10) */
+  lines: string[];
+}
+
+export interface BanStore {
+  /** Records a ban (replacing an active one of the same jail and address) and appends to the ban history. */
+  add(ban: BanRecord): Promise<void>;
+  /** Ends the active ban, if any; returns whether there was one. */
+  remove(jail: string, ip: string): Promise<boolean>;
+  /** Active bans (all jails, or one), including expired ones not lifted yet. */
+  active(jail?: string): Promise<BanRecord[]>;
+  /** How many times ip was banned before: in `jail`, or in any jail when jail is undefined. */
+  previousBans(ip: string, jail?: string): Promise<number>;
+  /** Total bans ever recorded per jail. */
+  totalBans(jail: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------- notification deliveries
+
+export interface DeliveryAttempt {
+  topic: string;
+  /** e.g. "email:ops@example.com", "webhook:http://..." (never a secret) */
+  subscription: string;
+  /** message id (one per published message) */
+  messageId: string;
+  attempt: number;
+  timestamp: number;
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+export interface DeliveryStore {
+  record(a: DeliveryAttempt): Promise<void>;
+  list(opts?: { topic?: string; limit?: number }): Promise<DeliveryAttempt[]>;
+}
+
+// ---------------------------------------------------------------- the whole store
+
+export interface Store {
+  readonly logs: LogStore;
+  readonly metrics: MetricStore;
+  readonly alarms: AlarmStore;
+  readonly bans: BanStore;
+  readonly deliveries: DeliveryStore;
+  close(): Promise<void>;
+}
