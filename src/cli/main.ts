@@ -3,14 +3,16 @@
  * reading this map tells you every command there is. This module is the only place that exits the process.
  */
 import { Command, CommanderError } from "commander";
-import { ConfigError, UsageError, errorMessage } from "../core/errors.js";
+import { ConfigError, errorMessage, UsageError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
 
 export const VERSION = "0.1.0";
 
 export function buildProgram(): Command {
   const program = new Command("mamori")
-    .description("Intrusion detection and response: log metrics, alarms, notifications and fail2ban-style jails in one daemon")
+    .description(
+      "Intrusion detection and response: log metrics, alarms, notifications and fail2ban-style jails in one daemon",
+    )
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -32,7 +34,12 @@ export async function main(argv: string[]): Promise<void> {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    if (
+      err.code === "commander.helpDisplayed" ||
+      err.code === "commander.version" ||
+      err.code === "commander.help"
+    )
+      return 0;
     return 2;
   }
   if (err instanceof ConfigError || err instanceof UsageError) return 2;

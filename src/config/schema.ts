@@ -12,7 +12,10 @@ export const duration = (opts: { allowForever?: boolean } = {}) =>
     try {
       const s = parseDuration(v);
       if (s < 0 && !(opts.allowForever && s === -1)) {
-        ctx.addIssue({ code: "custom", message: `duration must not be negative${opts.allowForever ? " (use -1 for forever)" : ""}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `duration must not be negative${opts.allowForever ? " (use -1 for forever)" : ""}`,
+        });
         return z.NEVER;
       }
       return s;
@@ -49,7 +52,9 @@ export const journaldSourceSchema = z.strictObject({
   id: nonEmpty.optional(),
   group: nonEmpty,
   stream: nonEmpty.optional(),
-  matches: z.array(z.string().regex(/^[A-Z0-9_]+=.*$/, 'expected FIELD=value, e.g. "_SYSTEMD_UNIT=ssh.service"')).default([]),
+  matches: z
+    .array(z.string().regex(/^[A-Z0-9_]+=.*$/, 'expected FIELD=value, e.g. "_SYSTEMD_UNIT=ssh.service"'))
+    .default([]),
   directory: nonEmpty.optional(),
   journalctl: nonEmpty.default("journalctl"),
 });
@@ -59,21 +64,34 @@ export const syslogSourceSchema = z.strictObject({
   id: nonEmpty.optional(),
   listen: z
     .string()
-    .regex(/^(udp|tcp|tls):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/, "expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT"),
+    .regex(
+      /^(udp|tcp|tls):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/,
+      "expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
+    ),
   group: nonEmpty,
   stream: nonEmpty.optional(),
   framing: z.enum(["auto", "newline", "octet-counting"]).default("auto"),
   tls: z.strictObject({ cert: nonEmpty, key: nonEmpty, ca: nonEmpty.optional() }).optional(),
-  max_message_bytes: z.number().int().positive().default(64 * 1024),
+  max_message_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
 });
 
 export const httpSourceSchema = z.strictObject({
   type: z.literal("http"),
   id: nonEmpty.optional(),
-  listen: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8514"),
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8514"),
   tokens: z.array(nonEmpty).min(1, "at least one bearer token is required"),
   groups: z.array(nonEmpty).optional(),
-  max_body_bytes: z.number().int().positive().default(1024 * 1024),
+  max_body_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
 });
 
 export const vpcFlowSourceSchema = z.strictObject({
@@ -127,11 +145,20 @@ export const metricFilterSchema = z
     }),
   })
   .superRefine((v, ctx) => {
-    if (!v.group && !v.log_group) ctx.addIssue({ code: "custom", message: "a metric filter needs `group` (the log group it reads)" });
+    if (!v.group && !v.log_group)
+      ctx.addIssue({ code: "custom", message: "a metric filter needs `group` (the log group it reads)" });
     if (v.metric.dimensions && Object.keys(v.metric.dimensions).length > 3)
-      ctx.addIssue({ code: "custom", path: ["metric", "dimensions"], message: "at most 3 dimensions are allowed" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric", "dimensions"],
+        message: "at most 3 dimensions are allowed",
+      });
     if (v.metric.dimensions && v.metric.default !== undefined)
-      ctx.addIssue({ code: "custom", path: ["metric", "default"], message: "`default` cannot be used together with `dimensions` (as in CloudWatch); remove one" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric", "default"],
+        message: "`default` cannot be used together with `dimensions` (as in CloudWatch); remove one",
+      });
   })
   .transform((v) => ({ ...v, group: (v.group ?? v.log_group) as string }));
 
@@ -185,16 +212,32 @@ export const alarmSchema = z
 
 export const subscriptionSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("email"), to: z.union([nonEmpty, z.array(nonEmpty).min(1)]) }),
-  z.strictObject({ type: z.literal("slack"), url: z.string().url("expected the Slack incoming-webhook URL").optional(), url_file: nonEmpty.optional() }),
-  z.strictObject({ type: z.literal("webhook"), url: z.string().url("expected an http(s) URL"), secret: z.string().optional(), headers: z.record(z.string(), z.string()).optional() }),
-  z.strictObject({ type: z.literal("exec"), command: z.array(nonEmpty).min(1, "command is an argv array: [program, arg...]") }),
+  z.strictObject({
+    type: z.literal("slack"),
+    url: z.string().url("expected the Slack incoming-webhook URL").optional(),
+    url_file: nonEmpty.optional(),
+  }),
+  z.strictObject({
+    type: z.literal("webhook"),
+    url: z.string().url("expected an http(s) URL"),
+    secret: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("exec"),
+    command: z.array(nonEmpty).min(1, "command is an argv array: [program, arg...]"),
+  }),
 ]);
 
 export const topicSchema = z.strictObject({
   name: nonEmpty,
   subscriptions: z.array(subscriptionSchema).default([]),
   retry: z
-    .strictObject({ attempts: z.number().int().min(1).max(20).default(5), backoff: duration().default(1), max_backoff: duration().default(60) })
+    .strictObject({
+      attempts: z.number().int().min(1).max(20).default(5),
+      backoff: duration().default(1),
+      max_backoff: duration().default(60),
+    })
     .default({ attempts: 5, backoff: 1, max_backoff: 60 }),
 });
 
@@ -234,7 +277,11 @@ export const jailSchema = z.strictObject({
   ignoreself: z.boolean().default(true),
   action: z.enum(actionNames).default("dry-run"),
   exec: z
-    .strictObject({ ban: z.array(nonEmpty).min(1), unban: z.array(nonEmpty).optional(), check: z.array(nonEmpty).optional() })
+    .strictObject({
+      ban: z.array(nonEmpty).min(1),
+      unban: z.array(nonEmpty).optional(),
+      check: z.array(nonEmpty).optional(),
+    })
     .optional(),
   port: z.union([z.string(), z.number()]).transform(String).optional(),
   protocol: z.enum(["tcp", "udp", "all"]).default("tcp"),

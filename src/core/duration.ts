@@ -54,14 +54,18 @@ export function parseDuration(input: string | number): number {
     if (!m) break;
     const unit = UNIT_SECONDS[m[2].toLowerCase()];
     if (unit === undefined) {
-      throw new DurationError(`unknown unit "${m[2]}" in duration "${input}"; use s, m, h, d or w (e.g. "10m")`);
+      throw new DurationError(
+        `unknown unit "${m[2]}" in duration "${input}"; use s, m, h, d or w (e.g. "10m")`,
+      );
     }
     total += Number(m[1]) * unit;
     consumed = part.lastIndex;
     any = true;
   }
   if (!any || consumed !== compact.length) {
-    throw new DurationError(`"${input}" is not a duration; write seconds (600) or a number with a unit: 10s, 10m, 1h, 1d, 1w`);
+    throw new DurationError(
+      `"${input}" is not a duration; write seconds (600) or a number with a unit: 10s, 10m, 1h, 1d, 1w`,
+    );
   }
   return total;
 }

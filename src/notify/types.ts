@@ -47,7 +47,10 @@ export interface BanMessage {
   host: string;
 }
 
-export type Notification = { kind: "alarm"; message: AlarmMessage } | { kind: "ban"; message: BanMessage } | { kind: "test"; message: { text: string; time: string; host: string } };
+export type Notification =
+  | { kind: "alarm"; message: AlarmMessage }
+  | { kind: "ban"; message: BanMessage }
+  | { kind: "test"; message: { text: string; time: string; host: string } };
 
 /** Where alarms and jails publish. Returns at once: delivery is queued per subscription. */
 export interface Publisher {

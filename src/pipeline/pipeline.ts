@@ -4,7 +4,7 @@
  * order. A full queue makes `emit` wait (backpressure) instead of growing memory.
  */
 import type { Logger } from "pino";
-import { MAX_MESSAGE_BYTES, type LogEvent, type StoredEvent } from "../core/event.js";
+import { type LogEvent, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
 import type { SourceBatch } from "../sources/types.js";
 import type { LogStore, MetricPoint } from "../store/store.js";
 
@@ -116,7 +116,10 @@ export class Pipeline {
       while (this.queue.length > 0) {
         const taken: Pending[] = [];
         let n = 0;
-        while (this.queue.length > 0 && (taken.length === 0 || n + this.queue[0].batch.events.length <= this.maxBatch)) {
+        while (
+          this.queue.length > 0 &&
+          (taken.length === 0 || n + this.queue[0].batch.events.length <= this.maxBatch)
+        ) {
           const p = this.queue.shift()!;
           taken.push(p);
           n += p.batch.events.length;
@@ -148,7 +151,11 @@ export class Pipeline {
       for (const p of taken) p.done.resolve();
     } catch (err) {
       this.counters.ingestErrors++;
-      this.opts.log.error({ err }, "could not store a batch of %d events; the sources will re-read it", events.length);
+      this.opts.log.error(
+        { err },
+        "could not store a batch of %d events; the sources will re-read it",
+        events.length,
+      );
       for (const p of taken) p.done.reject(err);
     } finally {
       this.queuedEvents -= n;

@@ -5,6 +5,8 @@
 import type { SourceConfig } from "../config/schema.js";
 import type { SourceFactory } from "./types.js";
 
-export type SourceFactoryMap = { [K in SourceConfig["type"]]: SourceFactory<Extract<SourceConfig, { type: K }>> };
+export type SourceFactoryMap = {
+  [K in SourceConfig["type"]]: SourceFactory<Extract<SourceConfig, { type: K }>>;
+};
 
 export const sources: Partial<SourceFactoryMap> = {};

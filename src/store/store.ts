@@ -113,7 +113,9 @@ export interface MetricDatapoint {
 export interface MetricStore {
   statistics(q: MetricQuery): Promise<MetricDatapoint[]>;
   /** Known metrics (namespace, name, dimensions). */
-  list(namespace?: string): Promise<Array<{ namespace: string; name: string; dimensions: Record<string, string> }>>;
+  list(
+    namespace?: string,
+  ): Promise<Array<{ namespace: string; name: string; dimensions: Record<string, string> }>>;
 }
 
 // ---------------------------------------------------------------- alarms

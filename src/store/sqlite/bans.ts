@@ -1,0 +1,93 @@
+/** Active bans and the ban history in SQLite; restored into the firewall on start. */
+import type { BanRecord, BanStore } from "../store.js";
+import type { Db } from "./db.js";
+
+export const bansSchema = [
+  `CREATE TABLE IF NOT EXISTS bans (
+     jail TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     start INTEGER NOT NULL,
+     end_ts INTEGER,
+     failures INTEGER NOT NULL,
+     ban_count INTEGER NOT NULL,
+     lines TEXT NOT NULL,
+     PRIMARY KEY (jail, ip)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS ban_history (
+     id INTEGER PRIMARY KEY,
+     jail TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     start INTEGER NOT NULL,
+     end_ts INTEGER)`,
+  "CREATE INDEX IF NOT EXISTS ban_history_by_ip ON ban_history (ip, jail)",
+];
+
+interface BanRow {
+  jail: string;
+  ip: string;
+  start: number;
+  end_ts: number | null;
+  failures: number;
+  ban_count: number;
+  lines: string;
+}
+
+export class SqliteBanStore implements BanStore {
+  private readonly addTx: (b: BanRecord) => void;
+
+  constructor(private readonly db: Db) {
+    const upsert = db.prepare(
+      `INSERT INTO bans (jail, ip, start, end_ts, failures, ban_count, lines) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (jail, ip) DO UPDATE SET start = excluded.start, end_ts = excluded.end_ts, failures = excluded.failures,
+         ban_count = excluded.ban_count, lines = excluded.lines`,
+    );
+    const history = db.prepare("INSERT INTO ban_history (jail, ip, start, end_ts) VALUES (?, ?, ?, ?)");
+    this.addTx = db.transaction((b: BanRecord) => {
+      upsert.run(b.jail, b.ip, b.start, b.end, b.failures, b.banCount, JSON.stringify(b.lines.slice(0, 10)));
+      history.run(b.jail, b.ip, b.start, b.end);
+    });
+  }
+
+  async add(ban: BanRecord): Promise<void> {
+    this.addTx(ban);
+  }
+
+  async remove(jail: string, ip: string): Promise<boolean> {
+    return this.db.prepare("DELETE FROM bans WHERE jail = ? AND ip = ?").run(jail, ip).changes > 0;
+  }
+
+  async active(jail?: string): Promise<BanRecord[]> {
+    const rows = jail
+      ? this.db.prepare<[string], BanRow>("SELECT * FROM bans WHERE jail = ? ORDER BY start, ip").all(jail)
+      : this.db.prepare<[], BanRow>("SELECT * FROM bans ORDER BY jail, start, ip").all();
+    return rows.map((r) => ({
+      jail: r.jail,
+      ip: r.ip,
+      start: r.start,
+      end: r.end_ts,
+      failures: r.failures,
+      banCount: r.ban_count,
+      lines: JSON.parse(r.lines) as string[],
+    }));
+  }
+
+  async previousBans(ip: string, jail?: string): Promise<number> {
+    const row = jail
+      ? this.db
+          .prepare<[string, string], { n: number }>(
+            "SELECT count(*) AS n FROM ban_history WHERE ip = ? AND jail = ?",
+          )
+          .get(ip, jail)
+      : this.db
+          .prepare<[string], { n: number }>("SELECT count(*) AS n FROM ban_history WHERE ip = ?")
+          .get(ip);
+    return row?.n ?? 0;
+  }
+
+  async totalBans(jail: string): Promise<number> {
+    return (
+      this.db
+        .prepare<[string], { n: number }>("SELECT count(*) AS n FROM ban_history WHERE jail = ?")
+        .get(jail)?.n ?? 0
+    );
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Opens the embedded SQLite database (WAL) and applies the schema. Each domain keeps its tables in its
+ * own module; `schemas` lists them in order. Schema statements are idempotent (IF NOT EXISTS), and
+ * `user_version` records the schema version for future migrations.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+export const SCHEMA_VERSION = 1;
+
+export function openDatabase(file: string, schemas: readonly (readonly string[])[]): Db {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash
+  // may lose the last commits, never corrupt the file.
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("temp_store = MEMORY");
+  db.pragma("cache_size = -65536");
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(
+      `${file} was written by a newer mamori (schema ${version} > ${SCHEMA_VERSION}); upgrade mamori or use another data_dir`,
+    );
+  }
+  db.transaction(() => {
+    for (const statements of schemas) for (const sql of statements) db.exec(sql);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+  return db;
+}

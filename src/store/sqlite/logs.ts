@@ -1,0 +1,269 @@
+/** Log groups, streams, events and source checkpoints in SQLite. */
+import type { LogEvent, StoredEvent } from "../../core/event.js";
+import type {
+  Checkpoint,
+  EventQuery,
+  IngestBatch,
+  LogGroupInfo,
+  LogStore,
+  LogStreamInfo,
+  MetricPoint,
+} from "../store.js";
+import type { Db } from "./db.js";
+
+export const logsSchema = [
+  `CREATE TABLE IF NOT EXISTS log_groups (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     retention_days INTEGER,
+     created_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS log_streams (
+     id INTEGER PRIMARY KEY,
+     group_id INTEGER NOT NULL REFERENCES log_groups(id) ON DELETE CASCADE,
+     name TEXT NOT NULL,
+     first_ts INTEGER,
+     last_ts INTEGER,
+     last_ingest INTEGER,
+     UNIQUE (group_id, name))`,
+  `CREATE TABLE IF NOT EXISTS events (
+     id INTEGER PRIMARY KEY,
+     group_id INTEGER NOT NULL,
+     stream_id INTEGER NOT NULL,
+     ts INTEGER NOT NULL,
+     ingest INTEGER NOT NULL,
+     message TEXT NOT NULL)`,
+  "CREATE INDEX IF NOT EXISTS events_by_group_time ON events (group_id, ts)",
+  `CREATE TABLE IF NOT EXISTS checkpoints (
+     source TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (source, key)) WITHOUT ROWID`,
+];
+
+interface EventRow {
+  id: number;
+  ts: number;
+  ingest: number;
+  message: string;
+  stream: string;
+  grp: string;
+}
+
+interface StreamStats {
+  id: number;
+  first: number;
+  last: number;
+  ingest: number;
+}
+
+/** Writes the metric points of a batch inside the same transaction (provided by the metrics store). */
+export type MetricWriter = (points: readonly MetricPoint[]) => void;
+
+export class SqliteLogStore implements LogStore {
+  private readonly groupIds = new Map<string, number>();
+  private readonly streamIds = new Map<string, number>();
+  private readonly stmts;
+  private readonly ingestTx: (batch: IngestBatch) => StoredEvent[];
+
+  constructor(
+    private readonly db: Db,
+    writeMetrics: MetricWriter,
+    private readonly onRollback: () => void = () => {},
+  ) {
+    this.stmts = {
+      groupByName: db.prepare<[string], { id: number }>("SELECT id FROM log_groups WHERE name = ?"),
+      insertGroup: db.prepare(
+        "INSERT INTO log_groups (name, retention_days, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+      ),
+      setRetention: db.prepare("UPDATE log_groups SET retention_days = ? WHERE name = ?"),
+      streamByName: db.prepare<[number, string], { id: number }>(
+        "SELECT id FROM log_streams WHERE group_id = ? AND name = ?",
+      ),
+      insertStream: db.prepare("INSERT INTO log_streams (group_id, name) VALUES (?, ?)"),
+      updateStream: db.prepare(
+        `UPDATE log_streams SET first_ts = min(coalesce(first_ts, @first), @first), last_ts = max(coalesce(last_ts, @last), @last),
+         last_ingest = max(coalesce(last_ingest, @ingest), @ingest) WHERE id = @id`,
+      ),
+      insertEvent: db.prepare(
+        "INSERT INTO events (group_id, stream_id, ts, ingest, message) VALUES (?, ?, ?, ?, ?)",
+      ),
+      putCheckpoint: db.prepare(
+        "INSERT INTO checkpoints (source, key, value) VALUES (?, ?, ?) ON CONFLICT (source, key) DO UPDATE SET value = excluded.value",
+      ),
+      getCheckpoint: db.prepare<[string, string], { value: string }>(
+        "SELECT value FROM checkpoints WHERE source = ? AND key = ?",
+      ),
+      listCheckpoints: db.prepare<[string], Checkpoint>(
+        "SELECT source, key, value FROM checkpoints WHERE source = ? ORDER BY key",
+      ),
+      deleteCheckpoint: db.prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?"),
+    };
+    this.ingestTx = db.transaction((batch: IngestBatch) => {
+      const stored = this.insertEvents(batch.events);
+      for (const c of batch.checkpoints) this.stmts.putCheckpoint.run(c.source, c.key, c.value);
+      if (batch.metricPoints.length > 0) writeMetrics(batch.metricPoints);
+      return stored;
+    });
+  }
+
+  async ensureGroup(name: string, retentionDays: number | null, now: number): Promise<void> {
+    this.stmts.insertGroup.run(name, retentionDays, now);
+    this.stmts.setRetention.run(retentionDays, name);
+    this.groupId(name, now);
+  }
+
+  async ingest(batch: IngestBatch): Promise<StoredEvent[]> {
+    try {
+      return this.ingestTx(batch);
+    } catch (err) {
+      // ids cached during a rolled-back transaction may name rows that were never committed
+      this.groupIds.clear();
+      this.streamIds.clear();
+      this.onRollback();
+      throw err;
+    }
+  }
+
+  private insertEvents(events: readonly LogEvent[]): StoredEvent[] {
+    const stored: StoredEvent[] = new Array(events.length);
+    const touched = new Map<number, StreamStats>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const gid = this.groupId(e.group, e.ingestTime);
+      const sid = this.streamId(gid, e.group, e.stream);
+      const info = this.stmts.insertEvent.run(gid, sid, e.timestamp, e.ingestTime, e.message);
+      stored[i] = { ...e, id: Number(info.lastInsertRowid) };
+      const s = touched.get(sid);
+      if (!s) touched.set(sid, { id: sid, first: e.timestamp, last: e.timestamp, ingest: e.ingestTime });
+      else {
+        if (e.timestamp < s.first) s.first = e.timestamp;
+        if (e.timestamp > s.last) s.last = e.timestamp;
+        if (e.ingestTime > s.ingest) s.ingest = e.ingestTime;
+      }
+    }
+    for (const s of touched.values()) this.stmts.updateStream.run(s);
+    return stored;
+  }
+
+  private groupId(name: string, now: number): number {
+    const known = this.groupIds.get(name);
+    if (known !== undefined) return known;
+    let row = this.stmts.groupByName.get(name);
+    if (!row) {
+      this.stmts.insertGroup.run(name, null, now);
+      row = this.stmts.groupByName.get(name)!;
+    }
+    this.groupIds.set(name, row.id);
+    return row.id;
+  }
+
+  private streamId(groupId: number, group: string, stream: string): number {
+    const key = `${group}\u0000${stream}`;
+    const known = this.streamIds.get(key);
+    if (known !== undefined) return known;
+    let row = this.stmts.streamByName.get(groupId, stream);
+    if (!row) {
+      this.stmts.insertStream.run(groupId, stream);
+      row = this.stmts.streamByName.get(groupId, stream)!;
+    }
+    this.streamIds.set(key, row.id);
+    return row.id;
+  }
+
+  async getCheckpoint(source: string, key: string): Promise<string | undefined> {
+    return this.stmts.getCheckpoint.get(source, key)?.value;
+  }
+
+  async listCheckpoints(source: string): Promise<Checkpoint[]> {
+    return this.stmts.listCheckpoints.all(source);
+  }
+
+  async deleteCheckpoint(source: string, key: string): Promise<void> {
+    this.stmts.deleteCheckpoint.run(source, key);
+  }
+
+  async query(q: EventQuery): Promise<StoredEvent[]> {
+    const where = ["g.name = ?"];
+    const args: unknown[] = [q.group];
+    if (q.start !== undefined) {
+      where.push("e.ts >= ?");
+      args.push(q.start);
+    }
+    if (q.end !== undefined) {
+      where.push("e.ts < ?");
+      args.push(q.end);
+    }
+    if (q.afterId !== undefined) {
+      where.push("e.id > ?");
+      args.push(q.afterId);
+    }
+    if (q.streams && q.streams.length > 0) {
+      where.push(`s.name IN (${q.streams.map(() => "?").join(",")})`);
+      args.push(...q.streams);
+    }
+    const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : "";
+    const rows = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT e.id, e.ts, e.ingest, e.message, s.name AS stream, g.name AS grp
+         FROM events e JOIN log_groups g ON g.id = e.group_id JOIN log_streams s ON s.id = e.stream_id
+         WHERE ${where.join(" AND ")} ORDER BY e.ts, e.id${limit}`,
+      )
+      .all(...args);
+    return rows.map(toStored);
+  }
+
+  async latest(group: string, limit: number): Promise<StoredEvent[]> {
+    const rows = this.db
+      .prepare<[string, number], EventRow>(
+        `SELECT e.id, e.ts, e.ingest, e.message, s.name AS stream, g.name AS grp
+         FROM events e JOIN log_groups g ON g.id = e.group_id JOIN log_streams s ON s.id = e.stream_id
+         WHERE g.name = ? ORDER BY e.id DESC LIMIT ?`,
+      )
+      .all(group, limit);
+    return rows.reverse().map(toStored);
+  }
+
+  async groups(): Promise<LogGroupInfo[]> {
+    return this.db
+      .prepare<[], LogGroupInfo>(
+        `SELECT g.name, g.retention_days AS retentionDays, g.created_at AS createdAt,
+           (SELECT count(*) FROM events e WHERE e.group_id = g.id) AS storedEvents,
+           (SELECT coalesce(sum(length(CAST(e.message AS BLOB))), 0) FROM events e WHERE e.group_id = g.id) AS storedBytes
+         FROM log_groups g ORDER BY g.name`,
+      )
+      .all();
+  }
+
+  async streams(group: string): Promise<LogStreamInfo[]> {
+    return this.db
+      .prepare<[string], LogStreamInfo>(
+        `SELECT g.name AS "group", s.name, s.first_ts AS firstEventTimestamp, s.last_ts AS lastEventTimestamp,
+           s.last_ingest AS lastIngestionTime, (SELECT count(*) FROM events e WHERE e.stream_id = s.id) AS storedEvents
+         FROM log_streams s JOIN log_groups g ON g.id = s.group_id WHERE g.name = ? ORDER BY s.name`,
+      )
+      .all(group);
+  }
+
+  async enforceRetention(now: number): Promise<number> {
+    const groups = this.db
+      .prepare<[], { id: number; retention_days: number }>(
+        "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL",
+      )
+      .all();
+    let removed = 0;
+    const del = this.db.prepare("DELETE FROM events WHERE group_id = ? AND ts < ?");
+    for (const g of groups) removed += del.run(g.id, now - g.retention_days * 86_400_000).changes;
+    return removed;
+  }
+}
+
+function toStored(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    group: r.grp,
+    stream: r.stream,
+    timestamp: r.ts,
+    ingestTime: r.ingest,
+    message: r.message,
+  };
+}
