@@ -1,6 +1,9 @@
 /** Every CLI command, one module each. Add a command here; nothing registers itself. */
 import type { Command } from "commander";
+import { registerConfig } from "./config.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: Record<string, RegisterCommand> = {};
+export const commands: Record<string, RegisterCommand> = {
+  config: registerConfig,
+};

@@ -1,0 +1,225 @@
+/**
+ * Loads mamori.yaml: YAML with positions → ${ENV} substitution → strict schema → cross-references.
+ * Every problem is reported at once as FILE:LINE:COL with what is wrong and how to fix it; nothing
+ * starts with a config that has any problem.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import type { z } from "zod";
+import { ConfigError, type ConfigProblem } from "../core/errors.js";
+import { builtinDefaultConfig } from "./defaults.js";
+import { describeIssue, keysAtPath } from "./issues.js";
+import { configSchema, type MamoriConfig } from "./schema.js";
+import { crossCheck } from "./validate.js";
+
+export interface LoadedConfig {
+  config: MamoriConfig;
+  /** the file it came from; undefined for the built-in default */
+  path?: string;
+  /** what the daemon should say about where its config came from */
+  origin: "file" | "builtin";
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** extra checks run on the validated config (e.g. compiling patterns and filters); they return problems */
+  checks?: Array<(config: MamoriConfig, locate: Locator) => ConfigProblem[]>;
+}
+
+/** Finds the position of a config path (["alarms", 0, "threshold"]) in the file, for problems found later. */
+export type Locator = (p: readonly (string | number)[], message: string) => ConfigProblem;
+
+export const DEFAULT_CONFIG_FILE = "mamori.yaml";
+
+/**
+ * The config to use: the file given, else ./mamori.yaml when present, else the built-in default.
+ * A file given explicitly must exist.
+ */
+export function resolveConfig(file: string | undefined, opts: LoadOptions = {}): LoadedConfig {
+  if (file) return loadConfigFile(file, opts);
+  if (fs.existsSync(DEFAULT_CONFIG_FILE)) return loadConfigFile(DEFAULT_CONFIG_FILE, opts);
+  return { config: builtinDefaultConfig(), origin: "builtin" };
+}
+
+export function loadConfigFile(file: string, opts: LoadOptions = {}): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
+    throw new ConfigError([
+      {
+        file,
+        line: 1,
+        col: 1,
+        message: `cannot read the config: ${reason}; pass an existing file with --config`,
+      },
+    ]);
+  }
+  return { config: parseConfig(text, file, opts), path: path.resolve(file), origin: "file" };
+}
+
+/** Parses and validates config text; throws ConfigError listing every problem. */
+export function parseConfig(text: string, file: string, opts: LoadOptions = {}): MamoriConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number, message: string): ConfigProblem => {
+    const pos = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { file, line: pos.line, col: pos.col, message };
+  };
+  const problems: ConfigProblem[] = [];
+  for (const e of doc.errors) problems.push(at(e.pos[0], `YAML syntax error: ${firstLine(e.message)}`));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  problems.push(...substituteEnv(doc, opts.env ?? process.env, at));
+  const locate: Locator = (p, message) => at(offsetOf(doc.contents as Node | null, p, false), message);
+  const locateKey = (p: readonly (string | number)[], message: string) =>
+    at(offsetOf(doc.contents as Node | null, p, true), message);
+
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError([at(0, "the config must be a mapping of keys (data_dir:, sources:, jails: ...)")]);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...issueProblems(issue, raw, locate, locateKey));
+  }
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+
+  const config = parsed.data as MamoriConfig;
+  problems.push(...crossCheck(config, locate));
+  for (const check of opts.checks ?? []) problems.push(...check(config, locate));
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  return config;
+}
+
+function issueProblems(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  locate: Locator,
+  locateKey: Locator,
+): ConfigProblem[] {
+  const p = issue.path as (string | number)[];
+  if (issue.code === "unrecognized_keys") {
+    const known = keysAtPath(configSchema, raw, p);
+    return issue.keys.map((key) => {
+      const guess = closest(key, known);
+      const where = p.length ? ` in ${pathText(p)}` : "";
+      const hint = guess
+        ? `; did you mean "${guess}"?`
+        : known.length
+          ? `; known keys: ${known.join(", ")}`
+          : "";
+      return locateKey([...p, key], `unknown key "${key}"${where}${hint}`);
+    });
+  }
+  return [locate(p, describeIssue(issue, raw))];
+}
+
+/** Replaces ${NAME} and ${NAME:-default} in string scalars; unset variables are problems at their place. */
+function substituteEnv(
+  doc: ReturnType<typeof parseDocument>,
+  env: NodeJS.ProcessEnv,
+  at: (o: number, m: string) => ConfigProblem,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== "string" || !node.value.includes("${")) return;
+      node.value = node.value.replace(
+        /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+        (whole, name: string, fallback?: string) => {
+          const v = env[name];
+          if (v !== undefined && v !== "") return v;
+          if (fallback !== undefined) return fallback;
+          problems.push(
+            at(
+              node.range?.[0] ?? 0,
+              `environment variable ${name} is not set; export ${name}=... before starting mamori, or write \${${name}:-default}`,
+            ),
+          );
+          return whole;
+        },
+      );
+    },
+  });
+  return problems;
+}
+
+/** Offset of the node at path p (of the key when wantKey); falls back to the deepest node found. */
+function offsetOf(root: Node | null, p: readonly (string | number)[], wantKey: boolean): number {
+  let node: unknown = root;
+  let best = (root as Node | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i];
+    const last = i === p.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg),
+      );
+      if (!pair) return best;
+      const keyNode = pair.key as Node;
+      if (last && wantKey) return keyNode.range?.[0] ?? best;
+      best = (pair.value as Node | null)?.range?.[0] ?? keyNode.range?.[0] ?? best;
+      node = pair.value ?? keyNode;
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) return best;
+      best = item.range?.[0] ?? best;
+      node = item;
+    } else return best;
+  }
+  return best;
+}
+
+function sortProblems(ps: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return ps
+    .filter((p) => {
+      const k = `${p.line}:${p.col}:${p.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+export function pathText(p: readonly (string | number)[]): string {
+  return p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** The known key closest to what was written (Levenshtein distance ≤ 3, or a prefix match). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  if (bestD <= Math.max(1, Math.min(3, Math.floor(word.length / 3)))) return best;
+  return candidates.find((c) => c.startsWith(word) || word.startsWith(c));
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
