@@ -116,13 +116,13 @@ describe("parseConfig: valid configs", () => {
   it("builds the built-in default from whichever auth log exists", () => {
     const onSecure = builtinDefaultConfig((p) => p === "/var/log/secure");
     assert.deepEqual(
-      onSecure.sources.map((s) => [s.type, s.group]),
+      onSecure.sources.map((s) => [s.type, "group" in s ? s.group : undefined]),
       [["file", "/var/log/secure"]],
     );
     assert.equal(onSecure.jails[0].action, "dry-run");
     const onJournal = builtinDefaultConfig(() => false);
     assert.equal(onJournal.sources[0].type, "journald");
-    assert.equal(onJournal.jails[0].group, onJournal.sources[0].group);
+    assert.equal(onJournal.jails[0].group, "journal/ssh");
   });
 });
 

@@ -46,6 +46,10 @@ export interface EventQuery {
   end?: number;
   /** events with id > afterId (for tailing) */
   afterId?: number;
+  /** events after this (timestamp, id) in event order (for paging) */
+  afterKey?: { ts: number; id: number };
+  /** order by id (arrival) instead of event time */
+  orderById?: boolean;
   limit?: number;
 }
 

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const cliEntry = path.join(repoRoot, "src/cli/bin.ts");
+/** tsx by absolute URL, so the CLI also runs from another working directory */
+export const tsxLoader = import.meta.resolve("tsx");
 
 export interface CliResult {
   code: number | null;
@@ -17,7 +19,7 @@ export function runCli(
   opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", cliEntry, ...args], {
+    const child = spawn(process.execPath, ["--import", tsxLoader, cliEntry, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -38,7 +40,7 @@ export function runCli(
 
 /** Spawns the CLI without waiting (for `serve`); the caller kills it. */
 export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return spawn(process.execPath, ["--import", "tsx", cliEntry, ...args], {
+  return spawn(process.execPath, ["--import", tsxLoader, cliEntry, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,9 +1,11 @@
 /** Every CLI command, one module each. Add a command here; nothing registers itself. */
 import type { Command } from "commander";
 import { registerConfig } from "./config.js";
+import { registerServe } from "./serve.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: Record<string, RegisterCommand> = {
+  serve: registerServe,
   config: registerConfig,
 };

@@ -197,6 +197,10 @@ export class SqliteLogStore implements LogStore {
       where.push("e.id > ?");
       args.push(q.afterId);
     }
+    if (q.afterKey) {
+      where.push("(e.ts > ? OR (e.ts = ? AND e.id > ?))");
+      args.push(q.afterKey.ts, q.afterKey.ts, q.afterKey.id);
+    }
     if (q.streams && q.streams.length > 0) {
       where.push(`s.name IN (${q.streams.map(() => "?").join(",")})`);
       args.push(...q.streams);
@@ -206,7 +210,7 @@ export class SqliteLogStore implements LogStore {
       .prepare<unknown[], EventRow>(
         `SELECT e.id, e.ts, e.ingest, e.message, s.name AS stream, g.name AS grp
          FROM events e JOIN log_groups g ON g.id = e.group_id JOIN log_streams s ON s.id = e.stream_id
-         WHERE ${where.join(" AND ")} ORDER BY e.ts, e.id${limit}`,
+         WHERE ${where.join(" AND ")} ORDER BY ${q.orderById ? "e.id" : "e.ts, e.id"}${limit}`,
       )
       .all(...args);
     return rows.map(toStored);

@@ -1,0 +1,50 @@
+/** `mamori serve [--config FILE]`: the daemon. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config. */
+import type { Command } from "commander";
+import { deepChecks } from "../../config/deep-checks.js";
+import { describeDefault } from "../../config/defaults.js";
+import { resolveConfig } from "../../config/load.js";
+import { systemClock } from "../../core/clock.js";
+import { ConfigError, errorMessage } from "../../core/errors.js";
+import { createLogger } from "../../core/logger.js";
+import { Daemon } from "../../daemon.js";
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the daemon (default config: ./mamori.yaml if present, else the built-in default)")
+    .option("-c, --config <file>", "config file")
+    .action(async (opts: { config?: string }) => {
+      const loaded = resolveConfig(opts.config, { checks: deepChecks });
+      const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level);
+      if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
+      else log.info({ config: loaded.path }, "configuration loaded");
+      const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        let reloading = Promise.resolve();
+        const stop = (signal: string) => {
+          log.info({ signal }, "stopping: draining the pipeline");
+          process.off("SIGHUP", onHup);
+          void reloading.then(() => daemon.stop()).then(resolve, (err) => {
+            log.error({ err: errorMessage(err) }, "stop failed");
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        const onHup = () => {
+          reloading = reloading.then(async () => {
+            try {
+              const next = resolveConfig(opts.config ?? loaded.path, { checks: deepChecks });
+              await daemon.reload(next.config, next.path);
+            } catch (err) {
+              const detail = err instanceof ConfigError ? err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`) : [errorMessage(err)];
+              log.error({ problems: detail }, "reload refused: the new config is invalid; the old one keeps running");
+            }
+          });
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.on("SIGHUP", onHup);
+      });
+    });
+}
