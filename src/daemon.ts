@@ -12,7 +12,7 @@ import { errorMessage } from "./core/errors.js";
 import { parts } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import type { Service, ServiceContext } from "./service.js";
-import { sources as sourceFactories } from "./sources/index.js";
+import { type SourceFactoryMap, sources } from "./sources/index.js";
 import type { Source, SourceFactory } from "./sources/types.js";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite/index.js";
 
@@ -23,6 +23,8 @@ export interface DaemonOptions {
   log: Logger;
   /** overrides the store (tests); default: SQLite in config.data_dir */
   store?: SqliteStore;
+  /** overrides the source map (tests); default: src/sources/index.ts */
+  sourceFactories?: Partial<SourceFactoryMap>;
 }
 
 interface RunningSource {
@@ -48,6 +50,7 @@ export class Daemon {
   private running: RunningSource[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
+  private readonly sourceFactories: Partial<SourceFactoryMap>;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
@@ -55,6 +58,7 @@ export class Daemon {
     this.clock = opts.clock;
     this.log = opts.log;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
+    this.sourceFactories = opts.sourceFactories ?? sources;
   }
 
   get hostname(): string {
@@ -64,7 +68,8 @@ export class Daemon {
   /** Builds and starts every part; sources start last, so every consumer sees their first event. */
   async start(): Promise<void> {
     const now = this.clock.now();
-    for (const g of this.config.log_groups) await this.store.logs.ensureGroup(g.name, g.retention_days ?? null, now);
+    for (const g of this.config.log_groups)
+      await this.store.logs.ensureGroup(g.name, g.retention_days ?? null, now);
     this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
     const ctx: ServiceContext = {
       config: this.config,
@@ -88,13 +93,17 @@ export class Daemon {
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
     this.log.info(
-      { sources: this.running.map((r) => r.id), services: this.services.map((s) => s.name), dataDir: this.config.data_dir },
+      {
+        sources: this.running.map((r) => r.id),
+        services: this.services.map((s) => s.name),
+        dataDir: this.config.data_dir,
+      },
       "mamori is running",
     );
   }
 
   private startSource(sc: SourceConfig, index: number): void {
-    const factory = sourceFactories[sc.type] as SourceFactory<SourceConfig> | undefined;
+    const factory = this.sourceFactories[sc.type] as SourceFactory<SourceConfig> | undefined;
     const id = sc.id ?? (factory ? factory.defaultId(sc) : `${sc.type}:${index}`);
     const abort = new AbortController();
     const entry: RunningSource = { id, type: sc.type, abort, done: Promise.resolve(), restarts: 0 };
@@ -126,7 +135,10 @@ export class Daemon {
           if (abort.signal.aborted) break;
           entry.restarts++;
           if (this.clock.now() - startedAt > MAX_BACKOFF_MS) backoff = 1000;
-          log.error({ err: errorMessage(err), restarts: entry.restarts, retryInMs: backoff }, "source failed; restarting it with backoff");
+          log.error(
+            { err: errorMessage(err), restarts: entry.restarts, retryInMs: backoff },
+            "source failed; restarting it with backoff",
+          );
           try {
             await this.clock.sleep(backoff, abort.signal);
           } catch {
@@ -152,7 +164,9 @@ export class Daemon {
   stats(): Record<string, unknown> {
     return {
       pipeline: { ...this.pipeline.counters },
-      sources: Object.fromEntries(this.running.map((r) => [r.id, { ...(r.source?.stats() ?? {}), restarts: r.restarts }])),
+      sources: Object.fromEntries(
+        this.running.map((r) => [r.id, { ...(r.source?.stats() ?? {}), restarts: r.restarts }]),
+      ),
     };
   }
 
@@ -176,7 +190,10 @@ export class Daemon {
   /** Swaps in a new, already validated config: stops the parts and builds them again on the same store. */
   async reload(config: MamoriConfig, configPath?: string): Promise<void> {
     if (path.resolve(config.data_dir) !== path.resolve(this.config.data_dir)) {
-      this.log.warn("data_dir changed: a reload keeps the open store (%s); restart mamori to move it", this.config.data_dir);
+      this.log.warn(
+        "data_dir changed: a reload keeps the open store (%s); restart mamori to move it",
+        this.config.data_dir,
+      );
       config = { ...config, data_dir: this.config.data_dir };
     }
     await this.stopParts();

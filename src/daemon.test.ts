@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import pino from "pino";
+import { configSchema } from "./config/schema.js";
+import { ManualClock } from "./core/clock.js";
+import { Daemon } from "./daemon.js";
+import type { SourceFactory } from "./sources/types.js";
+import { openSqliteStore } from "./store/sqlite/index.js";
+
+const silent = pino({ level: "silent" });
+const tick = () => new Promise((r) => setImmediate(r));
+
+/** A source that fails `failures` times, then emits one event per run and waits for abort. */
+function flakySource(failures: number) {
+  const runs: number[] = [];
+  const factory: SourceFactory<{ type: "http" }> = {
+    defaultId: () => "flaky",
+    create: (_config, ctx) => ({
+      stats: () => ({ runs: runs.length }),
+      async run(signal) {
+        runs.push(ctx.clock.now());
+        if (runs.length <= failures) throw new Error(`failure ${runs.length}`);
+        await ctx.emit({
+          events: [
+            {
+              group: "g",
+              stream: "s",
+              timestamp: ctx.clock.now(),
+              ingestTime: ctx.clock.now(),
+              message: `run ${runs.length}`,
+            },
+          ],
+          checkpoints: [{ source: ctx.id, key: "k", value: String(runs.length) }],
+        });
+        await new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => resolve(), { once: true }),
+        );
+      },
+    }),
+  };
+  return { factory, runs };
+}
+
+describe("Daemon", () => {
+  it("restarts a failing source with exponential backoff on the clock, and drains on stop", async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = openSqliteStore(":memory:");
+    const config = configSchema.parse({ sources: [{ type: "http", listen: "127.0.0.1:1", tokens: ["t"] }] });
+    const { factory, runs } = flakySource(2);
+    const daemon = new Daemon({
+      config,
+      clock,
+      log: silent,
+      store,
+      sourceFactories: { http: factory as never },
+    });
+    await daemon.start();
+    await tick();
+    assert.deepEqual(runs, [1_000_000]);
+    clock.advance(999);
+    await tick();
+    assert.equal(runs.length, 1, "no restart before the 1 s backoff");
+    clock.advance(1);
+    await tick();
+    assert.equal(runs.length, 2);
+    clock.advance(2000); // backoff doubled
+    await tick();
+    await tick();
+    assert.deepEqual(runs, [1_000_000, 1_001_000, 1_003_000]);
+    const stats = daemon.stats() as { sources: Record<string, { restarts: number }> };
+    assert.equal(stats.sources.flaky.restarts, 2);
+    await daemon.stop();
+    assert.equal(store.db.open, false, "stop closes the store");
+  });
+
+  it("commits what a source emitted before stop returns", async () => {
+    const clock = new ManualClock(5000);
+    const store = openSqliteStore(":memory:");
+    const config = configSchema.parse({ sources: [{ type: "http", listen: "127.0.0.1:1", tokens: ["t"] }] });
+    const { factory } = flakySource(0);
+    const daemon = new Daemon({
+      config,
+      clock,
+      log: silent,
+      store: { ...store, close: async () => {} } as never,
+      sourceFactories: { http: factory as never },
+    });
+    await daemon.start();
+    await tick();
+    await daemon.stop();
+    const events = await store.logs.query({ group: "g" });
+    assert.deepEqual(
+      events.map((e) => e.message),
+      ["run 1"],
+    );
+    assert.equal(await store.logs.getCheckpoint("flaky", "k"), "1");
+    await store.close();
+  });
+});
