@@ -3,10 +3,19 @@
  * everything that exists; nothing registers itself by being imported.
  */
 import type { SourceConfig } from "../config/schema.js";
+import { cloudtrail } from "./cloudtrail/index.js";
+import { http } from "./http/index.js";
+import { syslog } from "./syslog/index.js";
 import type { SourceFactory } from "./types.js";
+import { vpcFlow } from "./vpc-flow/index.js";
 
 export type SourceFactoryMap = {
   [K in SourceConfig["type"]]: SourceFactory<Extract<SourceConfig, { type: K }>>;
 };
 
-export const sources: Partial<SourceFactoryMap> = {};
+export const sources: Partial<SourceFactoryMap> = {
+  syslog,
+  http,
+  "vpc-flow": vpcFlow,
+  cloudtrail,
+};

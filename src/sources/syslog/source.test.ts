@@ -9,7 +9,7 @@ import { test } from "node:test";
 import tls from "node:tls";
 import { promisify } from "node:util";
 import { syslogSourceSchema } from "../../config/schema.js";
-import { testContext, waitFor } from "../shared/test-context.js";
+import { testContext, waitFor } from "../shared/testing/context.js";
 import { syslog } from "./index.js";
 import type { SyslogSource } from "./source.js";
 

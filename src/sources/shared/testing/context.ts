@@ -3,12 +3,14 @@
  * "events and checkpoints in one transaction" is what the tests exercise. `failAfter` makes the store
  * refuse batches after n commits (a kill -9 between two batches, as far as the store can tell).
  */
+
+import { setTimeout as delay } from "node:timers/promises";
 import pino from "pino";
-import { type Clock, ManualClock, systemClock } from "../../core/clock.js";
-import type { StoredEvent } from "../../core/event.js";
-import { Pipeline } from "../../pipeline/pipeline.js";
-import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
-import type { SourceContext } from "../types.js";
+import { type Clock, ManualClock } from "../../../core/clock.js";
+import type { StoredEvent } from "../../../core/event.js";
+import { Pipeline } from "../../../pipeline/pipeline.js";
+import { openSqliteStore, type SqliteStore } from "../../../store/sqlite/index.js";
+import type { SourceContext } from "../../types.js";
 
 export interface TestContext {
   ctx: SourceContext;
@@ -65,6 +67,8 @@ export async function waitFor(
   const deadline = performance.now() + ms;
   while (!(await cond())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await systemClock.sleep(5); // real I/O is in flight: poll, bounded by the deadline
+    // Real I/O is in flight (sockets, files): poll it, bounded by the deadline. A ref'd timer, unlike the
+    // Clock's, keeps the test process alive while nothing else is pending.
+    await delay(5);
   }
 }
