@@ -4,7 +4,9 @@
  */
 type Bench = (args: string[]) => Promise<void>;
 
-const benches: Record<string, () => Promise<{ run: Bench }>> = {};
+const benches: Record<string, () => Promise<{ run: Bench }>> = {
+  patterns: () => import("./patterns.js"),
+};
 
 async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);

@@ -86,10 +86,10 @@ function flowRecord(rand: () => number, startSec: number, fields: readonly strin
   const local = pick(rand, INSTANCE_ADDRS);
   const remote = pick(rand, REMOTE_ADDRS);
   const protocol = rand() < 0.85 ? "6" : rand() < 0.7 ? "17" : "1";
-  const packets = 1 + Math.floor(rand() * 400);
-  // Mostly small flows, a few large ones (the exfiltration alarm's bytes > 100000).
-  const bytes =
-    rand() < 0.05 ? 100_000 + Math.floor(rand() * 5_000_000) : packets * (40 + Math.floor(rand() * 1400));
+  // Mostly small flows; about 2% large ones (the exfiltration alarm's bytes > 100000).
+  const large = rand() < 0.02;
+  const packets = large ? 100 + Math.floor(rand() * 4000) : 1 + Math.floor(rand() * 40);
+  const bytes = packets * (40 + Math.floor(rand() * (large ? 1460 : 1000)));
   const highPort = String(1024 + Math.floor(rand() * 64000));
   const servicePort = pick(rand, ["443", "22", "80", "3306", "53"]);
   const [srcaddr, dstaddr] = egress ? [local, remote] : [remote, local];

@@ -34,8 +34,9 @@ function readTerm(cur: Cursor): TermNode {
   }
   node.end = cur.pos;
   if (!cur.atEnd() && !isBlank(cur.source.charCodeAt(cur.pos))) {
+    const next = cur.peek();
     cur.fail(
-      isWordChar(cur.source.charCodeAt(cur.pos)) || ch === '"' || ch === "%"
+      isWordChar(next.charCodeAt(0)) || next === '"' || next === "%" || ch === '"' || ch === "%"
         ? "expected a space between terms"
         : "expected a term: put terms with characters other than letters, digits and '_' in double quotes",
     );

@@ -1,7 +1,7 @@
 /**
  * Compiles a JSON pattern into a matcher that reads only the selected values (see scan.ts), behind a
- * required-literal prefilter: text the pattern needs (a compared string, a selected key) is looked for
- * with indexOf before any scanning. A literal can hide behind a \u escape in JSON, so a message with
+ * required-literal prefilter: text the pattern needs (a selected key, a compared string, in their JSON
+ * quotes) is looked for with indexOf before any scanning, following the pattern's && and ||. A literal can hide behind a \u escape in JSON, so a message with
  * "\u" in it always takes the full path.
  */
 import type { JsonExpr, Selector } from "../ast.js";
@@ -127,27 +127,72 @@ function compileExpr(source: string, expr: JsonExpr, table: SelectorTable): Eval
 
 /** A literal safe to look for in raw JSON text: only a \u escape could spell it differently. */
 function isPlainLiteral(text: string): boolean {
-  return text.length >= 3 && !/["\\/\u0000-\u001f]/.test(text) && !/[^\u0020-\u007e]/.test(text);
+  return !/["\\/\u0000-\u001f]/.test(text) && !/[^\u0020-\u007e]/.test(text);
 }
 
-/** Text every matching message must contain (for `&&` all children's, for `||` none). */
-export function requiredLiterals(expr: JsonExpr): string[] {
-  switch (expr.type) {
-    case "and":
-      return expr.items.flatMap(requiredLiterals);
-    case "or":
-      return [];
-    case "notExists":
-      return [];
-    default: {
-      const out: string[] = [];
-      const lastKey = [...expr.selector.path].reverse().find((p) => typeof p === "string");
-      if (typeof lastKey === "string") out.push(lastKey);
-      if (expr.type === "compare" && expr.op === "=" && expr.value.type === "string")
-        out.push(expr.value.text);
-      return out.filter(isPlainLiteral);
-    }
+/** A necessary condition on the raw text, or undefined when the expression requires nothing findable. */
+export type Prefilter = { all: Prefilter[] } | { any: Prefilter[] } | { text: string };
+
+/** Raw text a comparison needs: its key, and for `= "x"` the string (each with the closing quote). */
+function leafTexts(expr: Extract<JsonExpr, { type: "compare" | "is" }>): Prefilter | undefined {
+  const texts: string[] = [];
+  const lastKey = expr.selector.path.findLast((p) => typeof p === "string");
+  // The closing quote only: a leading '"' would make indexOf stop at every quote of the message.
+  if (typeof lastKey === "string" && isPlainLiteral(lastKey)) texts.push(`${lastKey}"`);
+  if (
+    expr.type === "compare" &&
+    expr.op === "=" &&
+    expr.value.type === "string" &&
+    isPlainLiteral(expr.value.text)
+  ) {
+    const v = expr.value;
+    texts.push(`${v.text}${v.trailing ? "" : '"'}`);
   }
+  const useful = texts.filter((t) => t.length >= 3);
+  if (useful.length === 0) return undefined;
+  return useful.length === 1 ? { text: useful[0] } : { all: useful.map((text) => ({ text })) };
+}
+
+/** What every matching message must contain: `&&` needs all its parts' texts, `||` one of its branches'. */
+export function prefilterOf(expr: JsonExpr): Prefilter | undefined {
+  switch (expr.type) {
+    case "and": {
+      const parts = expr.items
+        .map(prefilterOf)
+        .flatMap((p) => (p === undefined ? [] : "all" in p ? p.all : [p]));
+      return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { all: parts };
+    }
+    case "or": {
+      const parts = expr.items.map(prefilterOf);
+      if (parts.some((p) => p === undefined)) return undefined; // a branch needs nothing findable
+      return { any: parts as Prefilter[] };
+    }
+    case "notExists":
+      return undefined;
+    default:
+      return leafTexts(expr);
+  }
+}
+
+function compilePrefilter(p: Prefilter): (m: string) => boolean {
+  if ("text" in p) {
+    const text = p.text;
+    return (m) => m.includes(text);
+  }
+  // Longer texts first: they are rarer, so a missing one is found sooner.
+  const size = (q: Prefilter) => ("text" in q ? q.text.length : 0);
+  const parts = [...("all" in p ? p.all : p.any)].sort((a, b) => size(b) - size(a));
+  const tests = parts.map(compilePrefilter);
+  if ("all" in p) {
+    return (m) => {
+      for (const t of tests) if (!t(m)) return false;
+      return true;
+    };
+  }
+  return (m) => {
+    for (const t of tests) if (t(m)) return true;
+    return false;
+  };
 }
 
 export function compileJson(
@@ -156,7 +201,7 @@ export function compileJson(
 ): (message: string) => Record<string, string> | undefined {
   const table = new SelectorTable();
   const evaluate = compileExpr(source, expr, table);
-  const literals = [...new Set(requiredLiterals(expr))].sort((a, b) => b.length - a.length).slice(0, 3);
+  const prefilter = prefilterOf(expr);
   const locs = new Int32Array(table.paths.length);
   const ctx: Ctx = { s: "", root: 0, locs, invalid: false };
   const full = (message: string): Record<string, string> | undefined => {
@@ -170,11 +215,7 @@ export function compileJson(
     ctx.s = "";
     return ok && !ctx.invalid ? {} : undefined;
   };
-  if (literals.length === 0) return full;
-  return (message) => {
-    for (const lit of literals) {
-      if (!message.includes(lit)) return message.includes("\\u") ? full(message) : undefined;
-    }
-    return full(message);
-  };
+  if (!prefilter) return full;
+  const mayMatch = compilePrefilter(prefilter);
+  return (message) => (mayMatch(message) || message.includes("\\u") ? full(message) : undefined);
 }
