@@ -6,6 +6,7 @@ type Bench = (args: string[]) => Promise<void>;
 
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   patterns: () => import("./patterns.js"),
+  sources: () => import("./sources.js"),
 };
 
 async function main(): Promise<void> {
