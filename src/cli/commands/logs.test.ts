@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../../../test/helpers/cli.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
+
+describe("mamori logs", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-logs-"));
+  const t0 = Date.UTC(2026, 10, 25, 8, 21, 0);
+  before(async () => {
+    const store = openSqliteStore(dir);
+    const ev = (stream: string, dt: number, message: string) => ({
+      group: "/var/log/secure",
+      stream,
+      timestamp: t0 + dt,
+      ingestTime: t0 + 60_000,
+      message,
+    });
+    await store.logs.ingest({
+      events: [
+        ev("web-1", 2000, "sshd[2]: Connection closed by 10.0.0.167 [preauth]"),
+        ev("web-1", 1000, "sshd[1]: Accepted publickey for admin"),
+        ev("web-2", 3000, '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 404 1534'),
+      ],
+      checkpoints: [],
+      metricPoints: [],
+    });
+    await store.close();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("filter --json prints events in event-time order as aws logs does", async () => {
+    const r = await runCli(["logs", "filter", "/var/log/secure", "--data-dir", dir, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(Object.keys(lines[0]), [
+      "eventId",
+      "timestamp",
+      "ingestionTime",
+      "logStreamName",
+      "message",
+    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.eventId, l.timestamp - t0, l.logStreamName]),
+      [
+        ["2", 1000, "web-1"],
+        ["1", 2000, "web-1"],
+        ["3", 3000, "web-2"],
+      ],
+    );
+    assert.equal(lines[0].ingestionTime, t0 + 60_000);
+  });
+
+  it("filter --pattern, --start/--end and --limit narrow the events", async () => {
+    const byPattern = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--json",
+      "--pattern",
+      '"[preauth]"',
+    ]);
+    assert.deepEqual(
+      byPattern.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).eventId),
+      ["1"],
+    );
+    const spaced = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--json",
+      "--pattern",
+      "[ip, user, username, timestamp, request, status_code=4*, bytes]",
+    ]);
+    assert.deepEqual(
+      spaced.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).eventId),
+      ["3"],
+    );
+    const ranged = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--json",
+      "--start",
+      String(t0 + 1500),
+      "--end",
+      new Date(t0 + 3000).toISOString(),
+    ]);
+    assert.deepEqual(
+      ranged.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).eventId),
+      ["1"],
+    );
+    const limited = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--json",
+      "--limit",
+      "2",
+    ]);
+    assert.equal(limited.stdout.trim().split("\n").length, 2);
+  });
+
+  it("rejects a bad pattern or time with exit 2 and a position", async () => {
+    const bad = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--pattern",
+      "[ip, user",
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^pattern:1:\d+: /);
+    const badTime = await runCli([
+      "logs",
+      "filter",
+      "/var/log/secure",
+      "--data-dir",
+      dir,
+      "--start",
+      "yesterday-ish",
+    ]);
+    assert.equal(badTime.code, 2);
+    assert.match(badTime.stderr, /--start "yesterday-ish" is not a time/);
+  });
+
+  it("groups, streams and tail", async () => {
+    const groups = await runCli(["logs", "groups", "--data-dir", dir, "--json"]);
+    assert.deepEqual(
+      groups.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).logGroupName),
+      ["/var/log/secure"],
+    );
+    const streams = await runCli(["logs", "streams", "/var/log/secure", "--data-dir", dir, "--json"]);
+    assert.deepEqual(
+      streams.stdout
+        .trim()
+        .split("\n")
+        .map((l) => [JSON.parse(l).logStreamName, JSON.parse(l).storedEvents]),
+      [
+        ["web-1", 2],
+        ["web-2", 1],
+      ],
+    );
+    const tail = await runCli(["logs", "tail", "/var/log/secure", "--data-dir", dir, "-n", "2"]);
+    assert.equal(tail.code, 0, tail.stderr);
+    assert.deepEqual(
+      tail.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ")[1]),
+      ["web-1", "web-2"],
+    );
+  });
+});
