@@ -3,10 +3,11 @@
  * reload catch a bad pattern before anything runs. Listed here, run by loadConfig's `checks` option.
  */
 import type { ConfigProblem } from "../core/errors.js";
+import { metricAndAlarmChecks } from "../metrics/check.js";
 import { networkAndCloudSourceChecks } from "../sources/shared/config-checks.js";
 import type { Locator } from "./load.js";
 import type { MamoriConfig } from "./schema.js";
 
 export type DeepCheck = (config: MamoriConfig, locate: Locator) => ConfigProblem[];
 
-export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks];
+export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, metricAndAlarmChecks];
