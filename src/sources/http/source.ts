@@ -9,16 +9,9 @@ import http from "node:http";
 import type { HttpSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
+import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
-
-/** "127.0.0.1:8514" / "[::1]:8514" → host and port (the schema has checked the shape). */
-export function parseHostPort(listen: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535)
-    throw new Error(`http listen "${listen}": expected HOST:PORT, e.g. 127.0.0.1:8514`);
-  return { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
-}
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
@@ -70,7 +63,7 @@ export class HttpIngestSource implements Source {
 
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const { host, port } = parseHostPort(this.config.listen);
+    const { host, port } = parseHostPort(this.config.listen, "http listen");
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {

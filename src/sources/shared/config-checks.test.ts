@@ -11,11 +11,14 @@ const locate = (p: readonly (string | number)[], message: string): ConfigProblem
   message,
 });
 
+/** AWS's "${name}" format syntax (written without a template-looking literal) */
+const fmt = (...names: string[]) => names.map((n) => `\${${n}}`).join(" ");
+
 test("reports bad flow-log formats and syslog TLS settings at their place", () => {
   const config = configSchema.parse({
     sources: [
-      { type: "vpc-flow", path: "/x/*.gz", group: "v", format: "${version} ${bytez}" },
-      { type: "vpc-flow", path: "/x/*.gz", group: "v", format: "${version} ${bytes}" },
+      { type: "vpc-flow", path: "/x/*.gz", group: "v", format: fmt("version", "bytez") },
+      { type: "vpc-flow", path: "/x/*.gz", group: "v", format: fmt("version", "bytes") },
       { type: "syslog", listen: "tls://127.0.0.1:6514", group: "s" },
       { type: "syslog", listen: "udp://127.0.0.1:5514", group: "s", tls: { cert: "c", key: "k" } },
       { type: "syslog", listen: "tls://127.0.0.1:6514", group: "s", tls: { cert: "c", key: "k" } },

@@ -12,6 +12,7 @@ import type { SyslogSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { EventBatcher } from "../shared/batcher.js";
+import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { type Frame, type FramerCounters, SyslogFramer } from "./framing.js";
 import { parseSyslog } from "./parse.js";
@@ -24,14 +25,12 @@ export interface ListenAddress {
 
 /** "udp://127.0.0.1:5514", "tls://[::1]:6514" → parts (the schema has checked the shape). */
 export function parseListen(listen: string): ListenAddress {
-  const m = /^(udp|tcp|tls):\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(listen);
+  const m = /^(udp|tcp|tls):\/\/(.*)$/.exec(listen);
   if (!m)
     throw new Error(
       `syslog listen "${listen}": expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT`,
     );
-  const port = Number(m[3]);
-  if (port > 65535) throw new Error(`syslog listen "${listen}": port ${port} is out of range (0-65535)`);
-  return { proto: m[1] as ListenAddress["proto"], host: m[2].replace(/^\[|\]$/g, ""), port };
+  return { proto: m[1] as ListenAddress["proto"], ...parseHostPort(m[2], "syslog listen") };
 }
 
 const MAX_STREAM_CHARS = 512;
