@@ -162,3 +162,18 @@ describe("mamori config check", () => {
     assert.match(r.stdout, /: ok \(1 sources, 0 metric filters, 0 alarms, 0 topics, 0 jails\)\n$/);
   });
 });
+
+describe("deep checks", () => {
+  it("a bad metric filter pattern is reported at its place with the pattern position", async () => {
+    const { deepChecks } = await import("./deep-checks.js");
+    const text = "metric_filters:\n  - name: f\n    group: g\n    pattern: '[ip, user'\n    metric: {namespace: N, name: M}\n";
+    try {
+      parseConfig(text, "m.yaml", { checks: deepChecks });
+      assert.fail("expected a ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 1);
+      assert.match(`${err.problems[0].line}:${err.problems[0].col}: ${err.problems[0].message}`, /^4:14: invalid filter pattern at 1:10 of the pattern: expected ',' or ']'/);
+    }
+  });
+});
