@@ -39,10 +39,14 @@ class SelectorTable {
 function locator(table: SelectorTable, selector: Selector): (ctx: Ctx) => number {
   const id = table.id(selector);
   const path = table.paths[id];
+  // A key whose text is nowhere in the message is absent wherever the path points (unless \u-escaped).
+  const lastKey = path.findLast((p) => typeof p === "string");
+  const keyText = typeof lastKey === "string" && isPlainLiteral(lastKey) ? `${lastKey}"` : undefined;
   return (ctx) => {
     let at = ctx.locs[id];
     if (at === UNKNOWN) {
-      at = locate(ctx.s, ctx.root, path);
+      const surelyAbsent = keyText !== undefined && !ctx.s.includes(keyText) && !ctx.s.includes("\\u");
+      at = surelyAbsent ? ABSENT : locate(ctx.s, ctx.root, path);
       if (at === INVALID) ctx.invalid = true;
       ctx.locs[id] = at;
     }

