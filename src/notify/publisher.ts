@@ -1,0 +1,286 @@
+/**
+ * The Publisher: one bounded queue and one delivery loop per subscription (Prometheus notifier /
+ * Alertmanager shape), so a slow or failing subscription never delays another. Each message is tried up to
+ * the topic's `retry.attempts` times with exponential backoff on the injected clock; every attempt is
+ * recorded in store.deliveries; a full queue drops its oldest message and counts it.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { TopicConfig } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
+import type { DeliveryStore } from "../store/store.js";
+import type { Channel } from "./channels/types.js";
+import type { Notification, Publisher } from "./types.js";
+
+export interface PublisherDeps {
+  clock: Clock;
+  deliveries: Pick<DeliveryStore, "record">;
+  log: Logger;
+  host: string;
+  /** messages a subscription holds before dropping the oldest */
+  queueCapacity?: number;
+  /** how long one attempt may take */
+  attemptTimeoutMs?: number;
+  /** how long stop() lets queued messages go out before abandoning them */
+  stopGraceMs?: number;
+}
+
+export interface SubscriptionStats {
+  topic: string;
+  subscription: string;
+  queued: number;
+  delivered: number;
+  /** messages given up after the last attempt */
+  failed: number;
+  attempts: number;
+  dropped: number;
+}
+
+interface Queued {
+  id: string;
+  notification: Notification;
+}
+
+class SubscriptionWorker {
+  readonly queue: Queued[] = [];
+  readonly stats: SubscriptionStats;
+  busy = false;
+  private wake?: () => void;
+
+  constructor(
+    readonly topic: TopicConfig,
+    readonly channel: Channel,
+    private readonly deps: Required<PublisherDeps>,
+    private readonly onIdle: () => void,
+  ) {
+    this.stats = {
+      topic: topic.name,
+      subscription: channel.id,
+      queued: 0,
+      delivered: 0,
+      failed: 0,
+      attempts: 0,
+      dropped: 0,
+    };
+  }
+
+  enqueue(item: Queued): void {
+    if (this.queue.length >= this.deps.queueCapacity) {
+      this.queue.shift();
+      this.stats.dropped++;
+      this.deps.log.warn(
+        { topic: this.topic.name, subscription: this.channel.id },
+        "notification queue full: dropped the oldest message",
+      );
+    }
+    this.queue.push(item);
+    this.stats.queued = this.queue.length;
+    this.wake?.();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const item = this.queue.shift();
+      this.stats.queued = this.queue.length;
+      if (!item) {
+        this.onIdle();
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            signal.removeEventListener("abort", done);
+            this.wake = undefined;
+            resolve();
+          };
+          this.wake = done;
+          signal.addEventListener("abort", done, { once: true });
+        });
+        continue;
+      }
+      this.busy = true;
+      try {
+        await this.deliver(item, signal);
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  private backoffMs(attempt: number): number {
+    const { backoff, max_backoff } = this.topic.retry;
+    return Math.min(backoff * 2 ** (attempt - 1), max_backoff) * 1000;
+  }
+
+  private async deliver(item: Queued, stop: AbortSignal): Promise<void> {
+    const attempts = this.topic.retry.attempts;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const error = await attemptOnce(this.channel, item, this.topic.name, attempt, this.deps, stop);
+      this.stats.attempts++;
+      if (error === undefined) {
+        this.stats.delivered++;
+        return;
+      }
+      if (stop.aborted) return;
+      if (attempt === attempts) break;
+      try {
+        await this.deps.clock.sleep(this.backoffMs(attempt), stop);
+      } catch {
+        return;
+      }
+    }
+    this.stats.failed++;
+    this.deps.log.error(
+      { topic: this.topic.name, subscription: this.channel.id, attempts, messageId: item.id },
+      "notification not delivered: gave up after the last attempt (see `deliveries` in the store)",
+    );
+  }
+}
+
+/** One attempt with a timeout on the clock, recorded; returns the error text, or undefined on success. */
+async function attemptOnce(
+  channel: Channel,
+  item: Queued,
+  topic: string,
+  attempt: number,
+  deps: Required<PublisherDeps>,
+  stop?: AbortSignal,
+): Promise<string | undefined> {
+  const ac = new AbortController();
+  const timer = deps.clock.setTimeout(
+    () => ac.abort(new Error(`timed out after ${deps.attemptTimeoutMs} ms`)),
+    deps.attemptTimeoutMs,
+  );
+  const onStop = () => ac.abort(new Error("mamori is stopping"));
+  stop?.addEventListener("abort", onStop, { once: true });
+  const started = deps.clock.now();
+  let error: string | undefined;
+  try {
+    await channel.send(item.notification, { topic, host: deps.host }, ac.signal);
+  } catch (err) {
+    error = errorMessage(err);
+  } finally {
+    timer.cancel();
+    stop?.removeEventListener("abort", onStop);
+  }
+  try {
+    await deps.deliveries.record({
+      topic,
+      subscription: channel.id,
+      messageId: item.id,
+      attempt,
+      timestamp: started,
+      ok: error === undefined,
+      error,
+      durationMs: deps.clock.now() - started,
+    });
+  } catch (err) {
+    deps.log.error({ err: errorMessage(err) }, "could not record a delivery attempt");
+  }
+  if (error !== undefined)
+    deps.log.warn({ topic, subscription: channel.id, attempt, error }, "notification attempt failed");
+  return error;
+}
+
+function withDefaults(deps: PublisherDeps): Required<PublisherDeps> {
+  return { queueCapacity: 100, attemptTimeoutMs: 10_000, stopGraceMs: 5_000, ...deps };
+}
+
+export class TopicPublisher implements Publisher {
+  private readonly workers = new Map<string, SubscriptionWorker[]>();
+  private readonly deps: Required<PublisherDeps>;
+  private abort?: AbortController;
+  private loops: Promise<void>[] = [];
+  private idleWaiters: Array<() => void> = [];
+  unknownTopics = 0;
+
+  constructor(
+    topics: readonly TopicConfig[],
+    channels: (topic: TopicConfig) => Channel[],
+    deps: PublisherDeps,
+  ) {
+    this.deps = withDefaults(deps);
+    for (const t of topics)
+      this.workers.set(
+        t.name,
+        channels(t).map((c) => new SubscriptionWorker(t, c, this.deps, () => this.checkIdle())),
+      );
+  }
+
+  publish(topic: string, notification: Notification): void {
+    const workers = this.workers.get(topic);
+    if (!workers) {
+      this.unknownTopics++;
+      this.deps.log.warn({ topic }, "publish to an unknown topic: nothing sent (define it under topics:)");
+      return;
+    }
+    const item = { id: randomUUID(), notification };
+    for (const w of workers) w.enqueue(item);
+  }
+
+  start(): void {
+    if (this.abort) return;
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    this.loops = [...this.workers.values()].flat().map((w) => w.run(signal));
+  }
+
+  /** Lets queued messages go out for up to stopGraceMs, then abandons the rest. */
+  async stop(): Promise<void> {
+    if (!this.abort) return;
+    if (!this.isIdle() && this.deps.stopGraceMs > 0) {
+      const grace = new AbortController();
+      await Promise.race([
+        this.idle(),
+        this.deps.clock.sleep(this.deps.stopGraceMs, grace.signal).catch(() => {}),
+      ]);
+      grace.abort();
+    }
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    this.abort = undefined;
+  }
+
+  stats(): SubscriptionStats[] {
+    return [...this.workers.values()].flat().map((w) => ({ ...w.stats }));
+  }
+
+  /** Resolves once every queue is empty and nothing is in flight (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private isIdle(): boolean {
+    return [...this.workers.values()].flat().every((w) => w.queue.length === 0 && !w.busy);
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters.splice(0);
+    for (const r of waiters) r();
+  }
+}
+
+export interface TestResult {
+  subscription: string;
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+/** Sends one message to every subscription of a topic now, once each, in parallel (`mamori topics test`). */
+export async function sendToEverySubscription(
+  topic: TopicConfig,
+  channels: Channel[],
+  notification: Notification,
+  deps: PublisherDeps,
+): Promise<TestResult[]> {
+  const full = withDefaults(deps);
+  const id = randomUUID();
+  return Promise.all(
+    channels.map(async (c) => {
+      const started = full.clock.now();
+      const error = await attemptOnce(c, { id, notification }, topic.name, 1, full);
+      return { subscription: c.id, ok: error === undefined, error, durationMs: full.clock.now() - started };
+    }),
+  );
+}
