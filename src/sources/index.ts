@@ -4,6 +4,7 @@
  */
 import type { SourceConfig } from "../config/schema.js";
 import { cloudtrail } from "./cloudtrail/index.js";
+import { file } from "./file/index.js";
 import { http } from "./http/index.js";
 import { syslog } from "./syslog/index.js";
 import type { SourceFactory } from "./types.js";
@@ -14,6 +15,7 @@ export type SourceFactoryMap = {
 };
 
 export const sources: Partial<SourceFactoryMap> = {
+  file,
   syslog,
   http,
   "vpc-flow": vpcFlow,
