@@ -6,6 +6,7 @@ type Bench = (args: string[]) => Promise<void>;
 
 const benches: Record<string, () => Promise<{ run: Bench }>> = {
   patterns: () => import("./patterns.js"),
+  ingest: () => import("./ingest.js"),
   sources: () => import("./sources.js"),
 };
 
