@@ -28,7 +28,7 @@ async function writeAuthLog(file: string, n: number): Promise<number> {
     const text = `${chunk.join("\n")}\n`;
     bytes += Buffer.byteLength(text);
     chunk = [];
-    if (!out.write(text)) await new Promise((r) => out.once("drain", r));
+    if (!out.write(text)) await new Promise<void>((r) => out.once("drain", () => r()));
   };
   for (const line of authLogLines(n, 1)) {
     chunk.push(line);
