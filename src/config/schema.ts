@@ -57,6 +57,8 @@ export const journaldSourceSchema = z.strictObject({
     .default([]),
   directory: nonEmpty.optional(),
   journalctl: nonEmpty.default("journalctl"),
+  /** without a saved cursor: the whole journal (start_of_file) or only new entries (end_of_file) */
+  start_position: z.enum(["start_of_file", "end_of_file"]).default("end_of_file"),
 });
 
 export const syslogSourceSchema = z.strictObject({
