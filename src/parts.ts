@@ -4,6 +4,9 @@
  * extractors and event consumers to the pipeline, and the notify part provides the publisher the later
  * parts use.
  */
+import { buildAlarmServices } from "./alarms/part.js";
+import { buildMetricsPart } from "./metrics/part.js";
+import { buildNotifyService } from "./notify/part.js";
 import type { Publisher } from "./notify/types.js";
 import type { Service, ServiceContext } from "./service.js";
 
@@ -15,4 +18,8 @@ export interface BuiltPart {
 
 export type PartBuilder = (ctx: ServiceContext) => BuiltPart | Promise<BuiltPart>;
 
-export const parts: Record<string, PartBuilder> = {};
+export const parts: Record<string, PartBuilder> = {
+  notify: buildNotifyService,
+  metrics: buildMetricsPart,
+  alarms: buildAlarmServices,
+};

@@ -148,7 +148,10 @@ export class MetricFilterSet {
         if (this.settled.has(f)) {
           minutes ??= new Map();
           let m = minutes.get(f);
-          if (!m) minutes.set(f, (m = new Map()));
+          if (!m) {
+            m = new Map();
+            minutes.set(f, m);
+          }
           const minute = Math.floor(e.timestamp / MINUTE_MS) * MINUTE_MS;
           if (r !== undefined) m.set(minute, true);
           else if (!m.has(minute)) m.set(minute, false);

@@ -70,7 +70,13 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
               () => reject(new Error(`no request #${n} within ${timeoutMs} ms`)),
               timeoutMs,
             );
-            waiters.push({ n, resolve: (r) => (clearTimeout(t), resolve(r)) });
+            waiters.push({
+              n,
+              resolve: (r) => {
+                clearTimeout(t);
+                resolve(r);
+              },
+            });
           }),
     close: () =>
       new Promise<void>((r) => {
@@ -129,7 +135,13 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
         ? Promise.resolve(mails[n - 1])
         : new Promise((resolve, reject) => {
             const t = setTimeout(() => reject(new Error(`no mail #${n} within ${timeoutMs} ms`)), timeoutMs);
-            waiters.push({ n, resolve: (m) => (clearTimeout(t), resolve(m)) });
+            waiters.push({
+              n,
+              resolve: (m) => {
+                clearTimeout(t);
+                resolve(m);
+              },
+            });
           }),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
