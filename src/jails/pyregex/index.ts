@@ -1,0 +1,91 @@
+/**
+ * Python regex → JavaScript RegExp. `translatePyRegex` either returns a RegExp that matches what Python's
+ * `re` matches (with the Python group names mapped back), or throws PyRegexError with the offset and reason.
+ */
+import type { Node } from "./ast.js";
+import { PyRegexError } from "./ast.js";
+import { rewriteConditionals } from "./cond.js";
+import { emitJs } from "./emit.js";
+import { requiredLiterals } from "./literals.js";
+import { parsePyRegex } from "./parse.js";
+
+export { PyRegexError } from "./ast.js";
+
+export interface TranslatedRegex {
+  /** the Python pattern as given */
+  python: string;
+  regex: RegExp;
+  /** Python group name → JS group names (a group copied by a conditional rewrite has several) */
+  named: Map<string, string[]>;
+  /** Python group names in order of their group number (as Python's groupindex) */
+  groupNames: string[];
+  /** literals every match contains (for prefilters), longest first */
+  literals: string[];
+}
+
+function backrefNums(n: Node, out: Set<number>): void {
+  switch (n.t) {
+    case "backref":
+    case "cond":
+      out.add(n.num);
+      break;
+  }
+  if (n.t === "seq") for (const c of n.items) backrefNums(c, out);
+  else if (n.t === "alt") for (const c of n.alts) backrefNums(c, out);
+  else if (n.t === "group" || n.t === "rep") backrefNums(n.body, out);
+  else if (n.t === "cond") {
+    backrefNums(n.yes, out);
+    backrefNums(n.no, out);
+  }
+}
+
+export function translatePyRegex(python: string, opts: { multiline?: boolean } = {}): TranslatedRegex {
+  const parsed = parsePyRegex(python, opts);
+  const capture = new Set<number>(parsed.names.values());
+  backrefNums(parsed.root, capture);
+  const root = rewriteConditionals(parsed.root);
+  const out = emitJs(root, capture, parsed.flags.i);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(out.source, out.flags);
+  } catch (err) {
+    throw new PyRegexError(`the JavaScript translation does not compile: ${(err as Error).message}`, 0);
+  }
+  const byNum = new Map<number, string>();
+  for (const [name, num] of parsed.names) byNum.set(num, name);
+  const named = new Map<string, string[]>();
+  for (const g of out.groups) {
+    const name = byNum.get(g.num);
+    if (name === undefined) continue;
+    const list = named.get(name) ?? [];
+    list.push(g.js);
+    named.set(name, list);
+  }
+  const groupNames = [...parsed.names.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n);
+  for (const n of groupNames) if (!named.has(n)) named.set(n, []);
+  return { python, regex, named, groupNames, literals: requiredLiterals(root) };
+}
+
+/**
+ * Python's groupdict() from a JS match: every Python group name, undefined when it did not take part.
+ * For a group copied by a conditional rewrite, the copy that took part gives the value.
+ */
+export function groupDict(t: TranslatedRegex, m: RegExpExecArray): Record<string, string | undefined> {
+  const d: Record<string, string | undefined> = {};
+  const g = m.groups ?? {};
+  for (const [name, js] of t.named) {
+    let v: string | undefined;
+    for (const j of js) {
+      if (g[j] !== undefined) {
+        v = g[j];
+        break;
+      }
+    }
+    d[name] = v;
+  }
+  return d;
+}
+
+export function isPyRegexError(e: unknown): e is PyRegexError {
+  return e instanceof PyRegexError;
+}
