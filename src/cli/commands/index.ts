@@ -1,9 +1,12 @@
 /** Every CLI command, one module each. Add a command here; nothing registers itself. */
 import type { Command } from "commander";
+import { registerAlarms } from "./alarms.js";
 import { registerConfig } from "./config.js";
 import { registerLogs } from "./logs.js";
+import { registerMetrics } from "./metrics.js";
 import { registerPattern } from "./pattern.js";
 import { registerServe } from "./serve.js";
+import { registerTopics } from "./topics.js";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -12,4 +15,7 @@ export const commands: Record<string, RegisterCommand> = {
   config: registerConfig,
   logs: registerLogs,
   pattern: registerPattern,
+  alarms: registerAlarms,
+  topics: registerTopics,
+  metrics: registerMetrics,
 };
