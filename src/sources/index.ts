@@ -6,6 +6,7 @@ import type { SourceConfig } from "../config/schema.js";
 import { cloudtrail } from "./cloudtrail/index.js";
 import { file } from "./file/index.js";
 import { http } from "./http/index.js";
+import { journald } from "./journald/index.js";
 import { syslog } from "./syslog/index.js";
 import type { SourceFactory } from "./types.js";
 import { vpcFlow } from "./vpc-flow/index.js";
@@ -16,6 +17,7 @@ export type SourceFactoryMap = {
 
 export const sources: Partial<SourceFactoryMap> = {
   file,
+  journald,
   syslog,
   http,
   "vpc-flow": vpcFlow,
