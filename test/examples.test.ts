@@ -29,11 +29,12 @@ function points(name: string, lines: string[]): Record<string, number[]> {
   const group = config.metric_filters[0].group;
   const out: Record<string, number[]> = {};
   const ps = set.extract(
-    lines.map((message, i) => ({ group, stream: "s", timestamp: i * 60_000, ingestTime: 0, message })),
+    lines.map((message, i) => ({ group, stream: "s", timestamp: i * 60_000 + 1, ingestTime: 0, message })),
   );
-  for (const p of ps)
-    if (p.value !== 0 || !config.metric_filters.some((f) => f.metric.default === 0))
-      (out[p.name] ??= []).push(p.value);
+  for (const p of ps) {
+    if (p.timestamp % 60_000 === 0) continue; // a `default` point (at the minute's start), not a match
+    out[p.name] = [...(out[p.name] ?? []), p.value];
+  }
   return out;
 }
 
