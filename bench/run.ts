@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   patterns: () => import("./patterns.js"),
   ingest: () => import("./ingest.js"),
   sources: () => import("./sources.js"),
+  jails: () => import("./jails.js"),
 };
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@ import { registerConfig } from "./config.js";
 import { registerLogs } from "./logs.js";
 import { registerMetrics } from "./metrics.js";
 import { registerPattern } from "./pattern.js";
+import { registerRegex } from "./regex.js";
 import { registerServe } from "./serve.js";
 import { registerTopics } from "./topics.js";
 
@@ -15,6 +16,7 @@ export const commands: Record<string, RegisterCommand> = {
   config: registerConfig,
   logs: registerLogs,
   pattern: registerPattern,
+  regex: registerRegex,
   alarms: registerAlarms,
   topics: registerTopics,
   metrics: registerMetrics,

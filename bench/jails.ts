@@ -1,0 +1,165 @@
+/**
+ * `npm run bench -- jails [--lines N] [--peer-lines M] [--seed S]`: mamori's sshd filter against
+ * fail2ban-regex (and sshguard's sshg-parser when installed) on the same generated auth.log, in one run:
+ * lines/s, the ratio, and the matched-line count of each. fail2ban-regex is slow, so it runs on the first
+ * M lines (default 100,000) and mamori is measured on those same lines too (same-input ratio) as well as
+ * on all N lines. Ban latency figures come from bench/jails-ban-latency.ts when that file exists.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { SystemClock } from "../src/core/clock.js";
+import { loadJailFilter } from "../src/jails/filter/index.js";
+import { runRegex } from "../src/jails/filter/regex-run.js";
+import { authLogLines } from "./gen/auth-log.js";
+
+const execFileP = promisify(execFile);
+const FILTER_D = "/etc/fail2ban/filter.d";
+const F2B_REGEX = "/usr/bin/fail2ban-regex";
+const SSHG_PARSER = "/usr/libexec/sshguard/sshg-parser";
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
+}
+
+async function writeLog(file: string, n: number, seed: number): Promise<void> {
+  const out = createWriteStream(file);
+  let buf = "";
+  for (const line of authLogLines(n, seed)) {
+    buf += `${line}\n`;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r()));
+      buf = "";
+    }
+  }
+  out.end(buf);
+  await new Promise<void>((r) => out.on("finish", () => r()));
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+/** The jail path: loadJailFilter("sshd") over every line, counting lines with failures. */
+function mamoriJail(lines: string[], clock: SystemClock): { ms: number; matched: number; failures: number } {
+  const sshd = loadJailFilter({
+    filter: "sshd",
+    filterDirs: [FILTER_D],
+    now: () => clock.now(),
+    timezone: "UTC",
+  });
+  const t0 = performance.now();
+  let matched = 0;
+  let failures = 0;
+  for (const l of lines) {
+    const r = sshd.process(l);
+    if (r.matched) matched++;
+    failures += r.failures.length;
+  }
+  return { ms: performance.now() - t0, matched, failures };
+}
+
+async function fail2banRegex(
+  file: string,
+): Promise<{ ms: number; wallMs: number; matched: number } | undefined> {
+  if (!existsSync(F2B_REGEX)) return undefined;
+  const t0 = performance.now();
+  const { stdout } = await execFileP(
+    F2B_REGEX,
+    ["-r", "--print-no-missed", "--print-no-ignored", file, "sshd"],
+    {
+      maxBuffer: 1 << 26,
+    },
+  );
+  const wallMs = performance.now() - t0;
+  const lines = /^Lines: (\d+) lines, (\d+) ignored, (\d+) matched/m.exec(stdout);
+  const secs = /\[processed in ([\d.]+) sec\]/.exec(stdout);
+  if (!lines || !secs) throw new Error(`unexpected fail2ban-regex output:\n${stdout.slice(0, 400)}`);
+  return { ms: Number(secs[1]) * 1000, wallMs, matched: Number(lines[3]) };
+}
+
+/** sshg-parser reads log lines on stdin and prints one line per attack it recognizes. */
+async function sshgParser(file: string): Promise<{ ms: number; attacks: number } | undefined> {
+  if (!existsSync(SSHG_PARSER)) return undefined;
+  const t0 = performance.now();
+  const child = spawn(SSHG_PARSER, [], { stdio: ["pipe", "pipe", "ignore"] });
+  let attacks = 0;
+  let rest = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    const parts = (rest + d).split("\n");
+    rest = parts.pop() ?? "";
+    attacks += parts.filter((p) => p.trim()).length;
+  });
+  child.stdin.end(readFileSync(file));
+  await new Promise((r) => child.on("close", r));
+  return { ms: performance.now() - t0, attacks };
+}
+
+async function banLatencyHook(args: string[]): Promise<void> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = ["jails-ban-latency.ts", "jails-ban-latency.js"].map((f) => path.join(here, f));
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) {
+    process.stdout.write("ban latency: bench/jails-ban-latency.ts not present, skipped\n");
+    return;
+  }
+  const mod = (await import(file)) as { runBanLatency?: (args: string[]) => Promise<void> };
+  if (mod.runBanLatency) await mod.runBanLatency(args);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const n = arg(args, "--lines", 1_000_000);
+  const m = Math.min(n, arg(args, "--peer-lines", 100_000));
+  const seed = arg(args, "--seed", 1);
+  const dir = mkdtempSync(path.join(tmpdir(), "mamori-bench-jails-"));
+  const clock = new SystemClock();
+  try {
+    const all = [...authLogLines(n, seed)];
+    const sample = all.slice(0, m);
+    const sampleFile = path.join(dir, "auth-sample.log");
+    await writeLog(sampleFile, m, seed);
+
+    const full = mamoriJail(all, clock);
+    const same = mamoriJail(sample, clock);
+    const t0 = performance.now();
+    const regexStats = runRegex("sshd", sample, { filterDirs: [FILTER_D], now: () => clock.now() });
+    const regexMs = performance.now() - t0;
+    const f2b = await fail2banRegex(sampleFile);
+    const sshg = await sshgParser(sampleFile);
+
+    const rate = (lines: number, ms: number) => (lines / ms) * 1000;
+    const out: string[] = [];
+    out.push(`generated auth.log: ${fmt(n)} lines (seed ${seed}); peers run on the first ${fmt(m)} lines`);
+    out.push(
+      `mamori sshd (jail filter)    ${fmt(n)} lines: ${fmt(rate(n, full.ms))} lines/s, ${fmt(full.matched)} matched lines, ${fmt(full.failures)} failures`,
+    );
+    out.push(
+      `mamori sshd (jail filter)    ${fmt(m)} lines: ${fmt(rate(m, same.ms))} lines/s, ${fmt(same.matched)} matched lines`,
+    );
+    out.push(
+      `mamori regex (fail2ban-regex semantics, all regexes) ${fmt(m)} lines: ${fmt(rate(m, regexMs))} lines/s, Lines: ${regexStats.matched} matched, ${regexStats.ignored} ignored, ${regexStats.missed} missed`,
+    );
+    if (f2b) {
+      out.push(
+        `fail2ban-regex sshd          ${fmt(m)} lines: ${fmt(rate(m, f2b.ms))} lines/s (its own processing time; ${fmt(rate(m, f2b.wallMs))} lines/s wall), ${fmt(f2b.matched)} matched lines`,
+      );
+      out.push(
+        `ratio mamori/fail2ban-regex: ${(rate(m, same.ms) / rate(m, f2b.ms)).toFixed(1)}x (same ${fmt(m)} lines); matched lines ${regexStats.matched === f2b.matched ? "identical" : `DIFFER (mamori ${regexStats.matched}, fail2ban ${f2b.matched})`}`,
+      );
+    } else out.push("fail2ban-regex: not installed, skipped");
+    if (sshg) {
+      out.push(
+        `sshg-parser                  ${fmt(m)} lines: ${fmt(rate(m, sshg.ms))} lines/s (wall, incl. process start), ${fmt(sshg.attacks)} attacks reported`,
+      );
+      out.push(`ratio mamori/sshg-parser: ${(rate(m, same.ms) / rate(m, sshg.ms)).toFixed(1)}x`);
+    } else out.push("sshg-parser: not installed, skipped");
+    process.stdout.write(`${out.join("\n")}\n`);
+    await banLatencyHook(args);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

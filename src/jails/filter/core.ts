@@ -1,0 +1,355 @@
+/**
+ * The line-by-line state machine of fail2ban's server/filter.py (processLine, findFailure, _mergeFailure,
+ * _ignoreLine), ported one to one: the same buffer, the same multi-line (maxlines, <F-MLFID>) merging,
+ * the same nofail / mlfforget / mlfgained rules. The modes fail2ban itself switches (checkAllRegex,
+ * ignorePending, raw hosts) are options, so the jail, `mamori regex` and the corpus test each run it
+ * the way their fail2ban counterpart does.
+ */
+import { ipv6Prefix, normalizeIp } from "../../core/ip.js";
+import type { DateDetector } from "../dates/index.js";
+import type { Located } from "../fail2ban/filter-reader.js";
+import { MlfidCache } from "./mlfid-cache.js";
+import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
+
+export interface CoreOptions {
+  prefregex?: Located;
+  failregex: Located[];
+  ignoreregex: Located[];
+  maxlines: number;
+  /** fail2ban's usedns: "no" makes <HOST> match addresses only */
+  useDns: string;
+  /** try every failregex on a line (fail2ban-regex and the sample tests), else stop at the first */
+  checkAllRegex: boolean;
+  /** drop failures without an address yet (pending multi-line ones) */
+  ignorePending: boolean;
+  /** keep DNS names as failure ids instead of dropping them (no resolution is ever done) */
+  returnRawHost: boolean;
+  dateDetector?: DateDetector;
+  /** ms epoch; "now" for recent-date reuse and the mlfid cache */
+  now: () => number;
+  /** called with the index of an ignoreregex that matched */
+  onIgnoreRegex?: (index: number) => void;
+}
+
+/** One failure found on a line: which regex, the failure id (address or id), the time (ms) and data. */
+export interface RawFailure {
+  regexIndex: number;
+  /** address / host / id as fail2ban's fid; undefined for a pending multi-line failure */
+  fid: string | undefined;
+  /** the raw host text and the CIDR fail2ban would use, when the fid is an address */
+  host?: string;
+  cidr?: number;
+  /** the host is a DNS name that fail2ban would have resolved; mamori does not resolve names */
+  unresolved?: boolean;
+  time: number | undefined;
+  fail: Fail;
+}
+
+const RECENT_MS = 60_000;
+const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
+
+export class FilterCore {
+  readonly prefRegex: F2bRegex | undefined;
+  readonly failRegex: F2bRegex[];
+  readonly ignoreRegex: F2bRegex[];
+  private lineBuffer: TupleLine[] = [];
+  private lastTimeText = "";
+  private lastDate: number | undefined;
+  private mlfid: MlfidCache | undefined;
+  /** the line as the regexes saw it (date cut out), after the last processLine */
+  processedLine = "";
+
+  constructor(private readonly o: CoreOptions) {
+    const multiline = o.maxlines > 1;
+    this.prefRegex = o.prefregex
+      ? new F2bRegex(o.prefregex, { multiline: false, useDns: o.useDns, kind: "prefregex" })
+      : undefined;
+    this.failRegex = o.failregex.map((src) => {
+      const r = new F2bRegex(src, { multiline, useDns: o.useDns, kind: "failregex" });
+      const hasId = (x: F2bRegex | undefined) => !!x && FAILURE_ID_PRESENTS.some((g) => x.hasGroup(g));
+      if (!hasId(r) && !hasId(this.prefRegex)) {
+        throw new F2bRegexNoHost(src);
+      }
+      return r;
+    });
+    this.ignoreRegex = o.ignoreregex.map(
+      (src) => new F2bRegex(src, { multiline: false, useDns: o.useDns, kind: "ignoreregex" }),
+    );
+  }
+
+  get maxlines(): number {
+    return this.o.maxlines;
+  }
+
+  /** The multi-line buffer (lines not yet consumed by a match). */
+  get bufferedLines(): readonly TupleLine[] {
+    return this.lineBuffer;
+  }
+
+  /** A line with its date detected here; or a line whose time is known (journal), as [tuple, time]. */
+  processLine(line: string, known?: { tuple: TupleLine; time: number }): RawFailure[] {
+    let tuple: TupleLine;
+    let date: number | undefined;
+    let noDate = false;
+    const now = this.o.now();
+    if (known) {
+      tuple = known.tuple;
+      date = known.time;
+      this.lastTimeText = tuple[1];
+      this.lastDate = date;
+    } else {
+      const dm = this.o.dateDetector?.match(line);
+      if (dm) {
+        const text = line.slice(dm.start, dm.end);
+        tuple = [line.slice(0, dm.start), text, line.slice(dm.end)];
+        if (text) {
+          if (Number.isFinite(dm.time)) {
+            date = dm.time;
+            this.lastTimeText = text;
+            this.lastDate = date;
+          }
+        } else if (this.lastDate !== undefined && this.lastDate > now - RECENT_MS) {
+          tuple = ["", this.lastTimeText, line];
+          date = this.lastDate;
+        } else date = now;
+      } else tuple = ["", "", line];
+      if (date === undefined) {
+        noDate = true;
+        if (this.lastDate !== undefined && this.lastDate > now - RECENT_MS) {
+          tuple = ["", this.lastTimeText, line];
+          date = this.lastDate;
+        }
+      }
+    }
+    this.processedLine = tuple[0] + tuple[2];
+    return this.findFailure(tuple, date, noDate);
+  }
+
+  private ignoreLine(buf0: string, orgBuffer0: TupleLine[], failRegex?: F2bRegex): number | undefined {
+    let buf = buf0;
+    let orgBuffer = orgBuffer0;
+    if (failRegex && this.o.maxlines > 1) {
+      orgBuffer = failRegex.matchedTupleLines;
+      buf = tupleLinesBuf(orgBuffer);
+    }
+    let found: number | undefined;
+    for (let i = 0; i < this.ignoreRegex.length; i++) {
+      const r = this.ignoreRegex[i];
+      if (!r.search(buf, orgBuffer)) continue;
+      found = i;
+      this.o.onIgnoreRegex?.(i);
+      if (!this.o.checkAllRegex || this.o.maxlines > 1) {
+        if (failRegex) this.lineBuffer = failRegex.unmatchedTupleLines;
+      }
+      if (!this.o.checkAllRegex) break;
+    }
+    return found;
+  }
+
+  private updateUsers(fail: Fail, user: unknown): Set<unknown> | undefined {
+    let users = fail.users as Set<unknown> | undefined;
+    if (user) {
+      if (!users) {
+        users = new Set();
+        fail.users = users;
+      }
+      users.add(user);
+    }
+    return users;
+  }
+
+  private mergeFailure(mlfid: string, fail0: Fail, failRegex: F2bRegex): Fail {
+    let fail = fail0;
+    const cached = this.mlfid?.get(mlfid, this.o.now());
+    let users: Set<unknown> | undefined;
+    let nf = 0;
+    if (fail.mlfgained) {
+      nf |= 8 | 1;
+      if (!fail.nofail) fail.nofail = fail.mlfgained;
+    } else if (fail.nofail) nf |= 1;
+    if (fail.mlfforget !== undefined) {
+      const forget = fail.mlfforget;
+      delete fail.mlfforget;
+      if (forget) nf |= 2;
+    }
+    if (cached) {
+      const g = cached;
+      users = this.updateUsers(g, fail.user);
+      if (popKey(g, "nofail")) nf |= 4;
+      if (popKey(g, "mlfgained")) nf |= 4;
+      if (nf & 8) delete g.mlfpending;
+      if ((nf & 4) === 0 && !g.mlfpending) delete g.matches;
+      for (const [k, v] of Object.entries(fail)) if (v !== undefined && v !== null) g[k] = v;
+      fail = g;
+      if (nf & 2) this.mlfid?.unset(mlfid);
+    } else if (!(nf & 2)) {
+      users = this.updateUsers(fail, fail.user);
+      this.mlfid ??= new MlfidCache(100, 5 * 60 * 1000);
+      this.mlfid.set(mlfid, fail, this.o.now());
+    }
+    const pending = popKey(fail, "mlfpending");
+    if (pending || (users && users.size > 1)) {
+      delete fail.nofail;
+      delete fail.mlfgained;
+      nf &= ~(8 | 1);
+    }
+    if ((nf & 1) === 0) {
+      const m = [
+        ...((popKey(fail, "nofail-matches") as TupleLine[] | undefined) ?? []),
+        ...((fail.matches as TupleLine[]) ?? []),
+      ];
+      if ((nf & 8) === 0) m.push(...failRegex.matchedTupleLines);
+      fail.matches = m;
+    } else if ((nf & 3) === 1) {
+      fail["nofail-matches"] = [
+        ...((fail["nofail-matches"] as TupleLine[]) ?? []),
+        ...failRegex.matchedTupleLines,
+      ];
+    }
+    return fail;
+  }
+
+  private findFailure(tuple: TupleLine, date: number | undefined, _noDate: boolean): RawFailure[] {
+    const out: RawFailure[] = [];
+    const o = this.o;
+    let orgBuffer: TupleLine[];
+    if (o.maxlines > 1) {
+      this.lineBuffer.push(tuple);
+      this.lineBuffer = this.lineBuffer.slice(-o.maxlines);
+      orgBuffer = this.lineBuffer;
+    } else {
+      this.lineBuffer = [tuple];
+      orgBuffer = this.lineBuffer;
+    }
+    let buf: string | undefined = tupleLinesBuf(orgBuffer);
+    if (this.ignoreRegex.length && this.ignoreRegex.length < this.failRegex.length - 2) {
+      if (this.ignoreLine(buf, orgBuffer) !== undefined) return out;
+    }
+    let preGroups: Fail = {};
+    if (this.prefRegex) {
+      if (!this.prefRegex.search(buf, orgBuffer)) return out;
+      preGroups = this.prefRegex.groups();
+      const repl = preGroups.content;
+      delete preGroups.content;
+      if (repl) {
+        this.lineBuffer = [["", "", repl as string]];
+        buf = undefined;
+      }
+    }
+    for (let idx = 0; idx < this.failRegex.length; idx++) {
+      const fr = this.failRegex[idx];
+      if (buf === undefined) buf = tupleLinesBuf(this.lineBuffer);
+      if (!fr.search(buf, orgBuffer)) continue;
+      let fail = fr.groups();
+      if (this.ignoreRegex.length && this.ignoreLine(buf, orgBuffer, fr) !== undefined) {
+        buf = undefined;
+        if (!o.checkAllRegex) break;
+        continue;
+      }
+      if (!o.checkAllRegex || o.maxlines > 1) {
+        this.lineBuffer = fr.unmatchedTupleLines;
+        buf = undefined;
+      }
+      if (Object.keys(preGroups).length) fail = { ...preGroups, ...fail };
+      const mlfid = fail.mlfid as string | undefined;
+      if (mlfid !== undefined && mlfid !== null) {
+        fail = this.mergeFailure(mlfid, fail, fr);
+        if (fail.nofail && !o.checkAllRegex) return out;
+      } else {
+        fail.matches = [...((fail.matches as TupleLine[]) ?? []), ...fr.matchedTupleLines];
+      }
+      const entry = this.failureId(fail, fr, mlfid);
+      if (entry === "pending") {
+        fail.mlfpending = 1;
+        if (!o.checkAllRegex && o.ignorePending) return out;
+        out.push({
+          regexIndex: idx,
+          fid: undefined,
+          time: date,
+          fail: o.checkAllRegex && mlfid !== undefined ? { ...fail } : fail,
+        });
+      } else if (entry) {
+        out.push({
+          regexIndex: idx,
+          ...entry,
+          time: date,
+          fail: o.checkAllRegex && mlfid !== undefined ? { ...fail } : fail,
+        });
+      }
+      if (!o.checkAllRegex) break;
+    }
+    return out;
+  }
+
+  /** The failure id of a match: an address (with its CIDR), a DNS name, an id, or pending. */
+  private failureId(
+    fail: Fail,
+    fr: F2bRegex,
+    mlfid: string | undefined,
+  ): { fid: string; host?: string; cidr?: number; unresolved?: boolean } | "pending" | undefined {
+    const fid = fail.fid as string | undefined;
+    const cidrText = fail.cidr as string | undefined;
+    let ip = fail.ip4 as string | undefined;
+    let raw = this.o.returnRawHost;
+    let cidr: number | undefined;
+    if (ip !== undefined && ip !== null) {
+      cidr = cidrText ? Number(cidrText) : undefined;
+      raw = true;
+    } else {
+      ip = fail.ip6 as string | undefined;
+      if (ip !== undefined && ip !== null) {
+        cidr = cidrText ? Number(cidrText) : undefined;
+        raw = true;
+      } else {
+        ip = fail.dns as string | undefined;
+        if (ip === undefined || ip === null) {
+          let id = fid;
+          if (id === undefined && mlfid === undefined) id = fr.failId();
+          if (id === undefined) return "pending";
+          ip = id;
+          raw = true;
+        }
+      }
+    }
+    if (raw) {
+      const isAddr = cidr !== undefined || fail.ip4 != null || fail.ip6 != null;
+      const shown = isAddr ? ipAddrText(ip, cidr) : ip;
+      if (fid === undefined || fid === null || fid === ip) return { fid: shown, host: ip, cidr };
+      fail.ip = shown;
+      return { fid: this.o.returnRawHost ? fid : ipAddrText(fid, undefined), host: ip, cidr };
+    }
+    // a DNS name without raw hosts: fail2ban would resolve it; mamori never resolves (usedns off)
+    const addr = normalizeIp(ip);
+    if (addr) return { fid: addr, host: ip, cidr };
+    return { fid: ip, host: ip, cidr, unresolved: true };
+  }
+}
+
+/** fail2ban's str(IPAddr(text, cidr)): a valid address normalized (masked to /cidr), else the text. */
+export function ipAddrText(text: string, cidr: number | undefined): string {
+  const norm = normalizeIp(text);
+  if (!norm) return text;
+  const v4 = !norm.includes(":");
+  const full = v4 ? 32 : 128;
+  if (cidr === undefined || cidr >= full) return norm;
+  if (v4) {
+    const n = norm.split(".").reduce((a, p) => a * 256 + Number(p), 0);
+    const mask = cidr === 0 ? 0 : (0xffffffff << (32 - cidr)) >>> 0;
+    const net = (n & mask) >>> 0;
+    return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join(".")}/${cidr}`;
+  }
+  return ipv6Prefix(norm, cidr) ?? text;
+}
+
+function popKey(o: Fail, k: string): unknown {
+  const v = o[k];
+  delete o[k];
+  return v;
+}
+
+/** A failregex without <HOST>, <ADDR>, <F-ID> or similar: it could never name an address. */
+export class F2bRegexNoHost extends Error {
+  constructor(readonly src: Located) {
+    super("no failure-id group (<HOST>, <ADDR>, <IP4>, <IP6>, <DNS>, <F-ID> or <F-MLFID>) in the regex");
+  }
+}

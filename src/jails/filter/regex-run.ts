@@ -1,0 +1,183 @@
+/**
+ * What `mamori regex LOG FILTER` computes, as fail2ban-regex does: the line counts of its `Lines:` summary
+ * (every regex tried, nofail lines counted as ignored) and the failures `fail2ban-regex -o row` prints
+ * (first matching regex, one per address). Hosts are never resolved (like `fail2ban-regex --raw`).
+ */
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { type FilterDefinition, readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { extractOptions } from "../fail2ban/options.js";
+import type { FilterCore } from "./core.js";
+import { createFilterCore, regexDefinition } from "./index.js";
+import type { TupleLine } from "./regex.js";
+
+export interface RegexRunOptions {
+  filterDirs: string[];
+  mode?: string;
+  now: () => number;
+  timezone?: string;
+  datepattern?: string;
+  maxlines?: number;
+}
+
+export interface RegexMatch {
+  line: number;
+  host: string;
+  time: string | null;
+  user?: string;
+}
+
+export interface RegexRunResult {
+  lines: number;
+  matched: number;
+  ignored: number;
+  missed: number;
+  matches: RegexMatch[];
+  /** hits per failregex / ignoreregex (as fail2ban-regex's per-regex counts) */
+  failHits: number[];
+  ignoreHits: number[];
+  prefregexHits: number;
+  definition: Pick<FilterDefinition, "failregex" | "ignoreregex" | "prefregex"> & {
+    name: string;
+    files: string[];
+  };
+  /** the line numbers counted as matched / ignored / missed (1-based positions in the input) */
+  matchedLines: number[];
+  ignoredLines: number[];
+}
+
+const FILTER_NAME = /^\/{0,3}[\w/_\-.]+(?:\[.*\])?$/s;
+
+/** A filter file/name (fail2ban-regex's rule), else undefined: the argument is a regex. */
+export function resolveFilterArg(arg: string, dirs: string[]): string | undefined {
+  if (!FILTER_NAME.test(arg)) return undefined;
+  let name: string;
+  try {
+    name = extractOptions(arg).name;
+  } catch {
+    return undefined;
+  }
+  const tries = name.slice(-6).includes(".") ? [name] : [name, `${name}.conf`, `${name}.local`];
+  for (const t of tries) {
+    const candidates = t.includes("/") ? [t] : dirs.map((d) => path.join(d, t));
+    for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  }
+  return undefined;
+}
+
+function loadDefinition(
+  filterArg: string,
+  o: RegexRunOptions,
+): RegexRunResult["definition"] & FilterDefinitionLike {
+  const file = resolveFilterArg(filterArg, o.filterDirs);
+  if (file) {
+    const bracket = filterArg.indexOf("[");
+    const spec = bracket >= 0 ? file + filterArg.slice(bracket) : file;
+    const def = readFilterDefinition({ filter: spec, mode: o.mode, filterDirs: o.filterDirs });
+    return {
+      ...def,
+      datepattern: o.datepattern ?? def.datepattern,
+      maxlines: o.maxlines ?? def.maxlines,
+    };
+  }
+  const def = regexDefinition(filterArg, { datepattern: o.datepattern, maxlines: o.maxlines });
+  return { ...def, name: "regex", files: [] };
+}
+
+type FilterDefinitionLike = Pick<FilterDefinition, "maxlines" | "datepattern" | "usedns">;
+
+export function runRegex(filterArg: string, input: Iterable<string>, o: RegexRunOptions): RegexRunResult {
+  const def = loadDefinition(filterArg, o);
+  let lineIgnored = false;
+  const ignoreHits = def.ignoreregex.map(() => 0);
+  const failHits = def.failregex.map(() => 0);
+  const stats: FilterCore = createFilterCore(def, {
+    now: o.now,
+    timezone: o.timezone,
+    mode: {
+      checkAllRegex: true,
+      ignorePending: false,
+      returnRawHost: true,
+      onIgnoreRegex: (i) => {
+        lineIgnored = true;
+        ignoreHits[i]++;
+      },
+    },
+  });
+  let rowIgnored = false;
+  const rows: FilterCore = createFilterCore(def, {
+    now: o.now,
+    timezone: o.timezone,
+    mode: {
+      checkAllRegex: false,
+      ignorePending: true,
+      returnRawHost: true,
+      onIgnoreRegex: () => (rowIgnored = true),
+    },
+  });
+  const r: RegexRunResult = {
+    lines: 0,
+    matched: 0,
+    ignored: 0,
+    missed: 0,
+    matches: [],
+    failHits,
+    ignoreHits,
+    prefregexHits: 0,
+    definition: def,
+    matchedLines: [],
+    ignoredLines: [],
+  };
+  const multi = def.maxlines > 1;
+  let lineNo = 0;
+  for (const raw of input) {
+    lineNo++;
+    const line = raw.replace(/[\r\n]+$/, "");
+    if (line.startsWith("#") || !line) continue;
+    // the row output (what -o row prints)
+    rowIgnored = false;
+    const rowFound = rows.processLine(line).filter((f) => !f.fail.nofail);
+    if (rowFound.length && !rowIgnored) {
+      for (const f of rowFound) {
+        const m: RegexMatch = {
+          line: lineNo,
+          host: f.fid ?? "",
+          time: f.time === undefined ? null : new Date(f.time).toISOString(),
+        };
+        if (typeof f.fail.user === "string") m.user = f.fail.user;
+        r.matches.push(m);
+      }
+    }
+    // the Lines: summary
+    lineIgnored = false;
+    const before: readonly TupleLine[] = multi ? [...stats.bufferedLines] : [];
+    const fullBuffer = before.length >= def.maxlines;
+    const found = stats.processLine(line);
+    if (stats.prefRegex?.hasMatched()) r.prefregexHits++;
+    let isIgnored = false;
+    let any = false;
+    for (const f of found) {
+      failHits[f.regexIndex]++;
+      if (f.fail.nofail) isIgnored = true;
+      else any = true;
+    }
+    if (multi) {
+      const after = stats.bufferedLines;
+      for (const b of before.slice(fullBuffer ? 1 : 0)) {
+        if (!after.some((a) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2])) {
+          r.matched++;
+          r.missed--;
+        }
+      }
+    }
+    if (isIgnored || lineIgnored) {
+      r.ignored++;
+      r.ignoredLines.push(lineNo);
+    } else if (any) {
+      r.matched++;
+      r.matchedLines.push(lineNo);
+    } else r.missed++;
+    r.lines++;
+  }
+  return r;
+}
