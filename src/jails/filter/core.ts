@@ -225,14 +225,13 @@ export class FilterCore {
     if (this.ignoreRegex.length && this.ignoreRegex.length < this.failRegex.length - 2) {
       if (this.ignoreLine(buf, orgBuffer) !== undefined) return out;
     }
-    let preGroups: Fail = {};
+    // the prefregex groups are only needed when a failregex matches: built then
+    let preGroups: Fail | undefined;
     if (this.prefRegex) {
       if (!this.prefRegex.search(buf, orgBuffer)) return out;
-      preGroups = this.prefRegex.groups();
-      const repl = preGroups.content;
-      delete preGroups.content;
+      const repl = this.prefRegex.group("content");
       if (repl) {
-        this.lineBuffer = [["", "", repl as string]];
+        this.lineBuffer = [["", "", repl]];
         buf = undefined;
       }
     }
@@ -250,7 +249,11 @@ export class FilterCore {
         this.lineBuffer = fr.unmatchedTupleLines;
         buf = undefined;
       }
-      if (Object.keys(preGroups).length) fail = { ...preGroups, ...fail };
+      if (this.prefRegex) {
+        preGroups ??= this.prefRegex.groups();
+        delete preGroups.content;
+        if (Object.keys(preGroups).length) fail = { ...preGroups, ...fail };
+      }
       const mlfid = fail.mlfid as string | undefined;
       if (mlfid !== undefined && mlfid !== null) {
         fail = this.mergeFailure(mlfid, fail, fr);

@@ -47,6 +47,9 @@ export class F2bRegex {
   readonly source: RegexSource;
   readonly t: TranslatedRegex;
   private readonly literal: string | undefined;
+  /** ASCII first-character table of a start-anchored regex (1 = may start a match) */
+  private readonly firstAscii: Uint8Array | undefined;
+  private readonly firstNonAscii: boolean;
   private readonly altValues: [string, string][] = [];
   private readonly tupleValues: [string, string][] = [];
   private m: RegExpExecArray | null = null;
@@ -63,6 +66,15 @@ export class F2bRegex {
       throw untranslatable(source, opts.kind, err as Error);
     }
     this.literal = this.t.literals[0];
+    const first = this.t.firstChars;
+    this.firstAscii = first ? new Uint8Array(128) : undefined;
+    this.firstNonAscii = !first;
+    if (first && this.firstAscii) {
+      for (const c of first) {
+        if (c < 128) this.firstAscii[c] = 1;
+        else this.firstNonAscii = true;
+      }
+    }
     for (const k of this.t.groupNames) {
       if (k.length <= 4) continue;
       const n = COMPLNAME.exec(k);
@@ -81,6 +93,13 @@ export class F2bRegex {
   /** Searches buf (or the buffer of tupleLines); orgLines are the buffered lines the match is mapped to. */
   search(buf: string, orgLines: TupleLine[]): boolean {
     this.groupsCache = undefined;
+    if (this.firstAscii) {
+      const c = buf.charCodeAt(0);
+      if (c < 128 ? this.firstAscii[c] === 0 : !this.firstNonAscii) {
+        this.m = null;
+        return false;
+      }
+    }
     if (this.literal !== undefined && !buf.includes(this.literal)) {
       this.m = null;
       return false;
@@ -116,6 +135,15 @@ export class F2bRegex {
     this.matchedTupleLines = matched;
     this.unmatchedTupleLines = unmatched;
     return true;
+  }
+
+  /** One named group of the last match (fail2ban's group(name)), without building the whole dict. */
+  group(name: string): string | undefined {
+    const js = this.t.named.get(name);
+    const g = this.m?.groups;
+    if (!js || !g) return undefined;
+    for (const j of js) if (g[j] !== undefined) return g[j];
+    return undefined;
   }
 
   hasMatched(): boolean {

@@ -6,7 +6,7 @@ import type { Node } from "./ast.js";
 import { PyRegexError } from "./ast.js";
 import { rewriteConditionals } from "./cond.js";
 import { emitJs } from "./emit.js";
-import { requiredLiterals } from "./literals.js";
+import { anchoredFirstChars, requiredLiterals } from "./literals.js";
 import { parsePyRegex } from "./parse.js";
 
 export { PyRegexError } from "./ast.js";
@@ -21,6 +21,8 @@ export interface TranslatedRegex {
   groupNames: string[];
   /** literals every match contains (for prefilters), longest first */
   literals: string[];
+  /** for a start-anchored pattern: the code points a subject must start with */
+  firstChars?: Set<number>;
 }
 
 function backrefNums(n: Node, out: Set<number>): void {
@@ -63,7 +65,8 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
   }
   const groupNames = [...parsed.names.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n);
   for (const n of groupNames) if (!named.has(n)) named.set(n, []);
-  return { python, regex, named, groupNames, literals: requiredLiterals(root) };
+  const firstChars = anchoredFirstChars(root);
+  return { python, regex, named, groupNames, literals: requiredLiterals(root), firstChars };
 }
 
 /**

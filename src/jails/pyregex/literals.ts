@@ -3,6 +3,7 @@
  * running a regex — most log lines fail that test in nanoseconds, which is where the speed comes from.
  */
 import type { Node } from "./ast.js";
+import { width } from "./emit.js";
 
 /** Case-sensitive literal runs that every match contains; the longest first. */
 export function requiredLiterals(root: Node): string[] {
@@ -67,4 +68,66 @@ function collect(n: Node, out: string[]): void {
 function hasSub(set: Set<string>, lit: string): boolean {
   for (const s of set) if (s.includes(lit)) return true;
   return false;
+}
+
+function caseSet(cp: number, ci: boolean): number[] {
+  if (!ci) return [cp];
+  const c = String.fromCodePoint(cp);
+  return [
+    ...new Set([cp, c.toLowerCase().codePointAt(0) as number, c.toUpperCase().codePointAt(0) as number]),
+  ];
+}
+
+/** The characters a match can start with, for a pattern anchored at the start; undefined when unknown. */
+function firstOf(n: Node): number[] | undefined {
+  switch (n.t) {
+    case "char":
+      return caseSet(n.cp, n.i);
+    case "class": {
+      if (n.neg) return undefined;
+      const out: number[] = [];
+      for (const it of n.items) {
+        if ("esc" in it || it.hi - it.lo > 64) return undefined;
+        for (let c = it.lo; c <= it.hi; c++) out.push(...caseSet(c, n.i));
+      }
+      return out;
+    }
+    case "group":
+      if (n.kind !== "cap" && n.kind !== "nc" && n.kind !== "atomic") return undefined;
+      return width(n.body)[0] > 0 ? firstOf(n.body) : undefined;
+    case "alt": {
+      const out: number[] = [];
+      for (const a of n.alts) {
+        if (width(a)[0] === 0) return undefined;
+        const f = firstOf(a);
+        if (!f) return undefined;
+        out.push(...f);
+      }
+      return out;
+    }
+    case "seq": {
+      const head = n.items[0];
+      return head && width(head)[0] > 0 ? firstOf(head) : undefined;
+    }
+    case "rep":
+      return n.min >= 1 ? firstOf(n.body) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * For a pattern that starts with a (non-multiline) `^` or `\A`: the characters the subject must start
+ * with. A filter checks the first character before running the regex.
+ */
+export function anchoredFirstChars(root: Node): Set<number> | undefined {
+  const items = root.t === "seq" ? root.items : [root];
+  const a = items[0];
+  if (!a || !((a.t === "bol" && !a.m) || a.t === "bos")) return undefined;
+  let k = 1;
+  while (k < items.length && (items[k].t === "bol" || items[k].t === "bos")) k++;
+  const rest = items.slice(k);
+  if (!rest.length || width(rest[0])[0] === 0) return undefined;
+  const f = firstOf(rest[0]);
+  return f ? new Set(f) : undefined;
 }
