@@ -184,6 +184,20 @@ export interface BanStore {
   previousBans(ip: string, jail?: string): Promise<number>;
   /** Total bans ever recorded per jail. */
   totalBans(jail: string): Promise<number>;
+  /** Saves a jail's failure counters (the daemon writes them now and then, for `jails status`). */
+  putJailStats(stats: JailStats): Promise<void>;
+  /** The last saved counters of every jail, or of one. */
+  jailStats(jail?: string): Promise<JailStats[]>;
+}
+
+export interface JailStats {
+  jail: string;
+  /** targets with failures being counted ("Currently failed") */
+  currentlyFailed: number;
+  /** failures counted ever ("Total failed") */
+  totalFailed: number;
+  /** ms */
+  updatedAt: number;
 }
 
 // ---------------------------------------------------------------- notification deliveries

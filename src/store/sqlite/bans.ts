@@ -1,5 +1,5 @@
 /** Active bans and the ban history in SQLite; restored into the firewall on start. */
-import type { BanRecord, BanStore } from "../store.js";
+import type { BanRecord, BanStore, JailStats } from "../store.js";
 import type { Db } from "./db.js";
 
 export const bansSchema = [
@@ -19,6 +19,11 @@ export const bansSchema = [
      start INTEGER NOT NULL,
      end_ts INTEGER)`,
   "CREATE INDEX IF NOT EXISTS ban_history_by_ip ON ban_history (ip, jail)",
+  `CREATE TABLE IF NOT EXISTS jail_stats (
+     jail TEXT PRIMARY KEY,
+     currently_failed INTEGER NOT NULL,
+     total_failed INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL) WITHOUT ROWID`,
 ];
 
 interface BanRow {
@@ -81,6 +86,24 @@ export class SqliteBanStore implements BanStore {
           .prepare<[string], { n: number }>("SELECT count(*) AS n FROM ban_history WHERE ip = ?")
           .get(ip);
     return row?.n ?? 0;
+  }
+
+  async putJailStats(s: JailStats): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO jail_stats (jail, currently_failed, total_failed, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (jail) DO UPDATE SET currently_failed = excluded.currently_failed,
+           total_failed = excluded.total_failed, updated_at = excluded.updated_at`,
+      )
+      .run(s.jail, s.currentlyFailed, s.totalFailed, s.updatedAt);
+  }
+
+  async jailStats(jail?: string): Promise<JailStats[]> {
+    type Row = { jail: string; currently_failed: number; total_failed: number; updated_at: number };
+    const rows = jail
+      ? this.db.prepare<[string], Row>("SELECT * FROM jail_stats WHERE jail = ?").all(jail)
+      : this.db.prepare<[], Row>("SELECT * FROM jail_stats ORDER BY jail").all();
+    return rows.map((r) => ({ jail: r.jail, currentlyFailed: r.currently_failed, totalFailed: r.total_failed, updatedAt: r.updated_at }));
   }
 
   async totalBans(jail: string): Promise<number> {

@@ -1,0 +1,97 @@
+/**
+ * How actions run firewall commands: argv arrays only (never a shell), an optional script on stdin
+ * (`nft -f -`), an optional network namespace prefix (`ip netns exec NS`) for tests and benches.
+ */
+import { spawn } from "node:child_process";
+import { ActionError } from "./types.js";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** written to the command's stdin */
+  input?: string;
+}
+
+export interface CommandRunner {
+  /** Runs argv; resolves with the exit code (non-zero is not thrown), rejects when it cannot start. */
+  run(argv: readonly string[], opts?: RunOptions): Promise<CommandResult>;
+}
+
+const TIMEOUT_MS = 15_000;
+const MAX_OUTPUT = 1 << 20;
+
+/** Where Debian puts the tools, for daemons started with a PATH without /usr/sbin. */
+const EXTRA_PATH = "/usr/local/sbin:/usr/sbin:/sbin";
+
+export function execRunner(opts: { netns?: string } = {}): CommandRunner {
+  const prefix = opts.netns ? ["ip", "netns", "exec", opts.netns] : [];
+  const env = { ...process.env, PATH: `${process.env.PATH ?? "/usr/bin:/bin"}:${EXTRA_PATH}` };
+  return {
+    run(argv, runOpts = {}) {
+      const full = [...prefix, ...argv];
+      return new Promise((resolve, reject) => {
+        const child = spawn(full[0], full.slice(1), {
+          stdio: ["pipe", "pipe", "pipe"],
+          env,
+          timeout: TIMEOUT_MS,
+          killSignal: "SIGKILL",
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          if (stdout.length < MAX_OUTPUT) stdout += d;
+        });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => {
+          if (stderr.length < MAX_OUTPUT) stderr += d;
+        });
+        child.on("error", (err: NodeJS.ErrnoException) => {
+          reject(
+            new ActionError(
+              err.code === "ENOENT"
+                ? `${full[0]} is not installed or not in PATH: install it (Debian: apt-get install ${packageOf(full[0])})`
+                : `could not run ${full[0]}: ${err.message}`,
+            ),
+          );
+        });
+        child.on("close", (code, signal) => {
+          resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+        });
+        child.stdin.on("error", () => {}); // the command may exit without reading its input
+        child.stdin.end(runOpts.input ?? "");
+      });
+    },
+  };
+}
+
+function packageOf(cmd: string): string {
+  const known: Record<string, string> = {
+    nft: "nftables",
+    ipset: "ipset",
+    iptables: "iptables",
+    ip6tables: "iptables",
+    ip: "iproute2",
+  };
+  return known[cmd] ?? cmd;
+}
+
+/** Runs argv and throws an ActionError naming the command and its stderr when it exits non-zero. */
+export async function runChecked(
+  runner: CommandRunner,
+  argv: readonly string[],
+  opts?: RunOptions,
+): Promise<CommandResult> {
+  const r = await runner.run(argv, opts);
+  if (r.code !== 0) {
+    const what = opts?.input
+      ? `${argv.join(" ")} (script: ${opts.input.trim().split("\n").slice(0, 20).join("; ")})`
+      : argv.join(" ");
+    throw new ActionError(
+      `${what} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || "no output"}`,
+    );
+  }
+  return r;
+}

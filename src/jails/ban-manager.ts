@@ -1,0 +1,329 @@
+/**
+ * fail2ban's BanManager + the persistence it lacks: active bans live in the store, so they survive a
+ * restart. On start, unexpired bans go back into the firewall and expired ones are lifted; bans end on
+ * time through the Clock (one timer, armed for the next expiry); the store is polled for bans added or
+ * removed by `mamori bans add|del` while the daemon runs. Every change runs through one queue, in order,
+ * so the jail can hand over tickets without waiting.
+ */
+import type { Logger } from "pino";
+import type { BanAction, BanInfo } from "../actions/types.js";
+import type { JailConfig } from "../config/schema.js";
+import type { Clock, TimerHandle } from "../core/clock.js";
+import { errorMessage } from "../core/errors.js";
+import type { Publisher } from "../notify/types.js";
+import type { BanRecord, BanStore } from "../store/store.js";
+import { banSeconds, countsAcrossJails } from "./bantime.js";
+import type { BanTicket, TicketSink } from "./jail.js";
+
+export interface BanManagerOptions {
+  jail: Pick<JailConfig, "name" | "bantime" | "bantime_increment" | "notify">;
+  action: BanAction;
+  store: BanStore;
+  clock: Clock;
+  log: Logger;
+  publisher?: Publisher;
+  hostname?: string;
+  /** [0, 1) for rndtime; Math.random by default */
+  rng?: () => number;
+  /** how often the store is read for bans changed by the CLI; 0 = never. Default 2000 ms */
+  pollMs?: number;
+}
+
+interface ActiveBan {
+  record: BanRecord;
+  /** the firewall holds it (false after a failed action call: retried on the next poll) */
+  applied: boolean;
+}
+
+/** Node timers overflow past 2^31 ms; a far expiry is re-checked daily instead. */
+const MAX_TIMER_MS = 86_400_000;
+
+export interface BanManagerCounters {
+  bans: number;
+  unbans: number;
+  actionErrors: number;
+}
+
+export class BanManager implements TicketSink {
+  private readonly active = new Map<string, ActiveBan>();
+  /** targets with a ticket in the queue (so the jail does not ban them twice) */
+  private readonly pending = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private timer?: TimerHandle;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private poller?: TimerHandle;
+  private stopped = false;
+  readonly counters: BanManagerCounters = { bans: 0, unbans: 0, actionErrors: 0 };
+
+  constructor(private readonly o: BanManagerOptions) {}
+
+  get jail(): string {
+    return this.o.jail.name;
+  }
+
+  isBanned(target: string): boolean {
+    return this.active.has(target) || this.pending.has(target);
+  }
+
+  /** Active bans as the manager holds them. */
+  bans(): BanRecord[] {
+    return [...this.active.values()].map((a) => a.record);
+  }
+
+  /** Queues a ban; returns at once. */
+  enqueue(ticket: BanTicket): void {
+    if (this.stopped || this.isBanned(ticket.target)) return;
+    this.pending.add(ticket.target);
+    this.run(async () => {
+      try {
+        await this.ban(ticket);
+      } finally {
+        this.pending.delete(ticket.target);
+      }
+    });
+  }
+
+  /** Restores the store's bans into the firewall, lifts expired ones, arms expiry and the store poll. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.o.action.start();
+    await this.runAndWait(() => this.reconcile());
+    const poll = this.o.pollMs ?? 2000;
+    if (poll > 0) this.poller = this.o.clock.setInterval(() => this.run(() => this.reconcile()), poll);
+  }
+
+  /** Finishes queued work, stops timers and the action (bans stay in the store and the firewall). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poller?.cancel();
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    await this.idle();
+    await this.o.action.stop();
+  }
+
+  /** Resolves once every queued change is done. */
+  async idle(): Promise<void> {
+    while (this.queued > 0) await this.chain;
+  }
+
+  /** A manual ban (`bans add`, tests): bantime in seconds, -1 forever, default the jail's. */
+  banNow(
+    target: string,
+    opts: { bantime?: number; failures?: number; lines?: string[] } = {},
+  ): Promise<BanRecord> {
+    return this.runAndWait(async () => {
+      const now = this.o.clock.now();
+      const banCount = await this.previousBans(target);
+      const seconds = opts.bantime ?? banSeconds(this.o.jail, banCount, this.o.rng);
+      return this.apply({
+        jail: this.jail,
+        ip: target,
+        start: now,
+        end: endOf(now, seconds),
+        failures: opts.failures ?? 0,
+        banCount,
+        lines: opts.lines ?? [],
+      });
+    });
+  }
+
+  /** A manual unban; resolves whether the target was banned. */
+  unbanNow(target: string): Promise<boolean> {
+    return this.runAndWait(async () => {
+      const had = this.active.has(target);
+      await this.lift(target);
+      return had;
+    });
+  }
+
+  private run(op: () => Promise<void>): void {
+    void this.runAndWait(op).catch((err) =>
+      this.o.log.error({ err: errorMessage(err), jail: this.jail }, "ban manager step failed"),
+    );
+  }
+
+  private runAndWait<T>(op: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const result = this.chain.then(op);
+    this.chain = result.then(
+      () => {
+        this.queued--;
+      },
+      () => {
+        this.queued--;
+      },
+    );
+    return result;
+  }
+
+  private previousBans(target: string): Promise<number> {
+    return this.o.store.previousBans(target, countsAcrossJails(this.o.jail) ? undefined : this.jail);
+  }
+
+  private async ban(t: BanTicket): Promise<void> {
+    if (this.active.has(t.target)) return;
+    const now = this.o.clock.now();
+    const banCount = await this.previousBans(t.target);
+    const seconds = banSeconds(this.o.jail, banCount, this.o.rng);
+    const record = await this.apply({
+      jail: this.jail,
+      ip: t.target,
+      start: now,
+      end: endOf(now, seconds),
+      failures: t.failures,
+      banCount,
+      lines: t.lines,
+    });
+    this.o.log.info(
+      { jail: this.jail, ip: t.target, failures: t.failures, bantime: seconds, banCount },
+      "banned %s",
+      t.target,
+    );
+    this.notify(record, seconds);
+  }
+
+  /** Persists, applies to the firewall, arms the expiry. */
+  private async apply(record: BanRecord): Promise<BanRecord> {
+    await this.o.store.add(record);
+    const entry: ActiveBan = { record, applied: false };
+    this.active.set(record.ip, entry);
+    this.counters.bans++;
+    await this.applyToFirewall(entry);
+    this.arm();
+    return record;
+  }
+
+  private async applyToFirewall(entry: ActiveBan): Promise<void> {
+    const r = entry.record;
+    const now = this.o.clock.now();
+    const info: BanInfo = {
+      jail: this.jail,
+      bantime: r.end === null ? -1 : Math.max(0.001, (r.end - now) / 1000),
+      failures: r.failures,
+    };
+    try {
+      await this.o.action.ban(r.ip, info);
+      entry.applied = true;
+    } catch (err) {
+      this.counters.actionErrors++;
+      this.o.log.error(
+        { err: errorMessage(err), jail: this.jail, ip: r.ip, action: this.o.action.name },
+        "the firewall action failed to ban %s; retrying on the next store poll",
+        r.ip,
+      );
+    }
+  }
+
+  /** Removes from the firewall, the store and memory. */
+  private async lift(target: string): Promise<void> {
+    try {
+      await this.o.action.unban(target, { jail: this.jail });
+    } catch (err) {
+      this.counters.actionErrors++;
+      this.o.log.error(
+        { err: errorMessage(err), jail: this.jail, ip: target, action: this.o.action.name },
+        "the firewall action failed to unban %s",
+        target,
+      );
+    }
+    await this.o.store.remove(this.jail, target);
+    if (this.active.delete(target)) this.counters.unbans++;
+    this.arm();
+  }
+
+  /** Expired bans are lifted; bans the store gained or lost (the CLI) are applied or lifted; failed applies are retried. */
+  private async reconcile(): Promise<void> {
+    const now = this.o.clock.now();
+    const stored = new Map((await this.o.store.active(this.jail)).map((r) => [r.ip, r]));
+    for (const [ip, entry] of [...this.active]) if (!stored.has(ip)) await this.forget(ip, entry);
+    for (const r of stored.values()) {
+      if (r.end !== null && r.end <= now) {
+        await this.lift(r.ip);
+        this.o.log.info({ jail: this.jail, ip: r.ip }, "unbanned %s (ban expired)", r.ip);
+        continue;
+      }
+      const entry = this.active.get(r.ip);
+      if (!entry || entry.record.end !== r.end || entry.record.start !== r.start) {
+        const next: ActiveBan = { record: r, applied: false };
+        this.active.set(r.ip, next);
+        await this.applyToFirewall(next);
+      } else if (!entry.applied) await this.applyToFirewall(entry);
+    }
+    this.arm();
+  }
+
+  /** A ban the store no longer has (removed by `bans del`): lift it from the firewall. */
+  private async forget(ip: string, _entry: ActiveBan): Promise<void> {
+    try {
+      await this.o.action.unban(ip, { jail: this.jail });
+    } catch (err) {
+      this.counters.actionErrors++;
+      this.o.log.error(
+        { err: errorMessage(err), jail: this.jail, ip },
+        "the firewall action failed to unban %s",
+        ip,
+      );
+    }
+    this.active.delete(ip);
+    this.counters.unbans++;
+    this.o.log.info({ jail: this.jail, ip }, "unbanned %s (removed from the store)", ip);
+  }
+
+  /** Lifts every due ban. */
+  private async expire(): Promise<void> {
+    const now = this.o.clock.now();
+    for (const [ip, entry] of [...this.active]) {
+      const end = entry.record.end;
+      if (end !== null && end <= now) {
+        await this.lift(ip);
+        this.o.log.info({ jail: this.jail, ip }, "unbanned %s (ban expired)", ip);
+      }
+    }
+    this.arm();
+  }
+
+  /** One timer, at the earliest expiry. */
+  private arm(): void {
+    if (this.stopped) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const e of this.active.values())
+      if (e.record.end !== null && e.record.end < next) next = e.record.end;
+    if (next === this.timerAt && this.timer) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = next;
+    if (next === Number.POSITIVE_INFINITY) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.o.clock.now()));
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.run(() => this.expire());
+    }, delay);
+  }
+
+  private notify(r: BanRecord, seconds: number): void {
+    if (!this.o.publisher || this.o.jail.notify.length === 0) return;
+    for (const topic of this.o.jail.notify) {
+      this.o.publisher.publish(topic, {
+        kind: "ban",
+        message: {
+          jail: this.jail,
+          ip: r.ip,
+          action: "ban",
+          failures: r.failures,
+          bantime: seconds,
+          time: new Date(r.start).toISOString(),
+          lines: r.lines.slice(0, 10),
+          host: this.o.hostname ?? "",
+        },
+      });
+    }
+  }
+}
+
+function endOf(now: number, seconds: number): number | null {
+  return seconds < 0 ? null : now + Math.round(seconds * 1000);
+}

@@ -1,0 +1,189 @@
+/**
+ * A jail as a pure state machine (like a Prometheus rule: `failures, now → ban?`): it validates each
+ * failure's address again, skips ignored ones and failures older than findtime, counts the rest per
+ * target and says when a target reaches maxretry. It never waits and never touches the firewall:
+ * JailConsumer hands the ban tickets to the ban manager's queue.
+ */
+import type { Logger } from "pino";
+import { parseTarget } from "../actions/target.js";
+import type { StoredEvent } from "../core/event.js";
+import { ipFamily, ipv6Prefix, normalizeIp } from "../core/ip.js";
+import type { EventConsumer } from "../pipeline/pipeline.js";
+import { FailureCounter } from "./failures.js";
+import type { Failure, FilterResult, JailFilter } from "./filter/index.js";
+import type { IgnoreList } from "./ignore.js";
+
+export type { Failure, FilterResult, JailFilter };
+
+export interface JailSettings {
+  name: string;
+  maxretry: number;
+  /** seconds */
+  findtime: number;
+  /** ban the /N of an IPv6 attacker instead of the single address */
+  banPrefixV6?: number;
+}
+
+/** Enough to ban: the target (address or IPv6 prefix), the address seen, and why. */
+export interface BanTicket {
+  jail: string;
+  target: string;
+  ip: string;
+  failures: number;
+  /** the log lines of the counted failures (at most 10) */
+  lines: string[];
+  /** time of the last failure, ms */
+  time: number;
+}
+
+export type Verdict =
+  | { kind: "ban"; ticket: BanTicket }
+  | { kind: "counted"; target: string; failures: number }
+  | { kind: "invalid" }
+  | { kind: "ignored"; ip: string }
+  | { kind: "too-old" }
+  | { kind: "already-banned"; target: string };
+
+export class Jail {
+  readonly counter: FailureCounter;
+  private readonly findtimeMs: number;
+
+  constructor(
+    readonly settings: JailSettings,
+    private ignore: IgnoreList,
+    /** whether a target is banned right now (or its ban is on its way) */
+    private readonly isBanned: (target: string) => boolean,
+  ) {
+    this.findtimeMs = settings.findtime * 1000;
+    this.counter = new FailureCounter({ maxretry: settings.maxretry, findtimeMs: this.findtimeMs });
+  }
+
+  setIgnoreList(list: IgnoreList): void {
+    this.ignore = list;
+  }
+
+  /** One failure at `now` (the jail's clock): what happens to it. */
+  onFailure(f: Failure, now: number): Verdict {
+    const ip = typeof f.ip === "string" ? normalizeIp(f.ip) : undefined;
+    if (!ip) return { kind: "invalid" };
+    if (this.ignore.contains(ip)) return { kind: "ignored", ip };
+    if (f.time < now - this.findtimeMs) return { kind: "too-old" };
+    const target = this.targetOf(ip, f.prefix);
+    if (target === undefined) return { kind: "ignored", ip };
+    if (this.isBanned(target)) return { kind: "already-banned", target };
+    const count = this.counter.add(target, f.time, f.lines);
+    if (count < this.settings.maxretry) return { kind: "counted", target, failures: count };
+    const rec = this.counter.get(target);
+    this.counter.reset(target);
+    return {
+      kind: "ban",
+      ticket: {
+        jail: this.settings.name,
+        target,
+        ip,
+        failures: count,
+        lines: rec?.lines ?? [],
+        time: rec?.newest ?? f.time,
+      },
+    };
+  }
+
+  /** Forgets targets that have had no failure for findtime (bounded memory on a long run). */
+  prune(now: number): void {
+    this.counter.prune(now);
+  }
+
+  /**
+   * The address; or the subnet the filter matched (undefined when it holds an ignored address); or the
+   * IPv6 network when ban_prefix_v6 is set and that network holds no ignored address.
+   */
+  private targetOf(ip: string, filterPrefix?: number): string | undefined {
+    if (filterPrefix !== undefined) {
+      const subnet = parseTarget(`${ip}/${filterPrefix}`);
+      if (!subnet) return undefined;
+      return subnet.isPrefix && this.ignore.overlaps(subnet.text) ? undefined : subnet.text;
+    }
+    const bits = this.settings.banPrefixV6;
+    if (!bits || bits >= 128 || ipFamily(ip) !== "ipv6") return ip;
+    const prefix = ipv6Prefix(ip, bits);
+    if (!prefix || this.ignore.overlaps(prefix)) return ip;
+    return prefix;
+  }
+}
+
+/** Where tickets go: the ban manager (its queue is asynchronous; this call is not). */
+export interface TicketSink {
+  enqueue(ticket: BanTicket): void;
+}
+
+export interface JailCounters {
+  lines: number;
+  matched: number;
+  failures: number;
+  invalid: number;
+  ignored: number;
+  tooOld: number;
+  bans: number;
+  errors: number;
+}
+
+/** Feeds a jail from the pipeline: events of its log group → filter → jail → ban tickets. */
+export class JailConsumer implements EventConsumer {
+  readonly name: string;
+  readonly counters: JailCounters = {
+    lines: 0,
+    matched: 0,
+    failures: 0,
+    invalid: 0,
+    ignored: 0,
+    tooOld: 0,
+    bans: 0,
+    errors: 0,
+  };
+
+  constructor(
+    readonly group: string,
+    readonly filter: JailFilter,
+    readonly jail: Jail,
+    private readonly sink: TicketSink,
+    private readonly now: () => number,
+    private readonly log?: Logger,
+  ) {
+    this.name = `jail:${jail.settings.name}`;
+  }
+
+  onEvents(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      if (e.group !== this.group) continue;
+      this.onLine(e.message, e.timestamp);
+    }
+  }
+
+  /** One log line (also what tests and the latency bench call directly). */
+  onLine(message: string, fallbackTime: number): void {
+    this.counters.lines++;
+    let result: FilterResult;
+    try {
+      result = this.filter.process(message, fallbackTime);
+    } catch (err) {
+      this.counters.errors++;
+      this.log?.error(
+        { err, jail: this.jail.settings.name },
+        "the filter failed on a line; the line is skipped",
+      );
+      return;
+    }
+    if (result.matched) this.counters.matched++;
+    const now = this.now();
+    for (const f of result.failures) {
+      this.counters.failures++;
+      const v = this.jail.onFailure(f, now);
+      if (v.kind === "ban") {
+        this.counters.bans++;
+        this.sink.enqueue(v.ticket);
+      } else if (v.kind === "invalid") this.counters.invalid++;
+      else if (v.kind === "ignored") this.counters.ignored++;
+      else if (v.kind === "too-old") this.counters.tooOld++;
+    }
+  }
+}
