@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   ingest: () => import("./ingest.js"),
   sources: () => import("./sources.js"),
   jails: () => import("./jails.js"),
+  "alarm-latency": () => import("./alarm-latency.js"),
 };
 
 async function main(): Promise<void> {
