@@ -1,0 +1,226 @@
+/**
+ * fail2ban's reGroupDictStrptime (fail2ban/server/strptime.py): the date fields of a match → an instant.
+ * Naive Python datetimes are kept as "wall ms" (ms on a UTC-like scale), so every comparison fail2ban
+ * makes between naive datetimes is a comparison of numbers here, quirks included.
+ */
+import { fixedZoneOffset, monthOfAbbr, monthOfName, weekdayOfAbbr, weekdayOfName } from "./directives.js";
+import {
+  civilFromDays,
+  DAY,
+  daysFromCivil,
+  daysInMonth,
+  utcFromWall,
+  wallFromUtc,
+  type Zone,
+} from "./zone.js";
+
+export interface TimeContext {
+  /** the zone fail2ban's process runs in (time.mktime, datetime.fromtimestamp) */
+  local: Zone;
+  /** logtimezone as a fixed offset in minutes (fail2ban's default_tz), applied when the line has no zone */
+  defaultTz: number | undefined;
+  /** MyTime.now(), ms */
+  nowMs: number;
+}
+
+/** Python int() of a matched number; undefined where Python raises ValueError. */
+function int(v: string): number | undefined {
+  const s = v.trim();
+  return /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
+}
+
+/** Python's datetime(...) argument checks; undefined where it raises. */
+function wallOf(y: number, mo: number, d: number, h: number, mi: number, s: number): number | undefined {
+  if (!(y >= 1 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo))) return undefined;
+  if (!(h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59)) return undefined;
+  return daysFromCivil(y, mo, d) * DAY + ((h * 60 + mi) * 60 + s) * 1000;
+}
+
+/** Monday = 0, as Python's date.weekday(). */
+function weekdayOfDays(days: number): number {
+  return (((days + 3) % 7) + 7) % 7;
+}
+
+/** Python's _strptime._calc_julian_from_U_or_W. */
+function julianFromWeek(year: number, week: number, dayOfWeek: number, weekStartsMon: boolean): number {
+  let first = weekdayOfDays(daysFromCivil(year, 1, 1));
+  let dow = dayOfWeek;
+  if (!weekStartsMon) {
+    first = (first + 1) % 7;
+    dow = (dow + 1) % 7;
+  }
+  const week0Length = (7 - first) % 7;
+  if (week === 0) return 1 + dow - first;
+  return 1 + week0Length + 7 * (week - 1) + dow;
+}
+
+/** Reads one group of a match: the value of a date field, or undefined when it did not take part. */
+export type FieldReader = (index: number) => string | undefined;
+
+/**
+ * The instant (ms) of the date fields `keys` (in Python group order; `read(i)` gives the value of keys[i]),
+ * or undefined where fail2ban's getTime gives None (an impossible date, an unknown zone).
+ */
+export function timeFromFields(
+  keys: readonly string[],
+  read: FieldReader,
+  ctx: TimeContext,
+): number | undefined {
+  let year: number | undefined;
+  let month: number | undefined;
+  let day: number | undefined;
+  let tzoffset: number | undefined;
+  let weekday: number | undefined;
+  let julian: number | undefined;
+  let weekOfYear: number | undefined;
+  let weekStartsMon = false;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let ampm: string | undefined = "";
+  for (let i = 0; i < keys.length; i++) if (keys[i] === "p") ampm = read(i);
+  for (let i = 0; i < keys.length; i++) {
+    const val = read(i);
+    if (val === undefined) continue;
+    const key = keys[i];
+    let n: number | undefined;
+    switch (key) {
+      case "y":
+        n = int(val);
+        if (n === undefined) return undefined;
+        year = n <= 2000 ? n + 2000 : n;
+        continue;
+      case "Y":
+      case "m":
+      case "d":
+      case "H":
+      case "M":
+      case "S":
+      case "j":
+        n = int(val);
+        if (n === undefined) return undefined;
+        if (key === "Y") year = n;
+        else if (key === "m") month = n;
+        else if (key === "d") day = n;
+        else if (key === "H") hour = n;
+        else if (key === "M") minute = n;
+        else if (key === "S") second = n;
+        else julian = n;
+        continue;
+      case "B":
+      case "b":
+        month = key === "B" ? monthOfName(val) : monthOfAbbr(val);
+        if (month < 0) return undefined;
+        continue;
+      case "I": {
+        n = int(val);
+        // found_dict.get('p', '').lower(): a %p group that did not take part is None and fails in Python
+        if (n === undefined || ampm === undefined) return undefined;
+        const p = ampm.toLowerCase();
+        if (p === "" || p === "am") hour = n === 12 ? 0 : n;
+        else hour = p === "pm" && n !== 12 ? n + 12 : n;
+        continue;
+      }
+      case "A":
+      case "a":
+        weekday = key === "A" ? weekdayOfName(val) : weekdayOfAbbr(val);
+        if (weekday < 0) return undefined;
+        continue;
+      case "w":
+        n = int(val);
+        if (n === undefined) return undefined;
+        weekday = n - 1 < 0 ? 6 : n - 1;
+        continue;
+      case "U":
+      case "W":
+        weekOfYear = int(val);
+        if (weekOfYear === undefined) return undefined;
+        weekStartsMon = key === "W";
+        continue;
+      case "z":
+      case "Z":
+        if (val === "Z" || val === "UTC" || val === "GMT") tzoffset = 0;
+        else {
+          try {
+            tzoffset = fixedZoneOffset(val);
+          } catch {
+            return undefined;
+          }
+          if (tzoffset === undefined) return undefined;
+        }
+        continue;
+    }
+  }
+  return resolve(
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+    tzoffset,
+    weekday,
+    julian,
+    weekOfYear,
+    weekStartsMon,
+    ctx,
+  );
+}
+
+function resolve(
+  yearIn: number | undefined,
+  monthIn: number | undefined,
+  dayIn: number | undefined,
+  hour: number,
+  minute: number,
+  second: number,
+  tzIn: number | undefined,
+  weekday: number | undefined,
+  julianIn: number | undefined,
+  weekOfYear: number | undefined,
+  weekStartsMon: boolean,
+  ctx: TimeContext,
+): number | undefined {
+  let year = yearIn;
+  let month = monthIn;
+  let day = dayIn;
+  let julian = julianIn;
+  let nowWall: number | undefined;
+  const now = (): number => {
+    nowWall ??= wallFromUtc(ctx.local, ctx.nowMs);
+    return nowWall;
+  };
+  let assumeYear = false;
+  if (year === undefined) {
+    year = civilFromDays(Math.floor(now() / DAY))[0];
+    assumeYear = true;
+  }
+  if (month === undefined || day === undefined) {
+    if (julian === undefined && weekOfYear !== undefined && weekday !== undefined)
+      julian = julianFromWeek(year, weekOfYear, weekday, weekStartsMon);
+    if (julian !== undefined) {
+      const ymd = civilFromDays(daysFromCivil(year, 1, 1) + julian - 1);
+      if (ymd[0] < 1) return undefined;
+      [year, month, day] = ymd;
+    }
+  }
+  let assumeToday = false;
+  if (month === undefined && day === undefined) {
+    [, month, day] = civilFromDays(Math.floor(now() / DAY));
+    assumeToday = true;
+  }
+  if (month === undefined || day === undefined) return undefined;
+  let wall = wallOf(year, month, day, hour, minute, second);
+  if (wall === undefined) return undefined;
+  const tzoffset = tzIn ?? ctx.defaultTz;
+  // as fail2ban: shift to UTC, then compare with the *local* naive now
+  if (tzoffset !== undefined) wall -= tzoffset * 60_000;
+  if (assumeToday && wall > now()) wall -= DAY;
+  if (assumeYear && wall > now() + DAY) {
+    // replace(year=year-1, month=month, day=day): the time of day stays, as shifted above
+    const tod = wall - Math.floor(wall / DAY) * DAY;
+    if (day > daysInMonth(year - 1, month) || year - 1 < 1) return undefined;
+    wall = daysFromCivil(year - 1, month, day) * DAY + tod;
+  }
+  return tzoffset !== undefined ? wall : utcFromWall(ctx.local, wall);
+}
