@@ -23,7 +23,10 @@ export {
 } from "./zone.js";
 
 export interface DateMatch {
-  /** ms since epoch */
+  /**
+   * ms since epoch; NaN when the text looks like a date but is none (fail2ban's getTime gives None, yet
+   * cuts the text out). For an empty date (`{NONE}`), the last date if under a minute old, else now.
+   */
   time: number;
   /** offsets of the matched date text within the line, so the caller can cut it out as fail2ban does */
   start: number;
@@ -107,7 +110,8 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
       }
       ctx.nowMs = now;
       const time = timeOfMatch(found.template, found.match, ctx);
-      if (time === undefined) return undefined;
+      // a date fail2ban finds but cannot read (Feb 30, an unknown zone) is still cut out of the line
+      if (time === undefined) return { time: Number.NaN, start, end };
       lastTime = time;
       return { time, start, end };
     },
