@@ -20,6 +20,9 @@ export function registerServe(program: Command): void {
       else log.info({ config: loaded.path }, "configuration loaded");
       const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
       await daemon.start();
+      // SystemClock timers are unref'd, so with only polling sources (vpc-flow, cloudtrail) nothing would hold
+      // the event loop open and the daemon would exit at once (exit 0): hold it until SIGTERM/SIGINT.
+      const hold = setInterval(() => {}, 2 ** 30);
       await new Promise<void>((resolve) => {
         let reloading = Promise.resolve();
         const stop = (signal: string) => {
@@ -46,5 +49,6 @@ export function registerServe(program: Command): void {
         process.once("SIGINT", () => stop("SIGINT"));
         process.on("SIGHUP", onHup);
       });
+      clearInterval(hold);
     });
 }
