@@ -49,8 +49,8 @@ export class ExecAction implements BanAction {
   }
 
   async unban(target: string): Promise<void> {
-    if (!this.commands.unban) return;
     const t = requireTarget(target);
+    if (!this.commands.unban) return;
     await runChecked(
       this.runner,
       substituteArgv(this.commands.unban, {
