@@ -8,11 +8,14 @@ test("parses AWS format strings", () => {
   assert.deepEqual(parseFormat(v2), DEFAULT_V2_FIELDS);
   const custom = VPC_CUSTOM_29_FIELDS.map((f) => `\${${f}}`).join(" ");
   assert.deepEqual(parseFormat(custom), VPC_CUSTOM_29_FIELDS);
+  // bare names, as in a header line (in mamori.yaml "${name}" would be read as an environment variable)
+  assert.deepEqual(parseFormat(VPC_CUSTOM_29_FIELDS.join(" ")), VPC_CUSTOM_29_FIELDS);
 });
 
 test("rejects format strings with what to fix", () => {
   const bad: Array<[string, RegExp]> = [
-    ["version account-id", /"version" is not a field; write fields as \$\{name\}/],
+    ["version account-id 2", /"2" is not a field; write fields as \$\{name\} or name/],
+    ["$version", /"\$version" is not a field/],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's format syntax, not a template
     ["${version} ${bytez}", /unknown field "bytez"/],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's format syntax, not a template

@@ -59,24 +59,25 @@ export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
 const FIELD_NAME = /^[a-z][a-z0-9-]*$/;
 
 /**
- * `${version} ${account-id} ...` (the format string AWS takes) → field names. Throws with what to fix
- * when a token is not `${name}` or a name is not a flow-log field.
+ * `${version} ${account-id} ...` (the format string AWS takes) → field names. Bare names as in a file's
+ * header line ("version account-id ...") are accepted too: in mamori.yaml `${name}` is also the syntax
+ * of environment variables. Throws with what to fix when a token is neither or names no flow-log field.
  */
 export function parseFormat(format: string): string[] {
   const fields: string[] = [];
   for (const token of format.trim().split(/\s+/)) {
-    const m = /^\$\{([^}]+)\}$/.exec(token);
-    if (!m || !FIELD_NAME.test(m[1])) {
+    const name = /^\$\{([^}]*)\}$/.exec(token)?.[1] ?? token;
+    if (!FIELD_NAME.test(name)) {
       throw new Error(
-        `vpc-flow format: "${token}" is not a field; write fields as \${name}, e.g. "\${version} \${srcaddr}"`,
+        `vpc-flow format: "${token}" is not a field; write fields as \${name} or name, e.g. "version srcaddr dstaddr"`,
       );
     }
-    if (!KNOWN_FIELDS.has(m[1])) {
+    if (!KNOWN_FIELDS.has(name)) {
       throw new Error(
-        `vpc-flow format: unknown field "${m[1]}"; flow-log fields are ${[...KNOWN_FIELDS].join(", ")}`,
+        `vpc-flow format: unknown field "${name}"; flow-log fields are ${[...KNOWN_FIELDS].join(", ")}`,
       );
     }
-    fields.push(m[1]);
+    fields.push(name);
   }
   return fields;
 }
