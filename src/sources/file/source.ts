@@ -444,7 +444,8 @@ export class FileSource implements Source {
     for (const dir of dirs) {
       if (this.watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: false }, (event) => this.wake(event === "rename"));
+        // persistent: a source waiting for its files is work in progress (the timers on the Clock are unref'd)
+        const w = watch(dir, { persistent: true }, (event) => this.wake(event === "rename"));
         w.on("error", () => {
           this.counters.watch_errors++;
           w.close();
