@@ -43,7 +43,8 @@ function syslogTime(d: Date): string {
   return `${mon} ${String(d.getUTCDate()).padStart(2, " ")} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 export async function run(args: string[]): Promise<void> {
   const i = args.indexOf("--runs");
@@ -54,7 +55,10 @@ export async function run(args: string[]): Promise<void> {
   fs.writeFileSync(log, "");
   const file = path.join(dir, "mamori.yaml");
   fs.writeFileSync(file, config(dir, log, rx.url, runs));
-  const child = spawnCli(["serve", "--config", file], { cwd: dir, env: { TZ: "UTC", MAMORI_LOG_LEVEL: "warn" } });
+  const child = spawnCli(["serve", "--config", file], {
+    cwd: dir,
+    env: { TZ: "UTC", MAMORI_LOG_LEVEL: "warn" },
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
@@ -68,14 +72,20 @@ export async function run(args: string[]): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const warm = runs; // run-N has no alarm: warms the file source, pipeline and metric filter
-    fs.appendFileSync(log, `${syslogTime(new Date())} host sshd[1]: Connection closed by 10.0.0.1 [preauth] run-${warm}\n`);
+    fs.appendFileSync(
+      log,
+      `${syslogTime(new Date())} host sshd[1]: Connection closed by 10.0.0.1 [preauth] run-${warm}\n`,
+    );
     await new Promise((r) => setTimeout(r, 1_500));
 
     const latencies: number[] = [];
     for (let n = 0; n < runs; n++) {
       const before = rx.requests.length;
       const t0 = process.hrtime.bigint();
-      fs.appendFileSync(log, `${syslogTime(new Date())} host sshd[24078]: Connection closed by 10.0.0.167 [preauth] run-${n}\n`);
+      fs.appendFileSync(
+        log,
+        `${syslogTime(new Date())} host sshd[24078]: Connection closed by 10.0.0.167 [preauth] run-${n}\n`,
+      );
       const req = await rx.waitFor(before + 1, 10_000);
       const name = JSON.parse(req.body).AlarmName;
       if (name !== `run-${n}`) throw new Error(`expected the alarm run-${n}, got ${name}`);

@@ -25,7 +25,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -80,22 +84,38 @@ topics:
     });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     try {
-      await until("the daemon to run", () => stderr.includes("mamori is running") || (child.exitCode !== null && Promise.reject(new Error(stderr))));
+      await until(
+        "the daemon to run",
+        () =>
+          stderr.includes("mamori is running") ||
+          (child.exitCode !== null && Promise.reject(new Error(stderr))),
+      );
       const sent = performance.now();
       const res = await fetch(`http://127.0.0.1:${port}/v1/logs/auth/host`, {
         method: "POST",
         headers: { authorization: "Bearer tok", "content-type": "application/json" },
-        body: JSON.stringify({ events: [{ timestamp: Date.now(), message: "sshd[24078]: Connection closed by 10.0.0.167 [preauth]" }] }),
+        body: JSON.stringify({
+          events: [
+            { timestamp: Date.now(), message: "sshd[24078]: Connection closed by 10.0.0.167 [preauth]" },
+          ],
+        }),
       });
       assert.equal(res.status, 200);
       await good.waitFor(1, 10_000);
       const goodMs = performance.now() - sent;
-      assert.ok(goodMs < 1_400, `the healthy receiver got it after ${goodMs.toFixed(0)} ms, before the slow one's first answer`);
+      assert.ok(
+        goodMs < 1_400,
+        `the healthy receiver got it after ${goodMs.toFixed(0)} ms, before the slow one's first answer`,
+      );
       assert.equal(JSON.parse(good.requests[0].body).AlarmName, "ssh-intrusion");
 
       // down: 3 attempts (0, +0.5 s, +1 s later); slow: 3 attempts of 1.5 s each with 0.5 s and 1 s between
       await until("the slow receiver's third attempt", () => slow.requests.length >= 3, 20_000);
-      assert.equal(await new Promise((r) => setTimeout(() => r(slow.requests.length), 2_500)), 3, "bounded: no fourth attempt");
+      assert.equal(
+        await new Promise((r) => setTimeout(() => r(slow.requests.length), 2_500)),
+        3,
+        "bounded: no fourth attempt",
+      );
       child.kill("SIGTERM");
       assert.equal(await exited, 0);
 
@@ -116,7 +136,9 @@ topics:
           ],
         );
         assert.match(by("/down")[0].error!, /ECONNREFUSED/);
-        const gaps = by("/down").slice(1).map((r, i) => r.timestamp - by("/down")[i].timestamp);
+        const gaps = by("/down")
+          .slice(1)
+          .map((r, i) => r.timestamp - by("/down")[i].timestamp);
         assert.ok(gaps[0] >= 450 && gaps[1] >= 950, `backoff between attempts: ${gaps.join(", ")} ms`);
         assert.deepEqual(
           by("/slow").map((r) => [r.attempt, r.ok, r.error]),
@@ -126,7 +148,10 @@ topics:
             [3, false, `webhook ${slow.url}/slow: HTTP 500 Internal Server Error`],
           ],
         );
-        assert.ok(by("/slow").every((r) => r.durationMs >= 1_400), "each slow attempt waited for the answer");
+        assert.ok(
+          by("/slow").every((r) => r.durationMs >= 1_400),
+          "each slow attempt waited for the answer",
+        );
         assert.equal(new Set(rows.map((r) => r.messageId)).size, 1, "one message, many attempts");
       } finally {
         await store.close();
