@@ -4,10 +4,11 @@
  */
 import type { ConfigProblem } from "../core/errors.js";
 import { metricAndAlarmChecks } from "../metrics/check.js";
+import { fileSourceChecks } from "../sources/file/config-checks.js";
 import { networkAndCloudSourceChecks } from "../sources/shared/config-checks.js";
 import type { Locator } from "./load.js";
 import type { MamoriConfig } from "./schema.js";
 
 export type DeepCheck = (config: MamoriConfig, locate: Locator) => ConfigProblem[];
 
-export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, metricAndAlarmChecks];
+export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, fileSourceChecks, metricAndAlarmChecks];
