@@ -280,3 +280,29 @@ export class OnceFileSource implements Source {
     );
   }
 }
+
+/** What the file-delivered sources' configs share (vpc-flow, cloudtrail). */
+export interface DeliveredFilesConfig {
+  type: string;
+  path: string | string[];
+  group: string;
+  poll_interval: number;
+}
+
+const pathsOf = (path: string | string[]) => (Array.isArray(path) ? path : [path]);
+
+/** `vpc-flow:/var/log/vpc/**\/*.log.gz` (several paths joined by commas). */
+export function deliveredFilesId(config: DeliveredFilesConfig): string {
+  return `${config.type}:${pathsOf(config.path).join(",")}`;
+}
+
+export function deliveredFilesSource(
+  config: DeliveredFilesConfig,
+  parser: FileParser,
+  ctx: SourceContext,
+): OnceFileSource {
+  return new OnceFileSource(
+    { paths: pathsOf(config.path), group: config.group, pollInterval: config.poll_interval, parser },
+    ctx,
+  );
+}
