@@ -1,6 +1,6 @@
 /** dry-run: records what it would do and logs it; touches nothing. The default until a user opts in. */
 import { requireTarget } from "../target.js";
-import type { ActionOptions, ActionReport, BanAction, BanInfo } from "../types.js";
+import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
 
 export interface DryRunRecord {
   op: "ban" | "unban";
@@ -31,7 +31,7 @@ export class DryRunAction implements BanAction {
     );
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     const t = requireTarget(target).text;
     this.record({ op: "unban", target: t, jail: this.o.jail.name });
     this.banned.delete(t);

@@ -5,7 +5,7 @@
  */
 import { type CommandRunner, execRunner, runChecked } from "../runner.js";
 import { requireTarget } from "../target.js";
-import { ActionError, type ActionOptions, type BanAction, type BanInfo } from "../types.js";
+import { ActionError, type ActionOptions, type BanAction, type BanInfo, type UnbanInfo } from "../types.js";
 
 export interface ExecValues {
   ip: string;
@@ -48,7 +48,7 @@ export class ExecAction implements BanAction {
     await runChecked(this.runner, argv);
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     const t = requireTarget(target);
     if (!this.commands.unban) return;
     await runChecked(

@@ -8,7 +8,7 @@ import { constants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { type BanTarget, requireTarget } from "../target.js";
-import type { ActionOptions, ActionReport, BanAction } from "../types.js";
+import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
 
 const DEFAULT_FILE = "/etc/hosts.deny";
 
@@ -69,12 +69,12 @@ export class HostsDenyAction implements BanAction {
     await fs.access(path.dirname(this.file), constants.W_OK);
   }
 
-  async ban(target: string): Promise<void> {
+  async ban(target: string, _info?: BanInfo): Promise<void> {
     const line = `${this.daemon}: ${wrappersClient(requireTarget(target))}`;
     await this.edit((b) => (b.entries.includes(line) ? undefined : { ...b, entries: [...b.entries, line] }));
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     const line = `${this.daemon}: ${wrappersClient(requireTarget(target))}`;
     await this.edit((b) =>
       b.entries.includes(line) ? { ...b, entries: b.entries.filter((l) => l !== line) } : undefined,

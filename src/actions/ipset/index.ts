@@ -8,7 +8,7 @@ import type { IpFamily } from "../../core/ip.js";
 import { iptablesBinary, kernelName, portMatches, verdictArgs } from "../iptables/common.js";
 import { type CommandRunner, execRunner, runChecked } from "../runner.js";
 import { requireTarget } from "../target.js";
-import type { ActionOptions, ActionReport, BanAction, BanInfo } from "../types.js";
+import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
 
 /** ipset timeouts are capped at 2147483 s; longer bans get no timeout and the ban manager lifts them. */
 const MAX_IPSET_TIMEOUT_S = 2_147_483;
@@ -83,7 +83,7 @@ export class IpsetAction implements BanAction {
     ]);
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     const t = requireTarget(target);
     await runChecked(this.runner, ["ipset", "del", ipsetName(this.o.jail.name, t.family), t.text, "-exist"]);
   }

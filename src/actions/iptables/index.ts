@@ -6,7 +6,7 @@
 import type { IpFamily } from "../../core/ip.js";
 import { type CommandRunner, execRunner, runChecked } from "../runner.js";
 import { requireTarget } from "../target.js";
-import type { ActionOptions, ActionReport, BanAction } from "../types.js";
+import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
 import { iptablesBinary, kernelName, portMatches, verdictArgs } from "./common.js";
 
 const FAMILIES: IpFamily[] = ["ipv4", "ipv6"];
@@ -47,7 +47,7 @@ export class IptablesAction implements BanAction {
     }
   }
 
-  async ban(target: string): Promise<void> {
+  async ban(target: string, _info?: BanInfo): Promise<void> {
     const t = requireTarget(target);
     const bin = iptablesBinary(t.family);
     const rule = this.addressRule(t.text);
@@ -55,7 +55,7 @@ export class IptablesAction implements BanAction {
       await runChecked(this.runner, [bin, "-w", "-I", this.chain, "1", ...rule]);
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     const t = requireTarget(target);
     const bin = iptablesBinary(t.family);
     const rule = this.addressRule(t.text);

@@ -19,6 +19,7 @@ import {
   type ActionReport,
   type BanAction,
   type BanInfo,
+  type UnbanInfo,
 } from "../types.js";
 
 export const NFT_TABLE = "mamori";
@@ -142,7 +143,7 @@ export class NftablesAction implements BanAction {
     });
   }
 
-  async unban(target: string): Promise<void> {
+  async unban(target: string, _info?: UnbanInfo): Promise<void> {
     await runChecked(this.runner, ["nft", "-f", "-"], { input: nftUnbanScript(this.o.jail.name, target) });
   }
 
