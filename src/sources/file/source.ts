@@ -12,7 +12,6 @@
  * Each batch carries the checkpoint of its file (key dev:ino) = the position after its last line, stored
  * in the same transaction: kill -9 at any moment loses no line and duplicates none.
  */
-import { type FSWatcher, watch } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { FileSourceConfig } from "../../config/schema.js";
@@ -23,6 +22,7 @@ import { expandGlobs, globBase, globToRegExp, hasGlob } from "../shared/glob.js"
 import type { Source, SourceBatch, SourceContext, SourceStats } from "../types.js";
 import { resolveInstanceId, streamNamer } from "./stream-name.js";
 import { type FileCheckpoint, fileKey, fingerprintOf, readBuffer, TrackedFile } from "./tracked-file.js";
+import { Waker } from "./waker.js";
 
 /** an unterminated last line is stored as a line once its file has not grown for this long */
 export const PARTIAL_LINE_FLUSH_MS = 5_000;
@@ -53,9 +53,7 @@ export class FileSource implements Source {
     files_closed: 0,
     read_errors: 0,
     scan_errors: 0,
-    watch_errors: 0,
     polls: 0,
-    waiting: 0,
   };
   private readonly files = new Map<string, TrackedFile>();
   private readonly patterns: string[];
@@ -65,18 +63,15 @@ export class FileSource implements Source {
   private readonly pollMs: number;
   private readonly encoding: BufferEncoding;
   private buf: Buffer | undefined;
-  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly waker: Waker;
   private readonly pendingDeletes: Array<{ key: string; at: number }> = [];
   private knownPaths = new Set<string>();
   private lastScanAt = Number.NEGATIVE_INFINITY;
-  private scanRequested = true;
-  private woken = false;
-  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly config: FileSourceConfig,
     private readonly ctx: SourceContext,
-    private readonly opts: FileSourceOptions = {},
+    opts: FileSourceOptions = {},
   ) {
     const paths = Array.isArray(config.path) ? config.path : [config.path];
     this.patterns = paths.map((p) => path.resolve(p));
@@ -89,10 +84,16 @@ export class FileSource implements Source {
     this.streamOf = streamNamer(config.stream, ctx.hostname, () => resolveInstanceId(ctx.hostname));
     this.pollMs = Math.max(10, config.poll_interval * 1000);
     this.encoding = config.encoding === "latin1" ? "latin1" : "utf8";
+    this.waker = new Waker(ctx.clock, opts.watch !== false);
   }
 
   stats(): SourceStats {
-    return { ...this.counters, files: this.files.size };
+    return {
+      ...this.counters,
+      files: this.files.size,
+      watch_errors: this.waker.watchErrors,
+      waiting: this.waker.waiting,
+    };
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -104,17 +105,16 @@ export class FileSource implements Source {
       while (!signal.aborted) {
         this.counters.polls++;
         const now = this.ctx.clock.now();
-        if (this.scanRequested || now - this.lastScanAt >= this.pollMs) await this.scan(false);
+        if (this.waker.rescanRequested || now - this.lastScanAt >= this.pollMs) await this.scan(false);
         await this.readAll(signal);
         await this.deleteFinished();
         if (signal.aborted) break;
-        await this.wait(signal);
+        await this.waker.wait(this.pollMs, signal);
       }
     } catch (err) {
       throw err instanceof EmitError ? err.cause : err;
     } finally {
-      for (const w of this.watchers.values()) w.close();
-      this.watchers.clear();
+      this.waker.close();
       for (const f of this.files.values()) await f.fh.close().catch(() => {});
       this.files.clear();
     }
@@ -143,7 +143,7 @@ export class FileSource implements Source {
 
   /** Matches the globs; opens new files; notices files that left their path (rotated or deleted). */
   private async scan(initial: boolean, saved?: Map<string, FileCheckpoint>): Promise<void> {
-    this.scanRequested = false;
+    this.waker.rescanRequested = false;
     this.lastScanAt = this.ctx.clock.now();
     const paths = await expandGlobs(this.patterns, (dir, err) => {
       this.counters.scan_errors++;
@@ -399,62 +399,11 @@ export class FileSource implements Source {
     }
   }
 
-  // ------------------------------------------------------------ waking up
-
-  /** Resolves on an inotify event, after poll_interval on the clock, or on abort. */
-  private wait(signal: AbortSignal): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    this.counters.waiting = 1;
-    return new Promise((resolve) => {
-      const done = () => {
-        timer.cancel();
-        signal.removeEventListener("abort", done);
-        this.wakeUp = undefined;
-        this.woken = false;
-        this.counters.waiting = 0;
-        resolve();
-      };
-      const timer = this.ctx.clock.setTimeout(done, this.pollMs);
-      signal.addEventListener("abort", done, { once: true });
-      this.wakeUp = done;
-    });
-  }
-
-  private wake(rescan: boolean): void {
-    if (rescan) this.scanRequested = true;
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
   /** Watches the directories of the files being read and of the globs' fixed parts. */
   private updateWatchers(): void {
-    if (this.opts.watch === false) return;
     const dirs = new Set<string>();
     for (const p of this.patterns) dirs.add(hasGlob(p) ? globBase(p) : path.dirname(p));
     for (const f of this.files.values()) if (f.path) dirs.add(path.dirname(f.path));
-    for (const [dir, w] of this.watchers) {
-      if (!dirs.has(dir)) {
-        w.close();
-        this.watchers.delete(dir);
-      }
-    }
-    for (const dir of dirs) {
-      if (this.watchers.has(dir)) continue;
-      try {
-        // persistent: a source waiting for its files is work in progress (the timers on the Clock are unref'd)
-        const w = watch(dir, { persistent: true }, (event) => this.wake(event === "rename"));
-        w.on("error", () => {
-          this.counters.watch_errors++;
-          w.close();
-          this.watchers.delete(dir);
-        });
-        this.watchers.set(dir, w);
-      } catch {
-        this.counters.watch_errors++; // missing directory or no inotify watches left: polling covers it
-      }
-    }
+    this.waker.watchDirectories(dirs);
   }
 }
