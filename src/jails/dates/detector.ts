@@ -68,11 +68,11 @@ export class TemplateList {
     return this.entries.map((e) => e.template);
   }
 
-  private add(t: AnyTemplate, ignoreDup = false): void {
+  private add(t: AnyTemplate, ignoreDup = false, pattern = t.name): void {
     if (this.names.has(t.name)) {
       if (ignoreDup) return;
       throw new DatePatternError(
-        `datepattern: the template ${JSON.stringify(t.name)} is given twice; remove one`,
+        `datepattern line ${JSON.stringify(pattern)} repeats a template given before (${JSON.stringify(t.name)}); remove one of them`,
       );
     }
     this.names.add(t.name);
@@ -96,7 +96,7 @@ export class TemplateList {
     }
     cacheTemplate(key, t);
     t.compile();
-    this.add(t);
+    this.add(t, false, pattern);
   }
 
   /** fail2ban's addDefaultTemplate: all defaults, those a filter keeps, or each wrapped into `{DATE}`. */

@@ -64,6 +64,15 @@ export function nameGroups(src: string, wanted: number[]): NamedGroups {
         i++;
         continue;
       }
+      if (src.startsWith("(?(", i)) {
+        // a conditional: its "(name)" or "(1)" is a reference, not a group
+        const end = src.indexOf(")", i + 3);
+        const stop = end < 0 ? src.length : end + 1;
+        stack.push(0);
+        out += src.slice(i, stop);
+        i = stop;
+        continue;
+      }
       if (src.startsWith("(?P<", i)) {
         n++;
         stack.push(n);

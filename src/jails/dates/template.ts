@@ -120,6 +120,11 @@ export abstract class DateTemplate {
     this.compiled = undefined;
   }
 
+  /** How messages name this template. */
+  protected describe(): string {
+    return `date template ${JSON.stringify(this.name)}`;
+  }
+
   /** The Python regex handed to the translator (differs from `regex` only where Python syntax has no JS form). */
   protected regexForJs(): string {
     return this.regex;
@@ -133,7 +138,7 @@ export abstract class DateTemplate {
     try {
       t = translatePyRegex(named.source);
     } catch (err) {
-      throw new DatePatternError(`date template ${JSON.stringify(this.name)}: ${(err as Error).message}`);
+      throw new DatePatternError(`${this.describe()}: ${(err as Error).message}`);
     }
     const js = (n: number): string[] => {
       const py = named.names.get(n);
@@ -204,6 +209,10 @@ export function dateSpan(t: DateTemplate, m: RegExpExecArray, line: string): [nu
 export class DatePatternRegex extends DateTemplate {
   readonly kind = "pattern";
   pattern = "";
+  private source = "";
+  protected override describe(): string {
+    return `datepattern ${JSON.stringify(this.source)} (regex ${JSON.stringify(this.regex)})`;
+  }
   constructor(pattern: string, currentYear: number, wordBegin: WordBegin = true, wordEnd = true) {
     super();
     this.pattern = pattern;
@@ -220,6 +229,7 @@ export class DatePatternRegex extends DateTemplate {
       wb = "start";
     }
     const { regex, name } = expandDirectives(p, currentYear);
+    this.source = pattern;
     this.name = name;
     this.setRegex(RE_ALPHA_PATTERN.test(p) ? `(?iu)${regex}` : regex, wb, we);
   }

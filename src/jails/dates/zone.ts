@@ -194,19 +194,20 @@ export class PosixZone implements Zone {
     this.label = `POSIX ${spec}`;
     const p = new PosixParser(spec);
     p.name();
-    this.std = -p.hms(24) * 1000;
+    // POSIX offsets count west of Greenwich; `0 -` rather than unary minus keeps UTC0 at +0, not -0
+    this.std = 0 - p.hms(24) * 1000;
     if (p.pos === spec.length) return;
     p.name();
     this.dst = this.std + HOUR;
-    if (p.pos < spec.length && spec[p.pos] !== ",") this.dst = -p.hms(24) * 1000;
-    let rules = spec.slice(p.pos);
-    if (rules === "") rules = `,${DEFAULT_DST_RULES}`;
-    const rp = new PosixParser(rules);
-    if (rules[rp.pos++] !== ",") rp.fail("expected ',' before the DST start rule");
+    if (p.pos < spec.length && spec[p.pos] !== ",") this.dst = 0 - p.hms(24) * 1000;
+    const rp = p.pos === spec.length ? new PosixParser(`,${DEFAULT_DST_RULES}`) : p;
+    if (rp.s[rp.pos] !== ",") rp.fail("expected ',' before the DST start rule");
+    rp.pos++;
     this.start = rp.rule();
-    if (rules[rp.pos++] !== ",") rp.fail("expected ',' before the DST end rule");
+    if (rp.s[rp.pos] !== ",") rp.fail("expected ',' before the DST end rule");
+    rp.pos++;
     this.end = rp.rule();
-    if (rp.pos !== rules.length) rp.fail("unexpected text after the DST end rule");
+    if (rp.pos !== rp.s.length) rp.fail("unexpected text after the DST end rule");
   }
 
   private transitions(y: number): void {
