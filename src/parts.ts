@@ -5,6 +5,7 @@
  * parts use.
  */
 import { buildAlarmServices } from "./alarms/part.js";
+import { buildJailsPart } from "./jails/service.js";
 import { buildMetricsPart } from "./metrics/part.js";
 import { buildNotifyService } from "./notify/part.js";
 import type { Publisher } from "./notify/types.js";
@@ -22,4 +23,5 @@ export const parts: Record<string, PartBuilder> = {
   notify: buildNotifyService,
   metrics: buildMetricsPart,
   alarms: buildAlarmServices,
+  jails: buildJailsPart,
 };
