@@ -20,7 +20,7 @@ function config(dir: string, log: string, url: string, runs: number): string {
       `  - { name: run-${i}, metric: { namespace: Bench, name: Preauth, dimensions: { Run: run-${i} } }, statistic: Sum, period: 60, evaluation_periods: 1, threshold: 1, comparison: GreaterThanOrEqualToThreshold, actions: { alarm: [bench] } }`,
   );
   return `data_dir: ${path.join(dir, "data")}
-log_level: warn
+log_level: info
 sources:
   - { type: file, path: ${log}, group: auth, start_position: start_of_file }
 metric_filters:
@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<void> {
   fs.writeFileSync(file, config(dir, log, rx.url, runs));
   const child = spawnCli(["serve", "--config", file], {
     cwd: dir,
-    env: { TZ: "UTC", MAMORI_LOG_LEVEL: "warn" },
+    env: { TZ: "UTC", MAMORI_LOG_LEVEL: "info" },
   });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
