@@ -56,8 +56,11 @@ function digits(line: string, i: number, n: number): number {
   return v;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  if (month !== 1) return MONTH_DAYS[month];
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 /** Wall time in the zone → ms since epoch (offsetMin given: that fixed offset east of UTC). */
@@ -79,9 +82,15 @@ export function wallTimeToMs(
   return t.getTime();
 }
 
+/** The year at `now` in the zone; cached per hour (it runs per line). */
+let yearCache = { tz: "UTC" as TimeZone, hour: Number.NaN, year: 0 };
 function yearOf(now: number, tz: TimeZone): number {
+  const hour = Math.floor(now / 3_600_000);
+  if (hour === yearCache.hour && tz === yearCache.tz) return yearCache.year;
   const d = new Date(now);
-  return tz === "UTC" ? d.getUTCFullYear() : d.getFullYear();
+  const year = tz === "UTC" ? d.getUTCFullYear() : d.getFullYear();
+  yearCache = { tz, hour, year };
+  return year;
 }
 
 /**
@@ -101,7 +110,8 @@ export function inferYear(
   offsetMin?: number,
 ): number | undefined {
   const y = yearOf(now, tz);
-  for (const year of [y + 1, y, y - 1]) {
+  // next year only for January lines (read on Dec 31 from a clock running ahead)
+  for (let year = mo === 0 ? y + 1 : y; year >= y - 1; year--) {
     if (d > daysInMonth(year, mo)) continue; // Feb 29 only in leap years
     const t = wallTimeToMs(tz, year, mo, d, h, mi, s, ms, offsetMin);
     if (t <= now + DAY_MS) return t;
