@@ -10,6 +10,7 @@ import {
   INITIAL_REASON,
 } from "./evaluate.js";
 import { cloudwatchIso, emailDate, javaDouble, reasonDate } from "./format.js";
+import { MODES, TABLES } from "./testing/missing-data-tables.js";
 
 const T0 = Date.UTC(2026, 10, 25, 8, 0, 0);
 const MIN = 60_000;
@@ -51,33 +52,10 @@ function row(points: string, a: AlarmConfig, now: number): MetricDatapoint[] {
   });
 }
 
-// awsdocs/amazon-cloudwatch-user-guide, AlarmThatSendsEmail.md, "How alarm state is evaluated when data
-// is missing": columns MISSING, IGNORE, BREACHING, NOT BREACHING ("retain" = Retain current state).
-type Outcome = AlarmStateValue | "retain";
-const table3of3: Array<[string, Outcome, Outcome, Outcome, Outcome]> = [
-  ["0 - X - X", "OK", "OK", "OK", "OK"],
-  ["0 - - - -", "OK", "OK", "OK", "OK"],
-  ["- - - - -", "INSUFFICIENT_DATA", "retain", "ALARM", "OK"],
-  ["0 X X - X", "ALARM", "ALARM", "ALARM", "ALARM"],
-  ["- - - - X", "INSUFFICIENT_DATA", "retain", "ALARM", "OK"],
-  ["X - - - -", "ALARM", "retain", "ALARM", "OK"],
-];
-const table2of3: Array<[string, Outcome, Outcome, Outcome, Outcome]> = [
-  ["0 - X - X", "ALARM", "ALARM", "ALARM", "ALARM"],
-  ["0 0 X 0 X", "ALARM", "ALARM", "ALARM", "ALARM"],
-  ["0 - X - -", "OK", "OK", "ALARM", "OK"],
-  ["- - - - 0", "OK", "OK", "ALARM", "OK"],
-  ["- - - - X", "INSUFFICIENT_DATA", "retain", "ALARM", "OK"],
-];
-const modes = ["missing", "ignore", "breaching", "notBreaching"] as const;
-
 describe("evaluateAlarm: CloudWatch's missing-data tables, every row and column", () => {
-  for (const [title, table, m] of [
-    ["3 out of 3", table3of3, 3],
-    ["2 out of 3", table2of3, 2],
-  ] as const) {
-    for (const [points, ...outcomes] of table) {
-      modes.forEach((mode, i) => {
+  for (const { title, rows, m } of TABLES) {
+    for (const [points, ...outcomes] of rows) {
+      MODES.forEach((mode, i) => {
         it(`${title}: ${points} treated as ${mode} → ${outcomes[i]}`, () => {
           const a = alarm({ treat_missing_data: mode, datapoints_to_alarm: m });
           const now = T0 + 30 * MIN + 10_000;

@@ -8,6 +8,7 @@ import type { AlarmMessage, Notification, Publisher } from "../notify/types.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { AlarmScheduler } from "./scheduler.js";
+import { MODES, TABLES } from "./testing/missing-data-tables.js";
 
 const silent = pino({ level: "silent" });
 const T0 = Date.UTC(2026, 10, 25, 8, 21, 0);
@@ -289,4 +290,68 @@ describe("AlarmScheduler", () => {
     assert.equal(w.sent.length, 1);
     await w.scheduler.stop();
   });
+});
+
+describe("AlarmScheduler on a ManualClock: every row of CloudWatch's missing-data tables", () => {
+  const P = 300_000;
+  const boundary = Date.UTC(2026, 10, 25, 9, 0, 0);
+  for (const { title, rows, m } of TABLES) {
+    for (const [points, ...outcomes] of rows) {
+      MODES.forEach((mode, i) => {
+        it(`${title}: ${points} treated as ${mode} → ${outcomes[i]}`, async () => {
+          const a = sshAlarm({
+            period: 300,
+            evaluation_periods: 3,
+            datapoints_to_alarm: m,
+            threshold: 5,
+            comparison: "GreaterThanThreshold",
+            treat_missing_data: mode,
+            early: false,
+          });
+          const store = openSqliteStore(":memory:");
+          const cells = points.split(" ");
+          await store.logs.ingest({
+            events: [],
+            checkpoints: [],
+            metricPoints: cells.flatMap((c, k) =>
+              c === "-"
+                ? []
+                : [
+                    {
+                      namespace: "Security",
+                      name: "SshPreauth",
+                      dimensions: {},
+                      timestamp: boundary - (cells.length - k) * P + 1_000,
+                      value: c === "X" ? 10 : 0,
+                    },
+                  ],
+            ),
+          });
+          // the alarm was in ALARM before (so "retain" is visible), and 4 s before its evaluation time
+          await store.alarms.put({
+            name: a.name,
+            state: "ALARM",
+            reason: "before",
+            reasonData: null,
+            since: 0,
+            evaluatedAt: 0,
+          });
+          const clock = new ManualClock(boundary + 4_000 - P);
+          const w = world([a], store, clock);
+          await w.scheduler.start();
+          await w.advance(P + 1_000, 1_000); // through 09:00:05, the evaluation of the five periods before 09:00
+          const want = outcomes[i] === "retain" ? "ALARM" : outcomes[i];
+          assert.equal((await store.alarms.get(a.name))?.state, want);
+          const toAlarm = (await store.alarms.history(a.name)).filter((h) => h.summary.endsWith("to ALARM"));
+          assert.equal(
+            w.sent.length,
+            toAlarm.length,
+            "a notification for each transition to ALARM, none otherwise",
+          );
+          await w.scheduler.stop();
+          await store.close();
+        });
+      });
+    }
+  }
 });
