@@ -124,9 +124,8 @@ export class Daemon {
             log,
             hostname: this.hostname,
             logs: this.store.logs,
-            emit: async (batch) => {
-              await pipeline.emit(batch);
-            },
+            // resolves after the commit: a checkpoint never moves past a batch that failed to store
+            emit: (batch) => pipeline.emitAndCommit(batch),
           });
           await entry.source.run(abort.signal);
           if (abort.signal.aborted) break;

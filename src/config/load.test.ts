@@ -177,3 +177,12 @@ describe("deep checks", () => {
     }
   });
 });
+
+describe("${...} that is not an environment variable", () => {
+  it("leaves a VPC flow-log format with lower-case fields as written", () => {
+    const format = "${version} ${account-id} ${interface-id} ${srcaddr}";
+    const c = parseConfig(`sources:\n  - type: vpc-flow\n    path: /x/*.log.gz\n    group: vpc\n    format: "${format}"\n`, "m.yaml", { env: { version: "nope" } });
+    const src = c.sources[0];
+    assert.equal(src.type === "vpc-flow" ? src.format : undefined, format);
+  });
+});

@@ -118,7 +118,11 @@ function issueProblems(
   return [locate(p, describeIssue(issue, raw))];
 }
 
-/** Replaces ${NAME} and ${NAME:-default} in string scalars; unset variables are problems at their place. */
+/**
+ * Replaces ${NAME} and ${NAME:-default} in string scalars; unset variables are problems at their place.
+ * Only upper-case names are environment variables: `${version} ${account-id}` in a VPC flow-log format
+ * stays as written.
+ */
 function substituteEnv(
   doc: ReturnType<typeof parseDocument>,
   env: NodeJS.ProcessEnv,
@@ -129,7 +133,7 @@ function substituteEnv(
     Scalar(_key, node) {
       if (typeof node.value !== "string" || !node.value.includes("${")) return;
       node.value = node.value.replace(
-        /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+        /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g,
         (whole, name: string, fallback?: string) => {
           const v = env[name];
           if (v !== undefined && v !== "") return v;

@@ -1,7 +1,7 @@
 /**
  * What every source implements. A source reads from somewhere (files, journald, a socket, cloud files)
  * and hands batches to `emit`, which resolves once the batch is committed to the store together with
- * its checkpoints: awaiting it is the backpressure.
+ * its checkpoints (and rejects when it could not be stored): awaiting it is the backpressure.
  */
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
