@@ -55,8 +55,8 @@ export class Waker {
     for (const dir of dirs) {
       if (this.watchers.has(dir)) continue;
       try {
-        // persistent: a source waiting for its files is work in progress (the Clock's timers are unref'd)
-        const w = watch(dir, { persistent: true }, (event) => this.wake(event === "rename"));
+        // not persistent: the daemon decides how long the process lives, not a watch
+        const w = watch(dir, { persistent: false }, (event) => this.wake(event === "rename"));
         w.on("error", () => {
           this.watchErrors++;
           w.close();
