@@ -1,7 +1,9 @@
 /** Every CLI command, one module each. Add a command here; nothing registers itself. */
 import type { Command } from "commander";
 import { registerAlarms } from "./alarms.js";
+import { registerBans } from "./bans.js";
 import { registerConfig } from "./config.js";
+import { registerJails } from "./jails.js";
 import { registerLogs } from "./logs.js";
 import { registerMetrics } from "./metrics.js";
 import { registerPattern } from "./pattern.js";
@@ -20,4 +22,6 @@ export const commands: Record<string, RegisterCommand> = {
   alarms: registerAlarms,
   topics: registerTopics,
   metrics: registerMetrics,
+  jails: registerJails,
+  bans: registerBans,
 };

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../../../test/helpers/cli.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
+
+let dir: string;
+let config: string;
+let deny: string;
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-cli-bans-"));
+  deny = path.join(dir, "hosts.deny");
+  config = path.join(dir, "mamori.yaml");
+  fs.writeFileSync(
+    config,
+    [
+      `data_dir: ${path.join(dir, "data")}`,
+      "filter_dirs: [/etc/fail2ban/filter.d]",
+      "jails:",
+      "  - { name: sshd, filter: sshd, group: auth, action: hosts-deny, hosts_deny: hosts.deny, bantime: 1h }",
+      "  - { name: web, filter: sshd, group: web, action: dry-run, enabled: false }",
+      "",
+    ].join("\n"),
+  );
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("mamori bans / jails status", () => {
+  it("bans add records the ban and applies the jail's action; list shows it", async () => {
+    const add = await runCli(["bans", "add", "sshd", "203.0.113.7", "--config", config]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, /banned 203\.0\.113\.7 in sshd for 3600 s \(action hosts-deny\)/);
+    assert.match(fs.readFileSync(deny, "utf8"), /^sshd: 203\.0\.113\.7$/m);
+    const forever = await runCli([
+      "bans",
+      "add",
+      "sshd",
+      "2001:DB8::1",
+      "--bantime",
+      "-1",
+      "--config",
+      config,
+    ]);
+    assert.equal(forever.code, 0, forever.stderr);
+
+    const list = await runCli(["bans", "list", "--json", "--config", config]);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((r) => [
+        r.jail,
+        r.ip,
+        r.end === null,
+        r.remainingSeconds === null || r.remainingSeconds > 3500,
+      ]),
+      [
+        ["sshd", "203.0.113.7", false, true],
+        ["sshd", "2001:db8::1", true, true],
+      ],
+    );
+    const text = await runCli(["bans", "list", "--jail", "sshd", "--config", config]);
+    assert.match(text.stdout, /^sshd\s+2001:db8::1\s+\S+\s+forever\s+0$/m);
+  });
+
+  it("jails status shows counters like fail2ban-client", async () => {
+    const store = openSqliteStore(path.join(dir, "data"));
+    await store.bans.putJailStats({ jail: "sshd", currentlyFailed: 2, totalFailed: 17, updatedAt: 1 });
+    await store.close();
+    const one = await runCli(["jails", "status", "sshd", "--config", config]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(
+      one.stdout,
+      [
+        "Status for the jail: sshd",
+        "|- Filter",
+        "|  |- Currently failed:\t2",
+        "|  |- Total failed:\t17",
+        "|  `- Log group:\tauth",
+        "`- Actions",
+        "   |- Currently banned:\t2",
+        "   |- Total banned:\t2",
+        "   `- Banned IP list:\t203.0.113.7 2001:db8::1",
+        "",
+      ].join("\n"),
+    );
+    const all = await runCli(["jails", "status", "--config", config]);
+    assert.equal(all.stdout, "Status\n|- Number of jail:\t1\n`- Jail list:\tsshd\n");
+    const json = await runCli(["jails", "status", "sshd", "--json", "--config", config]);
+    assert.deepEqual(
+      (({ currentlyFailed, totalFailed, currentlyBanned, totalBanned }) => ({
+        currentlyFailed,
+        totalFailed,
+        currentlyBanned,
+        totalBanned,
+      }))(JSON.parse(json.stdout)),
+      { currentlyFailed: 2, totalFailed: 17, currentlyBanned: 2, totalBanned: 2 },
+    );
+  });
+
+  it("bans del lifts the ban from the store and the action; deleting again is not an error", async () => {
+    const del = await runCli(["bans", "del", "sshd", "203.0.113.7", "--config", config]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.match(del.stdout, /unbanned 203\.0\.113\.7 in sshd/);
+    assert.doesNotMatch(fs.readFileSync(deny, "utf8"), /203\.0\.113\.7/);
+    const again = await runCli(["bans", "del", "sshd", "203.0.113.7", "--config", config]);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /was not banned/);
+  });
+
+  it("usage errors exit 2 and say what to do", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["bans", "add", "sshd", "1.2.3.4;reboot"], /not an IP address or CIDR/],
+      [["bans", "add", "nope", "1.2.3.4"], /no jail "nope" in the config; jails: sshd, web/],
+      [["bans", "add", "sshd", "1.2.3.4", "--bantime", "soon"], /--bantime: "soon" is not a duration/],
+      [["jails", "status", "nope"], /no jail "nope"/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runCli([...args, "--config", config]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    assert.doesNotMatch(fs.readFileSync(deny, "utf8"), /reboot/);
+  });
+});

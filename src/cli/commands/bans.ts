@@ -1,0 +1,176 @@
+/**
+ * `mamori bans list|add|del`. Bans live in the store; add/del also apply the jail's action at once
+ * (actions are idempotent). A running daemon reads the store every 2 s and takes such bans over
+ * (timer for the unban, retries) or lifts the ones deleted here; when no daemon runs, the firewall's own
+ * timeouts (nftables, ipset) or the next daemon start (restore) end them.
+ */
+import path from "node:path";
+import type { Command } from "commander";
+import pino from "pino";
+import { createAction } from "../../actions/index.js";
+import { parseTarget } from "../../actions/target.js";
+import type { JailConfig, MamoriConfig } from "../../config/schema.js";
+import { systemClock } from "../../core/clock.js";
+import { parseDuration } from "../../core/duration.js";
+import { errorMessage, UsageError } from "../../core/errors.js";
+import { banSeconds, countsAcrossJails } from "../../jails/bantime.js";
+import type { BanRecord } from "../../store/store.js";
+import { withStore } from "../store-access.js";
+
+interface Common {
+  config?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function findJail(config: MamoriConfig, name: string): JailConfig {
+  const jail = config.jails.find((j) => j.name === name);
+  if (!jail) {
+    const known = config.jails.map((j) => j.name);
+    throw new UsageError(
+      `no jail "${name}" in the config; ${known.length ? `jails: ${known.join(", ")}` : "define one under jails:"}`,
+    );
+  }
+  return jail;
+}
+
+function requireAddress(ip: string): string {
+  const t = parseTarget(ip);
+  if (!t)
+    throw new UsageError(
+      `"${ip}" is not an IP address or CIDR (e.g. 203.0.113.7, 2001:db8::1, 2001:db8::/64)`,
+    );
+  return t.text;
+}
+
+export function banJson(b: BanRecord, now: number): Record<string, unknown> {
+  return {
+    jail: b.jail,
+    ip: b.ip,
+    start: iso(b.start),
+    end: b.end === null ? null : iso(b.end),
+    remainingSeconds: b.end === null ? null : Math.max(0, Math.round((b.end - now) / 1000)),
+    failures: b.failures,
+    banCount: b.banCount,
+  };
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "config file (default ./mamori.yaml, else the built-in default)")
+    .option("--data-dir <dir>", "use this data directory instead of the config's");
+}
+
+function actionFor(jail: JailConfig, configPath: string | undefined) {
+  return createAction({
+    jail,
+    log: pino({ level: "silent" }),
+    baseDir: configPath ? path.dirname(path.resolve(configPath)) : process.cwd(),
+  });
+}
+
+export function registerBans(program: Command): void {
+  const bans = program.command("bans").description("active bans: list, add, remove");
+
+  withCommon(bans.command("list").description("active bans (all jails or one)"))
+    .option("--jail <name>", "only this jail")
+    .option("--json", "JSON lines")
+    .action(async (o: Common & { jail?: string }) => {
+      await withStore(o, async (store) => {
+        const now = systemClock.now();
+        const list = (await store.bans.active(o.jail)).filter((b) => b.end === null || b.end > now);
+        if (o.json) {
+          for (const b of list) process.stdout.write(`${JSON.stringify(banJson(b, now))}\n`);
+          return;
+        }
+        if (list.length === 0) {
+          process.stdout.write(`no active bans${o.jail ? ` in jail ${o.jail}` : ""}\n`);
+          return;
+        }
+        const w = Math.max(4, ...list.map((b) => b.jail.length));
+        const wi = Math.max(2, ...list.map((b) => b.ip.length));
+        process.stdout.write(
+          `${"JAIL".padEnd(w)}  ${"IP".padEnd(wi)}  ${"SINCE".padEnd(24)}  ${"UNTIL".padEnd(24)}  FAILURES\n`,
+        );
+        for (const b of list)
+          process.stdout.write(
+            `${b.jail.padEnd(w)}  ${b.ip.padEnd(wi)}  ${iso(b.start).padEnd(24)}  ${(b.end === null ? "forever" : iso(b.end)).padEnd(24)}  ${b.failures}\n`,
+          );
+      });
+    });
+
+  withCommon(bans.command("add").description("ban an address (or prefix) in a jail, through its action"))
+    .argument("<jail>")
+    .argument("<ip>")
+    .option("--bantime <duration>", "how long (600, 10m, 1d; -1 = forever); default the jail's bantime")
+    .action(async (jailName: string, ip: string, o: Common & { bantime?: string }) => {
+      await withStore(o, async (store, loaded) => {
+        const jail = findJail(loaded.config, jailName);
+        const target = requireAddress(ip);
+        const now = systemClock.now();
+        const banCount = await store.bans.previousBans(
+          target,
+          countsAcrossJails(jail) ? undefined : jail.name,
+        );
+        let seconds: number;
+        try {
+          seconds = o.bantime === undefined ? banSeconds(jail, banCount) : parseDuration(o.bantime);
+        } catch (err) {
+          throw new UsageError(`--bantime: ${errorMessage(err)}`);
+        }
+        if (seconds < 0 && seconds !== -1)
+          throw new UsageError("--bantime must be positive, or -1 for forever");
+        await store.bans.add({
+          jail: jail.name,
+          ip: target,
+          start: now,
+          end: seconds < 0 ? null : now + Math.round(seconds * 1000),
+          failures: 0,
+          banCount,
+          lines: [],
+        });
+        const action = actionFor(jail, loaded.path);
+        try {
+          await action.start();
+          await action.ban(target, { jail: jail.name, bantime: seconds, failures: 0 });
+        } catch (err) {
+          process.exitCode = 1;
+          process.stderr.write(
+            `the ban is recorded, but the ${jail.action} action failed: ${errorMessage(err)}\n(a running mamori retries it within seconds; otherwise it is applied when mamori starts)\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          `banned ${target} in ${jail.name} ${seconds < 0 ? "forever" : `for ${seconds} s`} (action ${jail.action})\n`,
+        );
+      });
+    });
+
+  withCommon(bans.command("del").alias("remove").description("lift a ban"))
+    .argument("<jail>")
+    .argument("<ip>")
+    .action(async (jailName: string, ip: string, o: Common) => {
+      await withStore(o, async (store, loaded) => {
+        const jail = findJail(loaded.config, jailName);
+        const target = requireAddress(ip);
+        const had = await store.bans.remove(jail.name, target);
+        const action = actionFor(jail, loaded.path);
+        try {
+          await action.unban(target, { jail: jail.name });
+        } catch (err) {
+          process.exitCode = 1;
+          process.stderr.write(
+            `removed from the store, but the ${jail.action} action failed: ${errorMessage(err)}\n(a running mamori retries the unban within seconds)\n`,
+          );
+          return;
+        }
+        process.stdout.write(
+          had
+            ? `unbanned ${target} in ${jail.name}\n`
+            : `${target} was not banned in ${jail.name} (nothing to do)\n`,
+        );
+      });
+    });
+}
