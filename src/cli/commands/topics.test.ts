@@ -37,7 +37,8 @@ describe("mamori topics test", () => {
   it("sends a test message to every subscription and reports each; exit 0 when all delivered", async () => {
     const config = writeConfig(
       "ok.yaml",
-      `      - { type: webhook, url: "${rx.url}/hook", secret: "${"${HOOK_SECRET}"}" }\n`,
+      // the secret comes from the environment, as in the examples
+      `      - { type: webhook, url: "${rx.url}/hook", secret: "$\{HOOK_SECRET}" }\n`,
     );
     const r = await runCli(["topics", "test", "security", "--config", config], { env: { HOOK_SECRET: "k" } });
     assert.equal(r.code, 0, r.stderr);
