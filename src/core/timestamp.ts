@@ -145,7 +145,7 @@ function zoneAt(line: string, i: number): number | undefined {
   let j = i + 3;
   if (line.charCodeAt(j) === 58) j++;
   const mm = digits(line, j, 2);
-  return sign * (hh * 60 + (mm < 0 ? 0 : mm));
+  return sign * (hh * 60 + Math.max(mm, 0));
 }
 
 function validClock(h: number, mi: number, s: number): boolean {
