@@ -8,7 +8,7 @@
  */
 import { TemplateList } from "./detector.js";
 import { fixedZoneOffset } from "./directives.js";
-import { type TimeContext, timeFromFields } from "./strptime.js";
+import { type TimeContext, timeFromMatch } from "./strptime.js";
 import { type AnyTemplate, dateSpan, groupValue } from "./template.js";
 import { processLocalZone, type Zone, zoneFromTzString } from "./zone.js";
 
@@ -121,7 +121,7 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
 /** fail2ban's template.getDate for each kind of template, in ms. */
 function timeOfMatch(t: AnyTemplate, m: RegExpExecArray, ctx: TimeContext): number | undefined {
   const c = t.compile();
-  if (t.kind === "pattern") return timeFromFields(c.fieldKeys, (i) => groupValue(m, c.fields[i][1]), ctx);
+  if (t.kind === "pattern") return timeFromMatch(c.fields, m, ctx);
   if (t.kind === "tai64n") {
     const v = groupValue(m, c.g1) ?? "";
     const hex = v.slice(2, 17);

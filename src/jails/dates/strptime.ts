@@ -21,10 +21,27 @@ export interface TimeContext {
   defaultTz: number | undefined;
   /** MyTime.now(), ms */
   nowMs: number;
+  /** cache: the wall time of nowMs, and its [year, month, day] */
+  nowWall?: number;
+  nowWallFor?: number;
+  nowDate?: [number, number, number];
 }
 
-/** Python int() of a matched number; undefined where Python raises ValueError. */
+/** Python int() of a matched number (digits, maybe after spaces); undefined where Python raises ValueError. */
 function int(v: string): number | undefined {
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else if (c !== 32 || digits > 0) return slowInt(v);
+  }
+  return digits > 0 ? n : undefined;
+}
+
+function slowInt(v: string): number | undefined {
   const s = v.trim();
   return /^[+-]?\d+$/.test(s) ? Number(s) : undefined;
 }
@@ -54,18 +71,16 @@ function julianFromWeek(year: number, week: number, dayOfWeek: number, weekStart
   return 1 + week0Length + 7 * (week - 1) + dow;
 }
 
-/** Reads one group of a match: the value of a date field, or undefined when it did not take part. */
-export type FieldReader = (index: number) => string | undefined;
-
 /**
- * The instant (ms) of the date fields `keys` (in Python group order; `read(i)` gives the value of keys[i]),
- * or undefined where fail2ban's getTime gives None (an impossible date, an unknown zone).
+ * The instant (ms) of the date fields of a match (`fields`: [Python group name, JS group names] in Python
+ * group order), or undefined where fail2ban's getTime gives None (an impossible date, an unknown zone).
  */
-export function timeFromFields(
-  keys: readonly string[],
-  read: FieldReader,
+export function timeFromMatch(
+  fields: ReadonlyArray<readonly [string, readonly string[]]>,
+  m: RegExpExecArray,
   ctx: TimeContext,
 ): number | undefined {
+  const groups = m.groups ?? {};
   let year: number | undefined;
   let month: number | undefined;
   let day: number | undefined;
@@ -78,11 +93,11 @@ export function timeFromFields(
   let minute = 0;
   let second = 0;
   let ampm: string | undefined = "";
-  for (let i = 0; i < keys.length; i++) if (keys[i] === "p") ampm = read(i);
-  for (let i = 0; i < keys.length; i++) {
-    const val = read(i);
+  for (const f of fields) if (f[0] === "p") ampm = value(groups, f[1]);
+  for (const f of fields) {
+    const val = value(groups, f[1]);
     if (val === undefined) continue;
-    const key = keys[i];
+    const key = f[0];
     let n: number | undefined;
     switch (key) {
       case "y":
@@ -167,6 +182,25 @@ export function timeFromFields(
   );
 }
 
+/** The first JS copy of a Python group that took part in the match. */
+function value(groups: Record<string, string | undefined>, names: readonly string[]): string | undefined {
+  for (let i = 0; i < names.length; i++) {
+    const v = groups[names[i]];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/** MyTime.now() as a naive local datetime (wall ms), computed once per line. */
+function localNow(ctx: TimeContext): number {
+  if (ctx.nowWallFor !== ctx.nowMs) {
+    ctx.nowWall = wallFromUtc(ctx.local, ctx.nowMs);
+    ctx.nowWallFor = ctx.nowMs;
+    ctx.nowDate = civilFromDays(Math.floor(ctx.nowWall / DAY));
+  }
+  return ctx.nowWall as number;
+}
+
 function resolve(
   yearIn: number | undefined,
   monthIn: number | undefined,
@@ -185,14 +219,10 @@ function resolve(
   let month = monthIn;
   let day = dayIn;
   let julian = julianIn;
-  let nowWall: number | undefined;
-  const now = (): number => {
-    nowWall ??= wallFromUtc(ctx.local, ctx.nowMs);
-    return nowWall;
-  };
   let assumeYear = false;
   if (year === undefined) {
-    year = civilFromDays(Math.floor(now() / DAY))[0];
+    localNow(ctx);
+    year = (ctx.nowDate as [number, number, number])[0];
     assumeYear = true;
   }
   if (month === undefined || day === undefined) {
@@ -206,7 +236,8 @@ function resolve(
   }
   let assumeToday = false;
   if (month === undefined && day === undefined) {
-    [, month, day] = civilFromDays(Math.floor(now() / DAY));
+    localNow(ctx);
+    [, month, day] = ctx.nowDate as [number, number, number];
     assumeToday = true;
   }
   if (month === undefined || day === undefined) return undefined;
@@ -215,8 +246,8 @@ function resolve(
   const tzoffset = tzIn ?? ctx.defaultTz;
   // as fail2ban: shift to UTC, then compare with the *local* naive now
   if (tzoffset !== undefined) wall -= tzoffset * 60_000;
-  if (assumeToday && wall > now()) wall -= DAY;
-  if (assumeYear && wall > now() + DAY) {
+  if (assumeToday && wall > localNow(ctx)) wall -= DAY;
+  if (assumeYear && wall > localNow(ctx) + DAY) {
     // replace(year=year-1, month=month, day=day): the time of day stays, as shifted above
     const tod = wall - Math.floor(wall / DAY) * DAY;
     if (day > daysInMonth(year - 1, month) || year - 1 < 1) return undefined;

@@ -75,8 +75,6 @@ export interface Compiled {
   withIndices?: RegExp;
   /** date fields in Python group order: [field, JS group names] */
   fields: Array<[string, string[]]>;
-  /** the field names of `fields` */
-  fieldKeys: string[];
 }
 
 export abstract class DateTemplate {
@@ -157,7 +155,6 @@ export abstract class DateTemplate {
       g1AtEnd,
       withIndices: g1AtEnd ? undefined : new RegExp(t.regex.source, `${flags}dy`),
       fields,
-      fieldKeys: fields.map((f) => f[0]),
     };
     return this.compiled;
   }

@@ -189,6 +189,9 @@ export class PosixZone implements Zone {
   private cacheYear = Number.NaN;
   private cacheStart = 0;
   private cacheEnd = 0;
+  /** the instants (UTC) where the cached year begins and ends in local standard time */
+  private yearFrom = 0;
+  private yearTo = -1;
 
   constructor(spec: string) {
     this.label = `POSIX ${spec}`;
@@ -218,12 +221,14 @@ export class PosixZone implements Zone {
     this.cacheStart = ruleDay(start, y) * DAY + start.time * 1000 - this.std;
     this.cacheEnd = ruleDay(end, y) * DAY + end.time * 1000 - (this.dst as number);
     this.cacheYear = y;
+    this.yearFrom = daysFromCivil(y, 1, 1) * DAY - this.std;
+    this.yearTo = daysFromCivil(y + 1, 1, 1) * DAY - this.std;
   }
 
   offsetAt(utcMs: number): number {
     if (this.dst === undefined) return this.std;
     // the year by local standard time, as the rules count days in local time
-    this.transitions(utcYear(utcMs + this.std));
+    if (utcMs < this.yearFrom || utcMs >= this.yearTo) this.transitions(utcYear(utcMs + this.std));
     const inDst =
       this.cacheStart < this.cacheEnd
         ? utcMs >= this.cacheStart && utcMs < this.cacheEnd
