@@ -132,6 +132,8 @@ export class Daemon {
           throw new Error("the source stopped on its own");
         } catch (err) {
           if (abort.signal.aborted) break;
+          // what the failed instance handed over is committed before a new one reads its checkpoints
+          await this.pipeline.flushed();
           entry.restarts++;
           if (this.clock.now() - startedAt > MAX_BACKOFF_MS) backoff = 1000;
           log.error(
