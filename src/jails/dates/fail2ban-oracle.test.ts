@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { TemplateList } from "./detector.js";
 import { fail2banPython, type OracleCase, runFail2banOracle } from "./fail2ban-oracle.js";
 import { createDateDetectorIn, timeZoneContext } from "./index.js";
 import { PosixZone } from "./zone.js";
@@ -223,6 +224,9 @@ function syntheticCases(): Labeled[] {
       ["2005-08-14  9:59:59 x", "2005-08-14 24:59:59 x", "2005-02-30 11:59:59 x", "2005-08-14 11:59:60 x"],
     ],
     ["%Y-%m-%d %l:%M:%S %p", ["2005-08-14  9:59:59 PM x"]],
+    ["%Y-%m-%d%Exk:%M:%S", ["2005-08-14 9:59:59 x", "2005-08-1423:59:59 x"]],
+    ["%Y-%m-%d%Exl:%M:%S %p", ["2005-08-14 9:59:59 pm x", "2005-08-1412:00:00 am x"]],
+    ["%G-%V-%u %H:%M:%S", ["2005-32-7 11:59:59 x"]],
     ["%b %d %H:%M:%S", ["Feb 29 11:00:00 x", "Aug 15 11:59:59 x", "Aug 16 11:59:59 x"]],
     ["%Y-%m-%d %H:%M:%S %%", ["2005-08-14 11:59:59 % x"]],
     ["%d %H:%M:%S", ["14 11:59:59 x"]],
@@ -404,4 +408,64 @@ test("dates agree with fail2ban's DateDetector", {
     `(# failJSON lines ${failJsonAgree}/${failJson}); hand-made ${agree - corpusAgree}/${lines - corpusLines}`;
   console.log(summary);
   assert.deepEqual(problems.slice(0, 30), [], summary);
+});
+
+test("templates get fail2ban's very names, regexes and flags", {
+  skip: python ? false : "fail2ban (python3) is not installed",
+}, () => {
+  const datepatterns = [
+    "",
+    "{^LN-BEG}",
+    "{DEFAULT}",
+    "^[^\\[]*\\[({DATE})",
+    "^<W>{DATE}",
+    "{NONE}",
+    "EPOCH",
+    "{^LN-BEG}EPOCH",
+    "LEPOCH",
+    "^LEPOCH",
+    "TAI64N",
+    "^TAI64N",
+    "^type=\\S+ msg=audit\\({EPOCH}",
+    "{UNB}%Y-%m-%d",
+    "**%H:%M:%S %d.%m.%Y**",
+    "(?i)%Y-%m-%d",
+    "^%Y-%m-%d %H:%M:%S$",
+    "%d/%b[^/]*/%Y:%H:%M:%S %z",
+    "^(?:=[^=]+={3,} )?(%ExY(?P<_sep>[-/.])%m(?P=_sep)%d[T ]%H:%M:%S(?:[.,]%f)?(?:\\s*%z)?)",
+    "^WARNING:()**",
+    "%c x",
+    "%x %X",
+    "%j %U %W %w %G %V %u",
+    "%A %B %I %p",
+    "x%l %Exm",
+    // (%Exk and %Exl are left out: fail2ban names them "Ex%k" or "%Exk" depending on Python's string hash seed)
+    "x%l %ExZ %Exz %Exd",
+    "%Z %% %ExY %Exy %ExH %ExM %ExS",
+  ];
+  const script = `
+import json, sys, logging
+logging.disable(logging.CRITICAL)
+from fail2ban.server.datedetector import DateDetector
+out = []
+for dp in json.load(sys.stdin):
+    dd = DateDetector()
+    for p in [p.strip() for p in dp.split('\\n')]:
+        if p:
+            dd.appendTemplate(p)
+    if not dd.templates:
+        dd.addDefaultTemplate()
+    out.append([[t.name, t.regex, t.flags] for t in dd.templates])
+print(json.dumps(out))
+`;
+  const theirs = JSON.parse(
+    execFileSync(python as string, ["-c", script], { input: JSON.stringify(datepatterns), encoding: "utf8" }),
+  );
+  datepatterns.forEach((dp, i) => {
+    const list = new TemplateList(() => 0);
+    for (const p of dp.split("\n").map((s) => s.trim())) if (p) list.append(p);
+    if (list.size === 0) list.addDefaults();
+    const ours = list.templates().map((t) => [t.name, t.regex, t.flags]);
+    assert.deepEqual(ours, theirs[i], `datepattern ${JSON.stringify(dp)}`);
+  });
 });
