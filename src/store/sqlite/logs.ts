@@ -40,6 +40,11 @@ export const logsSchema = [
      PRIMARY KEY (source, key)) WITHOUT ROWID`,
 ];
 
+/** rows per INSERT statement: fewer calls into SQLite per event (5 parameters a row, well under the limit) */
+const INSERT_CHUNK = 100;
+
+type Statement = ReturnType<Db["prepare"]>;
+
 interface EventRow {
   id: number;
   ts: number;
@@ -63,6 +68,8 @@ export class SqliteLogStore implements LogStore {
   private readonly groupIds = new Map<string, number>();
   private readonly streamIds = new Map<string, number>();
   private readonly stmts;
+  private readonly insertBySize = new Map<number, Statement>();
+  private readonly insertChunk: Statement;
   private readonly ingestTx: (batch: IngestBatch) => StoredEvent[];
 
   constructor(
@@ -98,6 +105,7 @@ export class SqliteLogStore implements LogStore {
       ),
       deleteCheckpoint: db.prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?"),
     };
+    this.insertChunk = this.insertRows(INSERT_CHUNK);
     this.ingestTx = db.transaction((batch: IngestBatch) => {
       const stored = this.insertEvents(batch.events);
       for (const c of batch.checkpoints) this.stmts.putCheckpoint.run(c.source, c.key, c.value);
@@ -125,24 +133,52 @@ export class SqliteLogStore implements LogStore {
   }
 
   private insertEvents(events: readonly LogEvent[]): StoredEvent[] {
-    const stored: StoredEvent[] = new Array(events.length);
+    const n = events.length;
+    const stored: StoredEvent[] = new Array(n);
+    const params: unknown[] = new Array(INSERT_CHUNK * 5);
     const touched = new Map<number, StreamStats>();
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
-      const gid = this.groupId(e.group, e.ingestTime);
-      const sid = this.streamId(gid, e.group, e.stream);
-      const info = this.stmts.insertEvent.run(gid, sid, e.timestamp, e.ingestTime, e.message);
-      stored[i] = { ...e, id: Number(info.lastInsertRowid) };
-      const s = touched.get(sid);
-      if (!s) touched.set(sid, { id: sid, first: e.timestamp, last: e.timestamp, ingest: e.ingestTime });
-      else {
-        if (e.timestamp < s.first) s.first = e.timestamp;
-        if (e.timestamp > s.last) s.last = e.timestamp;
-        if (e.ingestTime > s.ingest) s.ingest = e.ingestTime;
+    let i = 0;
+    while (i < n) {
+      const size = Math.min(INSERT_CHUNK, n - i);
+      const stmt = size === INSERT_CHUNK ? this.insertChunk : this.insertRows(size);
+      if (size !== INSERT_CHUNK) params.length = size * 5;
+      for (let k = 0; k < size; k++) {
+        const e = events[i + k];
+        const gid = this.groupId(e.group, e.ingestTime);
+        const sid = this.streamId(gid, e.group, e.stream);
+        const p = k * 5;
+        params[p] = gid;
+        params[p + 1] = sid;
+        params[p + 2] = e.timestamp;
+        params[p + 3] = e.ingestTime;
+        params[p + 4] = e.message;
+        const s = touched.get(sid);
+        if (!s) touched.set(sid, { id: sid, first: e.timestamp, last: e.timestamp, ingest: e.ingestTime });
+        else {
+          if (e.timestamp < s.first) s.first = e.timestamp;
+          if (e.timestamp > s.last) s.last = e.timestamp;
+          if (e.ingestTime > s.ingest) s.ingest = e.ingestTime;
+        }
       }
+      // one writer inside one transaction: the rows of a multi-row INSERT get consecutive rowids
+      const last = Number(stmt.run(params).lastInsertRowid);
+      for (let k = 0; k < size; k++) {
+        const e = events[i + k];
+        stored[i + k] = { id: last - size + 1 + k, group: e.group, stream: e.stream, timestamp: e.timestamp, ingestTime: e.ingestTime, message: e.message };
+      }
+      i += size;
     }
     for (const s of touched.values()) this.stmts.updateStream.run(s);
     return stored;
+  }
+
+  private insertRows(size: number): Statement {
+    let stmt = this.insertBySize.get(size);
+    if (!stmt) {
+      stmt = this.db.prepare(`INSERT INTO events (group_id, stream_id, ts, ingest, message) VALUES ${Array(size).fill("(?, ?, ?, ?, ?)").join(", ")}`);
+      this.insertBySize.set(size, stmt);
+    }
+    return stmt;
   }
 
   private groupId(name: string, now: number): number {
