@@ -117,3 +117,12 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
 
 /** Wall-clock Date for formatting "now" where a Clock is not at hand is not allowed: use new Date(clock.now()). */
 export const systemClock: Clock = new SystemClock();
+
+/**
+ * Keeps the process alive until released: SystemClock timers are unref'd, so a daemon whose parts only
+ * poll on the clock would otherwise exit at once.
+ */
+export function holdProcessOpen(): { release(): void } {
+  const t = setInterval(() => {}, 2 ** 30);
+  return { release: () => clearInterval(t) };
+}

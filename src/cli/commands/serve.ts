@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { deepChecks } from "../../config/deep-checks.js";
 import { describeDefault } from "../../config/defaults.js";
 import { resolveConfig } from "../../config/load.js";
-import { systemClock } from "../../core/clock.js";
+import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import { Daemon } from "../../daemon.js";
@@ -20,9 +20,8 @@ export function registerServe(program: Command): void {
       else log.info({ config: loaded.path }, "configuration loaded");
       const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
       await daemon.start();
-      // SystemClock timers are unref'd, so with only polling sources (vpc-flow, cloudtrail) nothing would hold
-      // the event loop open and the daemon would exit at once (exit 0): hold it until SIGTERM/SIGINT.
-      const hold = setInterval(() => {}, 2 ** 30);
+      // with only polling sources (vpc-flow, cloudtrail) nothing else holds the event loop until SIGTERM
+      const hold = holdProcessOpen();
       await new Promise<void>((resolve) => {
         let reloading = Promise.resolve();
         const stop = (signal: string) => {
@@ -49,6 +48,6 @@ export function registerServe(program: Command): void {
         process.once("SIGINT", () => stop("SIGINT"));
         process.on("SIGHUP", onHup);
       });
-      clearInterval(hold);
+      hold.release();
     });
 }
