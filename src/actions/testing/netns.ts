@@ -56,3 +56,22 @@ export function createNetns(prefix = "mamori-test"): Netns {
   execFileSync("ip", ["netns", "exec", name, "ip", "link", "set", "lo", "up"]);
   return ns;
 }
+
+/**
+ * Joins two namespaces with a veth pair: `a` gets PREFIX.1/24, `b` gets PREFIX.2/24 (PREFIX like
+ * "10.231.7"). The pair disappears with the namespaces.
+ */
+export function linkNetns(a: Netns, b: Netns, prefix: string): { aAddr: string; bAddr: string } {
+  const tag = randomBytes(3).toString("hex");
+  const [ia, ib] = [`mmr${tag}a`, `mmr${tag}b`];
+  execFileSync("ip", ["link", "add", ia, "type", "veth", "peer", "name", ib]);
+  execFileSync("ip", ["link", "set", ia, "netns", a.name]);
+  execFileSync("ip", ["link", "set", ib, "netns", b.name]);
+  const aAddr = `${prefix}.1`;
+  const bAddr = `${prefix}.2`;
+  execFileSync("ip", ["-n", a.name, "addr", "add", `${aAddr}/24`, "dev", ia]);
+  execFileSync("ip", ["-n", b.name, "addr", "add", `${bAddr}/24`, "dev", ib]);
+  execFileSync("ip", ["-n", a.name, "link", "set", ia, "up"]);
+  execFileSync("ip", ["-n", b.name, "link", "set", ib, "up"]);
+  return { aAddr, bAddr };
+}
