@@ -13,7 +13,7 @@ import { parts } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import type { Service, ServiceContext } from "./service.js";
 import { type SourceFactoryMap, sources } from "./sources/index.js";
-import type { Source, SourceFactory } from "./sources/types.js";
+import type { Source, SourceBatch, SourceFactory } from "./sources/types.js";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite/index.js";
 
 export interface DaemonOptions {
@@ -159,6 +159,11 @@ export class Daemon {
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, "retention failed");
     }
+  }
+
+  /** Pushes a batch through the live path (as a source would) and resolves once it is committed; `replay` uses it. */
+  ingest(batch: SourceBatch): Promise<void> {
+    return this.pipeline.emitAndCommit(batch);
   }
 
   /** Sources, pipeline and services counters, for status output and tests. */

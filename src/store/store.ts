@@ -184,6 +184,8 @@ export interface BanStore {
   previousBans(ip: string, jail?: string): Promise<number>;
   /** Total bans ever recorded per jail. */
   totalBans(jail: string): Promise<number>;
+  /** Every ban ever recorded (all jails, or one), oldest first. */
+  history(jail?: string): Promise<Array<Pick<BanRecord, "jail" | "ip" | "start" | "end" | "failures">>>;
   /** Saves a jail's failure counters (the daemon writes them now and then, for `jails status`). */
   putJailStats(stats: JailStats): Promise<void>;
   /** The last saved counters of every jail, or of one. */

@@ -8,6 +8,7 @@ import { registerLogs } from "./logs.js";
 import { registerMetrics } from "./metrics.js";
 import { registerPattern } from "./pattern.js";
 import { registerRegex } from "./regex.js";
+import { registerReplay } from "./replay.js";
 import { registerServe } from "./serve.js";
 import { registerTopics } from "./topics.js";
 
@@ -17,6 +18,7 @@ export const commands: Record<string, RegisterCommand> = {
   serve: registerServe,
   config: registerConfig,
   logs: registerLogs,
+  replay: registerReplay,
   pattern: registerPattern,
   regex: registerRegex,
   alarms: registerAlarms,

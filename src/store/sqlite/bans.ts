@@ -17,7 +17,8 @@ export const bansSchema = [
      jail TEXT NOT NULL,
      ip TEXT NOT NULL,
      start INTEGER NOT NULL,
-     end_ts INTEGER)`,
+     end_ts INTEGER,
+     failures INTEGER NOT NULL DEFAULT 0)`,
   "CREATE INDEX IF NOT EXISTS ban_history_by_ip ON ban_history (ip, jail)",
   `CREATE TABLE IF NOT EXISTS jail_stats (
      jail TEXT PRIMARY KEY,
@@ -45,10 +46,12 @@ export class SqliteBanStore implements BanStore {
        ON CONFLICT (jail, ip) DO UPDATE SET start = excluded.start, end_ts = excluded.end_ts, failures = excluded.failures,
          ban_count = excluded.ban_count, lines = excluded.lines`,
     );
-    const history = db.prepare("INSERT INTO ban_history (jail, ip, start, end_ts) VALUES (?, ?, ?, ?)");
+    const history = db.prepare(
+      "INSERT INTO ban_history (jail, ip, start, end_ts, failures) VALUES (?, ?, ?, ?, ?)",
+    );
     this.addTx = db.transaction((b: BanRecord) => {
       upsert.run(b.jail, b.ip, b.start, b.end, b.failures, b.banCount, JSON.stringify(b.lines.slice(0, 10)));
-      history.run(b.jail, b.ip, b.start, b.end);
+      history.run(b.jail, b.ip, b.start, b.end, b.failures);
     });
   }
 
@@ -103,7 +106,21 @@ export class SqliteBanStore implements BanStore {
     const rows = jail
       ? this.db.prepare<[string], Row>("SELECT * FROM jail_stats WHERE jail = ?").all(jail)
       : this.db.prepare<[], Row>("SELECT * FROM jail_stats ORDER BY jail").all();
-    return rows.map((r) => ({ jail: r.jail, currentlyFailed: r.currently_failed, totalFailed: r.total_failed, updatedAt: r.updated_at }));
+    return rows.map((r) => ({
+      jail: r.jail,
+      currentlyFailed: r.currently_failed,
+      totalFailed: r.total_failed,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async history(
+    jail?: string,
+  ): Promise<Array<Pick<BanRecord, "jail" | "ip" | "start" | "end" | "failures">>> {
+    const sql = `SELECT jail, ip, start, end_ts AS "end", failures FROM ban_history ${jail ? "WHERE jail = ?" : ""} ORDER BY start, id`;
+    return this.db
+      .prepare<unknown[], Pick<BanRecord, "jail" | "ip" | "start" | "end" | "failures">>(sql)
+      .all(...(jail ? [jail] : []));
   }
 
   async totalBans(jail: string): Promise<number> {
