@@ -3,6 +3,7 @@
  * reload catch a bad pattern before anything runs. Listed here, run by loadConfig's `checks` option.
  */
 import type { ConfigProblem } from "../core/errors.js";
+import { jailChecks } from "../jails/check.js";
 import { metricAndAlarmChecks } from "../metrics/check.js";
 import { fileSourceChecks } from "../sources/file/config-checks.js";
 import { networkAndCloudSourceChecks } from "../sources/shared/config-checks.js";
@@ -11,4 +12,4 @@ import type { MamoriConfig } from "./schema.js";
 
 export type DeepCheck = (config: MamoriConfig, locate: Locator) => ConfigProblem[];
 
-export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, fileSourceChecks, metricAndAlarmChecks];
+export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, fileSourceChecks, metricAndAlarmChecks, jailChecks];
