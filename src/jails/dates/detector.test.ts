@@ -209,6 +209,8 @@ describe("datepattern", () => {
       "2005-08-14T06:14:59.000Z",
       "2005-08-14 11:59:59 NPT",
     ],
+    // only the pattern's own first group is cut out, even when more follows it
+    ["^(%Y-%m-%d) %H:%M:%S", "2005-08-14 11:59:59 x", "2005-08-14T09:59:59.000Z", "2005-08-14"],
     // found but no date: cut out, time NaN (fail2ban: getTime gives None)
     ["%Y-%m-%d %H:%M:%S", "2005-02-30 11:59:59 x", null, "2005-02-30 11:59:59"],
     ["%Y-%m-%d %H:%M:%S %Z", "2005-08-14 11:59:59 ABCD x", null, "2005-08-14 11:59:59 ABCD"],

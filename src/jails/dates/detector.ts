@@ -20,6 +20,7 @@ const FAR = 0x7fffffff;
 /** seconds: a template unused this long may be displaced by a less used one */
 const UNUSED_TIME = 300;
 const RE_DATE_PREMATCH = /(?<!\\)\{DATE\}/gi;
+/** Python's str.isalnum() for one character ('' is not) */
 const ALNUM = /^[\p{L}\p{N}]$/u;
 
 /** A template in one detector's list, with this detector's own statistics. */
@@ -53,10 +54,23 @@ function charBefore(line: string, i: number): string {
 export class TemplateList {
   private readonly entries: Entry[] = [];
   private readonly names = new Set<string>();
-  private lastPos: [number, string | null, string | null] = [1, null, null];
-  private lastEndPos: [number, string | null, string | null] = [FAR, null, null];
+  /** fail2ban's __lastPos: where the last date started, and the characters before and at that place */
+  private lastStart = 1;
+  private lastStartPrev: string | null = null;
+  private lastStartCur: string | null = null;
+  /** fail2ban's __lastEndPos: where it ended, and the characters before and at that place */
+  private lastEnd = FAR;
+  private lastEndPrev: string | null = null;
+  private lastEndCur: string | null = null;
+  /** fail2ban's __lastTemplIdx */
   private lastIndex = FAR;
   private firstUnused = 0;
+  // the search of one line
+  private winner: RegExpExecArray | null = null;
+  private held: RegExpExecArray | null = null;
+  private heldAt = FAR;
+  private heldIndex = -1;
+  private skip = FAR;
 
   constructor(private readonly nowSeconds: () => number) {}
 
@@ -115,83 +129,105 @@ export class TemplateList {
 
   /** fail2ban's matchTime: the template and match of the date in `line`, reordering the list. */
   find(line: string): FoundDate | undefined {
+    if (this.entries.length === 0) this.addDefaults();
+    this.held = null;
+    this.heldAt = FAR;
+    this.heldIndex = -1;
+    this.skip = FAR;
+    let i = this.tryLast(line);
+    if (i < 0) i = this.search(line);
+    if (i < 0 || !this.winner) return undefined;
+    return this.win(line, i, this.winner);
+  }
+
+  /** The template that found the last date, first: within the same boundaries unless anchored. */
+  private tryLast(line: string): number {
+    const i = this.lastIndex;
+    if (i >= this.entries.length) return -1;
+    const t = this.entries[i].template;
+    let m: RegExpExecArray | null;
+    if (t.flags & ANCHORED) {
+      m = t.matchDate(line);
+      this.skip = i;
+    } else if (this.sameBoundaries(line)) m = t.matchDate(line, this.lastStart, this.lastEnd);
+    else {
+      m = t.matchDate(line);
+      this.skip = i;
+    }
+    if (!m) return -1;
+    const same = m.index === this.lastStart && m.index + m[0].length === this.lastEnd;
+    if (this.entries.length === 1 || t.flags & ANCHORED || same) {
+      this.winner = m;
+      return i;
+    }
+    // found elsewhere than last time: maybe another format now; keep it while the others are tried
+    this.hold(m, i);
+    return -1;
+  }
+
+  /** Around the last date's place: outside the same characters, or inside the same non-alphanumeric ones. */
+  private sameBoundaries(line: string): boolean {
+    const d = this.lastStart;
+    const e = this.lastEnd;
+    const startOk =
+      charBefore(line, d) === this.lastStartPrev ||
+      (charAt(line, d) === this.lastStartCur && !isAlnum(this.lastStartCur));
+    const endOk =
+      charAt(line, e) === this.lastEndCur ||
+      (charBefore(line, e) === this.lastEndPrev && !isAlnum(this.lastEndPrev));
+    return startOk && endOk;
+  }
+
+  /** All templates in list order; a date further into the line than before is held while a closer one is sought. */
+  private search(line: string): number {
     const entries = this.entries;
-    if (entries.length === 0) this.addDefaults();
-    let match: RegExpExecArray | null = null;
-    let found: [RegExpExecArray | null, number, number, number] = [null, FAR, FAR, -1];
-    let ignoreBySearch = FAR;
-    let i = this.lastIndex;
-    let entry: Entry | undefined;
-    let template: AnyTemplate | undefined;
-    let distance = 0;
-    let endpos = 0;
-    if (i < entries.length) {
-      entry = entries[i];
-      template = entry.template;
-      if (template.flags & ANCHORED) {
-        match = template.matchDate(line);
-        ignoreBySearch = i;
-      } else {
-        const [d, dPrev, dCur] = this.lastPos;
-        const [e, ePrev, eCur] = this.lastEndPos;
-        // the same boundaries as last time: outside equal, or inside equal and not alphanumeric
-        const startOk =
-          charBefore(line, d) === dPrev || (charAt(line, d) === dCur && dCur !== null && !isAlnum(dCur));
-        const endOk =
-          charAt(line, e) === (eCur ?? undefined) ||
-          (charBefore(line, e) === ePrev && ePrev !== null && !isAlnum(ePrev));
-        if (startOk && endOk) match = template.matchDate(line, d, e);
-        else {
-          match = template.matchDate(line);
-          ignoreBySearch = i;
-        }
+    for (let i = 0; i < entries.length; i++) {
+      if (i === this.skip) continue;
+      const entry = entries[i];
+      const m = entry.template.matchDate(line);
+      if (!m) continue;
+      const distance = m.index;
+      const stop =
+        i + 1 >= entries.length ||
+        entry.template.flags & ANCHORED ||
+        (distance === 0 && entry.hits > 0 && !entries[i + 1].template.hits);
+      if (!stop && (distance > entry.distance || distance > this.lastStart)) {
+        if (distance < this.heldAt) this.hold(m, i);
+        continue;
       }
-      if (match) {
-        distance = match.index;
-        endpos = match.index + match[0].length;
-        const same = distance === this.lastPos[0] && endpos === this.lastEndPos[0];
-        if (!(entries.length === 1 || template.flags & ANCHORED || same)) {
-          found = [match, distance, endpos, i];
-          match = null;
-        }
-      }
+      this.winner = m;
+      return i;
     }
-    if (!match) {
-      for (i = 0; i < entries.length; i++) {
-        if (i === ignoreBySearch) continue;
-        entry = entries[i];
-        template = entry.template;
-        match = template.matchDate(line);
-        if (!match) continue;
-        distance = match.index;
-        endpos = match.index + match[0].length;
-        if (i + 1 >= entries.length) break;
-        if (template.flags & ANCHORED) break;
-        if (distance === 0 && entry.hits && !entries[i + 1].template.hits) break;
-        // a date further into the line than before may be text of the message: keep it, look for a closer one
-        if (distance > entry.distance || distance > this.lastPos[0]) {
-          if (distance < found[1]) found = [match, distance, endpos, i];
-          match = null;
-          continue;
-        }
-        break;
-      }
-      if (!match && found[0]) {
-        [match, distance, endpos, i] = found;
-        entry = entries[i];
-        template = entry.template;
-      }
-    }
-    if (!match || !entry || !template) return undefined;
+    if (!this.held) return -1;
+    this.winner = this.held;
+    return this.heldIndex;
+  }
+
+  private hold(m: RegExpExecArray, i: number): void {
+    this.held = m;
+    this.heldAt = m.index;
+    this.heldIndex = i;
+  }
+
+  /** Statistics of the winner, the boundaries of its date, and its move up the list. */
+  private win(line: string, index: number, match: RegExpExecArray): FoundDate {
+    const entry = this.entries[index];
+    const distance = match.index;
+    const endpos = match.index + match[0].length;
     entry.hits++;
     entry.lastUsed = this.nowSeconds();
     entry.distance = distance;
-    if (this.firstUnused === i) this.firstUnused++;
-    this.lastPos = [distance, charBefore(line, distance), charAt(line, distance)];
-    this.lastEndPos = [endpos, charAt(line, endpos - 1), charAt(line, endpos)];
+    if (this.firstUnused === index) this.firstUnused++;
+    this.lastStart = distance;
+    this.lastStartPrev = charBefore(line, distance);
+    this.lastStartCur = charAt(line, distance);
+    this.lastEnd = endpos;
+    this.lastEndPrev = charAt(line, endpos - 1);
+    this.lastEndCur = charAt(line, endpos);
+    let i = index;
     if (i && i !== this.lastIndex) i = this.reorder(i);
     this.lastIndex = i;
-    return { template, match };
+    return { template: entry.template, match };
   }
 
   /** fail2ban's _reorderTemplate: move a winner up, fast to the first unused place or half way, else one step. */
@@ -214,6 +250,6 @@ export class TemplateList {
   }
 }
 
-function isAlnum(c: string): boolean {
-  return ALNUM.test(c);
+function isAlnum(c: string | null): boolean {
+  return c !== null && ALNUM.test(c);
 }

@@ -71,6 +71,89 @@ function julianFromWeek(year: number, week: number, dayOfWeek: number, weekStart
   return 1 + week0Length + 7 * (week - 1) + dow;
 }
 
+/** The fields reGroupDictStrptime collects from a match (Python's local variables of the same names). */
+class Fields {
+  year: number | undefined;
+  month: number | undefined;
+  day: number | undefined;
+  tzoffset: number | undefined;
+  weekday: number | undefined;
+  julian: number | undefined;
+  weekOfYear: number | undefined;
+  weekStartsMon = false;
+  hour = 0;
+  minute = 0;
+  second = 0;
+  /** found_dict.get('p', ''): "" when there is no %p group, undefined when it did not take part */
+  ampm: string | undefined = "";
+
+  /** Takes one field; false where Python raises ValueError (or another error fail2ban does not survive). */
+  set(key: string, val: string): boolean {
+    switch (key) {
+      case "y": {
+        const n = int(val);
+        this.year = n !== undefined && n <= 2000 ? n + 2000 : n;
+        return n !== undefined;
+      }
+      case "B":
+      case "b":
+        this.month = key === "B" ? monthOfName(val) : monthOfAbbr(val);
+        return this.month >= 0;
+      case "I":
+        return this.setHour12(int(val));
+      case "A":
+      case "a":
+        this.weekday = key === "A" ? weekdayOfName(val) : weekdayOfAbbr(val);
+        return this.weekday >= 0;
+      case "U":
+      case "W":
+        this.weekOfYear = int(val);
+        this.weekStartsMon = key === "W";
+        return this.weekOfYear !== undefined;
+      case "z":
+      case "Z":
+        return this.setZone(val);
+      default:
+        return this.setNumber(key, int(val));
+    }
+  }
+
+  private setNumber(key: string, n: number | undefined): boolean {
+    if (n === undefined) return key === "p";
+    if (key === "Y") this.year = n;
+    else if (key === "m") this.month = n;
+    else if (key === "d") this.day = n;
+    else if (key === "H") this.hour = n;
+    else if (key === "M") this.minute = n;
+    else if (key === "S") this.second = n;
+    else if (key === "j") this.julian = n;
+    else if (key === "w") this.weekday = n - 1 < 0 ? 6 : n - 1;
+    return true;
+  }
+
+  private setHour12(n: number | undefined): boolean {
+    // a %p group that did not take part is None in Python, and None.lower() fails
+    if (n === undefined || this.ampm === undefined) return false;
+    const p = this.ampm.toLowerCase();
+    if (p === "" || p === "am") this.hour = n === 12 ? 0 : n;
+    else this.hour = p === "pm" && n !== 12 ? n + 12 : n;
+    return true;
+  }
+
+  private setZone(val: string): boolean {
+    if (val === "Z" || val === "UTC" || val === "GMT") {
+      this.tzoffset = 0;
+      return true;
+    }
+    try {
+      this.tzoffset = fixedZoneOffset(val);
+    } catch {
+      return false;
+    }
+    return this.tzoffset !== undefined;
+  }
+}
+
 /**
  * The instant (ms) of the date fields of a match (`fields`: [Python group name, JS group names] in Python
  * group order), or undefined where fail2ban's getTime gives None (an impossible date, an unknown zone).
@@ -81,105 +164,13 @@ export function timeFromMatch(
   ctx: TimeContext,
 ): number | undefined {
   const groups = m.groups ?? {};
-  let year: number | undefined;
-  let month: number | undefined;
-  let day: number | undefined;
-  let tzoffset: number | undefined;
-  let weekday: number | undefined;
-  let julian: number | undefined;
-  let weekOfYear: number | undefined;
-  let weekStartsMon = false;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  let ampm: string | undefined = "";
-  for (const f of fields) if (f[0] === "p") ampm = value(groups, f[1]);
-  for (const f of fields) {
-    const val = value(groups, f[1]);
-    if (val === undefined) continue;
-    const key = f[0];
-    let n: number | undefined;
-    switch (key) {
-      case "y":
-        n = int(val);
-        if (n === undefined) return undefined;
-        year = n <= 2000 ? n + 2000 : n;
-        continue;
-      case "Y":
-      case "m":
-      case "d":
-      case "H":
-      case "M":
-      case "S":
-      case "j":
-        n = int(val);
-        if (n === undefined) return undefined;
-        if (key === "Y") year = n;
-        else if (key === "m") month = n;
-        else if (key === "d") day = n;
-        else if (key === "H") hour = n;
-        else if (key === "M") minute = n;
-        else if (key === "S") second = n;
-        else julian = n;
-        continue;
-      case "B":
-      case "b":
-        month = key === "B" ? monthOfName(val) : monthOfAbbr(val);
-        if (month < 0) return undefined;
-        continue;
-      case "I": {
-        n = int(val);
-        // found_dict.get('p', '').lower(): a %p group that did not take part is None and fails in Python
-        if (n === undefined || ampm === undefined) return undefined;
-        const p = ampm.toLowerCase();
-        if (p === "" || p === "am") hour = n === 12 ? 0 : n;
-        else hour = p === "pm" && n !== 12 ? n + 12 : n;
-        continue;
-      }
-      case "A":
-      case "a":
-        weekday = key === "A" ? weekdayOfName(val) : weekdayOfAbbr(val);
-        if (weekday < 0) return undefined;
-        continue;
-      case "w":
-        n = int(val);
-        if (n === undefined) return undefined;
-        weekday = n - 1 < 0 ? 6 : n - 1;
-        continue;
-      case "U":
-      case "W":
-        weekOfYear = int(val);
-        if (weekOfYear === undefined) return undefined;
-        weekStartsMon = key === "W";
-        continue;
-      case "z":
-      case "Z":
-        if (val === "Z" || val === "UTC" || val === "GMT") tzoffset = 0;
-        else {
-          try {
-            tzoffset = fixedZoneOffset(val);
-          } catch {
-            return undefined;
-          }
-          if (tzoffset === undefined) return undefined;
-        }
-        continue;
-    }
+  const f = new Fields();
+  for (const [key, js] of fields) if (key === "p") f.ampm = value(groups, js);
+  for (const [key, js] of fields) {
+    const val = value(groups, js);
+    if (val !== undefined && !f.set(key, val)) return undefined;
   }
-  return resolve(
-    year,
-    month,
-    day,
-    hour,
-    minute,
-    second,
-    tzoffset,
-    weekday,
-    julian,
-    weekOfYear,
-    weekStartsMon,
-    ctx,
-  );
+  return resolve(f, ctx);
 }
 
 /** The first JS copy of a Python group that took part in the match. */
@@ -201,24 +192,9 @@ function localNow(ctx: TimeContext): number {
   return ctx.nowWall as number;
 }
 
-function resolve(
-  yearIn: number | undefined,
-  monthIn: number | undefined,
-  dayIn: number | undefined,
-  hour: number,
-  minute: number,
-  second: number,
-  tzIn: number | undefined,
-  weekday: number | undefined,
-  julianIn: number | undefined,
-  weekOfYear: number | undefined,
-  weekStartsMon: boolean,
-  ctx: TimeContext,
-): number | undefined {
-  let year = yearIn;
-  let month = monthIn;
-  let day = dayIn;
-  let julian = julianIn;
+/** From the fields to the instant: assumed year and day, zone, "not in the future" rules, mktime. */
+function resolve(f: Fields, ctx: TimeContext): number | undefined {
+  let { year, month, day, julian } = f;
   let assumeYear = false;
   if (year === undefined) {
     localNow(ctx);
@@ -226,8 +202,8 @@ function resolve(
     assumeYear = true;
   }
   if (month === undefined || day === undefined) {
-    if (julian === undefined && weekOfYear !== undefined && weekday !== undefined)
-      julian = julianFromWeek(year, weekOfYear, weekday, weekStartsMon);
+    if (julian === undefined && f.weekOfYear !== undefined && f.weekday !== undefined)
+      julian = julianFromWeek(year, f.weekOfYear, f.weekday, f.weekStartsMon);
     if (julian !== undefined) {
       const ymd = civilFromDays(daysFromCivil(year, 1, 1) + julian - 1);
       if (ymd[0] < 1) return undefined;
@@ -241,9 +217,9 @@ function resolve(
     assumeToday = true;
   }
   if (month === undefined || day === undefined) return undefined;
-  let wall = wallOf(year, month, day, hour, minute, second);
+  let wall = wallOf(year, month, day, f.hour, f.minute, f.second);
   if (wall === undefined) return undefined;
-  const tzoffset = tzIn ?? ctx.defaultTz;
+  const tzoffset = f.tzoffset ?? ctx.defaultTz;
   // as fail2ban: shift to UTC, then compare with the *local* naive now
   if (tzoffset !== undefined) wall -= tzoffset * 60_000;
   if (assumeToday && wall > localNow(ctx)) wall -= DAY;
