@@ -1,5 +1,5 @@
 /**
- * Python regex tree → JavaScript RegExp source with the `v` flag. Python's str patterns are Unicode-aware
+ * Python regex tree → JavaScript RegExp source with the `u` flag (`v` when a class nests a class). Python's str patterns are Unicode-aware
  * (`\d`, `\w`, `\s`, `\b` follow Unicode), `.` excludes only `\n`, and `$` also matches before a final
  * `\n`; every construct is written out so that JS matches what Python matches.
  */
@@ -78,6 +78,8 @@ class Emitter {
   readonly groups: EmittedGroup[] = [];
   private readonly copies = new Map<number, string[]>();
   private atomicCount = 0;
+  /** a class holds a negated class (`[\\W]`): only the `v` flag can nest classes */
+  needsV = false;
 
   constructor(
     /** Python group numbers that must capture (named, or referenced by a backreference) */
@@ -139,7 +141,9 @@ class Emitter {
     const extra: ClassItem[] = [];
     for (const it of items) {
       if ("esc" in it) {
-        parts.push(escClass(it.esc, ascii, true));
+        const e = escClass(it.esc, ascii, true);
+        if (e.startsWith("[")) this.needsV = true;
+        parts.push(e);
         continue;
       }
       parts.push(it.lo === it.hi ? litInClass(it.lo) : `${litInClass(it.lo)}-${litInClass(it.hi)}`);
@@ -282,5 +286,8 @@ export function width(n: Node): [number, number] {
 export function emitJs(root: Node, capture: Set<number>, flagI: boolean): EmitResult {
   const e = new Emitter(capture, flagI);
   const source = e.emit(root);
-  return { source, flags: flagI ? "vi" : "v", groups: e.groups };
+  // `u` unless a class nests another: V8 (Node 20) mis-matches some patterns under `v`, e.g.
+  // /^(?:[^a]+|(?:a[^c]*c)+)X/v fails on "abcX" (fail2ban's rfc5424 prefix has that shape)
+  const flags = (e.needsV ? "v" : "u") + (flagI ? "i" : "");
+  return { source, flags, groups: e.groups };
 }

@@ -47,6 +47,9 @@ const CASES: [pattern: string, subject: string][] = [
   [String.raw`\e`, "e"],
   [String.raw`[z-a]`, "a"],
   [String.raw`(?P<n>a)(?P<n>b)`, "ab"],
+  // V8's `v` flag fails this shape (fail2ban's rfc5424 __prefix_line): the translation must not use it
+  [String.raw`^(?:[^a]+|(?:a[^c]*c)+)X`, "abcX"],
+  [String.raw`^\S+ (?:[^\[\]\s]+|(?:\[(?:[^\]"]*|"[^"]*")*\])+)\s+X`, 'h [q a="1"][b c="[d]"] X'],
   [
     fail2banPattern("^Failed for <F-USER>.+</F-USER> from <HOST>( port \\d+)?$"),
     "Failed for root from 10.0.0.1 port 22",
