@@ -3,25 +3,11 @@
  * format or any custom field list, e.g. the seed's 29-field custom format in alphabetical order.
  * Field names are AWS's (docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
  */
+import { DEFAULT_V2_FIELDS } from "../../src/sources/vpc-flow/format.js";
 import { pick, seededRandom } from "./auth-log.js";
 
-/** `${version} ${account-id} ... ${log-status}`: the default format (version 2). */
-export const VPC_DEFAULT_V2_FIELDS: readonly string[] = [
-  "version",
-  "account-id",
-  "interface-id",
-  "srcaddr",
-  "dstaddr",
-  "srcport",
-  "dstport",
-  "protocol",
-  "packets",
-  "bytes",
-  "start",
-  "end",
-  "action",
-  "log-status",
-];
+/** `${version} ${account-id} ... ${log-status}`: the default format (version 2), as the source knows it. */
+export const VPC_DEFAULT_V2_FIELDS: readonly string[] = DEFAULT_V2_FIELDS;
 
 /** The seed's custom format: the version 2–5 fields, 29 of them, in alphabetical order. */
 export const VPC_CUSTOM_29_FIELDS: readonly string[] = [

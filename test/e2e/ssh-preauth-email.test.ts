@@ -19,16 +19,7 @@ import zlib from "node:zlib";
 import { formatVpcFlowRecord, VPC_CUSTOM_29_FIELDS } from "../../bench/gen/vpc-flow.js";
 import { repoRoot, runCli, spawnCli } from "../helpers/cli.js";
 import { mailHeader, mailText, startHttpReceiver, startSmtpReceiver } from "../helpers/receivers.js";
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from "../helpers/wait.js";
 
 interface Daemon {
   child: ChildProcess;
