@@ -6,30 +6,17 @@
  * work, so a line without a time costs little. Pure: `now` is passed in, nothing reads the wall clock.
  */
 
+import { MONTH_ABBRS, MONTH_NAMES } from "./calendar.js";
+
 export type TimeZone = "local" | "UTC";
 
 /** (line, now ms) → event time in ms, or undefined when the line carries no time this parser knows. */
 export type TimestampParser = (line: string, now: number) => number | undefined;
 
 const DAY_MS = 86_400_000;
-const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const MONTH_NAMES = [
-  "january",
-  "february",
-  "march",
-  "april",
-  "may",
-  "june",
-  "july",
-  "august",
-  "september",
-  "october",
-  "november",
-  "december",
-];
 
 const MONTH_KEYS = new Map(
-  MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]),
+  MONTH_ABBRS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]),
 );
 
 /** 3-letter month (any case) at line[i..i+3] → 0-11, or -1; no allocation. */
@@ -286,8 +273,8 @@ const DIRECTIVES: Record<string, [string, Setter | undefined]> = {
   S: ["(\\d{2})", (f, v) => (f.s = num(v))],
   f: ["(\\d{1,9})", (f, v) => (f.ms = Math.floor(Number(`0.${v}`) * 1000))],
   p: ["([AaPp][Mm])", (f, v) => (f.pm = v[0] === "P" || v[0] === "p")],
-  b: [`(${MONTHS.join("|")})`, (f, v) => (f.mo = nameIndex(MONTHS, v))],
-  B: [`(${MONTH_NAMES.join("|")})`, (f, v) => (f.mo = nameIndex(MONTHS, v))],
+  b: [`(${MONTH_ABBRS.join("|")})`, (f, v) => (f.mo = nameIndex(MONTH_ABBRS, v))],
+  B: [`(${MONTH_NAMES.join("|")})`, (f, v) => (f.mo = nameIndex(MONTH_ABBRS, v))],
   a: ["(?:mon|tue|wed|thu|fri|sat|sun)", undefined],
   A: ["(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)", undefined],
   z: ["(Z|[+-]\\d{2}:?\\d{2})", (f, v) => (f.zone = zoneAt(v, 0))],

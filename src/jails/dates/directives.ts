@@ -4,26 +4,15 @@
  * and must be the same, since fail2ban uses them to drop duplicate templates), and the zone abbreviations.
  */
 
-const A_WEEKDAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const F_WEEKDAY = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-const A_MONTH = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-const F_MONTH = [
-  "january",
-  "february",
-  "march",
-  "april",
-  "may",
-  "june",
-  "july",
-  "august",
-  "september",
-  "october",
-  "november",
-  "december",
-];
+import { MONTH_ABBRS, MONTH_NAMES, WEEKDAY_ABBRS, WEEKDAY_NAMES } from "../../core/calendar.js";
+
+const A_WEEKDAY = WEEKDAY_ABBRS;
+const F_WEEKDAY = WEEKDAY_NAMES;
+const A_MONTH = MONTH_ABBRS;
+const F_MONTH = MONTH_NAMES;
 
 /** Python's TimeRE sorts the names longest first so that the alternation prefers "september" over "sep". */
-function namesRe(names: string[]): string {
+function namesRe(names: readonly string[]): string {
   return [...names].sort((a, b) => b.length - a.length).join("|");
 }
 
