@@ -51,7 +51,10 @@ describe("ban targets: only valid addresses and CIDRs reach a firewall", () => {
   it("every action refuses a non-address before running anything", async () => {
     const ran: string[][] = [];
     const runner: CommandRunner = {
-      run: async (argv) => (ran.push([...argv]), { code: 0, stdout: "", stderr: "" }),
+      run: async (argv) => {
+        ran.push([...argv]);
+        return { code: 0, stdout: "", stderr: "" };
+      },
     };
     const j = jail({ exec: { ban: ["/bin/true", "{ip}"] }, hosts_deny: path.join(tmp, "never") });
     for (const name of Object.keys(actions) as Array<keyof typeof actions>) {
@@ -84,7 +87,7 @@ describe("ports: fail2ban's port values", () => {
   for (const [value, proto, want] of cases) {
     it(`${value} (${proto})`, () => {
       const r = parsePorts(value, proto as "tcp", services);
-      assert.equal(r && r.map((x) => (x.from === x.to ? `${x.from}` : `${x.from}-${x.to}`)).join(", "), want);
+      assert.equal(r?.map((x) => (x.from === x.to ? `${x.from}` : `${x.from}-${x.to}`)).join(", "), want);
     });
   }
   it("rejects unknown names and junk with a way out", () => {

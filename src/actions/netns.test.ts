@@ -79,6 +79,22 @@ describe("nftables action in a network namespace", { skip: netnsUnavailable(["nf
     assert.deepEqual(await nftElements(ns, "sshd-v4"), []);
   });
 
+  it("banMany puts many bans in with few commands", async () => {
+    const a = new NftablesAction({ jail: jail({ name: "many" }), log, netns: ns.name, removeOnStop: true });
+    await a.start();
+    const items = Array.from({ length: 1200 }, (_, i) => ({
+      target: `10.${Math.floor(i / 256)}.${i % 256}.1`,
+      info: info(600),
+    }));
+    await a.banMany([...items, { target: "2001:db8::5", info: info(-1) }]);
+    assert.equal((await nftElements(ns, "many-v4")).length, 1200);
+    assert.deepEqual(
+      (await nftElements(ns, "many-v6")).map((e) => e.val),
+      ["2001:db8::5"],
+    );
+    await a.stop();
+  });
+
   it("the kernel lifts a ban on time by itself", async () => {
     const a = new NftablesAction({ jail: jail(), log, netns: ns.name });
     await a.start();

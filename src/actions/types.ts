@@ -34,6 +34,8 @@ export interface BanAction {
   /** `target` is a validated address or prefix ("1.2.3.4", "2001:db8::/64"). */
   ban(target: string, info: BanInfo): Promise<void>;
   unban(target: string, info: UnbanInfo): Promise<void>;
+  /** Optional: many bans in one go (a restore after a restart); same effect as ban() for each. */
+  banMany?(items: ReadonlyArray<{ target: string; info: BanInfo }>): Promise<void>;
   check(): Promise<boolean | ActionReport>;
   /** Releases the action; removes its firewall state only when the jail says so (remove_on_stop). */
   stop(): Promise<void>;

@@ -291,6 +291,8 @@ export const jailSchema = z.strictObject({
   blocktype: z.enum(["drop", "reject"]).default("reject"),
   ban_prefix_v6: z.number().int().min(1).max(128).optional(),
   hosts_deny: nonEmpty.optional(),
+  /** remove the action's firewall state (nft table/sets, ipset, chains, hosts.deny block) when mamori stops; default keep, so bans hold across restarts */
+  remove_on_stop: z.boolean().default(false),
   daemon: nonEmpty.optional(),
   notify: z.array(nonEmpty).default([]),
 });

@@ -224,12 +224,14 @@ describe("BanManager: restart on the same SQLite file", () => {
     clock.advance(120 * S); // mamori is down; 2.2.2.2's ban ends meanwhile
     const second = await setup({ bantime: 600 }, { clock, store: openSqliteStore(dir) });
     assert.deepEqual(
-      second.action.records.map((r) => [r.op, r.target, r.bantime]),
+      second.action.records
+        .map((r) => [r.op, r.target, r.bantime])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
       [
         ["ban", "1.1.1.1", 480],
         ["unban", "2.2.2.2", undefined],
         ["ban", "2001:db8:1:2::/64", -1],
-      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+      ],
     );
     assert.deepEqual((await second.store.bans.active()).map((b) => b.ip).sort(), [
       "1.1.1.1",
@@ -243,6 +245,41 @@ describe("BanManager: restart on the same SQLite file", () => {
     assert.deepEqual(second.action.records.at(-1), { op: "unban", target: "1.1.1.1", jail: "sshd" });
     await second.manager.stop();
     await second.store.close();
+  });
+});
+
+describe("BanManager: a restore applies many bans in one go when the action can", () => {
+  it("uses banMany for the restore, ban for a single new ban", async () => {
+    const clock = new ManualClock(T0);
+    const store = openSqliteStore(":memory:");
+    for (const ip of ["1.1.1.1", "2.2.2.2", "3.3.3.3"])
+      await store.bans.add({
+        jail: "sshd",
+        ip,
+        start: T0,
+        end: T0 + 60 * S,
+        failures: 5,
+        banCount: 0,
+        lines: [],
+      });
+    const calls: string[] = [];
+    const action: BanAction = {
+      name: "batch",
+      start: async () => {},
+      ban: async (t) => void calls.push(`ban ${t}`),
+      banMany: async (items) =>
+        void calls.push(`banMany ${items.map((i) => `${i.target}:${i.info.bantime}`).join(",")}`),
+      unban: async () => {},
+      check: async () => true,
+      stop: async () => {},
+    };
+    clock.advance(10 * S);
+    const manager = new BanManager({ jail: jailCfg(), action, store: store.bans, clock, log, pollMs: 0 });
+    await manager.start();
+    manager.enqueue(ticket("4.4.4.4"));
+    await manager.idle();
+    assert.deepEqual(calls, ["banMany 1.1.1.1:50,2.2.2.2:50,3.3.3.3:50", "ban 4.4.4.4"]);
+    await manager.stop();
   });
 });
 

@@ -198,12 +198,7 @@ export class BanManager implements TicketSink {
 
   private async applyToFirewall(entry: ActiveBan): Promise<void> {
     const r = entry.record;
-    const now = this.o.clock.now();
-    const info: BanInfo = {
-      jail: this.jail,
-      bantime: r.end === null ? -1 : Math.max(0.001, (r.end - now) / 1000),
-      failures: r.failures,
-    };
+    const info = this.infoFor(r, this.o.clock.now());
     try {
       await this.o.action.ban(r.ip, info);
       entry.applied = true;
@@ -239,6 +234,7 @@ export class BanManager implements TicketSink {
     const now = this.o.clock.now();
     const stored = new Map((await this.o.store.active(this.jail)).map((r) => [r.ip, r]));
     for (const [ip, entry] of [...this.active]) if (!stored.has(ip)) await this.forget(ip, entry);
+    const toApply: ActiveBan[] = [];
     for (const r of stored.values()) {
       if (r.end !== null && r.end <= now) {
         await this.lift(r.ip);
@@ -249,10 +245,40 @@ export class BanManager implements TicketSink {
       if (!entry || entry.record.end !== r.end || entry.record.start !== r.start) {
         const next: ActiveBan = { record: r, applied: false };
         this.active.set(r.ip, next);
-        await this.applyToFirewall(next);
-      } else if (!entry.applied) await this.applyToFirewall(entry);
+        toApply.push(next);
+      } else if (!entry.applied) toApply.push(entry);
     }
+    await this.applyAll(toApply);
     this.arm();
+  }
+
+  /** Applies bans to the firewall: in one go when the action can (a restore), else one by one. */
+  private async applyAll(entries: ActiveBan[]): Promise<void> {
+    if (entries.length > 1 && this.o.action.banMany) {
+      const now = this.o.clock.now();
+      try {
+        await this.o.action.banMany(
+          entries.map((e) => ({ target: e.record.ip, info: this.infoFor(e.record, now) })),
+        );
+        for (const e of entries) e.applied = true;
+        return;
+      } catch (err) {
+        this.o.log.warn(
+          { err: errorMessage(err), jail: this.jail },
+          "applying %d bans at once failed; applying them one by one",
+          entries.length,
+        );
+      }
+    }
+    for (const e of entries) await this.applyToFirewall(e);
+  }
+
+  private infoFor(r: BanRecord, now: number): BanInfo {
+    return {
+      jail: this.jail,
+      bantime: r.end === null ? -1 : Math.max(0.001, (r.end - now) / 1000),
+      failures: r.failures,
+    };
   }
 
   /** A ban the store no longer has (removed by `bans del`): lift it from the firewall. */

@@ -70,7 +70,13 @@ export function buildJail(ctx: ServiceContext, cfg: JailConfig, deps: JailDeps =
   const filter = deps.loadFilter ? deps.loadFilter(cfg, ctx) : defaultFilter(cfg, ctx);
   const action = deps.createAction
     ? deps.createAction(cfg, log)
-    : createAction({ jail: cfg, log, netns: deps.netns, baseDir: configDir(ctx) });
+    : createAction({
+        jail: cfg,
+        log,
+        netns: deps.netns,
+        baseDir: configDir(ctx),
+        removeOnStop: cfg.remove_on_stop,
+      });
   const manager = new BanManager({
     jail: cfg,
     action,

@@ -143,6 +143,17 @@ export class NftablesAction implements BanAction {
     });
   }
 
+  /** One nft transaction per 500 bans (a restore of thousands of bans takes a few commands, not thousands). */
+  async banMany(items: ReadonlyArray<{ target: string; info: BanInfo }>): Promise<void> {
+    for (let i = 0; i < items.length; i += 500) {
+      const script = items
+        .slice(i, i + 500)
+        .map((x) => nftBanScript(this.o.jail.name, x.target, x.info.bantime))
+        .join("");
+      await runChecked(this.runner, ["nft", "-f", "-"], { input: script });
+    }
+  }
+
   async unban(target: string, _info?: UnbanInfo): Promise<void> {
     await runChecked(this.runner, ["nft", "-f", "-"], { input: nftUnbanScript(this.o.jail.name, target) });
   }
