@@ -54,6 +54,8 @@ export class BanManager implements TicketSink {
   private timerAt = Number.POSITIVE_INFINITY;
   private poller?: TimerHandle;
   private stopped = false;
+  /** the restore is done: later bans found in the store came from the CLI */
+  private started = false;
   readonly counters: BanManagerCounters = { bans: 0, unbans: 0, actionErrors: 0 };
 
   constructor(private readonly o: BanManagerOptions) {}
@@ -89,6 +91,7 @@ export class BanManager implements TicketSink {
     this.stopped = false;
     await this.o.action.start();
     await this.runAndWait(() => this.reconcile());
+    this.started = true;
     const poll = this.o.pollMs ?? 2000;
     if (poll > 0) this.poller = this.o.clock.setInterval(() => this.run(() => this.reconcile()), poll);
   }
@@ -96,6 +99,7 @@ export class BanManager implements TicketSink {
   /** Finishes queued work, stops timers and the action (bans stay in the store and the firewall). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.started = false;
     this.poller?.cancel();
     this.timer?.cancel();
     this.timer = undefined;
@@ -246,6 +250,12 @@ export class BanManager implements TicketSink {
         const next: ActiveBan = { record: r, applied: false };
         this.active.set(r.ip, next);
         toApply.push(next);
+        if (this.started)
+          this.o.log.info(
+            { jail: this.jail, ip: r.ip, end: r.end },
+            "took over the ban of %s from the store (mamori bans add)",
+            r.ip,
+          );
       } else if (!entry.applied) toApply.push(entry);
     }
     await this.applyAll(toApply);

@@ -173,6 +173,18 @@ interface Daemon {
   exited: Promise<number | null>;
 }
 
+/** Runs the CLI inside the namespace (as an admin would there); throws with its stderr on failure. */
+function cliIn(ns: Netns, args: string[], cwd: string): string {
+  return execFileSync(
+    "ip",
+    ["netns", "exec", ns.name, process.execPath, "--import", tsxLoader, cliEntry, ...args],
+    {
+      cwd,
+      timeout: 30_000,
+    },
+  ).toString();
+}
+
 function startDaemon(ns: Netns, configFile: string, cwd: string): Daemon {
   const child = spawn(
     "ip",
@@ -323,6 +335,27 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       );
       assert.equal(tcpProbe(att, server), "open", "accepted after the ban ended");
       assert.match(daemon.stderr(), /unbanned 10\.231\.\d+\.2 \(ban expired\)/);
+
+      // manual bans next to the running daemon: the CLI applies them at once, the daemon takes them over
+      const add = cliIn(
+        srv,
+        ["bans", "add", "sshd", attacker, "--bantime", "1h", "--config", configFile],
+        dir,
+      );
+      assert.match(add, /banned 10\.231\.\d+\.2 in sshd for 3600 s \(action nftables\)/);
+      assert.equal(tcpProbe(att, server), "refused", "refused right after `bans add`");
+      await until(
+        "the daemon to take the manual ban over",
+        () => (/took over the ban of \S+ from the store/.test(daemon.stderr()) ? true : undefined),
+        10_000,
+      );
+      cliIn(srv, ["bans", "del", "sshd", attacker, "--config", configFile], dir);
+      assert.equal(tcpProbe(att, server), "open", "accepted right after `bans del`");
+      await until(
+        "the daemon to see the manual unban",
+        () => (/unbanned \S+ \(removed from the store\)/.test(daemon.stderr()) ? true : undefined),
+        10_000,
+      );
 
       daemon.child.kill("SIGTERM");
       assert.equal(await daemon.exited, 0, daemon.stderr());
