@@ -56,6 +56,7 @@ export class BanManager implements TicketSink {
   private stopped = false;
   /** the restore is done: later bans found in the store came from the CLI */
   private started = false;
+  private pollQueued = false;
   readonly counters: BanManagerCounters = { bans: 0, unbans: 0, actionErrors: 0 };
 
   constructor(private readonly o: BanManagerOptions) {}
@@ -93,7 +94,15 @@ export class BanManager implements TicketSink {
     await this.runAndWait(() => this.reconcile());
     this.started = true;
     const poll = this.o.pollMs ?? 2000;
-    if (poll > 0) this.poller = this.o.clock.setInterval(() => this.run(() => this.reconcile()), poll);
+    if (poll > 0)
+      this.poller = this.o.clock.setInterval(() => {
+        if (this.pollQueued) return; // a slow firewall must not pile polls up
+        this.pollQueued = true;
+        this.run(async () => {
+          this.pollQueued = false;
+          await this.reconcile();
+        });
+      }, poll);
   }
 
   /** Finishes queued work, stops timers and the action (bans stay in the store and the firewall). */
