@@ -12,4 +12,5 @@ npx tsc -p tsconfig.json --noEmit
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 \
-  --test-reporter=spec "${files[@]}"
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/summary-reporter.mjs --test-reporter-destination=stdout "${files[@]}"
