@@ -9,6 +9,7 @@ import { ipv6Prefix, normalizeIp } from "../../core/ip.js";
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../fail2ban/filter-reader.js";
 import { MlfidCache } from "./mlfid-cache.js";
+import { buildLinePrefilter, type LinePrefilter } from "./prefilter.js";
 import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
 
 export interface CoreOptions {
@@ -29,6 +30,13 @@ export interface CoreOptions {
   now: () => number;
   /** called with the index of an ignoreregex that matched */
   onIgnoreRegex?: (index: number) => void;
+  /**
+   * skip lines without a trigger text of any failregex/ignoreregex before date detection (maxlines 1
+   * only). The results stay fail2ban's; only prefregex hit counts (fail2ban-regex's statistics) change.
+   */
+  prefilter?: boolean;
+  /** the date detector uses fail2ban's default templates (no datepattern, or `{^LN-BEG}`) */
+  defaultDates?: boolean;
 }
 
 /** One failure found on a line: which regex, the failure id (address or id), the time (ms) and data. */
@@ -46,6 +54,9 @@ export interface RawFailure {
 }
 
 const RECENT_MS = 60_000;
+/** skipped lines kept for the date of a later line without one (the newest are the ones that count) */
+const SKIPPED_KEEP = 64;
+const NO_FAILURES: RawFailure[] = Object.freeze([]) as unknown as RawFailure[];
 const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
 
 export class FilterCore {
@@ -56,6 +67,9 @@ export class FilterCore {
   private lastTimeText = "";
   private lastDate: number | undefined;
   private mlfid: MlfidCache | undefined;
+  private readonly linePrefilter: LinePrefilter | undefined;
+  /** lines skipped by the prefilter since the last line whose date was read, oldest first */
+  private skipped: string[] = [];
   /** the line as the regexes saw it (date cut out), after the last processLine */
   processedLine = "";
 
@@ -75,6 +89,35 @@ export class FilterCore {
     this.ignoreRegex = o.ignoreregex.map(
       (src) => new F2bRegex(src, { multiline: false, useDns: o.useDns, kind: "ignoreregex" }),
     );
+    if (o.prefilter && !multiline && o.dateDetector)
+      this.linePrefilter = buildLinePrefilter(
+        [...this.failRegex, ...this.ignoreRegex].map((r) => r.t.triggers),
+        { anySeam: !o.defaultDates },
+      );
+  }
+
+  /** Whether lines are prefiltered (see CoreOptions.prefilter). */
+  get prefiltered(): boolean {
+    return this.linePrefilter !== undefined;
+  }
+
+  /**
+   * fail2ban reuses the last date read (if under a minute old) for a line without one. The dates of
+   * skipped lines are read only now that one is needed: the newest skipped line with a date gives it.
+   */
+  private recentLastDate(now: number): boolean {
+    const skipped = this.skipped;
+    for (let i = skipped.length - 1; i >= 0; i--) {
+      const line = skipped[i];
+      const dm = this.o.dateDetector?.match(line);
+      if (dm && dm.end > dm.start && Number.isFinite(dm.time)) {
+        this.lastDate = dm.time;
+        this.lastTimeText = line.slice(dm.start, dm.end);
+        break;
+      }
+    }
+    skipped.length = 0;
+    return this.lastDate !== undefined && this.lastDate > now - RECENT_MS;
   }
 
   get maxlines(): number {
@@ -97,7 +140,14 @@ export class FilterCore {
       date = known.time;
       this.lastTimeText = tuple[1];
       this.lastDate = date;
+      if (this.skipped.length) this.skipped.length = 0;
     } else {
+      if (this.linePrefilter && !this.linePrefilter(line)) {
+        const skipped = this.skipped;
+        if (skipped.push(line) > 2 * SKIPPED_KEEP) skipped.splice(0, SKIPPED_KEEP);
+        this.processedLine = line;
+        return NO_FAILURES;
+      }
       const dm = this.o.dateDetector?.match(line);
       if (dm) {
         const text = line.slice(dm.start, dm.end);
@@ -107,15 +157,16 @@ export class FilterCore {
             date = dm.time;
             this.lastTimeText = text;
             this.lastDate = date;
+            if (this.skipped.length) this.skipped.length = 0;
           }
-        } else if (this.lastDate !== undefined && this.lastDate > now - RECENT_MS) {
+        } else if (this.recentLastDate(now)) {
           tuple = ["", this.lastTimeText, line];
           date = this.lastDate;
         } else date = now;
       } else tuple = ["", "", line];
       if (date === undefined) {
         noDate = true;
-        if (this.lastDate !== undefined && this.lastDate > now - RECENT_MS) {
+        if (this.recentLastDate(now)) {
           tuple = ["", this.lastTimeText, line];
           date = this.lastDate;
         }

@@ -53,15 +53,29 @@ export interface LoadFilterOptions {
 }
 
 /** The fail2ban modes a core runs in (see CoreOptions). */
-export type CoreMode = Pick<CoreOptions, "checkAllRegex" | "ignorePending" | "returnRawHost"> & {
+export type CoreMode = Pick<
+  CoreOptions,
+  "checkAllRegex" | "ignorePending" | "returnRawHost" | "prefilter"
+> & {
   onIgnoreRegex?: (index: number) => void;
 };
 
 /** fail2ban's server: first matching regex wins, pending failures dropped, DNS names not used. */
-export const SERVER_MODE: CoreMode = { checkAllRegex: false, ignorePending: true, returnRawHost: false };
+export const SERVER_MODE: CoreMode = {
+  checkAllRegex: false,
+  ignorePending: true,
+  returnRawHost: false,
+  prefilter: true,
+};
 
 function noHost(err: F2bRegexNoHost): ConfigError {
   return untranslatable(err.src, "failregex", err);
+}
+
+/** No datepattern, or fail2ban's default templates (all, or those anchored at the line start). */
+function isDefaultDatepattern(p: string | undefined): boolean {
+  const t = p?.trim().toUpperCase() ?? "";
+  return t === "" || t === "{^LN-BEG}" || t === "{DEFAULT}";
 }
 
 /** Builds the filter state machine for a definition (throws ConfigError with file:line:col). */
@@ -79,6 +93,7 @@ export function createFilterCore(
       ignoreregex: def.ignoreregex,
       maxlines: def.maxlines,
       useDns: (o.useDns ?? def.usedns ?? "warn").toLowerCase(),
+      defaultDates: isDefaultDatepattern(def.datepattern),
       dateDetector: createDateDetector({
         datepattern: def.datepattern?.trim() || undefined,
         now: o.now,

@@ -8,8 +8,10 @@ import { rewriteConditionals } from "./cond.js";
 import { emitJs } from "./emit.js";
 import { anchoredFirstChars, requiredLiterals } from "./literals.js";
 import { parsePyRegex } from "./parse.js";
+import { type Triggers, triggers } from "./triggers.js";
 
 export { PyRegexError } from "./ast.js";
+export type { Triggers } from "./triggers.js";
 
 export interface TranslatedRegex {
   /** the Python pattern as given */
@@ -23,6 +25,8 @@ export interface TranslatedRegex {
   literals: string[];
   /** for a start-anchored pattern: the code points a subject must start with */
   firstChars?: Set<number>;
+  /** texts of which every match contains one; undefined when a match may contain none predictable */
+  triggers?: Triggers;
 }
 
 function backrefNums(n: Node, out: Set<number>): void {
@@ -66,7 +70,15 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
   const groupNames = [...parsed.names.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n);
   for (const n of groupNames) if (!named.has(n)) named.set(n, []);
   const firstChars = anchoredFirstChars(root);
-  return { python, regex, named, groupNames, literals: requiredLiterals(root), firstChars };
+  return {
+    python,
+    regex,
+    named,
+    groupNames,
+    literals: requiredLiterals(root),
+    firstChars,
+    triggers: triggers(root),
+  };
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * The line prefilter changes nothing a filter reports: the same filter with and without it, over the
+ * generated auth.log (with date-less lines whose date comes from the line before, as fail2ban reuses it)
+ * and over every log of fail2ban's corpus, gives the same failures (regex, id, time, user, lines) and the
+ * same ignored lines. Plus unit rows for the trigger texts it looks for.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { authLogLines } from "../../../bench/gen/auth-log.js";
+import { readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { parsePyRegex } from "../pyregex/parse.js";
+import { triggers } from "../pyregex/triggers.js";
+import type { FilterCore, RawFailure } from "./core.js";
+import { corpusFilters, F2B_FILTER_D, F2B_LOGS } from "./corpus.js";
+import { type CoreMode, createFilterCore, SERVER_MODE, tupleText } from "./index.js";
+import { buildLinePrefilter } from "./prefilter.js";
+import type { TupleLine } from "./regex.js";
+
+const CHECK_ALL: CoreMode = { checkAllRegex: true, ignorePending: true, returnRawHost: true };
+
+/** What a line yields, as comparable text. */
+function outcome(found: RawFailure[], ignored: number[]): string {
+  const rows = found.map((r) => {
+    const lines = ((r.fail.matches as TupleLine[] | undefined) ?? []).map(tupleText);
+    return [r.regexIndex, r.fid, r.time, r.fail.user, r.fail.nofail ? 1 : 0, lines];
+  });
+  return JSON.stringify([rows, ignored]);
+}
+
+interface Pair {
+  plain: FilterCore;
+  fast: FilterCore;
+  ignored: { plain: number[]; fast: number[] };
+}
+
+function pair(filter: string, mode: CoreMode, now: () => number): Pair | undefined {
+  const def = readFilterDefinition({ filter, filterDirs: [F2B_FILTER_D] });
+  if (def.maxlines > 1) return undefined;
+  const ignored = { plain: [] as number[], fast: [] as number[] };
+  const make = (prefilter: boolean, into: number[]) =>
+    createFilterCore(def, {
+      now,
+      timezone: "UTC",
+      mode: { ...mode, prefilter, onIgnoreRegex: (i) => into.push(i) },
+    });
+  return { plain: make(false, ignored.plain), fast: make(true, ignored.fast), ignored };
+}
+
+/** Runs both cores over the lines; returns the number of lines compared and how many the prefilter skipped. */
+function compare(p: Pair, lines: Iterable<string>, label: string, before?: (line: string) => void) {
+  let n = 0;
+  let differ = 0;
+  for (const line of lines) {
+    before?.(line);
+    p.ignored.plain.length = 0;
+    p.ignored.fast.length = 0;
+    const a = outcome(p.plain.processLine(line), p.ignored.plain);
+    const b = outcome(p.fast.processLine(line), p.ignored.fast);
+    n++;
+    if (a !== b && differ++ < 3) assert.equal(b, a, `${label}: line ${n} differs: ${line}`);
+  }
+  return n;
+}
+
+test("sshd over the generated auth.log (all modes): the same with and without the prefilter", () => {
+  // the clock follows the log, so date-less lines reuse the last date as fail2ban does in operation
+  let nowMs = 0;
+  const now = () => nowMs;
+  const syslog = /^(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d) /;
+  const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const follow = (line: string) => {
+    const m = syslog.exec(line);
+    if (!m) return;
+    const mon = months.indexOf(m[1]) / 3;
+    nowMs = Date.UTC(2026, mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) + 5_000;
+  };
+  const lines = [...authLogLines(20_000, 7)].map((l, i) => (i % 37 === 5 ? l.slice(16) : l));
+  for (const mode of ["normal", "ddos", "extra", "aggressive"]) {
+    for (const m of [SERVER_MODE, CHECK_ALL]) {
+      const p = pair(`sshd[mode=${mode}]`, m, now);
+      assert.ok(p?.fast.prefiltered, "sshd has a prefilter");
+      const n = compare(p, lines, `sshd[mode=${mode}]`, follow);
+      assert.equal(n, lines.length);
+    }
+  }
+});
+
+test("every corpus log through its filter: the same with and without the prefilter", () => {
+  const filters = corpusFilters();
+  let compared = 0;
+  let prefiltered = 0;
+  for (const f of filters) {
+    const lines = readFileSync(path.join(F2B_LOGS, f), "utf8").split("\n");
+    for (const m of [SERVER_MODE, CHECK_ALL]) {
+      const p = pair(f, m, () => Date.UTC(2005, 7, 14, 10));
+      if (!p) continue;
+      if (p.fast.prefiltered) prefiltered++;
+      compared += compare(p, lines, f);
+    }
+  }
+  assert.ok(prefiltered > 50, `only ${prefiltered} filter runs had a prefilter`);
+  assert.ok(compared > 4000, `only ${compared} lines compared`);
+});
+
+const TRIGGERS: [python: string, texts: string[] | undefined][] = [
+  [
+    String.raw`^[iI](?:llegal|nvalid) user \S+ from`,
+    ["Illegal user ", "illegal user ", "Invalid user ", "invalid user "],
+  ],
+  [
+    String.raw`^(Connection (?:closed|reset)|Disconnected) (?:by|from)`,
+    [
+      "Connection closed by",
+      "Connection closed from",
+      "Connection reset by",
+      "Connection reset from",
+      "Disconnected by",
+      "Disconnected from",
+    ],
+  ],
+  [String.raw`^Failed \S+ for`, ["Failed "]],
+  [String.raw`(?i)login failed`, ["login failed"]],
+  [String.raw`^.*$`, undefined],
+  [String.raw`^(?:foo|\d+) bar`, [" bar"]],
+];
+
+test("trigger texts: every match contains one of them", () => {
+  for (const [py, want] of TRIGGERS) {
+    const t = triggers(parsePyRegex(py, {}).root);
+    assert.deepEqual(t?.texts.slice().sort(), want?.slice().sort(), py);
+  }
+  assert.equal(triggers(parsePyRegex(String.raw`(?i)login failed`, {}).root)?.ci, true);
+});
+
+test("the prefilter looks for what survives a date cut out of the middle of a line", () => {
+  const any = buildLinePrefilter([{ texts: ["[]LOGIN FAILED"], ci: false }], { anySeam: true });
+  assert.ok(any?.("[2014-01-06 10:59:38]LOGIN FAILED for user"), "glued at the seam");
+  assert.equal(any?.("nothing to see"), false);
+  // with fail2ban's default templates the character after a cut date is a non-word character
+  const dflt = buildLinePrefilter([{ texts: ["Failed password"], ci: false }], { anySeam: false });
+  assert.ok(dflt?.("x Failed y"));
+  assert.equal(dflt?.("x Fail y"), false);
+  assert.equal(buildLinePrefilter([{ texts: ["x"], ci: false }], { anySeam: false }), undefined);
+  assert.equal(buildLinePrefilter([undefined], { anySeam: false }), undefined);
+});
