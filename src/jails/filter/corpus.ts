@@ -14,7 +14,8 @@ export const F2B_LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/log
 export const F2B_FILTER_D = "/etc/fail2ban/filter.d";
 /** fail2ban's TEST_NOW: Sun Aug 14 12:00:00 CEST 2005 */
 export const TEST_NOW_MS = 1124013600 * 1000;
-export const TEST_TZ = "CET-01CEST-02";
+/** fail2ban's tests/utils.py sets exactly this TZ (the EU rules; without them glibc would take its posixrules file) */
+export const TEST_TZ = "CET-01CEST-02,M3.5.0,M10.5.0";
 
 export interface Annotation {
   file: string;
@@ -49,7 +50,7 @@ function pyCondition(expr: string, name: string, opts: Record<string, unknown>):
   return m[3] === "==" ? left === m[4] : left !== m[4];
 }
 
-/** Local "YYYY-mm-ddTHH:MM:SS[.ffffff]" in TZ=CET-01CEST-02 → epoch seconds, as time.mktime computes it. */
+/** Local "YYYY-mm-ddTHH:MM:SS[.ffffff]" in TEST_TZ → epoch seconds, as time.mktime computes it. */
 export function pythonLocalTimes(times: string[]): Map<string, number> {
   const uniq = [...new Set(times)];
   const script = `
