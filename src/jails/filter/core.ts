@@ -5,7 +5,7 @@
  * ignorePending, raw hosts) are options, so the jail, `mamori regex` and the corpus test each run it
  * the way their fail2ban counterpart does.
  */
-import { ipv6Prefix, normalizeIp } from "../../core/ip.js";
+import { ipv6Prefix, normalizeIp as normalizeIpUncached } from "../../core/ip.js";
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../fail2ban/filter-reader.js";
 import { MlfidCache } from "./mlfid-cache.js";
@@ -286,9 +286,20 @@ export class FilterCore {
         buf = undefined;
       }
     }
+    let slot = 0;
     for (let idx = 0; idx < this.failRegex.length; idx++) {
       const fr = this.failRegex[idx];
-      if (buf === undefined) buf = tupleLinesBuf(this.lineBuffer);
+      if (buf === undefined) {
+        buf = tupleLinesBuf(this.lineBuffer);
+        const c = buf.charCodeAt(0);
+        slot = c < 128 ? c : 128;
+      } else if (idx === 0) {
+        const c = buf.charCodeAt(0);
+        slot = c < 128 ? c : 128;
+      }
+      // a start-anchored regex that cannot start with this character is not even called
+      const first = fr.firstTable;
+      if (first !== undefined && first[slot] === 0) continue;
       if (!fr.search(buf, orgBuffer)) continue;
       let fail = fr.groups();
       if (this.ignoreRegex.length && this.ignoreLine(buf, orgBuffer, fr) !== undefined) {
@@ -377,6 +388,19 @@ export class FilterCore {
     if (addr) return { fid: addr, host: ip, cidr };
     return { fid: ip, host: ip, cidr, unresolved: true };
   }
+}
+
+const ipMemo = new Map<string, string | undefined>();
+
+/** normalizeIp, remembered: a log names the same few addresses over and over (IPv6 parsing is slow). */
+export function normalizeIp(text: string): string | undefined {
+  let v = ipMemo.get(text);
+  if (v === undefined && !ipMemo.has(text)) {
+    v = normalizeIpUncached(text);
+    if (ipMemo.size >= 4096) ipMemo.clear();
+    ipMemo.set(text, v);
+  }
+  return v;
 }
 
 /** fail2ban's str(IPAddr(text, cidr)): a valid address normalized (masked to /cidr), else the text. */

@@ -3,10 +3,9 @@
  * as fail2ban's server would count them. Stateful per instance (multi-line buffers, <F-MLFID> merging).
  */
 import type { ConfigError } from "../../core/errors.js";
-import { normalizeIp } from "../../core/ip.js";
 import { createDateDetector } from "../dates/index.js";
 import { type FilterDefinition, type Located, readFilterDefinition } from "../fail2ban/filter-reader.js";
-import { type CoreOptions, F2bRegexNoHost, FilterCore, type RawFailure } from "./core.js";
+import { type CoreOptions, F2bRegexNoHost, FilterCore, normalizeIp, type RawFailure } from "./core.js";
 import { type TupleLine, untranslatable } from "./regex.js";
 
 export interface Failure {

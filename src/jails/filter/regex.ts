@@ -50,10 +50,14 @@ export class F2bRegex {
   /** ASCII first-character table of a start-anchored regex (1 = may start a match) */
   private readonly firstAscii: Uint8Array | undefined;
   private readonly firstNonAscii: boolean;
+  /**
+   * For a start-anchored regex: by first code unit of the subject (slot 128 for any non-ASCII one),
+   * 1 when a match may start with it; undefined when any subject may match.
+   */
+  readonly firstTable: Uint8Array | undefined;
   private readonly altValues: [string, string][] = [];
   private readonly tupleValues: [string, string][] = [];
   private m: RegExpExecArray | null = null;
-  private groupsCache: Fail | undefined;
   matchedTupleLines: TupleLine[] = [];
   unmatchedTupleLines: TupleLine[] = [];
 
@@ -75,6 +79,11 @@ export class F2bRegex {
         else this.firstNonAscii = true;
       }
     }
+    if (this.firstAscii) {
+      this.firstTable = new Uint8Array(129);
+      this.firstTable.set(this.firstAscii);
+      this.firstTable[128] = this.firstNonAscii ? 1 : 0;
+    }
     for (const k of this.t.groupNames) {
       if (k.length <= 4) continue;
       const n = COMPLNAME.exec(k);
@@ -92,7 +101,6 @@ export class F2bRegex {
 
   /** Searches buf (or the buffer of tupleLines); orgLines are the buffered lines the match is mapped to. */
   search(buf: string, orgLines: TupleLine[]): boolean {
-    this.groupsCache = undefined;
     if (this.firstAscii) {
       const c = buf.charCodeAt(0);
       if (c < 128 ? this.firstAscii[c] === 0 : !this.firstNonAscii) {
@@ -153,8 +161,8 @@ export class F2bRegex {
   /** groupdict() with alt_ / tuple_ groups merged as fail2ban does. A fresh object per call. */
   groups(): Fail {
     if (!this.m) return {};
-    if (!this.groupsCache) this.groupsCache = groupDict(this.t, this.m);
-    const fail: Fail = { ...this.groupsCache };
+    // a copy by spread has fast properties (groupDict's incremental object does not stay fast)
+    const fail: Fail = { ...groupDict(this.t, this.m) };
     for (const [k, n] of this.altValues) {
       const v = fail[k];
       if (v && !fail[n]) fail[n] = v;
