@@ -31,10 +31,11 @@ export interface CoreOptions {
   /** called with the index of an ignoreregex that matched */
   onIgnoreRegex?: (index: number) => void;
   /**
-   * skip lines without a trigger text of any failregex/ignoreregex before date detection (maxlines 1
-   * only). The results stay fail2ban's; only prefregex hit counts (fail2ban-regex's statistics) change.
+   * skip work that cannot change a result: lines without a trigger text of any failregex/ignoreregex,
+   * before date detection (maxlines 1 only), and the dicts of a nofail + mlfforget match whose failure
+   * id is not cached. Only prefregex hit counts (fail2ban-regex's statistics) change.
    */
-  prefilter?: boolean;
+  fastPaths?: boolean;
   /** the date detector uses fail2ban's default templates (no datepattern, or `{^LN-BEG}`) */
   defaultDates?: boolean;
 }
@@ -68,6 +69,8 @@ export class FilterCore {
   private lastDate: number | undefined;
   private mlfid: MlfidCache | undefined;
   private readonly linePrefilter: LinePrefilter | undefined;
+  /** per failregex: a match is always nofail + mlfforget, so without a cached mlfid it changes nothing */
+  private readonly forgetOnly: boolean[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
   private skipped: string[] = [];
   /** the line as the regexes saw it (date cut out), after the last processLine */
@@ -89,7 +92,18 @@ export class FilterCore {
     this.ignoreRegex = o.ignoreregex.map(
       (src) => new F2bRegex(src, { multiline: false, useDns: o.useDns, kind: "ignoreregex" }),
     );
-    if (o.prefilter && !multiline && o.dateDetector)
+    const pre = this.prefRegex;
+    const FLAGS = ["nofail", "mlfforget", "mlfgained", "mlfpending"];
+    this.forgetOnly = this.failRegex.map(
+      (r) =>
+        !!o.fastPaths &&
+        !(pre && FLAGS.some((g) => pre.givesGroup(g))) &&
+        r.hasGroup("mlfforget") &&
+        (r.hasGroup("nofail") || r.hasGroup("mlfgained")) &&
+        !FLAGS.some((g) => r.givesGroup(g) && !r.hasGroup(g)) &&
+        !(r.givesGroup("mlfid") && !r.hasGroup("mlfid")),
+    );
+    if (o.fastPaths && !multiline && o.dateDetector)
       this.linePrefilter = buildLinePrefilter(
         [...this.failRegex, ...this.ignoreRegex].map((r) => r.t.triggers),
         { anySeam: !o.defaultDates },
@@ -174,6 +188,18 @@ export class FilterCore {
     }
     this.processedLine = tuple[0] + tuple[2];
     return this.findFailure(tuple, date, noDate);
+  }
+
+  /**
+   * A nofail + mlfforget match ("Connection closed", "Accepted publickey") of a failure id not in the
+   * cache: _mergeFailure would store nothing and findFailure return nothing; skip building the dicts.
+   */
+  private forgetsNothing(fr: F2bRegex): boolean {
+    const gained = fr.group("mlfgained");
+    if (!(fr.group("nofail") || gained) || !fr.group("mlfforget")) return false;
+    const mlfid = fr.hasGroup("mlfid") ? fr.group("mlfid") : this.prefRegex?.group("mlfid");
+    if (mlfid === undefined) return false;
+    return this.mlfid?.get(mlfid, this.o.now()) === undefined;
   }
 
   private ignoreLine(buf0: string, orgBuffer0: TupleLine[], failRegex?: F2bRegex): number | undefined {
@@ -301,12 +327,13 @@ export class FilterCore {
       const first = fr.firstTable;
       if (first !== undefined && first[slot] === 0) continue;
       if (!fr.search(buf, orgBuffer)) continue;
-      let fail = fr.groups();
       if (this.ignoreRegex.length && this.ignoreLine(buf, orgBuffer, fr) !== undefined) {
         buf = undefined;
         if (!o.checkAllRegex) break;
         continue;
       }
+      if (!o.checkAllRegex && this.forgetOnly[idx] && this.forgetsNothing(fr)) return out;
+      let fail = fr.groups();
       if (!o.checkAllRegex || o.maxlines > 1) {
         this.lineBuffer = fr.unmatchedTupleLines;
         buf = undefined;

@@ -96,7 +96,7 @@ export function runCorpusFilter(name: string, expectedTimes: Map<string, number>
       const core = createFilterCore(def, {
         now,
         timezone: TEST_TZ,
-        mode: { checkAllRegex: true, ignorePending: true, returnRawHost: true, prefilter: true },
+        mode: { checkAllRegex: true, ignorePending: true, returnRawHost: true, fastPaths: true },
       });
       e = { core, opts: fltOpts, combo };
       cache.set(key, e);

@@ -54,7 +54,7 @@ export interface LoadFilterOptions {
 /** The fail2ban modes a core runs in (see CoreOptions). */
 export type CoreMode = Pick<
   CoreOptions,
-  "checkAllRegex" | "ignorePending" | "returnRawHost" | "prefilter"
+  "checkAllRegex" | "ignorePending" | "returnRawHost" | "fastPaths"
 > & {
   onIgnoreRegex?: (index: number) => void;
 };
@@ -64,7 +64,7 @@ export const SERVER_MODE: CoreMode = {
   checkAllRegex: false,
   ignorePending: true,
   returnRawHost: false,
-  prefilter: true,
+  fastPaths: true,
 };
 
 function noHost(err: F2bRegexNoHost): ConfigError {

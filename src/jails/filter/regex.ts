@@ -99,6 +99,12 @@ export class F2bRegex {
     return this.t.named.has(name);
   }
 
+  /** Whether `name` is a group of the regex or filled from its alt_/tuple_ groups. */
+  givesGroup(name: string): boolean {
+    if (this.t.named.has(name)) return true;
+    return [...this.altValues, ...this.tupleValues].some(([, target]) => target === name);
+  }
+
   /** Searches buf (or the buffer of tupleLines); orgLines are the buffered lines the match is mapped to. */
   search(buf: string, orgLines: TupleLine[]): boolean {
     if (this.firstAscii) {
