@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, type Netns, netnsUnavailable } from "../src/actions/testing/netns.js";
-import { cliEntry, tsxLoader } from "../test/helpers/cli.js";
+import { cliInNetnsArgv } from "../test/helpers/cli.js";
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
@@ -114,26 +114,11 @@ export async function runBanLatency(args: string[]): Promise<void> {
       ].join("\n"),
     );
     let stderr = "";
-    daemon = spawn(
-      "ip",
-      [
-        "netns",
-        "exec",
-        ns.name,
-        process.execPath,
-        "--import",
-        tsxLoader,
-        cliEntry,
-        "serve",
-        "--config",
-        config,
-      ],
-      {
-        cwd: dir,
-        stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, MAMORI_LOG_LEVEL: "info" },
-      },
-    );
+    daemon = spawn("ip", cliInNetnsArgv(ns.name, ["serve", "--config", config]), {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, MAMORI_LOG_LEVEL: "info" },
+    });
     daemon.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     await waitFor("the jail's nft set", () => stderr.includes("mamori is running"), 30_000);
     monitor = new ElementMonitor(ns);

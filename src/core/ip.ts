@@ -68,7 +68,7 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
 
 /** A compiled allow/ignore list: CIDRs and single addresses. */
 export class CidrList {
-  private readonly cidrs: Cidr[];
+  protected readonly cidrs: Cidr[];
   constructor(entries: Iterable<string>) {
     this.cidrs = [];
     for (const e of entries) {

@@ -6,7 +6,7 @@
 import dns from "node:dns/promises";
 import os from "node:os";
 import type ipaddr from "ipaddr.js";
-import { type Cidr, cidrContains, normalizeIp, parseCidr } from "../core/ip.js";
+import { CidrList, normalizeIp, parseCidr } from "../core/ip.js";
 
 /** Host name → its addresses (dns.lookup by default; tests inject one). */
 export type Resolver = (host: string) => Promise<string[]>;
@@ -22,21 +22,7 @@ export const systemAddresses: OwnAddresses = () =>
     .flatMap((list) => list ?? [])
     .map((a) => a.address);
 
-export class IgnoreList {
-  private readonly cidrs: Cidr[];
-
-  constructor(entries: Iterable<string>) {
-    this.cidrs = [];
-    for (const e of entries) {
-      const c = parseCidr(e);
-      if (c) this.cidrs.push(c);
-    }
-  }
-
-  contains(ip: string): boolean {
-    return this.cidrs.some((c) => cidrContains(c, ip));
-  }
-
+export class IgnoreList extends CidrList {
   /** True when the network `prefix` ("2001:db8::/64") shares any address with an entry. */
   overlaps(prefix: string): boolean {
     const p = parseCidr(prefix);

@@ -18,7 +18,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js";
-import { cliEntry, runCli, tsxLoader } from "../helpers/cli.js";
+import { cliInNetnsArgv, runCli } from "../helpers/cli.js";
 
 const SSHD = "/usr/sbin/sshd";
 const PORT = 2222;
@@ -175,36 +175,17 @@ interface Daemon {
 
 /** Runs the CLI inside the namespace (as an admin would there); throws with its stderr on failure. */
 function cliIn(ns: Netns, args: string[], cwd: string): string {
-  return execFileSync(
-    "ip",
-    ["netns", "exec", ns.name, process.execPath, "--import", tsxLoader, cliEntry, ...args],
-    {
-      cwd,
-      timeout: 30_000,
-    },
-  ).toString();
+  return execFileSync("ip", cliInNetnsArgv(ns.name, args), {
+    cwd,
+    timeout: 30_000,
+  }).toString();
 }
 
 function startDaemon(ns: Netns, configFile: string, cwd: string): Daemon {
-  const child = spawn(
-    "ip",
-    [
-      "netns",
-      "exec",
-      ns.name,
-      process.execPath,
-      "--import",
-      tsxLoader,
-      cliEntry,
-      "serve",
-      "--config",
-      configFile,
-    ],
-    {
-      cwd,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const child = spawn("ip", cliInNetnsArgv(ns.name, ["serve", "--config", configFile]), {
+    cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let err = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));

@@ -46,3 +46,8 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
+
+/** The argv that runs the CLI from source inside a network namespace (`ip netns exec NS node ... ARGS`). */
+export function cliInNetnsArgv(ns: string, args: string[]): string[] {
+  return ["netns", "exec", ns, process.execPath, "--import", tsxLoader, cliEntry, ...args];
+}

@@ -4,21 +4,18 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { type CommandResult, execRunner } from "../runner.js";
 
 /** Why namespaces cannot be used here (not root, a tool missing), or undefined when they can. */
 export function netnsUnavailable(tools: string[] = ["nft"]): string | undefined {
   if (process.getuid?.() !== 0)
     return "needs root to create network namespaces (run the tests as root or in CI's container)";
+  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin"].filter(Boolean);
   for (const t of ["ip", ...tools]) {
-    try {
-      execFileSync("sh", ["-c", 'command -v "$1"', "sh", t], {
-        stdio: "ignore",
-        env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
-      });
-    } catch {
+    if (!dirs.some((d) => fs.existsSync(path.join(d, t))))
       return `${t} is not installed (scripts/install-test-deps.sh installs it)`;
-    }
   }
   return undefined;
 }
