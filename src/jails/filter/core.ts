@@ -8,8 +8,9 @@
 import { ipv6Prefix, normalizeIp as normalizeIpUncached } from "../../core/ip.js";
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../fail2ban/filter-reader.js";
+import type { Triggers } from "../pyregex/index.js";
 import { MlfidCache } from "./mlfid-cache.js";
-import { buildLinePrefilter, type LinePrefilter } from "./prefilter.js";
+import { buildLineClassifier, type LineClass } from "./prefilter.js";
 import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
 
 export interface CoreOptions {
@@ -68,7 +69,8 @@ export class FilterCore {
   private lastTimeText = "";
   private lastDate: number | undefined;
   private mlfid: MlfidCache | undefined;
-  private readonly linePrefilter: LinePrefilter | undefined;
+  /** which regexes may match a line, before date detection (see CoreOptions.fastPaths) */
+  private readonly classify: ((line: string) => LineClass) | undefined;
   /** per failregex: a match is always nofail + mlfforget, so without a cached mlfid it changes nothing */
   private readonly forgetOnly: boolean[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
@@ -103,16 +105,27 @@ export class FilterCore {
         !FLAGS.some((g) => r.givesGroup(g) && !r.hasGroup(g)) &&
         !(r.givesGroup("mlfid") && !r.hasGroup("mlfid")),
     );
-    if (o.fastPaths && !multiline && o.dateDetector)
-      this.linePrefilter = buildLinePrefilter(
-        [...this.failRegex, ...this.ignoreRegex].map((r) => r.t.triggers),
+    if (o.fastPaths && !multiline && o.dateDetector) {
+      // a forget-only line is skipped when its failure id cannot be cached; the digit-run index of the
+      // cache relies on fail2ban's default date templates (a cut date never touches a digit run)
+      const skipForget = !o.checkAllRegex && !!o.defaultDates;
+      const quiet = this.failRegex.map((r, i) => skipForget && this.forgetOnly[i] && alwaysQuiet(r, pre));
+      const forgetSets = this.failRegex.filter((_, i) => quiet[i]).map((r) => r.t.triggers);
+      const forgetTexts = forgetSets.flatMap((t) => t?.texts ?? []);
+      this.classify = buildLineClassifier(
+        [
+          ...this.failRegex.filter((_, i) => !quiet[i]).map((r) => distinctTriggers(r, forgetTexts)),
+          ...this.ignoreRegex.map((r) => r.t.triggers),
+        ],
+        forgetSets,
         { anySeam: !o.defaultDates },
       );
+    }
   }
 
-  /** Whether lines are prefiltered (see CoreOptions.prefilter). */
+  /** Whether lines are prefiltered (see CoreOptions.fastPaths). */
   get prefiltered(): boolean {
-    return this.linePrefilter !== undefined;
+    return this.classify !== undefined;
   }
 
   /**
@@ -156,7 +169,8 @@ export class FilterCore {
       this.lastDate = date;
       if (this.skipped.length) this.skipped.length = 0;
     } else {
-      if (this.linePrefilter && !this.linePrefilter(line)) {
+      const cls = this.classify?.(line);
+      if (cls === 0 || (cls === 1 && !this.mlfid?.mayHoldKey(line))) {
         const skipped = this.skipped;
         if (skipped.push(line) > 2 * SKIPPED_KEEP) skipped.splice(0, SKIPPED_KEEP);
         this.processedLine = line;
@@ -450,6 +464,31 @@ function popKey(o: Fail, k: string): unknown {
   const v = o[k];
   delete o[k];
   return v;
+}
+
+/**
+ * The trigger set of `r` that tells its lines from those of forget-only regexes: its own set unless a
+ * text of it overlaps a forget-only text ("Received disconnect from " is in both kinds of sshd line),
+ * then its longest required literal that overlaps none (": Auth fail").
+ */
+function distinctTriggers(r: F2bRegex, forgetTexts: string[]): Triggers | undefined {
+  const overlaps = (x: string) => forgetTexts.some((f) => f.includes(x) || x.includes(f));
+  const own = r.t.triggers;
+  if (!own || !own.texts.some(overlaps)) return own;
+  const lit = r.t.literals.find((l) => l.length >= 3 && !overlaps(l));
+  return lit ? { texts: [lit], ci: false } : own;
+}
+
+/**
+ * Every match of `r` is nofail + mlfforget (or mlfgained + mlfforget with a failure id from the same
+ * match), so it changes nothing unless that id is cached.
+ */
+function alwaysQuiet(r: F2bRegex, pre: F2bRegex | undefined): boolean {
+  const a = r.t.always;
+  if (!a.has("mlfforget")) return false;
+  if (a.has("nofail")) return true;
+  const mlfidAlways = r.hasGroup("mlfid") ? r.t.takesPart.has("mlfid") : !!pre?.t.takesPart.has("mlfid");
+  return a.has("mlfgained") && mlfidAlways;
 }
 
 /** A failregex without <HOST>, <ADDR>, <F-ID> or similar: it could never name an address. */

@@ -111,8 +111,21 @@ export function tupleText(t: TupleLine): string {
   return t[0] + t[1] + t[2];
 }
 
+const NOTHING: FilterResult = Object.freeze({
+  failures: Object.freeze([]) as [],
+  matched: false,
+  ignored: false,
+});
+const IGNORED: FilterResult = Object.freeze({
+  failures: Object.freeze([]) as [],
+  matched: false,
+  ignored: true,
+});
+
 /** Failures (valid addresses only) of the raw results of one line, and whether the line matched. */
 export function toFilterResult(raw: RawFailure[], ignored: boolean, fallbackTime: number): FilterResult {
+  // most lines: one shared (frozen) result, no allocation
+  if (raw.length === 0) return ignored ? IGNORED : NOTHING;
   const failures: Failure[] = [];
   let matched = false;
   for (const r of raw) {
@@ -159,6 +172,7 @@ class LoadedFilter implements JailFilter {
   process(line: string, fallbackTime?: number): FilterResult {
     this.ignoredNow = false;
     const raw = this.core.processLine(line);
+    if (raw.length === 0) return toFilterResult(raw, this.ignoredNow, 0);
     return toFilterResult(raw, this.ignoredNow, fallbackTime ?? this.o.now());
   }
 }

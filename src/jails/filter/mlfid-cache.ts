@@ -1,8 +1,32 @@
 /** fail2ban's Utils.Cache for multi-line failure ids: FIFO-bounded, entries expire after maxTime. */
 import type { Fail } from "./regex.js";
 
+/** The longest run of 3+ digits inside `key` (not touching its ends), or "" when it has none. */
+export function innerDigitRun(key: string): string {
+  let best = "";
+  let start = -1;
+  for (let i = 0; i <= key.length; i++) {
+    const c = i < key.length ? key.charCodeAt(i) : 0;
+    const digit = c >= 48 && c <= 57;
+    if (digit && start < 0) start = i;
+    else if (!digit && start >= 0) {
+      if (start > 0 && i < key.length && i - start >= 3 && i - start > best.length)
+        best = key.slice(start, i);
+      start = -1;
+    }
+  }
+  return best;
+}
+
 export class MlfidCache {
   private readonly cache = new Map<string, { v: Fail; until: number }>();
+  /**
+   * The inner digit run of every cached key (sshd's keys hold the pid), counted; keys without one are
+   * counted apart. A line that holds a cached key holds its run as a whole run of digits, so a line
+   * without any indexed run cannot hold a key (see mayHoldKey).
+   */
+  private readonly runs = new Map<string, number>();
+  private unindexed = 0;
 
   constructor(
     private readonly maxCount: number,
@@ -13,21 +37,57 @@ export class MlfidCache {
     const e = this.cache.get(k);
     if (!e) return undefined;
     if (e.until > now) return e.v;
-    this.cache.delete(k);
+    this.delete(k);
     return undefined;
   }
 
   set(k: string, v: Fail, now: number): void {
     if (this.cache.size >= this.maxCount) {
       for (const [ck, cv] of this.cache) {
-        this.cache.delete(ck);
+        this.delete(ck);
         if (cv.until > now && this.cache.size < this.maxCount) break;
       }
     }
+    if (!this.cache.has(k)) this.track(k, 1);
     this.cache.set(k, { v, until: now + this.maxTimeMs });
   }
 
   unset(k: string): void {
-    this.cache.delete(k);
+    this.delete(k);
+  }
+
+  /**
+   * False only when `text` contains no cached key (expired ones included): none of its maximal runs of
+   * 3+ digits is the inner run of a key, and every key has one. True means "maybe".
+   */
+  mayHoldKey(text: string): boolean {
+    if (this.unindexed > 0) return true;
+    if (this.runs.size === 0) return false;
+    let start = -1;
+    for (let i = 0; i <= text.length; i++) {
+      const c = i < text.length ? text.charCodeAt(i) : 0;
+      const digit = c >= 48 && c <= 57;
+      if (digit && start < 0) start = i;
+      else if (!digit && start >= 0) {
+        if (i - start >= 3 && this.runs.has(text.slice(start, i))) return true;
+        start = -1;
+      }
+    }
+    return false;
+  }
+
+  private delete(k: string): void {
+    if (this.cache.delete(k)) this.track(k, -1);
+  }
+
+  private track(k: string, d: number): void {
+    const run = innerDigitRun(k);
+    if (!run) {
+      this.unindexed += d;
+      return;
+    }
+    const n = (this.runs.get(run) ?? 0) + d;
+    if (n > 0) this.runs.set(run, n);
+    else this.runs.delete(run);
   }
 }

@@ -37,28 +37,59 @@ function rarity(p: string): number {
  * character; with other datepatterns any k is possible (`anySeam`). For the seams k possible, either
  * text[0..a] (covers k >= a) with text[b..] (covers k <= b), or one of them alone, is required.
  */
-function inLine(text: string, anySeam: boolean): string[] {
-  const t = text.split("\n").reduce((a, b) => (b.length > a.length ? b : a), "");
-  const seams: number[] = [];
-  for (let k = 1; k < t.length; k++) if (anySeam || !WORD.test(t[k])) seams.push(k);
+function inLine(text: string, anySeam: boolean, avoid: string[] = []): string[] {
+  const [t, seams] = seamsOf(text, anySeam);
   if (seams.length === 0) return [t];
   const options: string[][] = [[t.slice(0, seams[0])], [t.slice(seams[seams.length - 1])]];
   for (let i = 0; i + 1 < seams.length; i++) options.push([t.slice(0, seams[i + 1]), t.slice(seams[i])]);
-  const score = (o: string[]) => Math.min(...o.map(rarity)) * 10 - o.length;
+  // a piece inside a text to avoid (another kind of line) would not tell the lines apart
+  const clash = (o: string[]) => o.some((p) => avoid.some((a) => a.includes(p)));
+  const score = (o: string[]) => Math.min(...o.map(rarity)) * 10 - o.length - (clash(o) ? 1000 : 0);
   return options.reduce((a, b) => (score(b) > score(a) ? b : a));
 }
 
-/** A test "may a regex match this line?", or undefined when every line must be tried. */
-export function buildLinePrefilter(
+/** The part of a trigger text a line can hold (without "\n") and the places a cut date may glue it. */
+function seamsOf(text: string, anySeam: boolean): [string, number[]] {
+  const t = text.split("\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+  const seams: number[] = [];
+  for (let k = 1; k < t.length; k++) if (anySeam || !WORD.test(t[k])) seams.push(k);
+  return [t, seams];
+}
+
+/** Texts with few seams, as regexes that allow the date between the two sides of each seam. */
+const MAX_GAPS = 8;
+
+function gapAlternatives(text: string, anySeam: boolean): string[] | undefined {
+  const [t, seams] = seamsOf(text, anySeam);
+  if (t.length < 2) return undefined;
+  if (seams.length === 0) return [escapeRegex(t)];
+  if (seams.length > MAX_GAPS) return undefined;
+  return seams.map((k) => `${escapeRegex(t.slice(0, k))}[\\s\\S]*${escapeRegex(t.slice(k))}`);
+}
+
+/**
+ * One test "does the line hold one of these trigger sets?"; undefined when a set is unusable. `gaps`:
+ * exact where a text can be glued (its two sides with anything between), for fewer false hits; slower.
+ */
+function buildTest(
   sets: (Triggers | undefined)[],
-  o: { anySeam: boolean },
+  anySeam: boolean,
+  gaps = false,
+  avoid: string[] = [],
 ): LinePrefilter | undefined {
-  if (sets.length === 0 || sets.some((t) => t === undefined)) return undefined;
+  if (sets.some((t) => t === undefined)) return undefined;
   const cs: string[] = [];
   const ci: string[] = [];
+  const csAlt: string[] = [];
+  const ciAlt: string[] = [];
   for (const t of sets as Triggers[]) {
     for (const text of t.texts) {
-      for (const part of inLine(text, o.anySeam)) {
+      const alts = gaps ? gapAlternatives(text, anySeam) : undefined;
+      if (alts) {
+        (t.ci ? ciAlt : csAlt).push(...alts);
+        continue;
+      }
+      for (const part of inLine(text, anySeam, avoid)) {
         if (part.length < 2) return undefined;
         (t.ci ? ci : cs).push(part);
       }
@@ -66,11 +97,48 @@ export function buildLinePrefilter(
   }
   const ciKept = reduce(ci);
   const csKept = reduce(cs, (s) => ciKept.some((k) => s.toLowerCase().includes(k)));
-  const csRe = csKept.length ? new RegExp(csKept.map(escapeRegex).join("|")) : undefined;
+  const csAll = [...csKept.map(escapeRegex), ...new Set(csAlt)];
+  const ciAll = [...ciKept.map(escapeRegex), ...new Set(ciAlt)];
+  const csRe = csAll.length ? new RegExp(csAll.join("|")) : undefined;
   // "u": Unicode case folding, as Python's re.IGNORECASE ('ſ' matches 's')
-  const ciRe = ciKept.length ? new RegExp(ciKept.map(escapeRegex).join("|"), "iu") : undefined;
+  const ciRe = ciAll.length ? new RegExp(ciAll.join("|"), "iu") : undefined;
   if (csRe && ciRe) return (line) => csRe.test(line) || ciRe.test(line);
   if (csRe) return (line) => csRe.test(line);
   if (ciRe) return (line) => ciRe.test(line);
-  return undefined;
+  return () => false;
+}
+
+/** A test "may a regex match this line?", or undefined when every line must be tried. */
+export function buildLinePrefilter(
+  sets: (Triggers | undefined)[],
+  o: { anySeam: boolean },
+): LinePrefilter | undefined {
+  if (sets.length === 0) return undefined;
+  return buildTest(sets, o.anySeam);
+}
+
+/** What a line may be matched by: 0 no regex, 1 only forget-only regexes, 2 any other regex. */
+export type LineClass = 0 | 1 | 2;
+
+/**
+ * A classifier of lines by the regexes that may match them: `main` (failregexes that may count a failure,
+ * and ignoreregexes) and `forgetOnly` (failregexes whose every match is nofail + mlfforget). Undefined
+ * when some regex could match any line.
+ */
+export function buildLineClassifier(
+  main: (Triggers | undefined)[],
+  forgetOnly: (Triggers | undefined)[],
+  o: { anySeam: boolean },
+): ((line: string) => LineClass) | undefined {
+  if (main.length + forgetOnly.length === 0) return undefined;
+  const any = buildTest([...main, ...forgetOnly], o.anySeam);
+  if (!any) return undefined;
+  if (forgetOnly.length === 0) return (line) => (any(line) ? 2 : 0);
+  // most lines hold no trigger at all: one test for them. Then pieces of the main texts chosen apart
+  // from the forget-only texts, then (rarely) the exact test with the date's possible places
+  const avoid = forgetOnly.flatMap((t) => t?.texts ?? []);
+  const pieces = buildTest(main, o.anySeam, false, avoid);
+  const exact = buildTest(main, o.anySeam, true);
+  if (!pieces || !exact) return undefined;
+  return (line) => (any(line) ? (pieces(line) && exact(line) ? 2 : 1) : 0);
 }

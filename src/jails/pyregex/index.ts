@@ -8,7 +8,7 @@ import { rewriteConditionals } from "./cond.js";
 import { emitJs } from "./emit.js";
 import { anchoredFirstChars, requiredLiterals } from "./literals.js";
 import { parsePyRegex } from "./parse.js";
-import { type Triggers, triggers } from "./triggers.js";
+import { alwaysGroupNames, type Triggers, triggers } from "./triggers.js";
 
 export { PyRegexError } from "./ast.js";
 export type { Triggers } from "./triggers.js";
@@ -27,6 +27,10 @@ export interface TranslatedRegex {
   firstChars?: Set<number>;
   /** texts of which every match contains one; undefined when a match may contain none predictable */
   triggers?: Triggers;
+  /** Python group names that take part, with at least one character, in every match */
+  always: Set<string>;
+  /** Python group names that take part (maybe empty) in every match */
+  takesPart: Set<string>;
 }
 
 function backrefNums(n: Node, out: Set<number>): void {
@@ -78,6 +82,8 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
     literals: requiredLiterals(root),
     firstChars,
     triggers: triggers(root),
+    always: alwaysGroupNames(parsed.root, parsed.names, true),
+    takesPart: alwaysGroupNames(parsed.root, parsed.names, false),
   };
 }
 

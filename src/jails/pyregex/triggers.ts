@@ -173,3 +173,60 @@ export function triggers(n: Node): Triggers | undefined {
     }
   }
 }
+
+/** Group numbers that take part (`nonEmpty`: with at least one character) in every match of `n`. */
+function alwaysGroups(n: Node, out: Set<number>, nonEmpty: boolean): void {
+  switch (n.t) {
+    case "seq":
+      for (const it of n.items) alwaysGroups(it, out, nonEmpty);
+      return;
+    case "group":
+      if (n.kind !== "cap" && n.kind !== "nc" && n.kind !== "atomic") return;
+      if (n.kind === "cap" && n.num !== undefined && (!nonEmpty || minWidth(n.body) > 0)) out.add(n.num);
+      alwaysGroups(n.body, out, nonEmpty);
+      return;
+    case "rep":
+      if (n.min >= 1) alwaysGroups(n.body, out, nonEmpty);
+      return;
+    case "alt": {
+      const sets = n.alts.map((a) => {
+        const s = new Set<number>();
+        alwaysGroups(a, s, nonEmpty);
+        return s;
+      });
+      for (const g of sets[0] ?? []) if (sets.every((s) => s.has(g))) out.add(g);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function minWidth(n: Node): number {
+  switch (n.t) {
+    case "seq":
+      return n.items.reduce((a, x) => a + minWidth(x), 0);
+    case "alt":
+      return Math.min(...n.alts.map(minWidth));
+    case "char":
+    case "class":
+    case "esc":
+    case "dot":
+      return 1;
+    case "group":
+      return n.kind === "cap" || n.kind === "nc" || n.kind === "atomic" ? minWidth(n.body) : 0;
+    case "rep":
+      return n.min === 0 ? 0 : n.min * minWidth(n.body);
+    default:
+      return 0;
+  }
+}
+
+/** Names of the groups that take part (`nonEmpty`: with at least one character) in every match. */
+export function alwaysGroupNames(root: Node, names: Map<string, number>, nonEmpty: boolean): Set<string> {
+  const nums = new Set<number>();
+  alwaysGroups(root, nums, nonEmpty);
+  const out = new Set<string>();
+  for (const [name, num] of names) if (nums.has(num)) out.add(name);
+  return out;
+}
