@@ -8,6 +8,7 @@ import path from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../core/errors.js";
+import { applyFail2banImport } from "../jails/import/apply.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { describeIssue, keysAtPath } from "./issues.js";
 import { configSchema, type MamoriConfig } from "./schema.js";
@@ -25,6 +26,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** extra checks run on the validated config (e.g. compiling patterns and filters); they return problems */
   checks?: Array<(config: MamoriConfig, locate: Locator) => ConfigProblem[]>;
+  /** what is valid but works differently than written (e.g. fail2ban keys mamori does not take over) */
+  onWarning?: (problem: ConfigProblem) => void;
 }
 
 /** Finds the position of a config path (["alarms", 0, "threshold"]) in the file, for problems found later. */
@@ -89,6 +92,8 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
   const config = parsed.data as MamoriConfig;
+  // `fail2ban: {path}` adds the jails enabled there, so the checks below and every command see them
+  problems.push(...applyFail2banImport(config, { configFile: file, locate, onWarning: opts.onWarning }));
   problems.push(...crossCheck(config, locate));
   for (const check of opts.checks ?? []) problems.push(...check(config, locate));
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));

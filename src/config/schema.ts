@@ -53,7 +53,12 @@ export const journaldSourceSchema = z.strictObject({
   group: nonEmpty,
   stream: nonEmpty.optional(),
   matches: z
-    .array(z.string().regex(/^[A-Z0-9_]+=.*$/, 'expected FIELD=value, e.g. "_SYSTEMD_UNIT=ssh.service"'))
+    // "+" between matches ORs them, as in journalctl (fail2ban's journalmatch uses it)
+    .array(
+      z
+        .string()
+        .regex(/^(?:[A-Z0-9_]+=.*|\+)$/, 'expected FIELD=value (e.g. "_SYSTEMD_UNIT=ssh.service") or "+"'),
+    )
     .default([]),
   directory: nonEmpty.optional(),
   journalctl: nonEmpty.default("journalctl"),

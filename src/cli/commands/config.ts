@@ -12,11 +12,18 @@ export function registerConfig(program: Command): void {
     )
     .option("-c, --config <file>", "config file (default: ./mamori.yaml, else the built-in default)")
     .action((opts: { config?: string }) => {
-      const loaded = resolveConfig(opts.config, { checks: deepChecks });
+      const loaded = resolveConfig(opts.config, {
+        checks: deepChecks,
+        onWarning: (p) => process.stderr.write(`${p.file}:${p.line}:${p.col}: warning: ${p.message}\n`),
+      });
       const c = loaded.config;
       const where = loaded.origin === "file" ? loaded.path : "built-in default";
       process.stdout.write(
         `${where}: ok (${c.sources.length} sources, ${c.metric_filters.length} metric filters, ${c.alarms.length} alarms, ${c.topics.length} topics, ${c.jails.length} jails)\n`,
       );
+      for (const j of c.jails.filter((j) => j.enabled))
+        process.stdout.write(
+          `  jail ${j.name}: filter ${j.filter}, reads ${j.group}, bans via ${j.action}\n`,
+        );
     });
 }

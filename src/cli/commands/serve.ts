@@ -4,7 +4,7 @@ import { deepChecks } from "../../config/deep-checks.js";
 import { describeDefault } from "../../config/defaults.js";
 import { resolveConfig } from "../../config/load.js";
 import { holdProcessOpen, systemClock } from "../../core/clock.js";
-import { ConfigError, errorMessage } from "../../core/errors.js";
+import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import { Daemon } from "../../daemon.js";
 
@@ -14,8 +14,10 @@ export function registerServe(program: Command): void {
     .description("run the daemon (default config: ./mamori.yaml if present, else the built-in default)")
     .option("-c, --config <file>", "config file")
     .action(async (opts: { config?: string }) => {
-      const loaded = resolveConfig(opts.config, { checks: deepChecks });
+      const warnings: ConfigProblem[] = [];
+      const loaded = resolveConfig(opts.config, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
       const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level);
+      for (const p of warnings) log.warn(`${p.file}:${p.line}:${p.col}: ${p.message}`);
       if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
       else log.info({ config: loaded.path }, "configuration loaded");
       const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
