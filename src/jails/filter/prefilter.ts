@@ -139,6 +139,8 @@ export function buildLineClassifier(
   const avoid = forgetOnly.flatMap((t) => t?.texts ?? []);
   const pieces = buildTest(main, o.anySeam, false, avoid);
   const exact = buildTest(main, o.anySeam, true);
-  if (!pieces || !exact) return undefined;
-  return (line) => (any(line) ? (pieces(line) && exact(line) ? 2 : 1) : 0);
+  const forget = buildTest(forgetOnly, o.anySeam);
+  if (!pieces || !exact || !forget) return undefined;
+  // without a forget-only piece the hit was a main one (failure lines): no costly exact test
+  return (line) => (any(line) ? (!forget(line) || (pieces(line) && exact(line)) ? 2 : 1) : 0);
 }
