@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { multiportPorts, parsePorts } from "../../actions/ports.js";
 import { DurationError } from "../../core/duration.js";
 import { errorMessage } from "../../core/errors.js";
 import { globBase, hasGlob } from "../../sources/shared/glob.js";
@@ -57,6 +58,12 @@ export function readJail(r: JailReading, filterDir: string): ImportedJail | unde
   for (const e of plan.errors) r.error("action", e);
   for (const k of ["action", "port", "protocol", "chain", "blocktype", "hosts_deny", "daemon"] as const)
     if (plan[k] !== undefined) keys[k] = plan[k];
+  try {
+    const ports = parsePorts(plan.port, plan.protocol);
+    if (ports && (plan.action === "iptables" || plan.action === "ipset")) multiportPorts(ports);
+  } catch (err) {
+    r.error("port", `port "${plan.port}": ${errorMessage(err)}`);
+  }
   if (!r.ok || !filter || !source) return undefined;
   return { name: r.name, keys, source, mail: plan.mail, at: r.at("enabled") };
 }
@@ -107,6 +114,7 @@ function readFilter(r: JailReading, filterDir: string): FilterChoice | undefined
     r.error(
       "filter",
       `filter "${name}" not found: there is no ${path.join(filterDir, name)}.conf (or .local); add the filter file, or set filter = NAME in [${r.name}]`,
+      true,
     );
     return undefined;
   }

@@ -77,8 +77,13 @@ export class JailReading {
   }
 
   /** Where an option was written (the jail's own line, else [DEFAULT]'s, else where the jail was enabled). */
-  at(option: string): Omit<ConfigProblem, "message"> {
-    const rv = this.cfg.raw(this.name, option) ?? this.cfg.raw(this.name, "enabled");
+  at(option: string, preferJail = false): Omit<ConfigProblem, "message"> {
+    const own = this.cfg.sections.get(this.name)?.get(option);
+    const rv =
+      own ??
+      (preferJail ? this.cfg.raw(this.name, "enabled") : undefined) ??
+      this.cfg.raw(this.name, option) ??
+      this.cfg.raw(this.name, "enabled");
     if (!rv) return { file: this.cfg.files[0] ?? "<fail2ban>", line: 1, col: 1 };
     return { file: rv.origin.file, line: rv.origin.line, col: keyCol(rv.origin.file, rv.origin.line) };
   }
@@ -91,14 +96,19 @@ export class JailReading {
     });
   }
 
-  error(option: string, message: string): void {
+  /** preferJail: place it at the jail (where it was enabled) unless the jail sets the option itself */
+  error(option: string, message: string, preferJail = false): void {
     this.failed = true;
-    this.problems.push({ ...this.at(option), severity: "error", message: `jail [${this.name}]: ${message}` });
+    this.problems.push({
+      ...this.at(option, preferJail),
+      severity: "error",
+      message: `jail [${this.name}]: ${message}`,
+    });
   }
 
   /** An error whose details are problems found in another file (a filter). */
   errorWith(option: string, message: string, err: unknown): void {
     const why = err instanceof ConfigError ? err.problems.map(formatProblem).join("; ") : errorMessage(err);
-    this.error(option, `${message}: ${why}`);
+    this.error(option, `${message}: ${why}`, true);
   }
 }
