@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "../../core/errors.js";
 import { extractOptions } from "./options.js";
 import { configFilesFor, type Fail2banConfig, readConfigFiles } from "./reader.js";
@@ -20,6 +21,12 @@ const CONFIG_OPTS = [
   "journalmatch",
 ];
 const CONDITIONAL = /^(\w+)(\?.+)$/;
+
+/**
+ * mamori's own filters (`filters/` at the package root; the same path from src/ and dist/): the fallback
+ * for a filter name found in none of the filter_dirs, so the built-in sshd jail runs without fail2ban.
+ */
+export const BUILTIN_FILTER_DIR = fileURLToPath(new URL("../../../filters/", import.meta.url));
 
 export interface Located {
   text: string;
@@ -61,7 +68,7 @@ function notFound(spec: FilterSpec, name: string): never {
       file: name,
       line: 1,
       col: 1,
-      message: `filter "${name}" not found in ${spec.filterDirs.join(", ") || "(no filter directories)"}; give a filter.d directory or the path of the filter file`,
+      message: `filter "${name}" not found in ${spec.filterDirs.join(", ") || "(no filter directories)"} nor among mamori's own filters (${BUILTIN_FILTER_DIR}); give a filter.d directory (filter_dirs) or the path of the filter file`,
     },
   ]);
 }
@@ -79,7 +86,7 @@ export function filterFiles(spec: FilterSpec, name: string): string[] {
     }
     return [abs];
   }
-  for (const dir of spec.filterDirs) {
+  for (const dir of [...spec.filterDirs, BUILTIN_FILTER_DIR]) {
     const files = configFilesFor(path.join(dir, name));
     if (files.length) return files;
   }

@@ -5,7 +5,11 @@
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { type FilterDefinition, readFilterDefinition } from "../fail2ban/filter-reader.js";
+import {
+  BUILTIN_FILTER_DIR,
+  type FilterDefinition,
+  readFilterDefinition,
+} from "../fail2ban/filter-reader.js";
 import { extractOptions } from "../fail2ban/options.js";
 import type { FilterCore } from "./core.js";
 import { createFilterCore, regexDefinition } from "./index.js";
@@ -59,7 +63,7 @@ export function resolveFilterArg(arg: string, dirs: string[]): string | undefine
   }
   const tries = name.slice(-6).includes(".") ? [name] : [name, `${name}.conf`, `${name}.local`];
   for (const t of tries) {
-    const candidates = t.includes("/") ? [t] : dirs.map((d) => path.join(d, t));
+    const candidates = t.includes("/") ? [t] : [...dirs, BUILTIN_FILTER_DIR].map((d) => path.join(d, t));
     for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
   }
   return undefined;
