@@ -162,6 +162,24 @@ describe("importFail2banJails: log sources", () => {
     ]);
   });
 
+  it("jails whose filter has no journalmatch share one whole-journal source", () => {
+    const { r } = imported(
+      {
+        "jail.local":
+          "[DEFAULT]\nbackend = systemd\n[apache-auth]\nenabled = true\n[apache-nohome]\nenabled = true\n",
+      },
+      SSHD_NGINX,
+    );
+    assert.deepEqual(
+      r.jails.map((j) => j.group),
+      ["fail2ban/journal", "fail2ban/journal"],
+    );
+    assert.deepEqual(
+      r.sources.map((s) => [s.type, s.group, s.type === "journald" && s.matches]),
+      [["journald", "fail2ban/journal", []]],
+    );
+  });
+
   it("a jail-level journalmatch replaces the filter's; journalpath becomes the journal directory", () => {
     const { r } = imported(
       {

@@ -143,7 +143,8 @@ function toSource(s: ImportedSource, jail: string): ImportedSourceConfig {
   if (s.type === "journald")
     return journaldSourceSchema.parse({
       type: "journald",
-      group: `fail2ban/${jail}`,
+      // jails whose filters have no journalmatch share the whole journal
+      group: s.matches.length ? `fail2ban/${jail}` : "fail2ban/journal",
       matches: s.matches,
       ...(s.directory ? { directory: s.directory } : {}),
     });

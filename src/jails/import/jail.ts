@@ -54,7 +54,10 @@ export function readJail(r: JailReading, filterDir: string): ImportedJail | unde
   });
   const banaction = r.value("banaction")?.trim();
   const banactionName = banaction ? banaction.split("[")[0] : undefined;
-  for (const w of plan.warnings) r.warn(w.action === banactionName ? "banaction" : "action", w.message);
+  // a warning about the banaction points at it, unless the jail writes its own action line
+  const ownAction = r.ownOptions().includes("action");
+  for (const w of plan.warnings)
+    r.warn(!ownAction && w.action === banactionName ? "banaction" : "action", w.message);
   for (const e of plan.errors) r.error("action", e);
   for (const k of ["action", "port", "protocol", "chain", "blocktype", "hosts_deny", "daemon"] as const)
     if (plan[k] !== undefined) keys[k] = plan[k];
@@ -62,7 +65,7 @@ export function readJail(r: JailReading, filterDir: string): ImportedJail | unde
     const ports = parsePorts(plan.port, plan.protocol);
     if (ports && (plan.action === "iptables" || plan.action === "ipset")) multiportPorts(ports);
   } catch (err) {
-    r.error("port", `port "${plan.port}": ${errorMessage(err)}`);
+    r.error("port", `port "${plan.port}": ${errorMessage(err)}`, true);
   }
   if (!r.ok || !filter || !source) return undefined;
   return { name: r.name, keys, source, mail: plan.mail, at: r.at("enabled") };
