@@ -129,7 +129,7 @@ export function planActions(input: JailActionInput): ActionPlan {
 
 function addMail(plan: ActionPlan, name: string, args: Record<string, string>, input: JailActionInput): void {
   const dest = isTag(args.dest) ? input.destemail : args.dest.trim();
-  if (!dest || !dest.includes("@")) {
+  if (!dest?.includes("@")) {
     plan.warnings.push({
       action: name,
       message: `action "${name}" has no destination address (dest= or destemail): no ban e-mail is sent; set destemail = you@example.com`,

@@ -72,6 +72,19 @@ jails:
     assert.deepEqual([w?.line, w?.col], [3, 11]);
   });
 
+  it("a disabled jail of mamori.yaml turns the fail2ban jail off", () => {
+    const t = tree();
+    const { config } = load(
+      t,
+      "fail2ban: { path: . }\njails:\n  - { name: sshd, enabled: false, filter: sshd, group: g }\n",
+    );
+    assert.deepEqual(
+      config.jails.map((j) => [j.name, j.enabled]),
+      [["sshd", false]],
+    );
+    assert.deepEqual(config.sources, []);
+  });
+
   it("reuses a source of mamori.yaml that reads the same file, and a topic of the same name", () => {
     const t = tree();
     const yaml = `fail2ban: { path: . }
