@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { loadJailFilter } from "../filter/index.js";
 import { type Fail2banImport, importFail2banJails } from "./index.js";
 import { type Fail2banTree, fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "./testing.js";
 
@@ -103,7 +104,7 @@ describe("importFail2banJails: interpolation", () => {
     const { r, t } = imported(
       {
         "jail.local":
-          "[sshd]\nenabled = true\nfilter = sshd[mode=extra, maxlines=2]\ndatepattern = ^%%Y-%%m-%%d %%H:%%M:%%S\nusedns = no\n",
+          "[sshd]\nenabled = true\nfilter = sshd[mode=extra, maxlines=2]\ndatepattern = ^%%Y-%%d-%%m %%H:%%M:%%S\nusedns = no\n",
       },
       SSHD_NGINX,
     );
@@ -111,7 +112,20 @@ describe("importFail2banJails: interpolation", () => {
     assert.equal(sshd.mode, "extra");
     assert.equal(
       sshd.filter,
-      `${t.dir}/filter.d/sshd.conf[maxlines="2", datepattern="^%Y-%m-%d %H:%M:%S", usedns="no"]`,
+      `${t.dir}/filter.d/sshd.conf[maxlines="2", datepattern="^%Y-%d-%m %H:%M:%S", usedns="no"]`,
+    );
+    const filter = loadJailFilter({
+      filter: sshd.filter,
+      mode: sshd.mode,
+      filterDirs: [],
+      now: () => 1.7e12,
+    });
+    assert.equal(filter.maxlines, 2);
+    const line = "2024-01-02 03:04:05 host sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2";
+    assert.deepEqual(
+      filter.process(line).failures.map((f) => [f.ip, f.time]),
+      [["192.0.2.1", new Date(2024, 1, 1, 3, 4, 5).getTime()]],
+      "the jail's datepattern (day before month) reaches the filter",
     );
   });
 });
