@@ -161,7 +161,6 @@ export class FilterCore {
     let tuple: TupleLine;
     let date: number | undefined;
     let noDate = false;
-    const now = this.o.now();
     if (known) {
       tuple = known.tuple;
       date = known.time;
@@ -187,14 +186,14 @@ export class FilterCore {
             this.lastDate = date;
             if (this.skipped.length) this.skipped.length = 0;
           }
-        } else if (this.recentLastDate(now)) {
+        } else if (this.recentLastDate(this.o.now())) {
           tuple = ["", this.lastTimeText, line];
           date = this.lastDate;
-        } else date = now;
+        } else date = this.o.now();
       } else tuple = ["", "", line];
       if (date === undefined) {
         noDate = true;
-        if (this.recentLastDate(now)) {
+        if (this.recentLastDate(this.o.now())) {
           tuple = ["", this.lastTimeText, line];
           date = this.lastDate;
         }

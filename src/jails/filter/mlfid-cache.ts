@@ -19,7 +19,7 @@ export function innerDigitRun(key: string): string {
 }
 
 export class MlfidCache {
-  private readonly cache = new Map<string, { v: Fail; until: number }>();
+  private readonly cache = new Map<string, { v: Fail; until: number; run: string }>();
   /**
    * The inner digit run of every cached key (sshd's keys hold the pid), counted; keys without one are
    * counted apart. A line that holds a cached key holds its run as a whole run of digits, so a line
@@ -48,8 +48,10 @@ export class MlfidCache {
         if (cv.until > now && this.cache.size < this.maxCount) break;
       }
     }
-    if (!this.cache.has(k)) this.track(k, 1);
-    this.cache.set(k, { v, until: now + this.maxTimeMs });
+    const old = this.cache.get(k);
+    const run = old ? old.run : innerDigitRun(k);
+    if (!old) this.track(run, 1);
+    this.cache.set(k, { v, until: now + this.maxTimeMs, run });
   }
 
   unset(k: string): void {
@@ -77,11 +79,12 @@ export class MlfidCache {
   }
 
   private delete(k: string): void {
-    if (this.cache.delete(k)) this.track(k, -1);
+    const e = this.cache.get(k);
+    if (e && this.cache.delete(k)) this.track(e.run, -1);
   }
 
-  private track(k: string, d: number): void {
-    const run = innerDigitRun(k);
+  /** Counts a key's inner digit run ("" for a key without one) in or out of the index. */
+  private track(run: string, d: number): void {
     if (!run) {
       this.unindexed += d;
       return;

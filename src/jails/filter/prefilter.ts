@@ -137,10 +137,23 @@ export function buildLineClassifier(
   // most lines hold no trigger at all: one test for them. Then pieces of the main texts chosen apart
   // from the forget-only texts, then (rarely) the exact test with the date's possible places
   const avoid = forgetOnly.flatMap((t) => t?.texts ?? []);
-  const pieces = buildTest(main, o.anySeam, false, avoid);
-  const exact = buildTest(main, o.anySeam, true);
+  // main texts whose pieces also occur in forget-only lines need the exact test; the others do not
+  const clashes = (t: Triggers | undefined) =>
+    !!t?.texts.some((x) => inLine(x, o.anySeam, avoid).some((p) => avoid.some((a) => a.includes(p))));
+  const clean = buildTest(
+    main.filter((t) => !clashes(t)),
+    o.anySeam,
+    false,
+    avoid,
+  );
+  const clashPieces = buildTest(main.filter(clashes), o.anySeam, false);
+  const clashExact = buildTest(main.filter(clashes), o.anySeam, true);
   const forget = buildTest(forgetOnly, o.anySeam);
-  if (!pieces || !exact || !forget) return undefined;
-  // without a forget-only piece the hit was a main one (failure lines): no costly exact test
-  return (line) => (any(line) ? (!forget(line) || (pieces(line) && exact(line)) ? 2 : 1) : 0);
+  if (!clean || !clashPieces || !clashExact || !forget) return undefined;
+  // without a forget-only piece the hit was a main one (failure lines): no further test
+  return (line) => {
+    if (!any(line)) return 0;
+    if (!forget(line) || clean(line)) return 2;
+    return clashPieces(line) && clashExact(line) ? 2 : 1;
+  };
 }
