@@ -5,12 +5,13 @@
  * ignorePending, raw hosts) are options, so the jail, `mamori regex` and the corpus test each run it
  * the way their fail2ban counterpart does.
  */
-import { ipv6Prefix, normalizeIp as normalizeIpUncached } from "../../core/ip.js";
+
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../fail2ban/filter-reader.js";
-import type { Triggers } from "../pyregex/index.js";
+import { ipAddrText, normalizeIp } from "./addresses.js";
+import { buildFastPaths } from "./fast-paths.js";
 import { MlfidCache } from "./mlfid-cache.js";
-import { buildLineClassifier, type LineClass } from "./prefilter.js";
+import type { LineClass } from "./prefilter.js";
 import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
 
 export interface CoreOptions {
@@ -94,33 +95,15 @@ export class FilterCore {
     this.ignoreRegex = o.ignoreregex.map(
       (src) => new F2bRegex(src, { multiline: false, useDns: o.useDns, kind: "ignoreregex" }),
     );
-    const pre = this.prefRegex;
-    const FLAGS = ["nofail", "mlfforget", "mlfgained", "mlfpending"];
-    this.forgetOnly = this.failRegex.map(
-      (r) =>
-        !!o.fastPaths &&
-        !(pre && FLAGS.some((g) => pre.givesGroup(g))) &&
-        r.hasGroup("mlfforget") &&
-        (r.hasGroup("nofail") || r.hasGroup("mlfgained")) &&
-        !FLAGS.some((g) => r.givesGroup(g) && !r.hasGroup(g)) &&
-        !(r.givesGroup("mlfid") && !r.hasGroup("mlfid")),
-    );
-    if (o.fastPaths && !multiline && o.dateDetector) {
-      // a forget-only line is skipped when its failure id cannot be cached; the digit-run index of the
-      // cache relies on fail2ban's default date templates (a cut date never touches a digit run)
-      const skipForget = !o.checkAllRegex && !!o.defaultDates;
-      const quiet = this.failRegex.map((r, i) => skipForget && this.forgetOnly[i] && alwaysQuiet(r, pre));
-      const forgetSets = this.failRegex.filter((_, i) => quiet[i]).map((r) => r.t.triggers);
-      const forgetTexts = forgetSets.flatMap((t) => t?.texts ?? []);
-      this.classify = buildLineClassifier(
-        [
-          ...this.failRegex.filter((_, i) => !quiet[i]).map((r) => distinctTriggers(r, forgetTexts)),
-          ...this.ignoreRegex.map((r) => r.t.triggers),
-        ],
-        forgetSets,
-        { anySeam: !o.defaultDates },
-      );
-    }
+    const fast = o.fastPaths
+      ? buildFastPaths(this.failRegex, this.ignoreRegex, this.prefRegex, {
+          lineClasses: !multiline && !!o.dateDetector,
+          skipForget: !o.checkAllRegex && !!o.defaultDates,
+          anySeam: !o.defaultDates,
+        })
+      : undefined;
+    this.forgetOnly = fast?.forgetOnly ?? this.failRegex.map(() => false);
+    this.classify = fast?.classify;
   }
 
   /** Whether lines are prefiltered (see CoreOptions.fastPaths). */
@@ -430,64 +413,10 @@ export class FilterCore {
   }
 }
 
-const ipMemo = new Map<string, string | undefined>();
-
-/** normalizeIp, remembered: a log names the same few addresses over and over (IPv6 parsing is slow). */
-export function normalizeIp(text: string): string | undefined {
-  let v = ipMemo.get(text);
-  if (v === undefined && !ipMemo.has(text)) {
-    v = normalizeIpUncached(text);
-    if (ipMemo.size >= 4096) ipMemo.clear();
-    ipMemo.set(text, v);
-  }
-  return v;
-}
-
-/** fail2ban's str(IPAddr(text, cidr)): a valid address normalized (masked to /cidr), else the text. */
-export function ipAddrText(text: string, cidr: number | undefined): string {
-  const norm = normalizeIp(text);
-  if (!norm) return text;
-  const v4 = !norm.includes(":");
-  const full = v4 ? 32 : 128;
-  if (cidr === undefined || cidr >= full) return norm;
-  if (v4) {
-    const n = norm.split(".").reduce((a, p) => a * 256 + Number(p), 0);
-    const mask = cidr === 0 ? 0 : (0xffffffff << (32 - cidr)) >>> 0;
-    const net = (n & mask) >>> 0;
-    return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join(".")}/${cidr}`;
-  }
-  return ipv6Prefix(norm, cidr) ?? text;
-}
-
 function popKey(o: Fail, k: string): unknown {
   const v = o[k];
   delete o[k];
   return v;
-}
-
-/**
- * The trigger set of `r` that tells its lines from those of forget-only regexes: its own set unless a
- * text of it overlaps a forget-only text ("Received disconnect from " is in both kinds of sshd line),
- * then its longest required literal that overlaps none (": Auth fail").
- */
-function distinctTriggers(r: F2bRegex, forgetTexts: string[]): Triggers | undefined {
-  const overlaps = (x: string) => forgetTexts.some((f) => f.includes(x) || x.includes(f));
-  const own = r.t.triggers;
-  if (!own || !own.texts.some(overlaps)) return own;
-  const lit = r.t.literals.find((l) => l.length >= 3 && !overlaps(l));
-  return lit ? { texts: [lit], ci: false } : own;
-}
-
-/**
- * Every match of `r` is nofail + mlfforget (or mlfgained + mlfforget with a failure id from the same
- * match), so it changes nothing unless that id is cached.
- */
-function alwaysQuiet(r: F2bRegex, pre: F2bRegex | undefined): boolean {
-  const a = r.t.always;
-  if (!a.has("mlfforget")) return false;
-  if (a.has("nofail")) return true;
-  const mlfidAlways = r.hasGroup("mlfid") ? r.t.takesPart.has("mlfid") : !!pre?.t.takesPart.has("mlfid");
-  return a.has("mlfgained") && mlfidAlways;
 }
 
 /** A failregex without <HOST>, <ADDR>, <F-ID> or similar: it could never name an address. */

@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
-import { type FilterCore, ipAddrText, type RawFailure } from "./core.js";
+import { ipAddrText } from "./addresses.js";
+import type { FilterCore, RawFailure } from "./core.js";
 import { createFilterCore } from "./index.js";
 
 export const F2B_LOGS = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs";
