@@ -76,8 +76,8 @@ export class FilterCore {
   private readonly forgetOnly: boolean[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
   private skipped: string[] = [];
-  /** the line as the regexes saw it (date cut out), after the last processLine */
-  processedLine = "";
+  private lastTuple: TupleLine = ["", "", ""];
+  private lastSkipped: string | undefined;
 
   constructor(private readonly o: CoreOptions) {
     const multiline = o.maxlines > 1;
@@ -134,6 +134,11 @@ export class FilterCore {
     return this.o.maxlines;
   }
 
+  /** The last line as the regexes saw it (date cut out; a skipped line as it was). */
+  get processedLine(): string {
+    return this.lastSkipped ?? this.lastTuple[0] + this.lastTuple[2];
+  }
+
   /** The multi-line buffer (lines not yet consumed by a match). */
   get bufferedLines(): readonly TupleLine[] {
     return this.lineBuffer;
@@ -155,7 +160,7 @@ export class FilterCore {
       if (cls === 0 || (cls === 1 && !this.mlfid?.mayHoldKey(line))) {
         const skipped = this.skipped;
         if (skipped.push(line) > 2 * SKIPPED_KEEP) skipped.splice(0, SKIPPED_KEEP);
-        this.processedLine = line;
+        this.lastSkipped = line;
         return NO_FAILURES;
       }
       const dm = this.o.dateDetector?.match(line);
@@ -182,7 +187,8 @@ export class FilterCore {
         }
       }
     }
-    this.processedLine = tuple[0] + tuple[2];
+    this.lastTuple = tuple;
+    this.lastSkipped = undefined;
     return this.findFailure(tuple, date, noDate);
   }
 
