@@ -6,8 +6,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
 
-npx tsc -p tsconfig.build.json
-npx tsc -p tsconfig.json --noEmit
+if [ ! -x node_modules/.bin/tsc ]; then
+  echo "npm test: node_modules is missing; run 'npm ci' first (the README's first command)" >&2
+  exit 1
+fi
+node_modules/.bin/tsc -p tsconfig.build.json
+node_modules/.bin/tsc -p tsconfig.json --noEmit
 
 mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
