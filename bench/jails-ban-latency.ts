@@ -12,20 +12,12 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, type Netns, netnsUnavailable } from "../src/actions/testing/netns.js";
+import { syslogDate } from "../src/sources/journald/format.js";
 import { cliInNetnsArgv } from "../test/helpers/cli.js";
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : dflt;
-}
-
-function syslogDate(ms: number): string {
-  const d = new Date(ms);
-  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
-    d.getMonth()
-  ];
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${mon} ${String(d.getDate()).padStart(2, " ")} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -16,6 +16,7 @@ import { ManualClock } from "../core/clock.js";
 import type { Notification } from "../notify/types.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { ServiceContext } from "../service.js";
+import { syslogDate } from "../sources/journald/format.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { buildJailRuntimes, type JailDeps } from "./service.js";
 
@@ -28,16 +29,6 @@ const skip = haveSshdFilter
 const T0 = new Date(2026, 10, 25, 8, 0, 0).getTime();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-jails-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** "Nov 25 08:00:05" in local time, as syslog writes it. */
-function syslogDate(ms: number): string {
-  const d = new Date(ms);
-  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
-    d.getMonth()
-  ];
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${mon} ${String(d.getDate()).padStart(2, " ")} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
 
 async function setup(jails: Array<Record<string, unknown>>, deps: JailDeps = {}) {
   const clock = new ManualClock(T0);

@@ -18,6 +18,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js";
+import { syslogDate } from "../../src/sources/journald/format.js";
 import { cliInNetnsArgv, runCli } from "../helpers/cli.js";
 
 const SSHD = "/usr/sbin/sshd";
@@ -44,15 +45,6 @@ async function until<T>(
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(50);
   }
-}
-
-function syslogDate(ms: number): string {
-  const d = new Date(ms);
-  const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
-    d.getMonth()
-  ];
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${mon} ${String(d.getDate()).padStart(2, " ")} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** Runs sshd -D -e in the namespace; its stderr lines are appended to authLog, syslog-framed. */
