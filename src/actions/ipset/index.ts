@@ -5,7 +5,14 @@
  * keeps the rule single.
  */
 import type { IpFamily } from "../../core/ip.js";
-import { iptablesBinary, kernelName, portMatches, verdictArgs } from "../iptables/common.js";
+import {
+  deleteEveryCopy,
+  firewallReport,
+  iptablesBinary,
+  kernelName,
+  portMatches,
+  verdictArgs,
+} from "../iptables/common.js";
 import { type CommandRunner, execRunner, runChecked } from "../runner.js";
 import { requireTarget } from "../target.js";
 import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
@@ -105,9 +112,7 @@ export class IpsetAction implements BanAction {
           problems.push(`${bin} rule in ${this.chain} for ${set} is missing`);
       }
     }
-    if (problems.length > 0)
-      return { ok: false, banned, detail: `${problems.join("; ")} (restart mamori to recreate them)` };
-    return { ok: true, banned };
+    return firewallReport(banned, problems);
   }
 
   async stop(): Promise<void> {
@@ -115,9 +120,7 @@ export class IpsetAction implements BanAction {
     for (const family of FAMILIES) {
       const bin = iptablesBinary(family);
       for (const spec of this.ruleSpecs(family)) {
-        while ((await this.runner.run([bin, "-w", "-D", this.chain, ...spec])).code === 0) {
-          // delete every copy
-        }
+        await deleteEveryCopy(this.runner, [bin, "-w", "-D", this.chain, ...spec]);
       }
       await this.runner.run(["ipset", "destroy", ipsetName(this.o.jail.name, family)]);
     }

@@ -1,8 +1,13 @@
-/** What the iptables-based actions share: kernel object names, the port match, the verdict. */
+/**
+ * What the iptables-based actions share: kernel object names, the port match, the verdict, check()'s
+ * report and removing a rule.
+ */
 import { createHash } from "node:crypto";
 import type { JailConfig } from "../../config/schema.js";
 import type { IpFamily } from "../../core/ip.js";
 import { multiportPorts, parsePorts } from "../ports.js";
+import type { CommandRunner } from "../runner.js";
+import type { ActionReport } from "../types.js";
 
 /** A name within `max` characters: prefix + jail, or prefix + a short jail + hash when too long. */
 export function kernelName(prefix: string, jail: string, max: number): string {
@@ -33,4 +38,18 @@ export function portMatches(jail: Pick<JailConfig, "port" | "protocol">): string
 export function verdictArgs(jail: Pick<JailConfig, "blocktype">, match: string[]): string[] {
   if (jail.blocktype === "drop") return ["-j", "DROP"];
   return match.includes("tcp") ? ["-j", "REJECT", "--reject-with", "tcp-reset"] : ["-j", "REJECT"];
+}
+
+/** check()'s answer from what it found missing: start() recreates every missing piece, so say to restart. */
+export function firewallReport(banned: string[], problems: string[]): ActionReport {
+  if (problems.length > 0)
+    return { ok: false, banned, detail: `${problems.join("; ")} (restart mamori to recreate them)` };
+  return { ok: true, banned };
+}
+
+/** Runs an `iptables -D` argv until it fails: -D removes one copy per call and a rule may be there twice. */
+export async function deleteEveryCopy(runner: CommandRunner, argv: string[]): Promise<void> {
+  while ((await runner.run(argv)).code === 0) {
+    // the next copy, if any
+  }
 }

@@ -7,7 +7,14 @@ import type { IpFamily } from "../../core/ip.js";
 import { type CommandRunner, execRunner, runChecked } from "../runner.js";
 import { requireTarget } from "../target.js";
 import type { ActionOptions, ActionReport, BanAction, BanInfo, UnbanInfo } from "../types.js";
-import { iptablesBinary, kernelName, portMatches, verdictArgs } from "./common.js";
+import {
+  deleteEveryCopy,
+  firewallReport,
+  iptablesBinary,
+  kernelName,
+  portMatches,
+  verdictArgs,
+} from "./common.js";
 
 const FAMILIES: IpFamily[] = ["ipv4", "ipv6"];
 
@@ -59,9 +66,7 @@ export class IptablesAction implements BanAction {
     const t = requireTarget(target);
     const bin = iptablesBinary(t.family);
     const rule = this.addressRule(t.text);
-    while ((await this.runner.run([bin, "-w", "-D", this.chain, ...rule])).code === 0) {
-      // delete every copy
-    }
+    await deleteEveryCopy(this.runner, [bin, "-w", "-D", this.chain, ...rule]);
   }
 
   async check(): Promise<ActionReport> {
@@ -80,9 +85,7 @@ export class IptablesAction implements BanAction {
           problems.push(`${bin} jump from ${this.parent} to ${this.chain} is missing`);
       }
     }
-    if (problems.length > 0)
-      return { ok: false, banned, detail: `${problems.join("; ")} (restart mamori to recreate them)` };
-    return { ok: true, banned };
+    return firewallReport(banned, problems);
   }
 
   async stop(): Promise<void> {
@@ -90,9 +93,7 @@ export class IptablesAction implements BanAction {
     for (const family of FAMILIES) {
       const bin = iptablesBinary(family);
       for (const spec of this.jumpSpecs()) {
-        while ((await this.runner.run([bin, "-w", "-D", this.parent, ...spec])).code === 0) {
-          // delete every copy
-        }
+        await deleteEveryCopy(this.runner, [bin, "-w", "-D", this.parent, ...spec]);
       }
       await this.runner.run([bin, "-w", "-F", this.chain]);
       await this.runner.run([bin, "-w", "-X", this.chain]);
