@@ -77,6 +77,17 @@ export function readQuotedValue(cur: Cursor): ValueNode {
   return stringValue(cur, raw, true, start, cur.pos);
 }
 
+/**
+ * Reads the value after an operator: a quoted string, a `%regex%`, or else a bare value. What ends a bare
+ * value and what it may hold differ between JSON and space-delimited patterns, so the caller reads that.
+ */
+export function readValue(cur: Cursor, readBareValue: (cur: Cursor) => ValueNode): ValueNode {
+  cur.skipBlanks();
+  if (cur.peek() === '"') return readQuotedValue(cur);
+  if (cur.peek() === "%") return readRegexValue(cur);
+  return readBareValue(cur);
+}
+
 /** Checks that a number-only operator got a number. */
 export function requireNumber(cur: Cursor, op: CompareOp, value: ValueNode): void {
   if (op !== "=" && op !== "!=" && value.type !== "number") {

@@ -8,8 +8,7 @@ import type { Cursor } from "../cursor.js";
 import {
   NUMBER_SYNTAX,
   readOperator,
-  readQuotedValue,
-  readRegexValue,
+  readValue,
   requireNumber,
   stringValue,
   type ValueNode,
@@ -89,13 +88,6 @@ function readBareValue(cur: Cursor): ValueNode {
   return stringValue(cur, text, false, start, cur.pos);
 }
 
-function readValue(cur: Cursor): ValueNode {
-  cur.skipBlanks();
-  if (cur.peek() === '"') return readQuotedValue(cur);
-  if (cur.peek() === "%") return readRegexValue(cur);
-  return readBareValue(cur);
-}
-
 function readWord(cur: Cursor): string {
   const start = cur.pos;
   while (/[A-Za-z]/.test(cur.peek())) cur.pos++;
@@ -125,7 +117,7 @@ function readComparison(cur: Cursor): JsonExpr {
   cur.pos = wordAt;
   const op = readOperator(cur);
   if (!op) cur.fail("expected an operator (= != < <= > >=), IS or NOT EXISTS");
-  const value = readValue(cur);
+  const value = readValue(cur, readBareValue);
   requireNumber(cur, op, value);
   if (value.type === "any" && op !== "=")
     cur.fail("'*' (exists) works only with '='; use NOT EXISTS for absence", value.start);

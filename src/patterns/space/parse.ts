@@ -9,8 +9,7 @@ import { type Cursor, isBlank } from "../cursor.js";
 import {
   NUMBER_SYNTAX,
   readOperator,
-  readQuotedValue,
-  readRegexValue,
+  readValue,
   requireNumber,
   stringValue,
   type ValueNode,
@@ -44,20 +43,13 @@ function readBareValue(cur: Cursor): ValueNode {
   return stringValue(cur, text, false, start, cur.pos);
 }
 
-function readValue(cur: Cursor): ValueNode {
-  cur.skipBlanks();
-  if (cur.peek() === '"') return readQuotedValue(cur);
-  if (cur.peek() === "%") return readRegexValue(cur);
-  return readBareValue(cur);
-}
-
 /** `name op value`, the name already read. */
 function readComparison(cur: Cursor, name: string, start: number): FieldCondition {
   cur.skipBlanks();
   const opAt = cur.pos;
   const op = readOperator(cur);
   if (!op) cur.fail("expected an operator (= != < <= > >=)", opAt);
-  const value = readValue(cur);
+  const value = readValue(cur, readBareValue);
   requireNumber(cur, op, value);
   return { type: "compare", name, op, value, start, end: cur.pos };
 }
