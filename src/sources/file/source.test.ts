@@ -11,62 +11,84 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { openSqliteStore } from "../../store/sqlite/index.js";
+import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../shared/testing/context.js";
 import { PARTIAL_LINE_FLUSH_MS, ROTATED_QUIET_MS } from "./source.js";
-import { startFileSource, T0, tempDir } from "./testing.js";
+import { type RunningFileSource, startFileSource, T0, tempDir } from "./testing.js";
 
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
 const text = (ls: string[]) => ls.map((l) => `${l}\n`).join("");
 
-test("start_position: start_of_file reads what is there, end_of_file only what comes after", async () => {
+interface Scene {
+  dir: string;
+  /** for sources that must share checkpoints (a restart); pass it as `{ store }`, else each has its own */
+  store: SqliteStore;
+  /** writes content to dir/name and returns the path */
+  write(name: string, content: string | Buffer): string;
+  /** startFileSource; inTempDir stops every source started this way when the test ends, passed or failed */
+  start(...args: Parameters<typeof startFileSource>): Promise<RunningFileSource>;
+}
+
+/** Runs a test in a fresh temp folder; afterwards stops its sources, closes the store, removes the folder. */
+async function inTempDir(body: (scene: Scene) => Promise<void>): Promise<void> {
   const { dir, cleanup } = await tempDir();
+  const store = openSqliteStore(":memory:");
+  const started: RunningFileSource[] = [];
   try {
+    await body({
+      dir,
+      store,
+      write: (name, content) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, content);
+        return file;
+      },
+      start: async (...args) => {
+        const s = await startFileSource(...args);
+        started.push(s);
+        return s;
+      },
+    });
+  } finally {
+    for (const s of started) await s.stop();
+    store.close();
+    await cleanup();
+  }
+}
+
+test("start_position: start_of_file reads what is there, end_of_file only what comes after", () =>
+  inTempDir(async ({ write, start }) => {
     const table = [
       { start_position: "start_of_file", want: lines(1, 5) },
       { start_position: "end_of_file", want: lines(4, 5) },
     ];
     for (const row of table) {
-      const file = path.join(dir, `${row.start_position}.log`);
-      writeFileSync(file, text(lines(1, 3)));
-      const s = await startFileSource({ path: file, start_position: row.start_position });
+      const file = write(`${row.start_position}.log`, text(lines(1, 3)));
+      const s = await start({ path: file, start_position: row.start_position });
       appendFileSync(file, text(lines(4, 5)));
       await s.step();
       assert.deepEqual(await s.messages(), row.want, row.start_position);
       await s.stop();
     }
-  } finally {
-    await cleanup();
-  }
-});
+  }));
 
-test("end_of_file applies only to files without a checkpoint: a restart resumes where it stopped", async () => {
-  const { dir, cleanup } = await tempDir();
-  const store = openSqliteStore(":memory:");
-  try {
-    const file = path.join(dir, "app.log");
-    writeFileSync(file, text(lines(1, 2)));
-    const a = await startFileSource({ path: file, start_position: "end_of_file" }, { store });
+test("end_of_file applies only to files without a checkpoint: a restart resumes where it stopped", () =>
+  inTempDir(async ({ write, start, store }) => {
+    const file = write("app.log", text(lines(1, 2)));
+    const a = await start({ path: file, start_position: "end_of_file" }, { store });
     appendFileSync(file, text(lines(3, 4)));
     await a.step();
     await a.stop();
     appendFileSync(file, text(lines(5, 6))); // written while stopped
-    const b = await startFileSource({ path: file, start_position: "end_of_file" }, { store });
+    const b = await start({ path: file, start_position: "end_of_file" }, { store });
     assert.deepEqual(await b.messages(), lines(3, 6));
-    await b.stop();
-  } finally {
-    store.close();
-    await cleanup();
-  }
-});
+  }));
 
-test("partial lines wait for their newline; CRLF loses its CR; an idle partial line is flushed", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const file = path.join(dir, "app.log");
-    writeFileSync(file, "first\r\nsec");
-    const s = await startFileSource({ path: file });
+test("partial lines wait for their newline; CRLF loses its CR; an idle partial line is flushed", () =>
+  inTempDir(async ({ write, start }) => {
+    const file = write("app.log", "first\r\nsec");
+    const s = await start({ path: file });
     assert.deepEqual(await s.messages(), ["first"]);
     appendFileSync(file, "ond\nthi");
     await s.step();
@@ -79,11 +101,7 @@ test("partial lines wait for their newline; CRLF loses its CR; an idle partial l
     appendFileSync(file, "rd\n"); // the rest of a flushed line is a line of its own
     await s.step();
     assert.deepEqual(await s.messages(), ["first", "second", "thi", "rd"]);
-    await s.stop();
-  } finally {
-    await cleanup();
-  }
-});
+  }));
 
 // Each rotation style: lines before, lines the writer adds around the rotation, lines after; every line
 // once, in order. For copytruncate / truncate the source has read everything before the truncation
@@ -124,12 +142,10 @@ const rotations: Array<{ name: string; rotate(file: string): void }> = [
 ];
 
 for (const r of rotations) {
-  test(`rotation: ${r.name}`, async () => {
-    const { dir, cleanup } = await tempDir();
-    try {
-      const file = path.join(dir, "app.log");
-      writeFileSync(file, text(lines(1, 3)));
-      const s = await startFileSource({ path: file });
+  test(`rotation: ${r.name}`, () =>
+    inTempDir(async ({ write, start }) => {
+      const file = write("app.log", text(lines(1, 3)));
+      const s = await start({ path: file });
       assert.deepEqual(await s.messages(), lines(1, 3));
       r.rotate(file);
       appendFileSync(file, text(lines(6, 8)));
@@ -144,91 +160,62 @@ for (const r of rotations) {
         (await s.messages()).filter((m) => !m.startsWith("xxx")),
         lines(1, 9),
       );
-      await s.stop();
-    } finally {
-      await cleanup();
-    }
-  });
+    }));
 }
 
-test("rename + create while stopped: the rest of the renamed file, then the new one", async () => {
-  const { dir, cleanup } = await tempDir();
-  const store = openSqliteStore(":memory:");
-  try {
-    const file = path.join(dir, "app.log");
-    writeFileSync(file, text(lines(1, 2)));
-    const a = await startFileSource({ path: file }, { store });
+test("rename + create while stopped: the rest of the renamed file, then the new one", () =>
+  inTempDir(async ({ write, start, store }) => {
+    const file = write("app.log", text(lines(1, 2)));
+    const a = await start({ path: file }, { store });
     await a.stop();
     appendFileSync(file, text(lines(3, 4)));
     renameSync(file, `${file}.1`);
     writeFileSync(file, text(lines(5, 6)));
-    const b = await startFileSource({ path: file }, { store });
+    const b = await start({ path: file }, { store });
     assert.deepEqual(await b.messages(), lines(1, 6));
-    await b.stop();
-  } finally {
-    store.close();
-    await cleanup();
-  }
-});
+  }));
 
-test("replaced while stopped (same inode, other first bytes): read from the start", async () => {
-  const { dir, cleanup } = await tempDir();
-  const store = openSqliteStore(":memory:");
-  try {
-    const file = path.join(dir, "app.log");
-    writeFileSync(file, text(lines(1, 2)));
-    const a = await startFileSource({ path: file }, { store });
+test("replaced while stopped (same inode, other first bytes): read from the start", () =>
+  inTempDir(async ({ write, start, store }) => {
+    const file = write("app.log", text(lines(1, 2)));
+    const a = await start({ path: file }, { store });
     await a.stop();
     writeFileSync(file, text(["other content", "much longer than the offset stored before"]));
-    const b = await startFileSource({ path: file }, { store });
+    const b = await start({ path: file }, { store });
     assert.deepEqual(await b.messages(), [
       ...lines(1, 2),
       "other content",
       "much longer than the offset stored before",
     ]);
-    await b.stop();
-  } finally {
-    store.close();
-    await cleanup();
-  }
-});
+  }));
 
-test("the store fails between batches (kill -9): a restart stores every line exactly once", async () => {
-  const { dir, cleanup } = await tempDir();
-  const store = openSqliteStore(":memory:");
-  try {
-    const file = path.join(dir, "big.log");
+test("the store fails between batches (kill -9): a restart stores every line exactly once", () =>
+  inTempDir(async ({ write, start, store }) => {
     // ~3.5 MiB: several 1 MiB chunks, so several batches
     const all = Array.from({ length: 60_000 }, (_, i) => `${String(i).padStart(8, "0")} ${"p".repeat(50)}`);
-    writeFileSync(file, text(all));
-    await assert.rejects(startFileSource({ path: file }, { store, failAfter: 2 }), /simulated crash/);
+    const file = write("big.log", text(all));
+    await assert.rejects(start({ path: file }, { store, failAfter: 2 }), /simulated crash/);
     const stored = (await store.logs.query({ group: "g", limit: 1e7 })).length;
     assert.ok(stored > 0 && stored < all.length, `a part was stored before the crash (${stored})`);
-    const b = await startFileSource({ path: file }, { store });
+    const b = await start({ path: file }, { store });
     assert.deepEqual(await b.messages(), all);
-    await b.stop();
-  } finally {
-    store.close();
-    await cleanup();
-  }
-});
+  }));
 
-test("globs: *, ?, [..], ** pick up new files; exclude skips; {filename} names the stream", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
+test("globs: *, ?, [..], ** pick up new files; exclude skips; {filename} names the stream", () =>
+  inTempDir(async ({ dir, write, start }) => {
     mkdirSync(path.join(dir, "a/b"), { recursive: true });
-    writeFileSync(path.join(dir, "one.log"), "one\n");
-    writeFileSync(path.join(dir, "one.log.1"), "rotated copy\n");
-    const s = await startFileSource({
+    write("one.log", "one\n");
+    write("one.log.1", "rotated copy\n");
+    const s = await start({
       path: [path.join(dir, "*.log"), path.join(dir, "**/x?[0-9].txt")],
       exclude: ["skip-*.log"],
       stream: "{hostname}/{filename}",
     });
     assert.deepEqual(await s.messages(), ["one"]);
-    writeFileSync(path.join(dir, "two.log"), "two\n");
-    writeFileSync(path.join(dir, "skip-me.log"), "excluded\n");
-    writeFileSync(path.join(dir, "a/b/xy7.txt"), "deep\n");
-    writeFileSync(path.join(dir, "a/b/xyz.txt"), "not a digit\n");
+    write("two.log", "two\n");
+    write("skip-me.log", "excluded\n");
+    write("a/b/xy7.txt", "deep\n");
+    write("a/b/xyz.txt", "not a digit\n");
     await s.step();
     const events = await s.t.stored("g");
     assert.deepEqual(events.map((e) => `${e.stream} ${e.message}`).sort(), [
@@ -236,19 +223,12 @@ test("globs: *, ?, [..], ** pick up new files; exclude skips; {filename} names t
       "testhost/two.log two",
       "testhost/xy7.txt deep",
     ]);
-    await s.stop();
-  } finally {
-    await cleanup();
-  }
-});
+  }));
 
-test("a 1 MiB line is cut at 256 KiB and counted; the lines around it are intact", async () => {
-  const { dir, cleanup } = await tempDir();
-  const store = openSqliteStore(":memory:");
-  try {
-    const file = path.join(dir, "long.log");
-    writeFileSync(file, `before\n${"é".repeat(512 * 1024)}\nafter\n`); // 1 MiB of 2-byte characters
-    const s = await startFileSource({ path: file }, { store });
+test("a 1 MiB line is cut at 256 KiB and counted; the lines around it are intact", () =>
+  inTempDir(async ({ write, start, store }) => {
+    const file = write("long.log", `before\n${"é".repeat(512 * 1024)}\nafter\n`); // 1 MiB of 2-byte characters
+    const s = await start({ path: file }, { store });
     const got = await s.messages();
     assert.equal(got.length, 3);
     assert.equal(got[0], "before");
@@ -262,46 +242,36 @@ test("a 1 MiB line is cut at 256 KiB and counted; the lines around it are intact
     await s.step();
     await s.stop();
     appendFileSync(file, `${"y".repeat(10)}\nlast\n`);
-    const b = await startFileSource({ path: file }, { store });
+    const b = await start({ path: file }, { store });
     const after = await b.messages();
     assert.deepEqual(
       after.slice(3).map((m) => m.length),
       [256 * 1024, 4],
     );
     assert.equal(after.at(-1), "last");
-    await b.stop();
-  } finally {
-    store.close();
-    await cleanup();
-  }
-});
+  }));
 
-test("binary garbage and invalid UTF-8 never stop the source", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const file = path.join(dir, "garbage.bin");
+test("binary garbage and invalid UTF-8 never stop the source", () =>
+  inTempDir(async ({ write, start }) => {
     const junk = randomBytes(3 * 1024 * 1024);
-    writeFileSync(
-      file,
+    const file = write(
+      "garbage.bin",
       Buffer.concat([Buffer.from([0x66, 0xff, 0xfe, 0x6f, 0x0a]), junk, Buffer.from("\nok\n")]),
     );
-    const s = await startFileSource({ path: file });
+    const s = await start({ path: file });
     const got = await s.messages();
     assert.equal(got[0], "f\ufffd\ufffdo");
     assert.equal(got.at(-1), "ok");
     assert.equal(s.source.stats().read_errors, 0);
-    await s.stop();
-  } finally {
-    await cleanup();
-  }
-});
+  }));
 
-test("timestamps: the line's own time (detected or datetime_format), else the ingest time", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const file = path.join(dir, "auth.log");
-    writeFileSync(file, "Nov 25 08:21:45 web-1 sshd[1]: hello\nno time\n25.11.2023 07-00 custom\n");
-    const s = await startFileSource({ path: file, datetime_format: "%d.%m.%Y %H-%M" });
+test("timestamps: the line's own time (detected or datetime_format), else the ingest time", () =>
+  inTempDir(async ({ write, start }) => {
+    const file = write(
+      "auth.log",
+      "Nov 25 08:21:45 web-1 sshd[1]: hello\nno time\n25.11.2023 07-00 custom\n",
+    );
+    const s = await start({ path: file, datetime_format: "%d.%m.%Y %H-%M" });
     const events = await s.t.stored("g");
     assert.deepEqual(
       events.map((e) => [e.message.slice(0, 7), new Date(e.timestamp).toISOString(), e.ingestTime]),
@@ -311,23 +281,13 @@ test("timestamps: the line's own time (detected or datetime_format), else the in
         ["25.11.2", "2023-11-25T07:00:00.000Z", T0],
       ],
     );
-    await s.stop();
-  } finally {
-    await cleanup();
-  }
-});
+  }));
 
-test("inotify wakes the source without waiting for the poll", async () => {
-  const { dir, cleanup } = await tempDir();
-  try {
-    const file = path.join(dir, "app.log");
-    writeFileSync(file, "");
-    const s = await startFileSource({ path: file, poll_interval: "1h" }, { watch: true });
+test("inotify wakes the source without waiting for the poll", () =>
+  inTempDir(async ({ write, start }) => {
+    const file = write("app.log", "");
+    const s = await start({ path: file, poll_interval: "1h" }, { watch: true });
     appendFileSync(file, "woken by inotify\n");
     await waitFor(async () => (await s.messages()).length === 1, "the inotify wake-up");
     assert.equal(s.clock.now(), T0, "the clock did not move");
-    await s.stop();
-  } finally {
-    await cleanup();
-  }
-});
+  }));
