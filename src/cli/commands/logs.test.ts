@@ -3,8 +3,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../../../test/helpers/cli.js";
+import { type CliResult, runCli } from "../../../test/helpers/cli.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
+
+const GROUP = "/var/log/secure";
+
+/** stdout of a `--json` command: one JSON object a line. */
+const jsonLines = (r: CliResult) =>
+  r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 
 describe("mamori logs", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-logs-"));
@@ -12,7 +21,7 @@ describe("mamori logs", () => {
   before(async () => {
     const store = openSqliteStore(dir);
     const ev = (stream: string, dt: number, message: string) => ({
-      group: "/var/log/secure",
+      group: GROUP,
       stream,
       timestamp: t0 + dt,
       ingestTime: t0 + 60_000,
@@ -31,13 +40,16 @@ describe("mamori logs", () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  /** `mamori logs filter GROUP` on this data dir, plus args. */
+  const filter = (...args: string[]) => runCli(["logs", "filter", GROUP, "--data-dir", dir, ...args]);
+  /** The eventIds `logs filter --json` prints with args. */
+  const filteredIds = async (...args: string[]) =>
+    jsonLines(await filter("--json", ...args)).map((l) => l.eventId);
+
   it("filter --json prints events in event-time order as aws logs does", async () => {
-    const r = await runCli(["logs", "filter", "/var/log/secure", "--data-dir", dir, "--json"]);
+    const r = await filter("--json");
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r);
     assert.deepEqual(Object.keys(lines[0]), [
       "eventId",
       "timestamp",
@@ -57,93 +69,24 @@ describe("mamori logs", () => {
   });
 
   it("filter --pattern, --start/--end and --limit narrow the events", async () => {
-    const byPattern = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--json",
-      "--pattern",
-      '"[preauth]"',
-    ]);
+    assert.deepEqual(await filteredIds("--pattern", '"[preauth]"'), ["1"]);
     assert.deepEqual(
-      byPattern.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).eventId),
-      ["1"],
-    );
-    const spaced = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--json",
-      "--pattern",
-      "[ip, user, username, timestamp, request, status_code=4*, bytes]",
-    ]);
-    assert.deepEqual(
-      spaced.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).eventId),
+      await filteredIds("--pattern", "[ip, user, username, timestamp, request, status_code=4*, bytes]"),
       ["3"],
     );
-    const ranged = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--json",
-      "--start",
-      String(t0 + 1500),
-      "--end",
-      new Date(t0 + 3000).toISOString(),
-    ]);
     assert.deepEqual(
-      ranged.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).eventId),
+      await filteredIds("--start", String(t0 + 1500), "--end", new Date(t0 + 3000).toISOString()),
       ["1"],
     );
-    const limited = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--json",
-      "--limit",
-      "2",
-    ]);
+    const limited = await filter("--json", "--limit", "2");
     assert.equal(limited.stdout.trim().split("\n").length, 2);
   });
 
   it("rejects a bad pattern or time with exit 2 and a position", async () => {
-    const bad = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--pattern",
-      "[ip, user",
-    ]);
+    const bad = await filter("--pattern", "[ip, user");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^pattern:1:\d+: /);
-    const badTime = await runCli([
-      "logs",
-      "filter",
-      "/var/log/secure",
-      "--data-dir",
-      dir,
-      "--start",
-      "yesterday-ish",
-    ]);
+    const badTime = await filter("--start", "yesterday-ish");
     assert.equal(badTime.code, 2);
     assert.match(badTime.stderr, /--start "yesterday-ish" is not a time/);
   });
@@ -151,24 +94,18 @@ describe("mamori logs", () => {
   it("groups, streams and tail", async () => {
     const groups = await runCli(["logs", "groups", "--data-dir", dir, "--json"]);
     assert.deepEqual(
-      groups.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).logGroupName),
-      ["/var/log/secure"],
+      jsonLines(groups).map((l) => l.logGroupName),
+      [GROUP],
     );
-    const streams = await runCli(["logs", "streams", "/var/log/secure", "--data-dir", dir, "--json"]);
+    const streams = await runCli(["logs", "streams", GROUP, "--data-dir", dir, "--json"]);
     assert.deepEqual(
-      streams.stdout
-        .trim()
-        .split("\n")
-        .map((l) => [JSON.parse(l).logStreamName, JSON.parse(l).storedEvents]),
+      jsonLines(streams).map((l) => [l.logStreamName, l.storedEvents]),
       [
         ["web-1", 2],
         ["web-2", 1],
       ],
     );
-    const tail = await runCli(["logs", "tail", "/var/log/secure", "--data-dir", dir, "-n", "2"]);
+    const tail = await runCli(["logs", "tail", GROUP, "--data-dir", dir, "-n", "2"]);
     assert.equal(tail.code, 0, tail.stderr);
     assert.deepEqual(
       tail.stdout
