@@ -341,9 +341,8 @@ export class FilterCore {
         buf = undefined;
       }
       if (this.prefRegex) {
-        preGroups ??= this.prefRegex.groups();
-        delete preGroups.content;
-        if (Object.keys(preGroups).length) fail = { ...preGroups, ...fail };
+        preGroups ??= this.prefRegex.groups("content");
+        fail = mergeGroups(preGroups, fail);
       }
       const mlfid = fail.mlfid as string | undefined;
       if (mlfid !== undefined && mlfid !== null) {
@@ -417,6 +416,14 @@ export class FilterCore {
     if (addr) return { fid: addr, host: ip, cidr };
     return { fid: ip, host: ip, cidr, unresolved: true };
   }
+}
+
+/** fail2ban's `fail = preGroups.copy(); fail.update(groups)`, key by key into one new object. */
+function mergeGroups(pre: Fail, groups: Fail): Fail {
+  const merged: Fail = {};
+  for (const k in pre) merged[k] = pre[k];
+  for (const k in groups) merged[k] = groups[k];
+  return merged;
 }
 
 function popKey(o: Fail, k: string): unknown {

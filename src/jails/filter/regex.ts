@@ -164,11 +164,14 @@ export class F2bRegex {
     return this.m !== null;
   }
 
-  /** groupdict() with alt_ / tuple_ groups merged as fail2ban does. A fresh object per call. */
-  groups(): Fail {
+  /**
+   * groupdict() with alt_ / tuple_ groups merged as fail2ban does. A fresh object per call; `skip` leaves
+   * one group out (deleting it afterwards would turn the object into a slow dictionary).
+   */
+  groups(skip?: string): Fail {
     if (!this.m) return {};
     // a copy by spread has fast properties (groupDict's incremental object does not stay fast)
-    const fail: Fail = { ...groupDict(this.t, this.m) };
+    const fail: Fail = { ...groupDict(this.t, this.m, skip) };
     for (const [k, n] of this.altValues) {
       const v = fail[k];
       if (v && !fail[n]) fail[n] = v;
