@@ -67,16 +67,23 @@ function gapAlternatives(text: string, anySeam: boolean): string[] | undefined {
   return seams.map((k) => `${escapeRegex(t.slice(0, k))}[\\s\\S]*${escapeRegex(t.slice(k))}`);
 }
 
+/** The regex sources of a test: alternatives matched case-sensitively, and case-insensitively. */
+interface Pieces {
+  cs: string[];
+  ci: string[];
+}
+
 /**
- * One test "does the line hold one of these trigger sets?"; undefined when a set is unusable. `gaps`:
- * exact where a text can be glued (its two sides with anything between), for fewer false hits; slower.
+ * What a line must hold for one of these trigger sets to be in it, as regex alternatives; undefined when
+ * a set is unusable. `gaps`: exact where a text can be glued (its two sides with anything between), for
+ * fewer false hits; slower.
  */
-function buildTest(
+function piecesOf(
   sets: (Triggers | undefined)[],
   anySeam: boolean,
   gaps = false,
   avoid: string[] = [],
-): LinePrefilter | undefined {
+): Pieces | undefined {
   if (sets.some((t) => t === undefined)) return undefined;
   const cs: string[] = [];
   const ci: string[] = [];
@@ -97,15 +104,31 @@ function buildTest(
   }
   const ciKept = reduce(ci);
   const csKept = reduce(cs, (s) => ciKept.some((k) => s.toLowerCase().includes(k)));
-  const csAll = [...csKept.map(escapeRegex), ...new Set(csAlt)];
-  const ciAll = [...ciKept.map(escapeRegex), ...new Set(ciAlt)];
-  const csRe = csAll.length ? new RegExp(csAll.join("|")) : undefined;
+  return {
+    cs: [...csKept.map(escapeRegex), ...new Set(csAlt)],
+    ci: [...ciKept.map(escapeRegex), ...new Set(ciAlt)],
+  };
+}
+
+/** One test "does the line hold one of these pieces?". */
+function testOf(p: Pieces): LinePrefilter {
+  const csRe = p.cs.length ? new RegExp(p.cs.join("|")) : undefined;
   // "u": Unicode case folding, as Python's re.IGNORECASE ('ſ' matches 's')
-  const ciRe = ciAll.length ? new RegExp(ciAll.join("|"), "iu") : undefined;
+  const ciRe = p.ci.length ? new RegExp(p.ci.join("|"), "iu") : undefined;
   if (csRe && ciRe) return (line) => csRe.test(line) || ciRe.test(line);
   if (csRe) return (line) => csRe.test(line);
   if (ciRe) return (line) => ciRe.test(line);
   return () => false;
+}
+
+function buildTest(
+  sets: (Triggers | undefined)[],
+  anySeam: boolean,
+  gaps = false,
+  avoid: string[] = [],
+): LinePrefilter | undefined {
+  const p = piecesOf(sets, anySeam, gaps, avoid);
+  return p && testOf(p);
 }
 
 /** A test "may a regex match this line?", or undefined when every line must be tried. */
@@ -140,20 +163,54 @@ export function buildLineClassifier(
   // main texts whose pieces also occur in forget-only lines need the exact test; the others do not
   const clashes = (t: Triggers | undefined) =>
     !!t?.texts.some((x) => inLine(x, o.anySeam, avoid).some((p) => avoid.some((a) => a.includes(p))));
-  const clean = buildTest(
+  const cleanPieces = piecesOf(
     main.filter((t) => !clashes(t)),
     o.anySeam,
     false,
     avoid,
   );
-  const clashPieces = buildTest(main.filter(clashes), o.anySeam, false);
+  const clashPieces = piecesOf(main.filter(clashes), o.anySeam, false);
   const clashExact = buildTest(main.filter(clashes), o.anySeam, true);
-  const forget = buildTest(forgetOnly, o.anySeam);
-  if (!clean || !clashPieces || !clashExact || !forget) return undefined;
+  const forgetPieces = piecesOf(forgetOnly, o.anySeam);
+  if (!cleanPieces || !clashPieces || !clashExact || !forgetPieces) return undefined;
+  const caseSensitive = [cleanPieces, clashPieces, forgetPieces].every((p) => p.ci.length === 0);
+  if (caseSensitive) return oneScanClassifier(cleanPieces.cs, clashPieces.cs, forgetPieces.cs, clashExact);
+  const clean = testOf(cleanPieces);
+  const clash = testOf(clashPieces);
+  const forget = testOf(forgetPieces);
   // without a forget-only piece the hit was a main one (failure lines): no further test
   return (line) => {
     if (!any(line)) return 0;
     if (!forget(line) || clean(line)) return 2;
-    return clashPieces(line) && clashExact(line) ? 2 : 1;
+    return clash(line) && clashExact(line) ? 2 : 1;
+  };
+}
+
+/**
+ * The same classes in one scan of the line (the common case: every piece case-sensitive). Main pieces
+ * come first in the alternation, so at a place where a main and a forget-only piece both start the main
+ * one is seen; the scan goes on from the next character, so no later place is missed. A line whose only
+ * pieces are clash pieces without the exact text is class 2, as in the general classifier (a safe answer).
+ */
+function oneScanClassifier(
+  clean: string[],
+  clash: string[],
+  forget: string[],
+  clashExact: LinePrefilter,
+): (line: string) => LineClass {
+  const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "(?!)"})`;
+  const re = new RegExp(`${group(clean)}|${group(clash)}|${group(forget)}`, "g");
+  return (line) => {
+    re.lastIndex = 0;
+    let sawClash = false;
+    let sawForget = false;
+    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+      if (m[1] !== undefined) return 2;
+      if (m[2] !== undefined) sawClash = true;
+      else sawForget = true;
+      re.lastIndex = m.index + 1;
+    }
+    if (sawClash) return !sawForget || clashExact(line) ? 2 : 1;
+    return sawForget ? 1 : 0;
   };
 }
