@@ -159,24 +159,23 @@ class Fields {
  * group order), or undefined where fail2ban's getTime gives None (an impossible date, an unknown zone).
  */
 export function timeFromMatch(
-  fields: ReadonlyArray<readonly [string, readonly string[]]>,
+  fields: ReadonlyArray<readonly [string, readonly number[]]>,
   m: RegExpExecArray,
   ctx: TimeContext,
 ): number | undefined {
-  const groups = m.groups ?? {};
   const f = new Fields();
-  for (const [key, js] of fields) if (key === "p") f.ampm = value(groups, js);
-  for (const [key, js] of fields) {
-    const val = value(groups, js);
+  for (const [key, at] of fields) if (key === "p") f.ampm = value(m, at);
+  for (const [key, at] of fields) {
+    const val = value(m, at);
     if (val !== undefined && !f.set(key, val)) return undefined;
   }
   return resolve(f, ctx);
 }
 
 /** The first JS copy of a Python group that took part in the match. */
-function value(groups: Record<string, string | undefined>, names: readonly string[]): string | undefined {
-  for (let i = 0; i < names.length; i++) {
-    const v = groups[names[i]];
+function value(m: RegExpExecArray, at: readonly number[]): string | undefined {
+  for (let i = 0; i < at.length; i++) {
+    const v = m[at[i]];
     if (v !== undefined) return v;
   }
   return undefined;

@@ -65,16 +65,16 @@ export type WordBegin = boolean | "start";
 export interface Compiled {
   /** global flag: exec from lastIndex */
   re: RegExp;
-  /** the JS group carrying Python group 1 (the date text fail2ban cuts out) */
-  g1: string[];
+  /** the capture indexes carrying Python group 1 (the date text fail2ban cuts out) */
+  g1: number[];
   /** Python group 2 (the epoch of an `{EPOCH}` pattern) */
-  g2: string[];
+  g2: number[];
   /** group 1 ends where the match ends (only lookarounds follow it), so no indices are needed */
   g1AtEnd: boolean;
   /** sticky, with indices: re-run at a match's start when g1AtEnd is false */
   withIndices?: RegExp;
-  /** date fields in Python group order: [field, JS group names] */
-  fields: Array<[string, string[]]>;
+  /** date fields in Python group order: [field, capture indexes] */
+  fields: Array<[string, number[]]>;
 }
 
 export abstract class DateTemplate {
@@ -138,7 +138,7 @@ export abstract class DateTemplate {
     } catch (err) {
       throw new DatePatternError(`${this.describe()}: ${(err as Error).message}`);
     }
-    const js = (n: number): string[] => {
+    const js = (n: number): number[] => {
       const py = named.names.get(n);
       return py === undefined ? [] : (t.named.get(py) ?? []);
     };
@@ -147,7 +147,7 @@ export abstract class DateTemplate {
     const flags = t.regex.flags.replace(/[gyd]/g, "");
     const fields = t.groupNames
       .filter((n) => DATE_FIELDS.has(n))
-      .map((n): [string, string[]] => [n, t.named.get(n) ?? []]);
+      .map((n): [string, number[]] => [n, t.named.get(n) ?? []]);
     this.compiled = {
       re: new RegExp(t.regex.source, `${flags}g`),
       g1: js(1),
@@ -170,11 +170,9 @@ export abstract class DateTemplate {
 }
 
 /** Value of the first JS copy of a Python group that took part in the match. */
-export function groupValue(m: RegExpExecArray, js: string[]): string | undefined {
-  const g = m.groups;
-  if (!g) return undefined;
-  for (const name of js) {
-    const v = g[name];
+export function groupValue(m: RegExpExecArray, at: number[]): string | undefined {
+  for (const j of at) {
+    const v = m[j];
     if (v !== undefined) return v;
   }
   return undefined;
@@ -192,10 +190,10 @@ export function dateSpan(t: DateTemplate, m: RegExpExecArray, line: string): [nu
   const re = c.withIndices as RegExp;
   re.lastIndex = m.index;
   const again = re.exec(line);
-  const groups = again?.indices?.groups;
-  if (groups) {
-    for (const name of c.g1) {
-      const span = groups[name];
+  const indices = again?.indices;
+  if (indices) {
+    for (const j of c.g1) {
+      const span = indices[j];
       if (span) return [span[0], span[1]];
     }
   }

@@ -153,10 +153,10 @@ export class F2bRegex {
 
   /** One named group of the last match (fail2ban's group(name)), without building the whole dict. */
   group(name: string): string | undefined {
-    const js = this.t.named.get(name);
-    const g = this.m?.groups;
-    if (!js || !g) return undefined;
-    for (const j of js) if (g[j] !== undefined) return g[j];
+    const at = this.t.named.get(name);
+    const m = this.m;
+    if (!at || !m) return undefined;
+    for (const j of at) if (m[j] !== undefined) return m[j];
     return undefined;
   }
 

@@ -7,6 +7,7 @@ import { PyRegexError } from "./ast.js";
 import { rewriteConditionals } from "./cond.js";
 import { emitJs } from "./emit.js";
 import { anchoredFirstChars, requiredLiterals } from "./literals.js";
+import { numberGroups } from "./numbered.js";
 import { parsePyRegex } from "./parse.js";
 import { alwaysGroupNames, type Triggers, triggers } from "./triggers.js";
 
@@ -17,8 +18,11 @@ export interface TranslatedRegex {
   /** the Python pattern as given */
   python: string;
   regex: RegExp;
-  /** Python group name → JS group names (a group copied by a conditional rewrite has several) */
-  named: Map<string, string[]>;
+  /**
+   * Python group name → capture indexes in `regex` (a group copied by a conditional rewrite has several);
+   * the RegExp has numbered groups only (see numbered.ts)
+   */
+  named: Map<string, number[]>;
   /** Python group names in order of their group number (as Python's groupindex) */
   groupNames: string[];
   /** literals every match contains (for prefilters), longest first */
@@ -56,19 +60,22 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
   const root = rewriteConditionals(parsed.root);
   const out = emitJs(root, capture, parsed.flags.i);
   let regex: RegExp;
+  let numbered: ReturnType<typeof numberGroups>;
   try {
-    regex = new RegExp(out.source, out.flags);
+    numbered = numberGroups(out.source);
+    regex = new RegExp(numbered.source, out.flags);
   } catch (err) {
     throw new PyRegexError(`the JavaScript translation does not compile: ${(err as Error).message}`, 0);
   }
   const byNum = new Map<number, string>();
   for (const [name, num] of parsed.names) byNum.set(num, name);
-  const named = new Map<string, string[]>();
+  const named = new Map<string, number[]>();
   for (const g of out.groups) {
     const name = byNum.get(g.num);
-    if (name === undefined) continue;
+    const at = numbered.index.get(g.js);
+    if (name === undefined || at === undefined) continue;
     const list = named.get(name) ?? [];
-    list.push(g.js);
+    list.push(at);
     named.set(name, list);
   }
   const groupNames = [...parsed.names.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n);
@@ -97,13 +104,12 @@ export function groupDict(
   skip?: string,
 ): Record<string, string | undefined> {
   const d: Record<string, string | undefined> = {};
-  const g = m.groups ?? {};
-  for (const [name, js] of t.named) {
+  for (const [name, at] of t.named) {
     if (name === skip) continue;
     let v: string | undefined;
-    for (const j of js) {
-      if (g[j] !== undefined) {
-        v = g[j];
+    for (const j of at) {
+      if (m[j] !== undefined) {
+        v = m[j];
         break;
       }
     }
