@@ -111,6 +111,11 @@ export class FilterCore {
     return this.classify !== undefined;
   }
 
+  /** The prefilter's class of a line (0 skipped, 1 forget-only unless its id is cached, 2 read), if any. */
+  lineClass(line: string): LineClass | undefined {
+    return this.classify?.(line);
+  }
+
   /**
    * fail2ban reuses the last date read (if under a minute old) for a line without one. The dates of
    * skipped lines are read only now that one is needed: the newest skipped line with a date gives it.

@@ -118,6 +118,22 @@ test("every corpus log through its filter: the same with and without the prefilt
   assert.ok(compared > 4000, `only ${compared} lines compared`);
 });
 
+test("sshd: only lines that may count a failure are read in full; forget-only lines wait for their id", () => {
+  const p = pair("sshd", SERVER_MODE, () => Date.UTC(2026, 10, 25));
+  const at = "Nov 25 08:00:01 web-1 sshd[20143]:";
+  const rows: [string, number][] = [
+    [`${at} pam_unix(sshd:session): session opened for user bob(uid=1000) by (uid=0)`, 0],
+    ["Nov 25 08:00:01 web-1 CRON[2114]: pam_unix(cron:session): session closed for user root", 0],
+    [`${at} Connection closed by 10.0.0.167 port 22 [preauth]`, 1],
+    [`${at} Received disconnect from 10.0.0.1 port 5:11: disconnected by user`, 1],
+    [`${at} Accepted publickey for bob from 10.0.0.1 port 5 ssh2: ED25519 SHA256:x`, 1],
+    [`${at} Failed password for root from 203.0.113.5 port 22 ssh2`, 2],
+    [`${at} Invalid user admin from 203.0.113.5 port 22`, 2],
+    [`${at} Connection from 203.0.113.5 port 22 on 10.0.0.2 port 22`, 2],
+  ];
+  for (const [line, want] of rows) assert.equal(p?.fast.lineClass(line), want, line);
+});
+
 const TRIGGERS: [python: string, texts: string[] | undefined][] = [
   [
     String.raw`^[iI](?:llegal|nvalid) user \S+ from`,

@@ -189,8 +189,9 @@ export function buildLineClassifier(
 /**
  * The same classes in one scan of the line (the common case: every piece case-sensitive). Main pieces
  * come first in the alternation, so at a place where a main and a forget-only piece both start the main
- * one is seen; the scan goes on from the next character, so no later place is missed. A line whose only
- * pieces are clash pieces without the exact text is class 2, as in the general classifier (a safe answer).
+ * one is seen; the scan goes on from the next character, so no later place is missed. A clash piece can
+ * also be a forget-only piece ("Connection"): where the scan saw it as a clash piece, the forget-only
+ * pieces are looked for on their own before the line is taken for a main one.
  */
 function oneScanClassifier(
   clean: string[],
@@ -200,6 +201,7 @@ function oneScanClassifier(
 ): (line: string) => LineClass {
   const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "(?!)"})`;
   const re = new RegExp(`${group(clean)}|${group(clash)}|${group(forget)}`, "g");
+  const forgetRe = new RegExp(forget.length ? forget.join("|") : "(?!)");
   return (line) => {
     re.lastIndex = 0;
     let sawClash = false;
@@ -210,7 +212,10 @@ function oneScanClassifier(
       else sawForget = true;
       re.lastIndex = m.index + 1;
     }
-    if (sawClash) return !sawForget || clashExact(line) ? 2 : 1;
+    if (sawClash) {
+      if (!sawForget && !forgetRe.test(line)) return 2;
+      return clashExact(line) ? 2 : 1;
+    }
     return sawForget ? 1 : 0;
   };
 }
