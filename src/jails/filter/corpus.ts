@@ -116,7 +116,7 @@ export function runCorpusFilter(name: string, expectedTimes: Map<string, number>
       let line = lines[i];
       let data: Record<string, unknown> = {};
       let lineNo = i + 1;
-      const j = /^#+ ?(failJSON|(?:file|filter)Options|addFILE):(.+)$/.exec(line);
+      const j = /^#+ ?(failJSON|(?:file|filter)Options|addFILE):(.+?)\r?$/.exec(line);
       if (j) {
         const parsed = JSON.parse(j[2]) as unknown;
         if (j[1] === "fileOptions") {
