@@ -37,3 +37,19 @@ test("mayHoldKey: false only when no cached key can be in the text", () => {
   assert.equal(c.get("a[444]b", 2000), undefined, "expired");
   assert.equal(c.mayHoldKey("[444]"), false, "an expired key read leaves the index");
 });
+
+test("mayHoldKey: runs with leading zeros and runs longer than 9 digits are told apart exactly", () => {
+  const c = new MlfidCache(10, 1000);
+  c.set("a[0123]b", {}, 0);
+  c.set("a[12345678901]b", {}, 0);
+  const rows: [string, boolean][] = [
+    ["x 0123 y", true],
+    ["x 123 y", false],
+    ["x 00123 y", false],
+    ["x 12345678901 y", true],
+    ["x 2345678901 y", false],
+    ["x 123456789012 y", false],
+    ["0123", true],
+  ];
+  for (const [line, want] of rows) assert.equal(c.mayHoldKey(line), want, line);
+});

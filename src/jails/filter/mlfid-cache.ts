@@ -29,6 +29,9 @@ export class MlfidCache {
    * without any indexed run cannot hold a key (see mayHoldKey).
    */
   private readonly runs = new Map<string, number>();
+  /** the same for runs of up to 9 digits, by length then value: looked up without cutting a string */
+  private readonly shortRuns: Map<number, number>[] = Array.from({ length: 10 }, () => new Map());
+  private indexed = 0;
   private unindexed = 0;
 
   constructor(
@@ -67,11 +70,23 @@ export class MlfidCache {
    */
   mayHoldKey(text: string): boolean {
     if (this.unindexed > 0) return true;
-    if (this.runs.size === 0) return false;
-    // the regex engine finds the runs faster than a charCodeAt loop; each match is a maximal run
+    if (this.indexed === 0) return false;
+    // the regex engine finds the runs faster than a charCodeAt loop; `test` allocates no match, and the
+    // run is read back from where it ends
     const re = DIGIT_RUNS;
     re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) if (this.runs.has(m[0])) return true;
+    while (re.test(text)) {
+      const end = re.lastIndex;
+      let start = end - 1;
+      let value = 0;
+      for (let unit = 1; start >= 0; start--, unit *= 10) {
+        const c = text.charCodeAt(start);
+        if (c < 48 || c > 57) break;
+        value += (c - 48) * unit;
+      }
+      const len = end - start - 1;
+      if (len <= 9 ? this.shortRuns[len].has(value) : this.runs.has(text.slice(start + 1, end))) return true;
+    }
     return false;
   }
 
@@ -86,8 +101,12 @@ export class MlfidCache {
       this.unindexed += d;
       return;
     }
-    const n = (this.runs.get(run) ?? 0) + d;
-    if (n > 0) this.runs.set(run, n);
-    else this.runs.delete(run);
+    this.indexed += d;
+    const map: Map<string | number, number> =
+      run.length <= 9 ? this.shortRuns[run.length] : (this.runs as Map<string | number, number>);
+    const key = run.length <= 9 ? Number(run) : run;
+    const n = (map.get(key) ?? 0) + d;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
   }
 }
