@@ -4,7 +4,13 @@
  * date cut out, joined by "\n" with a final "\n"; a match knows which buffered lines it covered.
  */
 import { ConfigError } from "../../core/errors.js";
-import { groupDict, PyRegexError, type TranslatedRegex, translatePyRegex } from "../pyregex/index.js";
+import {
+  groupDict,
+  groupDictBuilder,
+  PyRegexError,
+  type TranslatedRegex,
+  translatePyRegex,
+} from "../pyregex/index.js";
 import { fail2banPattern } from "../pyregex/tags.js";
 
 /** A log line split around its date: [before the date, the date text, after the date]. */
@@ -58,6 +64,7 @@ export class F2bRegex {
   private readonly altValues: [string, string][] = [];
   private readonly tupleValues: [string, string][] = [];
   private m: RegExpExecArray | null = null;
+  private readonly dictBuilders = new Map<string | undefined, (m: RegExpExecArray) => Fail>();
   matchedTupleLines: TupleLine[] = [];
   unmatchedTupleLines: TupleLine[] = [];
 
@@ -170,8 +177,7 @@ export class F2bRegex {
    */
   groups(skip?: string): Fail {
     if (!this.m) return {};
-    // a copy by spread has fast properties (groupDict's incremental object does not stay fast)
-    const fail: Fail = { ...groupDict(this.t, this.m, skip) };
+    const fail: Fail = this.dictBuilder(skip)(this.m);
     for (const [k, n] of this.altValues) {
       const v = fail[k];
       if (v && !fail[n]) fail[n] = v;
@@ -182,6 +188,15 @@ export class F2bRegex {
       fail[n] = Array.isArray(t) ? [...t, v] : [t, v];
     }
     return fail;
+  }
+
+  private dictBuilder(skip: string | undefined): (m: RegExpExecArray) => Fail {
+    let b = this.dictBuilders.get(skip);
+    if (!b) {
+      b = groupDictBuilder(this.t, skip);
+      this.dictBuilders.set(skip, b);
+    }
+    return b;
   }
 
   private skippedLines(): string[] {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { groupDict, PyRegexError, translatePyRegex } from "./index.js";
+import { groupDict, groupDictBuilder, PyRegexError, translatePyRegex } from "./index.js";
 import { fail2banPattern } from "./tags.js";
 
 const CASES: [pattern: string, subject: string][] = [
@@ -100,6 +100,7 @@ test("translated regexes match what Python's re matches", () => {
     assert.ok(m, `${label}: no match, Python matched ${JSON.stringify(w.span)}`);
     assert.deepEqual([m.index, m.index + m[0].length], w.span, label);
     const got = groupDict(t, m);
+    assert.deepEqual(groupDictBuilder(t)(m), got, `${label}: the generated dict builder agrees`);
     const norm = Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v ?? null]));
     assert.deepEqual(norm, w.groups, label);
   });
