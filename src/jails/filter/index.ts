@@ -153,6 +153,8 @@ export function toFilterResult(raw: RawFailure[], ignored: boolean, fallbackTime
 class LoadedFilter implements JailFilter {
   private ignoredNow = false;
   private readonly core: FilterCore;
+  /** the clock read once per line (NaN: not read yet): a failure line asks for "now" four times or more */
+  private lineNow = Number.NaN;
 
   constructor(
     readonly name: string,
@@ -162,8 +164,14 @@ class LoadedFilter implements JailFilter {
   ) {
     this.core = createFilterCore(def, {
       ...o,
+      now: () => this.now(),
       mode: { ...SERVER_MODE, onIgnoreRegex: () => (this.ignoredNow = true) },
     });
+  }
+
+  private now(): number {
+    if (Number.isNaN(this.lineNow)) this.lineNow = this.o.now();
+    return this.lineNow;
   }
 
   get maxlines(): number {
@@ -172,9 +180,10 @@ class LoadedFilter implements JailFilter {
 
   process(line: string, fallbackTime?: number): FilterResult {
     this.ignoredNow = false;
+    this.lineNow = Number.NaN;
     const raw = this.core.processLine(line);
     if (raw.length === 0) return toFilterResult(raw, this.ignoredNow, 0);
-    return toFilterResult(raw, this.ignoredNow, fallbackTime ?? this.o.now());
+    return toFilterResult(raw, this.ignoredNow, fallbackTime ?? this.now());
   }
 }
 
