@@ -21,16 +21,25 @@ export function innerDigitRun(key: string): string {
 /** Maximal runs of 3 or more ASCII digits (a match starts at a run's first digit and takes all of it). */
 const DIGIT_RUNS = /[0-9]{3,}/g;
 
+/** A cached failure, with where its key's digit run is counted (resolved once, when the key is added). */
+interface Entry {
+  v: Fail;
+  until: number;
+  /** the run's count map and key in it; undefined for a key without a run */
+  index: Map<number | string, number> | undefined;
+  runKey: number | string;
+}
+
 export class MlfidCache {
-  private readonly cache = new Map<string, { v: Fail; until: number; run: string }>();
+  private readonly cache = new Map<string, Entry>();
   /**
    * The inner digit run of every cached key (sshd's keys hold the pid), counted; keys without one are
    * counted apart. A line that holds a cached key holds its run as a whole run of digits, so a line
    * without any indexed run cannot hold a key (see mayHoldKey).
    */
-  private readonly runs = new Map<string, number>();
+  private readonly runs = new Map<number | string, number>();
   /** the same for runs of up to 9 digits, by length then value: looked up without cutting a string */
-  private readonly shortRuns: Map<number, number>[] = Array.from({ length: 10 }, () => new Map());
+  private readonly shortRuns: Map<number | string, number>[] = Array.from({ length: 10 }, () => new Map());
   private indexed = 0;
   private unindexed = 0;
 
@@ -43,25 +52,46 @@ export class MlfidCache {
     const e = this.cache.get(k);
     if (!e) return undefined;
     if (e.until > now) return e.v;
-    this.delete(k);
+    this.cache.delete(k);
+    this.untrack(e);
     return undefined;
   }
 
   set(k: string, v: Fail, now: number): void {
-    if (this.cache.size >= this.maxCount) {
-      for (const [ck, cv] of this.cache) {
-        this.delete(ck);
-        if (cv.until > now && this.cache.size < this.maxCount) break;
+    const cache = this.cache;
+    if (cache.size >= this.maxCount) {
+      for (const [ck, cv] of cache) {
+        cache.delete(ck);
+        this.untrack(cv);
+        if (cv.until > now && cache.size < this.maxCount) break;
       }
     }
-    const old = this.cache.get(k);
-    const run = old ? old.run : innerDigitRun(k);
-    if (!old) this.track(run, 1);
-    this.cache.set(k, { v, until: now + this.maxTimeMs, run });
+    const until = now + this.maxTimeMs;
+    const old = cache.get(k);
+    if (old) {
+      // as a dict assignment: the key keeps its place in the order
+      old.v = v;
+      old.until = until;
+      return;
+    }
+    const run = innerDigitRun(k);
+    const e: Entry = run
+      ? run.length <= 9
+        ? { v, until, index: this.shortRuns[run.length], runKey: Number(run) }
+        : { v, until, index: this.runs, runKey: run }
+      : { v, until, index: undefined, runKey: "" };
+    cache.set(k, e);
+    if (e.index) {
+      this.indexed++;
+      e.index.set(e.runKey, (e.index.get(e.runKey) ?? 0) + 1);
+    } else this.unindexed++;
   }
 
   unset(k: string): void {
-    this.delete(k);
+    const e = this.cache.get(k);
+    if (!e) return;
+    this.cache.delete(k);
+    this.untrack(e);
   }
 
   /**
@@ -90,23 +120,15 @@ export class MlfidCache {
     return false;
   }
 
-  private delete(k: string): void {
-    const e = this.cache.get(k);
-    if (e && this.cache.delete(k)) this.track(e.run, -1);
-  }
-
-  /** Counts a key's inner digit run ("" for a key without one) in or out of the index. */
-  private track(run: string, d: number): void {
-    if (!run) {
-      this.unindexed += d;
+  /** Takes a removed entry's run out of the index. */
+  private untrack(e: Entry): void {
+    if (!e.index) {
+      this.unindexed--;
       return;
     }
-    this.indexed += d;
-    const map: Map<string | number, number> =
-      run.length <= 9 ? this.shortRuns[run.length] : (this.runs as Map<string | number, number>);
-    const key = run.length <= 9 ? Number(run) : run;
-    const n = (map.get(key) ?? 0) + d;
-    if (n > 0) map.set(key, n);
-    else map.delete(key);
+    this.indexed--;
+    const n = (e.index.get(e.runKey) ?? 0) - 1;
+    if (n > 0) e.index.set(e.runKey, n);
+    else e.index.delete(e.runKey);
   }
 }
