@@ -1,25 +1,20 @@
 /** fail2ban's Utils.Cache for multi-line failure ids: FIFO-bounded, entries expire after maxTime. */
 import type { Fail } from "./regex.js";
 
+/** Maximal runs of 3 or more ASCII digits (a match starts at a run's first digit and takes all of it). */
+const DIGIT_RUNS = /[0-9]{3,}/g;
+
 /** The longest run of 3+ digits inside `key` (not touching its ends), or "" when it has none. */
 export function innerDigitRun(key: string): string {
   let best = "";
-  let start = -1;
-  for (let i = 0; i <= key.length; i++) {
-    const c = i < key.length ? key.charCodeAt(i) : 0;
-    const digit = c >= 48 && c <= 57;
-    if (digit && start < 0) start = i;
-    else if (!digit && start >= 0) {
-      if (start > 0 && i < key.length && i - start >= 3 && i - start > best.length)
-        best = key.slice(start, i);
-      start = -1;
-    }
+  const re = DIGIT_RUNS;
+  re.lastIndex = 0;
+  for (let m = re.exec(key); m !== null; m = re.exec(key)) {
+    const run = m[0];
+    if (m.index > 0 && re.lastIndex < key.length && run.length > best.length) best = run;
   }
   return best;
 }
-
-/** Maximal runs of 3 or more ASCII digits (a match starts at a run's first digit and takes all of it). */
-const DIGIT_RUNS = /[0-9]{3,}/g;
 
 /** A cached failure, with where its key's digit run is counted (resolved once, when the key is added). */
 interface Entry {
