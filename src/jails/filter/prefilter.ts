@@ -202,14 +202,19 @@ function oneScanClassifier(
   const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "(?!)"})`;
   const re = new RegExp(`${group(clean)}|${group(clash)}|${group(forget)}`, "g");
   const forgetRe = new RegExp(forget.length ? forget.join("|") : "(?!)");
+  // a clash piece found that holds a forget-only piece (sshd's "Connection") is both; only plain
+  // pieces (no escapes, so the source is the text matched) are taken
+  const forgetToo = new Set(clash.filter((c) => !c.includes("\\") && forgetRe.test(c)));
   return (line) => {
     re.lastIndex = 0;
     let sawClash = false;
     let sawForget = false;
     for (let m = re.exec(line); m !== null; m = re.exec(line)) {
       if (m[1] !== undefined) return 2;
-      if (m[2] !== undefined) sawClash = true;
-      else sawForget = true;
+      if (m[2] !== undefined) {
+        sawClash = true;
+        if (forgetToo.has(m[2])) sawForget = true;
+      } else sawForget = true;
       re.lastIndex = m.index + 1;
     }
     if (sawClash) {
