@@ -8,7 +8,8 @@
  * a source hands them to a jail) into one filter instance (as a jail has), which is warmed up on the sample
  * first: a jail runs for days, and the figures are its steady state, the median of several passes over
  * the sample, interleaved with fail2ban-regex runs, since the machine's speed drifts (by up to 1.8x from one
- * pass to the next here, on shared cores): the ratio is given of the medians and of the best of each side.
+ * pass to the next here, on shared cores): the ratio is given of the medians, of the best of each side,
+ * and of all runs (total lines over total time).
  * Ban latency figures come from bench/jails-ban-latency.ts when that file exists.
  */
 import { execFile, spawn } from "node:child_process";
@@ -58,11 +59,17 @@ async function writeLog(file: string, n: number, seed: number): Promise<void> {
   await new Promise<void>((r) => out.on("finish", () => r()));
 }
 
-const ROUNDS = 3;
+const ROUNDS = 4;
+const PASSES_PER_ROUND = 5;
 
 /** The middle element of a list sorted by ms (the upper middle for an even count). */
 function median<T extends { ms: number }>(sorted: T[]): T {
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Total time of runs. */
+function total(runs: { ms: number }[]): number {
+  return runs.reduce((sum, r) => sum + r.ms, 0);
 }
 
 function fmt(n: number): string {
@@ -193,7 +200,7 @@ export async function run(args: string[]): Promise<void> {
     const passes: ReturnType<typeof mamoriJail>[] = [];
     const f2bRuns: NonNullable<Awaited<ReturnType<typeof fail2banRegex>>>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      passes.push(mamoriJail(jail, sampleFile), mamoriJail(jail, sampleFile));
+      for (let i = 0; i < PASSES_PER_ROUND; i++) passes.push(mamoriJail(jail, sampleFile));
       const r = await fail2banRegex(sampleFile);
       if (r) f2bRuns.push(r);
     }
@@ -226,7 +233,7 @@ export async function run(args: string[]): Promise<void> {
         `fail2ban-regex sshd          ${fmt(m)} lines: ${fmt(rate(m, f2b.ms))} lines/s (its own processing time, median of ${f2bRuns.length} runs; ${fmt(rate(m, f2bRuns[f2bRuns.length - 1].ms))}-${fmt(rate(m, f2bRuns[0].ms))}; ${fmt(rate(m, f2b.wallMs))} lines/s wall), ${fmt(f2b.matched)} matched lines`,
       );
       out.push(
-        `ratio mamori/fail2ban-regex: ${(rate(m, same.ms) / rate(m, f2b.ms)).toFixed(1)}x medians, ${(rate(m, passes[0].ms) / rate(m, f2bRuns[0].ms)).toFixed(1)}x best of each (same ${fmt(m)} lines); matched lines ${regexStats.matched === f2b.matched ? "identical" : `DIFFER (mamori ${regexStats.matched}, fail2ban ${f2b.matched})`}`,
+        `ratio mamori/fail2ban-regex: ${(rate(m, same.ms) / rate(m, f2b.ms)).toFixed(1)}x medians, ${(rate(m, passes[0].ms) / rate(m, f2bRuns[0].ms)).toFixed(1)}x best of each, ${(rate(m * passes.length, total(passes)) / rate(m * f2bRuns.length, total(f2bRuns))).toFixed(1)}x all runs (same ${fmt(m)} lines); matched lines ${regexStats.matched === f2b.matched ? "identical" : `DIFFER (mamori ${regexStats.matched}, fail2ban ${f2b.matched})`}`,
       );
     } else out.push("fail2ban-regex: not installed, skipped");
     if (sshg) {
