@@ -1,7 +1,7 @@
 /** Opens the store a config points at, for the read-side commands (logs, alarms, bans, metrics). */
 import path from "node:path";
 import { deepChecks } from "../config/deep-checks.js";
-import { resolveConfig, type LoadedConfig } from "../config/load.js";
+import { type LoadedConfig, resolveConfig } from "../config/load.js";
 import { systemClock } from "../core/clock.js";
 import { parseDuration } from "../core/duration.js";
 import { UsageError } from "../core/errors.js";
@@ -13,7 +13,10 @@ export interface StoreOptions {
 }
 
 /** Runs fn with the store of the config (or --data-dir), closing it afterwards. */
-export async function withStore<T>(opts: StoreOptions, fn: (store: SqliteStore, loaded: LoadedConfig) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  opts: StoreOptions,
+  fn: (store: SqliteStore, loaded: LoadedConfig) => Promise<T>,
+): Promise<T> {
   const loaded = resolveConfig(opts.config, { checks: deepChecks });
   const store = openSqliteStore(path.resolve(opts.dataDir ?? loaded.config.data_dir));
   try {
@@ -37,11 +40,14 @@ export function parseTimeArg(value: string, name: string, now: number = systemCl
   try {
     return now - parseDuration(v) * 1000;
   } catch {
-    throw new UsageError(`${name} "${value}" is not a time: give ms since epoch, an ISO 8601 time (2026-11-25T08:00:00Z) or a duration ago (15m, 2h, 1d)`);
+    throw new UsageError(
+      `${name} "${value}" is not a time: give ms since epoch, an ISO 8601 time (2026-11-25T08:00:00Z) or a duration ago (15m, 2h, 1d)`,
+    );
   }
 }
 
 export function parsePositiveInt(value: string, name: string): number {
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`${name} must be a positive whole number, not "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`${name} must be a positive whole number, not "${value}"`);
   return Number(value);
 }

@@ -12,4 +12,9 @@ import type { MamoriConfig } from "./schema.js";
 
 export type DeepCheck = (config: MamoriConfig, locate: Locator) => ConfigProblem[];
 
-export const deepChecks: DeepCheck[] = [networkAndCloudSourceChecks, fileSourceChecks, metricAndAlarmChecks, jailChecks];
+export const deepChecks: DeepCheck[] = [
+  networkAndCloudSourceChecks,
+  fileSourceChecks,
+  metricAndAlarmChecks,
+  jailChecks,
+];

@@ -166,14 +166,18 @@ describe("mamori config check", () => {
 describe("deep checks", () => {
   it("a bad metric filter pattern is reported at its place with the pattern position", async () => {
     const { deepChecks } = await import("./deep-checks.js");
-    const text = "metric_filters:\n  - name: f\n    group: g\n    pattern: '[ip, user'\n    metric: {namespace: N, name: M}\n";
+    const text =
+      "metric_filters:\n  - name: f\n    group: g\n    pattern: '[ip, user'\n    metric: {namespace: N, name: M}\n";
     try {
       parseConfig(text, "m.yaml", { checks: deepChecks });
       assert.fail("expected a ConfigError");
     } catch (err) {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.problems.length, 1);
-      assert.match(`${err.problems[0].line}:${err.problems[0].col}: ${err.problems[0].message}`, /^4:14: invalid filter pattern at 1:10 of the pattern: expected ',' or ']'/);
+      assert.match(
+        `${err.problems[0].line}:${err.problems[0].col}: ${err.problems[0].message}`,
+        /^4:14: invalid filter pattern at 1:10 of the pattern: expected ',' or ']'/,
+      );
     }
   });
 });
@@ -181,7 +185,11 @@ describe("deep checks", () => {
 describe("${...} that is not an environment variable", () => {
   it("leaves a VPC flow-log format with lower-case fields as written", () => {
     const format = "${version} ${account-id} ${interface-id} ${srcaddr}";
-    const c = parseConfig(`sources:\n  - type: vpc-flow\n    path: /x/*.log.gz\n    group: vpc\n    format: "${format}"\n`, "m.yaml", { env: { version: "nope" } });
+    const c = parseConfig(
+      `sources:\n  - type: vpc-flow\n    path: /x/*.log.gz\n    group: vpc\n    format: "${format}"\n`,
+      "m.yaml",
+      { env: { version: "nope" } },
+    );
     const src = c.sources[0];
     assert.equal(src.type === "vpc-flow" ? src.format : undefined, format);
   });

@@ -29,11 +29,13 @@ export function registerServe(program: Command): void {
         const stop = (signal: string) => {
           log.info({ signal }, "stopping: draining the pipeline");
           process.off("SIGHUP", onHup);
-          void reloading.then(() => daemon.stop()).then(resolve, (err) => {
-            log.error({ err: errorMessage(err) }, "stop failed");
-            process.exitCode = 1;
-            resolve();
-          });
+          void reloading
+            .then(() => daemon.stop())
+            .then(resolve, (err) => {
+              log.error({ err: errorMessage(err) }, "stop failed");
+              process.exitCode = 1;
+              resolve();
+            });
         };
         const onHup = () => {
           reloading = reloading.then(async () => {
@@ -41,8 +43,14 @@ export function registerServe(program: Command): void {
               const next = resolveConfig(opts.config ?? loaded.path, { checks: deepChecks });
               await daemon.reload(next.config, next.path);
             } catch (err) {
-              const detail = err instanceof ConfigError ? err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`) : [errorMessage(err)];
-              log.error({ problems: detail }, "reload refused: the new config is invalid; the old one keeps running");
+              const detail =
+                err instanceof ConfigError
+                  ? err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
+                  : [errorMessage(err)];
+              log.error(
+                { problems: detail },
+                "reload refused: the new config is invalid; the old one keeps running",
+              );
             }
           });
         };

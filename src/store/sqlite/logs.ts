@@ -164,7 +164,14 @@ export class SqliteLogStore implements LogStore {
       const last = Number(stmt.run(params).lastInsertRowid);
       for (let k = 0; k < size; k++) {
         const e = events[i + k];
-        stored[i + k] = { id: last - size + 1 + k, group: e.group, stream: e.stream, timestamp: e.timestamp, ingestTime: e.ingestTime, message: e.message };
+        stored[i + k] = {
+          id: last - size + 1 + k,
+          group: e.group,
+          stream: e.stream,
+          timestamp: e.timestamp,
+          ingestTime: e.ingestTime,
+          message: e.message,
+        };
       }
       i += size;
     }
@@ -175,7 +182,9 @@ export class SqliteLogStore implements LogStore {
   private insertRows(size: number): Statement {
     let stmt = this.insertBySize.get(size);
     if (!stmt) {
-      stmt = this.db.prepare(`INSERT INTO events (group_id, stream_id, ts, ingest, message) VALUES ${Array(size).fill("(?, ?, ?, ?, ?)").join(", ")}`);
+      stmt = this.db.prepare(
+        `INSERT INTO events (group_id, stream_id, ts, ingest, message) VALUES ${Array(size).fill("(?, ?, ?, ?, ?)").join(", ")}`,
+      );
       this.insertBySize.set(size, stmt);
     }
     return stmt;
