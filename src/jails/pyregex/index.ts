@@ -98,14 +98,9 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
  * Python's groupdict() from a JS match: every Python group name, undefined when it did not take part.
  * For a group copied by a conditional rewrite, the copy that took part gives the value.
  */
-export function groupDict(
-  t: TranslatedRegex,
-  m: RegExpExecArray,
-  skip?: string,
-): Record<string, string | undefined> {
+export function groupDict(t: TranslatedRegex, m: RegExpExecArray): Record<string, string | undefined> {
   const d: Record<string, string | undefined> = {};
   for (const [name, at] of t.named) {
-    if (name === skip) continue;
     let v: string | undefined;
     for (const j of at) {
       if (m[j] !== undefined) {
