@@ -138,7 +138,7 @@ export abstract class DateTemplate {
     } catch (err) {
       throw new DatePatternError(`${this.describe()}: ${(err as Error).message}`);
     }
-    const js = (n: number): number[] => {
+    const captures = (n: number): number[] => {
       const py = named.names.get(n);
       return py === undefined ? [] : (t.named.get(py) ?? []);
     };
@@ -150,8 +150,8 @@ export abstract class DateTemplate {
       .map((n): [string, number[]] => [n, t.named.get(n) ?? []]);
     this.compiled = {
       re: new RegExp(t.regex.source, `${flags}g`),
-      g1: js(1),
-      g2: js(2),
+      g1: captures(1),
+      g2: captures(2),
       g1AtEnd,
       withIndices: g1AtEnd ? undefined : new RegExp(t.regex.source, `${flags}dy`),
       fields,
