@@ -53,3 +53,57 @@ test("mayHoldKey: runs with leading zeros and runs longer than 9 digits are told
   ];
   for (const [line, want] of rows) assert.equal(c.mayHoldKey(line), want, line);
 });
+
+test("eviction is fail2ban's: oldest first, a re-set key keeps its place, expired ones go along", () => {
+  const c = new MlfidCache(3, 1000);
+  c.set("a", { n: 1 }, 0);
+  c.set("b", {}, 500);
+  c.set("c", {}, 600);
+  // full: fail2ban pops before it assigns, even for a key it holds; "a" goes and comes back newest
+  c.set("a", { n: 2 }, 700);
+  c.set("d", {}, 800); // full: b, now the oldest, goes
+  assert.equal(c.get("b", 800), undefined);
+  assert.deepEqual(c.get("a", 800), { n: 2 });
+  assert.ok(c.get("c", 800) && c.get("d", 800));
+  // at 1650 c (until 1600) has expired: popping it frees no room for an unexpired entry, so a goes too
+  c.set("e", {}, 1650);
+  assert.equal(c.get("c", 1650), undefined);
+  assert.equal(c.get("a", 1650), undefined);
+  assert.ok(c.get("d", 1650) && c.get("e", 1650));
+
+  const k = new MlfidCache(3, 1000);
+  k.set("x", {}, 0);
+  k.set("y", {}, 0);
+  k.set("x", { again: 1 }, 0); // not full: x keeps its place, the oldest
+  k.set("z", {}, 0);
+  k.unset("y");
+  k.set("w", {}, 0);
+  k.set("v", {}, 0); // full (x, z, w): x goes, the list stays linked across the unset
+  assert.equal(k.get("x", 0), undefined);
+  assert.ok(k.get("z", 0) && k.get("w", 0) && k.get("v", 0));
+});
+
+test("keys sharing a digit run (one pid on two hosts), long runs and keys without a run are all kept apart", () => {
+  const c = new MlfidCache(10, 1000);
+  const keys = [
+    " web-1 sshd[20057]: ",
+    " web-2 sshd[20057]: ",
+    " bastion sshd[20057]: ",
+    "x 12345678901 y",
+    "no run",
+  ];
+  keys.forEach((k, i) => c.set(k, { i }, 0));
+  keys.forEach((k, i) => assert.deepEqual(c.get(k, 0), { i }, k));
+  assert.equal(c.get(" web-3 sshd[20057]: ", 0), undefined, "same run, another key");
+  c.unset(" web-2 sshd[20057]: "); // the middle of the run's chain
+  assert.equal(c.get(" web-2 sshd[20057]: ", 0), undefined);
+  assert.deepEqual(c.get(" web-1 sshd[20057]: ", 0), { i: 0 });
+  assert.deepEqual(c.get(" bastion sshd[20057]: ", 0), { i: 2 });
+  c.unset(" bastion sshd[20057]: "); // the head of the chain (set last)
+  c.unset(" web-1 sshd[20057]: ");
+  c.unset("no run");
+  assert.equal(c.mayHoldKey("sshd[20057]"), false, "the run left the index with its last key");
+  assert.equal(c.mayHoldKey("id 12345678901 again"), true);
+  c.unset("x 12345678901 y");
+  assert.equal(c.mayHoldKey("id 12345678901 again"), false);
+});

@@ -6,23 +6,40 @@ const DIGIT_RUNS = /[0-9]{3,}/g;
 
 /** The longest run of 3+ digits inside `key` (not touching its ends), or "" when it has none. */
 export function innerDigitRun(key: string): string {
-  let best = "";
-  const re = DIGIT_RUNS;
-  re.lastIndex = 0;
-  for (let m = re.exec(key); m !== null; m = re.exec(key)) {
-    const run = m[0];
-    if (m.index > 0 && re.lastIndex < key.length && run.length > best.length) best = run;
+  let bestStart = 0;
+  let bestLen = 0;
+  for (let i = 1; i < key.length; i++) {
+    if (!isDigit(key.charCodeAt(i))) continue;
+    let j = i + 1;
+    while (j < key.length && isDigit(key.charCodeAt(j))) j++;
+    // a run at either end of the key may go on in the line around it: not an exact run there
+    if (j - i >= 3 && j - i > bestLen && !isDigit(key.charCodeAt(i - 1)) && j < key.length) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
   }
-  return best;
+  return key.slice(bestStart, bestStart + bestLen);
 }
 
-/** A cached failure, with where its key's digit run is counted (resolved once, when the key is added). */
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * A cached failure, with where its key's digit run is counted (resolved once, when the key is added).
+ * Entries form a list in insertion order: the oldest is dropped first without walking the map, whose
+ * iteration would step over every slot its deletions left.
+ */
 interface Entry {
+  key: string;
   v: Fail;
   until: number;
   /** the run's count map and key in it; undefined for a key without a run */
   index: Map<number | string, number> | undefined;
   runKey: number | string;
+  older: Entry | undefined;
+  newer: Entry | undefined;
 }
 
 export class MlfidCache {
@@ -37,6 +54,8 @@ export class MlfidCache {
   private readonly shortRuns: Map<number | string, number>[] = Array.from({ length: 10 }, () => new Map());
   private indexed = 0;
   private unindexed = 0;
+  private oldest: Entry | undefined;
+  private newest: Entry | undefined;
 
   constructor(
     private readonly maxCount: number,
@@ -47,18 +66,17 @@ export class MlfidCache {
     const e = this.cache.get(k);
     if (!e) return undefined;
     if (e.until > now) return e.v;
-    this.cache.delete(k);
-    this.untrack(e);
+    this.remove(e);
     return undefined;
   }
 
   set(k: string, v: Fail, now: number): void {
     const cache = this.cache;
     if (cache.size >= this.maxCount) {
-      for (const [ck, cv] of cache) {
-        cache.delete(ck);
-        this.untrack(cv);
-        if (cv.until > now && cache.size < this.maxCount) break;
+      // fail2ban pops from the front until it popped an unexpired entry and there is room
+      for (let e = this.oldest; e !== undefined; e = this.oldest) {
+        this.remove(e);
+        if (e.until > now && cache.size < this.maxCount) break;
       }
     }
     const until = now + this.maxTimeMs;
@@ -70,11 +88,12 @@ export class MlfidCache {
       return;
     }
     const run = innerDigitRun(k);
-    const e: Entry = run
-      ? run.length <= 9
-        ? { v, until, index: this.shortRuns[run.length], runKey: Number(run) }
-        : { v, until, index: this.runs, runKey: run }
-      : { v, until, index: undefined, runKey: "" };
+    const index = run ? (run.length <= 9 ? this.shortRuns[run.length] : this.runs) : undefined;
+    const runKey = run.length <= 9 ? Number(run) : run;
+    const e: Entry = { key: k, v, until, index, runKey, older: this.newest, newer: undefined };
+    if (this.newest) this.newest.newer = e;
+    else this.oldest = e;
+    this.newest = e;
     cache.set(k, e);
     if (e.index) {
       this.indexed++;
@@ -84,9 +103,7 @@ export class MlfidCache {
 
   unset(k: string): void {
     const e = this.cache.get(k);
-    if (!e) return;
-    this.cache.delete(k);
-    this.untrack(e);
+    if (e) this.remove(e);
   }
 
   /**
@@ -113,6 +130,16 @@ export class MlfidCache {
       if (len <= 9 ? this.shortRuns[len].has(value) : this.runs.has(text.slice(start + 1, end))) return true;
     }
     return false;
+  }
+
+  /** Takes an entry out of the map, the order and the index. */
+  private remove(e: Entry): void {
+    this.cache.delete(e.key);
+    if (e.older) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    if (e.newer) e.newer.older = e.older;
+    else this.newest = e.older;
+    this.untrack(e);
   }
 
   /** Takes a removed entry's run out of the index. */
