@@ -16,11 +16,36 @@ function namesRe(names: readonly string[]): string {
   return [...names].sort((a, b) => b.length - a.length).join("|");
 }
 
+/** Three ASCII letters, case folded, as one number; -1 for anything else. */
+function asciiCode3(s: string): number {
+  if (s.length !== 3) return -1;
+  let code = 0;
+  for (let i = 0; i < 3; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c < 0x61 || c > 0x7a) return -1;
+    code = (code << 8) | c;
+  }
+  return code;
+}
+
+/** Index in `names` by asciiCode3: an abbreviation on every failure line is found without a string compare. */
+function code3Index(names: readonly string[]): Map<number, number> {
+  return new Map(names.map((n, i) => [asciiCode3(n), i]));
+}
+const A_MONTH_CODES = code3Index(A_MONTH);
+const A_WEEKDAY_CODES = code3Index(A_WEEKDAY);
+
+function abbrIndex(s: string, codes: Map<number, number>, names: readonly string[]): number {
+  const code = asciiCode3(s);
+  if (code >= 0) return codes.get(code) ?? -1;
+  return names.indexOf(s.toLowerCase());
+}
+
 /** Index (month 1..12, weekday 0 = Monday) of a name, case-insensitively; -1 when not a name. */
-export const monthOfAbbr = (s: string): number => month(A_MONTH.indexOf(s.toLowerCase()));
+export const monthOfAbbr = (s: string): number => month(abbrIndex(s, A_MONTH_CODES, A_MONTH));
 export const monthOfName = (s: string): number => month(F_MONTH.indexOf(s.toLowerCase()));
 const month = (i: number): number => (i < 0 ? -1 : i + 1);
-export const weekdayOfAbbr = (s: string): number => A_WEEKDAY.indexOf(s.toLowerCase());
+export const weekdayOfAbbr = (s: string): number => abbrIndex(s, A_WEEKDAY_CODES, A_WEEKDAY);
 export const weekdayOfName = (s: string): number => F_WEEKDAY.indexOf(s.toLowerCase());
 
 const TZ_ABBR_RE = "[A-Z](?:[A-Z]{2,4})?";
