@@ -261,7 +261,7 @@ export class FilterCore {
       users = this.updateUsers(g, fail.user);
       if (popKey(g, "nofail")) nf |= 4;
       if (popKey(g, "mlfgained")) nf |= 4;
-      if (nf & 8) delete g.mlfpending;
+      if (nf & 8) popKey(g, "mlfpending");
       if ((nf & 4) === 0 && !g.mlfpending) delete g.matches;
       for (const [k, v] of Object.entries(fail)) if (v !== undefined && v !== null) g[k] = v;
       fail = g;
@@ -273,8 +273,8 @@ export class FilterCore {
     }
     const pending = popKey(fail, "mlfpending");
     if (pending || (users && users.size > 1)) {
-      delete fail.nofail;
-      delete fail.mlfgained;
+      popKey(fail, "nofail");
+      popKey(fail, "mlfgained");
       nf &= ~(8 | 1);
     }
     if ((nf & 1) === 0) {
@@ -340,14 +340,15 @@ export class FilterCore {
         continue;
       }
       if (!o.checkAllRegex && this.forgetOnly[idx] && this.forgetsNothing(fr)) return out;
-      let fail = fr.groups();
+      let fail: Fail;
+      if (this.prefRegex) {
+        preGroups ??= this.prefRegex.groups("content");
+        const preKeys = this.prefRegex.dictKeys("content");
+        fail = preKeys ? fr.groupsOver(preGroups, preKeys) : mergeGroups(preGroups, fr.groups());
+      } else fail = fr.groups();
       if (!o.checkAllRegex || o.maxlines > 1) {
         this.lineBuffer = fr.unmatchedTupleLines;
         buf = undefined;
-      }
-      if (this.prefRegex) {
-        preGroups ??= this.prefRegex.groups("content");
-        fail = mergeGroups(preGroups, fail);
       }
       const mlfid = fail.mlfid as string | undefined;
       if (mlfid !== undefined && mlfid !== null) {
@@ -433,7 +434,8 @@ function mergeGroups(pre: Fail, groups: Fail): Fail {
 
 function popKey(o: Fail, k: string): unknown {
   const v = o[k];
-  delete o[k];
+  // deleting a key that is not there still costs a runtime call: most keys popped here are absent
+  if (v !== undefined || Object.hasOwn(o, k)) delete o[k];
   return v;
 }
 

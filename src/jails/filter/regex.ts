@@ -12,6 +12,7 @@ import {
   translatePyRegex,
 } from "../pyregex/index.js";
 import { fail2banPattern } from "../pyregex/tags.js";
+import { type GroupsMerger, groupsMerger } from "./merge-groups.js";
 
 /** A log line split around its date: [before the date, the date text, after the date]. */
 export type TupleLine = [string, string, string];
@@ -65,6 +66,7 @@ export class F2bRegex {
   private readonly tupleValues: [string, string][] = [];
   private m: RegExpExecArray | null = null;
   private readonly dictBuilders = new Map<string | undefined, (m: RegExpExecArray) => Fail>();
+  private readonly mergers = new Map<readonly string[], GroupsMerger>();
   matchedTupleLines: TupleLine[] = [];
   unmatchedTupleLines: TupleLine[] = [];
 
@@ -188,6 +190,36 @@ export class F2bRegex {
       fail[n] = Array.isArray(t) ? [...t, v] : [t, v];
     }
     return fail;
+  }
+
+  /**
+   * The keys groups(skip) always gives, in order, and no others: undefined when alt_/tuple_ groups may add
+   * some. The same array each time (it keys groupsOver's generated code).
+   */
+  dictKeys(skip?: string): readonly string[] | undefined {
+    if (this.altValues.length || this.tupleValues.length) return undefined;
+    let keys = this.keyLists.get(skip);
+    if (!keys) {
+      keys = [...this.t.named.keys()].filter((k) => k !== skip);
+      this.keyLists.set(skip, keys);
+    }
+    return keys;
+  }
+
+  private readonly keyLists = new Map<string | undefined, readonly string[]>();
+
+  /**
+   * fail2ban's `fail = preGroups.copy(); fail.update(groups())` for a prefregex dict `pre` whose keys are
+   * exactly `preKeys` (its dictKeys): one object of one shape per regex.
+   */
+  groupsOver(pre: Fail, preKeys: readonly string[]): Fail {
+    if (!this.m) return { ...pre };
+    let merge = this.mergers.get(preKeys);
+    if (!merge) {
+      merge = groupsMerger(this.t, this.altValues, this.tupleValues, preKeys);
+      this.mergers.set(preKeys, merge);
+    }
+    return merge(this.m, pre);
   }
 
   private dictBuilder(skip: string | undefined): (m: RegExpExecArray) => Fail {

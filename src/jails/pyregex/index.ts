@@ -129,14 +129,30 @@ export function groupDictBuilder(
   const entries: string[] = [];
   for (const [name, at] of t.named) {
     if (name === skip) continue;
-    let v = "undefined";
-    for (let i = at.length - 1; i >= 0; i--) {
-      const j = Math.trunc(at[i]);
-      v = i === at.length - 1 ? `m[${j}]` : `(m[${j}] !== undefined ? m[${j}] : ${v})`;
-    }
-    entries.push(`${JSON.stringify(name)}: ${v}`);
+    entries.push(`${propertyKey(name)}: ${groupValueExpr(at)}`);
   }
   return new Function("m", `return { ${entries.join(", ")} };`) as (
     m: RegExpExecArray,
   ) => Record<string, string | undefined>;
+}
+
+/**
+ * A key of a generated object literal: the name as a JSON string; "__proto__" computed, since a literal
+ * `"__proto__": v` would set the prototype where Python makes a key (a group may be named so).
+ */
+export function propertyKey(name: string): string {
+  return name === "__proto__" ? `[${JSON.stringify(name)}]` : JSON.stringify(name);
+}
+
+/**
+ * A JS expression (over a match `m`) for the value of a Python group whose JS copies are `at`: the first
+ * copy that took part, else undefined.
+ */
+export function groupValueExpr(at: readonly number[]): string {
+  let v = "undefined";
+  for (let i = at.length - 1; i >= 0; i--) {
+    const j = Math.trunc(at[i]);
+    v = i === at.length - 1 ? `m[${j}]` : `(m[${j}] !== undefined ? m[${j}] : ${v})`;
+  }
+  return v;
 }
