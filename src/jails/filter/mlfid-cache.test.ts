@@ -92,8 +92,8 @@ test("keys sharing a digit run (one pid on two hosts), long runs and keys withou
     "x 12345678901 y",
     "no run",
   ];
-  keys.forEach((k, i) => c.set(k, { i }, 0));
-  keys.forEach((k, i) => assert.deepEqual(c.get(k, 0), { i }, k));
+  for (const [i, k] of keys.entries()) c.set(k, { i }, 0);
+  for (const [i, k] of keys.entries()) assert.deepEqual(c.get(k, 0), { i }, k);
   assert.equal(c.get(" web-3 sshd[20057]: ", 0), undefined, "same run, another key");
   c.unset(" web-2 sshd[20057]: "); // the middle of the run's chain
   assert.equal(c.get(" web-2 sshd[20057]: ", 0), undefined);
