@@ -8,8 +8,9 @@
  * a source hands them to a jail) into one filter instance (as a jail has), which is warmed up on the sample
  * first: a jail runs for days, and the figures are its steady state, the median of several passes over
  * the sample, interleaved with fail2ban-regex runs, since the machine's speed drifts (by up to 1.8x from one
- * pass to the next here, on shared cores): the ratio is given of the medians, of the best of each side,
- * and of all runs (total lines over total time).
+ * pass to the next here, on shared cores): each round runs mamori for as long as fail2ban-regex ran, and
+ * the ratio is given of the medians, of the best of each side, and of all runs (total lines over total
+ * time, the figure that weighs the slow and fast spells alike).
  * Ban latency figures come from bench/jails-ban-latency.ts when that file exists.
  */
 import { execFile, spawn } from "node:child_process";
@@ -60,7 +61,8 @@ async function writeLog(file: string, n: number, seed: number): Promise<void> {
 }
 
 const ROUNDS = 4;
-const PASSES_PER_ROUND = 5;
+/** mamori passes per round at least; more until they have run as long as that round's fail2ban-regex */
+const MIN_PASSES_PER_ROUND = 5;
 
 /** The middle element of a list sorted by ms (the upper middle for an even count). */
 function median<T extends { ms: number }>(sorted: T[]): T {
@@ -199,10 +201,17 @@ export async function run(args: string[]): Promise<void> {
     // and each side's median is taken
     const passes: ReturnType<typeof mamoriJail>[] = [];
     const f2bRuns: NonNullable<Awaited<ReturnType<typeof fail2banRegex>>>[] = [];
+    // each round gives mamori as much time as fail2ban-regex took (the machine's slow and fast spells
+    // then weigh alike on both sides), and at least MIN_PASSES_PER_ROUND passes
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < PASSES_PER_ROUND; i++) passes.push(mamoriJail(jail, sampleFile));
       const r = await fail2banRegex(sampleFile);
       if (r) f2bRuns.push(r);
+      let spent = 0;
+      for (let i = 0; i < MIN_PASSES_PER_ROUND || spent < (r?.ms ?? 0); i++) {
+        const p = mamoriJail(jail, sampleFile);
+        passes.push(p);
+        spent += p.ms;
+      }
     }
     passes.sort((a, b) => a.ms - b.ms);
     f2bRuns.sort((a, b) => a.ms - b.ms);
