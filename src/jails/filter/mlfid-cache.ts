@@ -42,6 +42,9 @@ interface Entry {
   newer: Entry | undefined;
 }
 
+/** What a removed entry holds instead of its failure. */
+const REMOVED: Fail = Object.freeze({}) as Fail;
+
 export class MlfidCache {
   private readonly cache = new Map<string, Entry>();
   /**
@@ -139,6 +142,11 @@ export class MlfidCache {
     else this.oldest = e.newer;
     if (e.newer) e.newer.older = e.older;
     else this.newest = e.older;
+    // a removed entry often lives on in the old generation until the next full collection: its links
+    // would keep younger entries (and their failures and lines) alive through every scavenge until then
+    e.older = undefined;
+    e.newer = undefined;
+    e.v = REMOVED;
     this.untrack(e);
   }
 
