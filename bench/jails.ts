@@ -28,7 +28,6 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { SystemClock } from "../src/core/clock.js";
@@ -83,9 +82,10 @@ function sshdFilter(clock: SystemClock): JailFilter {
 }
 
 /**
- * The jail path: the file read in 1 MiB chunks and cut into lines (as a source does; only a chunk is in
- * memory, as in the daemon, so no 1M-line heap slows the collector), the sshd filter over every line,
- * counting lines with failures. The time includes reading and splitting, as fail2ban-regex's does.
+ * The jail path: the file read in 1 MiB chunks and each line decoded on its own, as the file source does
+ * (src/sources/file/tracked-file.ts: only a chunk is in memory, and no line keeps a whole chunk alive),
+ * the sshd filter over every line, counting lines with failures. The time includes reading and decoding,
+ * as fail2ban-regex's does.
  */
 function mamoriJail(sshd: JailFilter, file: string): { ms: number; matched: number; failures: number } {
   const t0 = performance.now();
@@ -93,17 +93,23 @@ function mamoriJail(sshd: JailFilter, file: string): { ms: number; matched: numb
   let failures = 0;
   const fd = openSync(file, "r");
   const buf = Buffer.alloc(1 << 20);
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
+  let carried = 0;
   try {
-    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) {
-      const lines = (rest + decoder.write(buf.subarray(0, n))).split("\n");
-      rest = lines.pop() ?? "";
-      for (const l of lines) {
-        const r = sshd.process(l);
+    for (
+      let n = readSync(fd, buf, carried, buf.length - carried, null);
+      n > 0;
+      n = readSync(fd, buf, carried, buf.length - carried, null)
+    ) {
+      const end = carried + n;
+      let pos = 0;
+      for (let nl = buf.indexOf(10, pos); nl >= 0 && nl < end; nl = buf.indexOf(10, pos)) {
+        const r = sshd.process(buf.toString("utf8", pos, nl));
         if (r.matched) matched++;
         failures += r.failures.length;
+        pos = nl + 1;
       }
+      buf.copy(buf, 0, pos, end);
+      carried = end - pos;
     }
   } finally {
     closeSync(fd);
