@@ -199,21 +199,26 @@ function oneScanClassifier(
   forget: string[],
   clashExact: LinePrefilter,
 ): (line: string) => LineClass {
-  const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "(?!)"})`;
-  const re = new RegExp(`${group(clean)}|${group(clash)}|${group(forget)}`, "g");
-  const forgetRe = new RegExp(forget.length ? forget.join("|") : "(?!)");
-  // a clash piece found that holds a forget-only piece (sshd's "Connection") is both; only plain
-  // pieces (no escapes, so the source is the text matched) are taken
-  const forgetToo = new Set(clash.filter((c) => !c.includes("\\") && forgetRe.test(c)));
+  // a group with no piece matches nothing: an empty class, which the regex engine rules out at once
+  // (an empty lookahead `(?!)` there made every scan over 3x slower)
+  const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "[]"})`;
+  const forgetRe = new RegExp(forget.length ? forget.join("|") : "[]");
+  // a clash piece that holds a forget-only piece (sshd's "Connection") is both; only plain pieces (no
+  // escapes, so the source is the text matched) are taken. They get a group of their own: the group
+  // that matched tells, without looking the text up
+  const both = clash.filter((c) => !c.includes("\\") && forgetRe.test(c));
+  const clashOnly = clash.filter((c) => !both.includes(c));
+  const re = new RegExp(`${group(clean)}|${group(clashOnly)}|${group(both)}|${group(forget)}`, "g");
   return (line) => {
     re.lastIndex = 0;
     let sawClash = false;
     let sawForget = false;
     for (let m = re.exec(line); m !== null; m = re.exec(line)) {
       if (m[1] !== undefined) return 2;
-      if (m[2] !== undefined) {
+      if (m[2] !== undefined) sawClash = true;
+      else if (m[3] !== undefined) {
         sawClash = true;
-        if (forgetToo.has(m[2])) sawForget = true;
+        sawForget = true;
       } else sawForget = true;
       re.lastIndex = m.index + 1;
     }
