@@ -199,27 +199,40 @@ function oneScanClassifier(
   forget: string[],
   clashExact: LinePrefilter,
 ): (line: string) => LineClass {
-  // a group with no piece matches nothing: an empty class, which the regex engine rules out at once
-  // (an empty lookahead `(?!)` there made every scan over 3x slower)
-  const group = (alts: string[]) => `(${alts.length ? alts.join("|") : "[]"})`;
   const forgetRe = new RegExp(forget.length ? forget.join("|") : "[]");
   // a clash piece that holds a forget-only piece (sshd's "Connection") is both; only plain pieces (no
   // escapes, so the source is the text matched) are taken. They get a group of their own: the group
   // that matched tells, without looking the text up
   const both = clash.filter((c) => !c.includes("\\") && forgetRe.test(c));
   const clashOnly = clash.filter((c) => !both.includes(c));
-  const re = new RegExp(`${group(clean)}|${group(clashOnly)}|${group(both)}|${group(forget)}`, "g");
+  // only groups with pieces are in the scan: a group that can match nothing still costs the scan at every
+  // character (an empty lookahead `(?!)` there made it over 3x slower). Bits: 1 main, 2 clash, 4 forget
+  const groups = (
+    [
+      [clean, 1],
+      [clashOnly, 2],
+      [both, 2 | 4],
+      [forget, 4],
+    ] as const
+  ).filter(([pieces]) => pieces.length > 0);
+  const re = new RegExp(groups.map(([pieces]) => `(${pieces.join("|")})`).join("|") || "[]", "g");
+  const bits = Uint8Array.from(groups.map(([, b]) => b));
+  const count = bits.length;
   return (line) => {
     re.lastIndex = 0;
     let sawClash = false;
     let sawForget = false;
     for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-      if (m[1] !== undefined) return 2;
-      if (m[2] !== undefined) sawClash = true;
-      else if (m[3] !== undefined) {
-        sawClash = true;
-        sawForget = true;
-      } else sawForget = true;
+      let b = 0;
+      for (let g = 0; g < count; g++) {
+        if (m[g + 1] !== undefined) {
+          b = bits[g];
+          break;
+        }
+      }
+      if (b & 1) return 2;
+      if (b & 2) sawClash = true;
+      if (b & 4) sawForget = true;
       re.lastIndex = m.index + 1;
     }
     if (sawClash) {
