@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { seededRandom } from "../../../bench/gen/auth-log.js";
-import { literalScanner } from "./literal-scan.js";
+import { type LiteralScanner, literalScanner } from "./literal-scan.js";
 
 function naive(texts: readonly (readonly [string, number])[], stop: number, line: string): number {
   let found = 0;
@@ -23,14 +23,15 @@ test("random texts over random lines: the bits of exactly the texts that occur",
       (_, i) => [word(4 + Math.floor(rand() * 5)), 1 << i] as const,
     );
     const stop = rand() < 0.5 ? 1 : 0;
-    const scan = literalScanner(texts, stop);
-    assert.ok(scan, "every text is 4 or more characters");
+    const made = literalScanner(texts, stop);
+    assert.ok(made, "every text is 4 or more characters");
+    const scan: LiteralScanner = made;
     for (let k = 0; k < 50; k++) {
       const line = word(Math.floor(rand() * 60));
       const planted = rand() < 0.5 ? texts[Math.floor(rand() * texts.length)][0] : "";
       const at = Math.floor(rand() * (line.length + 1));
       const full = line.slice(0, at) + planted + line.slice(at);
-      const got = scan(full);
+      const got: number = scan(full);
       assert.equal(
         got & stop ? stop : got,
         naive(texts, stop, full),
