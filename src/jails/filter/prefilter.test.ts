@@ -15,7 +15,7 @@ import { triggers } from "../pyregex/triggers.js";
 import type { FilterCore, RawFailure } from "./core.js";
 import { corpusFilters, F2B_FILTER_D, F2B_LOGS } from "./corpus.js";
 import { type CoreMode, createFilterCore, SERVER_MODE, tupleText } from "./index.js";
-import { buildLinePrefilter } from "./prefilter.js";
+import { buildLinePrefilter, classifierOptions } from "./prefilter.js";
 import type { TupleLine } from "./regex.js";
 
 const CHECK_ALL: CoreMode = { checkAllRegex: true, ignorePending: true, returnRawHost: true };
@@ -64,7 +64,8 @@ function compare(p: Pair, lines: Iterable<string>, label: string, before?: (line
   return n;
 }
 
-test("sshd over the generated auth.log (all modes): the same with and without the prefilter", () => {
+/** sshd over the generated auth.log in every mode and both modes of running: the same with and without the prefilter. */
+function sshdOverGeneratedLog(): void {
   // the clock follows the log, so date-less lines reuse the last date as fail2ban does in operation
   let nowMs = 0;
   const now = () => nowMs;
@@ -98,6 +99,19 @@ test("sshd over the generated auth.log (all modes): the same with and without th
       const n = compare(p, lines, `sshd[mode=${mode}]`, follow);
       assert.equal(n, lines.length);
     }
+  }
+}
+
+test("sshd over the generated auth.log (all modes): the same with and without the prefilter", () => {
+  sshdOverGeneratedLog();
+});
+
+test("the same with the regex scan instead of the literal scanner (used for pieces under 4 characters)", () => {
+  classifierOptions.literalScan = false;
+  try {
+    sshdOverGeneratedLog();
+  } finally {
+    classifierOptions.literalScan = true;
   }
 });
 

@@ -146,6 +146,12 @@ export function buildLinePrefilter(
   return buildTest(sets, o.anySeam);
 }
 
+/**
+ * For tests: with `literalScan` off, classifiers use the regex scan (kept for pieces under 4 characters)
+ * where they would use the literal scanner, so that both can be checked on the same logs.
+ */
+export const classifierOptions = { literalScan: true };
+
 /** What a line may be matched by: 0 no regex, 1 only forget-only regexes, 2 any other regex. */
 export type LineClass = 0 | 1 | 2;
 
@@ -231,10 +237,12 @@ function oneScanClassifier(
   // the pieces are escaped literals: the literal scanner finds them with fewer steps where they are
   // long enough; it finds every piece that occurs, the regex below every place where one starts, which
   // gives the same class
-  const scan = literalScanner(
-    groups.flatMap(([pieces, b]) => pieces.map((p) => [unescapeRegex(p), b] as const)),
-    1,
-  );
+  const scan = classifierOptions.literalScan
+    ? literalScanner(
+        groups.flatMap(([pieces, b]) => pieces.map((p) => [unescapeRegex(p), b] as const)),
+        1,
+      )
+    : undefined;
   if (scan) {
     return (line) => {
       const found = scan(line);
