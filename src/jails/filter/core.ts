@@ -64,6 +64,8 @@ const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
 
 export class FilterCore {
   readonly prefRegex: F2bRegex | undefined;
+  /** the keys of the prefregex dict when they are fixed (failregex groups are then merged by generated code) */
+  private readonly preKeys: readonly string[] | undefined;
   readonly failRegex: F2bRegex[];
   readonly ignoreRegex: F2bRegex[];
   private lineBuffer: TupleLine[] = [];
@@ -84,6 +86,7 @@ export class FilterCore {
     this.prefRegex = o.prefregex
       ? new F2bRegex(o.prefregex, { multiline: false, useDns: o.useDns, kind: "prefregex" })
       : undefined;
+    this.preKeys = this.prefRegex?.dictKeys("content");
     this.failRegex = o.failregex.map((src) => {
       const r = new F2bRegex(src, { multiline, useDns: o.useDns, kind: "failregex" });
       const hasId = (x: F2bRegex | undefined) => !!x && FAILURE_ID_PRESENTS.some((g) => x.hasGroup(g));
@@ -343,7 +346,7 @@ export class FilterCore {
       let fail: Fail;
       if (this.prefRegex) {
         preGroups ??= this.prefRegex.groups("content");
-        const preKeys = this.prefRegex.dictKeys("content");
+        const preKeys = this.preKeys;
         fail = preKeys ? fr.groupsOver(preGroups, preKeys) : mergeGroups(preGroups, fr.groups());
       } else fail = fr.groups();
       if (!o.checkAllRegex || o.maxlines > 1) {

@@ -194,19 +194,12 @@ export class F2bRegex {
 
   /**
    * The keys groups(skip) always gives, in order, and no others: undefined when alt_/tuple_ groups may add
-   * some. The same array each time (it keys groupsOver's generated code).
+   * some. A new array per call: the caller keeps it, as it keys groupsOver's generated code.
    */
   dictKeys(skip?: string): readonly string[] | undefined {
     if (this.altValues.length || this.tupleValues.length) return undefined;
-    let keys = this.keyLists.get(skip);
-    if (!keys) {
-      keys = [...this.t.named.keys()].filter((k) => k !== skip);
-      this.keyLists.set(skip, keys);
-    }
-    return keys;
+    return [...this.t.named.keys()].filter((k) => k !== skip);
   }
-
-  private readonly keyLists = new Map<string | undefined, readonly string[]>();
 
   /**
    * fail2ban's `fail = preGroups.copy(); fail.update(groups())` for a prefregex dict `pre` whose keys are
