@@ -31,8 +31,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { SystemClock } from "../src/core/clock.js";
-import { type JailFilter, loadJailFilter } from "../src/jails/filter/index.js";
-import { runRegex } from "../src/jails/filter/regex-run.js";
+import { type JailFilter, loadJailFilter } from "../src/fail2ban/filter/index.js";
+import { runRegex } from "../src/fail2ban/filter/regex-run.js";
 import { authLogLines } from "./gen/auth-log.js";
 
 const execFileP = promisify(execFile);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../core/errors.js";
-import { applyFail2banImport } from "../jails/import/apply.js";
+import { applyFail2banImport } from "../fail2ban/import/apply.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { describeIssue, keysAtPath } from "./issues.js";
 import { configSchema, type MamoriConfig } from "./schema.js";

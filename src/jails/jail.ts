@@ -10,7 +10,7 @@ import type { StoredEvent } from "../core/event.js";
 import { ipFamily, ipv6Prefix, normalizeIp } from "../core/ip.js";
 import type { EventConsumer } from "../pipeline/pipeline.js";
 import { FailureCounter } from "./failures.js";
-import type { Failure, FilterResult, JailFilter } from "./filter/index.js";
+import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import type { IgnoreList } from "./ignore.js";
 
 export type { Failure, FilterResult, JailFilter };

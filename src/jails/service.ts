@@ -13,7 +13,7 @@ import { errorMessage } from "../core/errors.js";
 import type { BuiltPart } from "../parts.js";
 import type { Service, ServiceContext } from "../service.js";
 import { BanManager } from "./ban-manager.js";
-import { loadJailFilter } from "./filter/index.js";
+import { loadJailFilter } from "../fail2ban/filter/index.js";
 import { buildIgnoreList, IgnoreList, type OwnAddresses, type Resolver } from "./ignore.js";
 import { Jail, JailConsumer, type JailFilter } from "./jail.js";
 

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { systemClock } from "../../src/core/clock.js";
-import { fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "../../src/jails/import/testing.js";
+import { fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "../../src/fail2ban/import/testing.js";
 import { syslogDate } from "../../src/sources/journald/format.js";
 import { runCli, spawnCli } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";

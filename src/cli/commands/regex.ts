@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { SystemClock } from "../../core/clock.js";
-import { type RegexRunResult, runRegex } from "../../jails/filter/regex-run.js";
+import { type RegexRunResult, runRegex } from "../../fail2ban/filter/regex-run.js";
 
 interface RegexOpts {
   json?: boolean;
@@ -80,7 +80,7 @@ export function registerRegex(program: Command): void {
     .option("--maxlines <n>", "override the filter's maxlines")
     .action(async (log: string, filter: string, opts: RegexOpts) => {
       // loaded on use: the filter engine is only needed by this command
-      const { runRegex } = await import("../../jails/filter/regex-run.js");
+      const { runRegex } = await import("../../fail2ban/filter/regex-run.js");
       const clock = new SystemClock();
       const dirs = opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"];
       const started = performance.now();

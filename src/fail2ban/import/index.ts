@@ -16,8 +16,8 @@ import {
   topicSchema,
 } from "../../config/schema.js";
 import { ConfigError } from "../../core/errors.js";
-import type { Fail2banConfig } from "../fail2ban/reader.js";
-import { readFail2banConfig } from "../fail2ban/reader.js";
+import type { Fail2banConfig } from "../reader.js";
+import { readFail2banConfig } from "../reader.js";
 import { type ImportedJail, type ImportedSource, readJail } from "./jail.js";
 import { reportUnusedKeys } from "./keys.js";
 import { forgetConfigLines, type ImportProblem, JailReading } from "./reading.js";

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ConfigError, type ConfigProblem, errorMessage, formatProblem } from "../../core/errors.js";
-import type { Fail2banConfig } from "../fail2ban/reader.js";
+import type { Fail2banConfig } from "../reader.js";
 
 export interface ImportProblem extends ConfigProblem {
   /** errors keep the jail out (config check fails); warnings say what mamori does differently */

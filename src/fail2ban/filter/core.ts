@@ -7,7 +7,7 @@
  */
 
 import type { DateDetector } from "../dates/index.js";
-import type { Located } from "../fail2ban/filter-reader.js";
+import type { Located } from "../filter-reader.js";
 import { ipAddrText, normalizeIp } from "./addresses.js";
 import { buildFastPaths } from "./fast-paths.js";
 import { MlfidCache } from "./mlfid-cache.js";

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../core/errors.js";
 import { type IniFile, parseIni, type RawSection, type RawValue } from "./ini.js";
 
 const SECTION_OPTNAME = /^([\w-]+)\/([^\s>]+)$/;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { BUILTIN_FILTER_DIR } from "../fail2ban/filter-reader.js";
+import { BUILTIN_FILTER_DIR } from "../filter-reader.js";
 import { loadJailFilter } from "./index.js";
 import { runRegex } from "./regex-run.js";
 

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../core/errors.js";
 import { extractOptions } from "./options.js";
 import { configFilesFor, type Fail2banConfig, readConfigFiles } from "./reader.js";
 import { substituteRecursiveTags } from "./substitute.js";

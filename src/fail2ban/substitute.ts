@@ -2,7 +2,7 @@
  * fail2ban's `<tag>` substitution between options (helpers.substituteRecursiveTags): `<mode>` inside
  * `failregex = ... <mdre-<mode>>` is replaced by the option `mode`, repeatedly, with a loop guard.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../core/errors.js";
 
 const TAG = /<([^ <>]+)>/g;
 const MAX_TAG_REPLACE_COUNT = 25;

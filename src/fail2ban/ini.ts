@@ -3,7 +3,7 @@
  * delimiters, lower-cased option names, `#`/`;` comment lines, `;` inline comments after whitespace,
  * indented continuation lines, empty lines kept inside values). Values stay raw (not interpolated).
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../core/errors.js";
 
 /** Where a value was written: its file, the line of `name = ...` and the line of each value line. */
 export interface ValueOrigin {

@@ -4,7 +4,7 @@
  */
 import type { ConfigError } from "../../core/errors.js";
 import { createDateDetector } from "../dates/index.js";
-import { type FilterDefinition, type Located, readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { type FilterDefinition, type Located, readFilterDefinition } from "../filter-reader.js";
 import { normalizeIp } from "./addresses.js";
 import { type CoreOptions, F2bRegexNoHost, FilterCore, type RawFailure } from "./core.js";
 import { type TupleLine, untranslatable } from "./regex.js";

@@ -9,8 +9,8 @@ import {
   BUILTIN_FILTER_DIR,
   type FilterDefinition,
   readFilterDefinition,
-} from "../fail2ban/filter-reader.js";
-import { extractOptions } from "../fail2ban/options.js";
+} from "../filter-reader.js";
+import { extractOptions } from "../options.js";
 import type { FilterCore } from "./core.js";
 import { createFilterCore, regexDefinition } from "./index.js";
 import type { TupleLine } from "./regex.js";

@@ -5,7 +5,7 @@
  * with no supported firewall action left the jail records bans only (dry-run).
  */
 import type { ActionName } from "../../config/schema.js";
-import { extractOptions } from "../fail2ban/options.js";
+import { extractOptions } from "../options.js";
 import { splitWithOptions } from "./values.js";
 
 interface FirewallKind {

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { authLogLines } from "../../../bench/gen/auth-log.js";
-import { readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { readFilterDefinition } from "../filter-reader.js";
 import { parsePyRegex } from "../pyregex/parse.js";
 import { triggers } from "../pyregex/triggers.js";
 import type { FilterCore, RawFailure } from "./core.js";

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { readFilterDefinition } from "../filter-reader.js";
 import { ipAddrText } from "./addresses.js";
 import type { FilterCore, RawFailure } from "./core.js";
 import { createFilterCore } from "./index.js";
