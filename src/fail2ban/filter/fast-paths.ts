@@ -1,7 +1,7 @@
 /**
  * The fast paths of a filter (see CoreOptions.fastPaths), decided once from its regexes: which failregexes
  * are "forget-only" (every match nofail + mlfforget: it changes nothing unless its failure id is cached),
- * and the line classifier that runs before date detection (src/jails/filter/prefilter.ts).
+ * and the line classifier that runs before date detection (src/fail2ban/filter/prefilter.ts).
  */
 import type { Triggers } from "../pyregex/index.js";
 import { buildLineClassifier, type LineClass } from "./prefilter.js";

@@ -1,7 +1,7 @@
 /**
  * The whole-line prefilter of a single-line filter: a line that contains no trigger text of any failregex
  * or ignoreregex cannot be matched by any of them, so the filter skips it before date detection (most
- * lines of a busy log). Built from each regex's trigger set (src/jails/pyregex/triggers.ts); when one
+ * lines of a busy log). Built from each regex's trigger set (src/fail2ban/pyregex/triggers.ts); when one
  * regex has none (it could match any line), there is no prefilter.
  */
 import type { Triggers } from "../pyregex/index.js";

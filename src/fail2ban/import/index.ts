@@ -1,7 +1,7 @@
 /**
  * `fail2ban: { path: /etc/fail2ban }`: the jails enabled in an existing fail2ban setup, as mamori jails,
  * log sources and mail topics. Reads jail.conf, jail.d/*.conf, jail.local, jail.d/*.local in fail2ban's
- * order (src/jails/fail2ban/reader.ts) and the filters of <path>/filter.d.
+ * order (src/fail2ban/reader.ts) and the filters of <path>/filter.d.
  */
 import os from "node:os";
 import path from "node:path";

@@ -2,7 +2,7 @@
  * Trigger texts of a pattern: a small set of strings such that every match contains at least one of
  * them. Where requiredLiterals gives up at an alternation, triggers expand it: `[iI](?:llegal|nvalid) user `
  * gives {"Illegal user ", "illegal user ", "Invalid user ", "invalid user "}. A filter can skip a line that
- * contains no trigger of any of its regexes without running them (see src/jails/filter/prefilter.ts).
+ * contains no trigger of any of its regexes without running them (see src/fail2ban/filter/prefilter.ts).
  */
 import type { Node } from "./ast.js";
 
