@@ -1,19 +1,34 @@
 /**
- * The daemon: builds every part from a validated config, supervises the sources (a failing source is
- * restarted with backoff and reported; the rest go on), reloads on SIGHUP (a bad new config is reported
- * and the old one keeps running), and on SIGTERM drains the pipeline and exits cleanly.
+ * The daemon: builds every part from a validated config (src/parts.ts), supervises them, reloads on
+ * SIGHUP by diff, and on SIGTERM drains the pipeline and exits cleanly.
+ *
+ * A reload compares each alarm, jail and source with the running one of the same key: unchanged parts
+ * keep running untouched (a jail keeps its failure counts, an alarm its pending evaluations), changed ones
+ * are replaced (a jail takes over its predecessor's counter), new ones start before any removed one stops.
+ * Topics are updated in place (queued notifications stay queued). When a part fails to start, everything
+ * the reload changed is rolled back, so the old configuration keeps running; the log says what runs.
  */
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { MamoriConfig, SourceConfig } from "./config/schema.js";
+import type { MamoriConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
-import { parts } from "./parts.js";
+import type { JailDeps } from "./jails/part.js";
+import {
+  buildSharedParts,
+  channelSettings,
+  configDirOf,
+  type PartSpec,
+  type PartsEnv,
+  planParts,
+  type SharedParts,
+} from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
-import type { Service, ServiceContext } from "./service.js";
-import { type SourceFactoryMap, sources } from "./sources/index.js";
-import type { Source, SourceBatch, SourceFactory } from "./sources/types.js";
+import { applyPlan, type RunningPart } from "./reload.js";
+import type { SourceFactoryMap } from "./sources/index.js";
+import { sources } from "./sources/index.js";
+import type { SourceBatch } from "./sources/types.js";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite/index.js";
 
 export interface DaemonOptions {
@@ -25,19 +40,11 @@ export interface DaemonOptions {
   store?: SqliteStore;
   /** overrides the source map (tests); default: src/sources/index.ts */
   sourceFactories?: Partial<SourceFactoryMap>;
-}
-
-interface RunningSource {
-  id: string;
-  type: string;
-  source?: Source;
-  abort: AbortController;
-  done: Promise<void>;
-  restarts: number;
+  /** what tests replace in jails (resolver, own addresses, actions, poll period) */
+  jailDeps?: JailDeps;
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
-const MAX_BACKOFF_MS = 60_000;
 
 export class Daemon {
   private config: MamoriConfig;
@@ -45,12 +52,13 @@ export class Daemon {
   private readonly clock: Clock;
   private readonly log: Logger;
   readonly store: SqliteStore;
-  private pipeline!: Pipeline;
-  private services: Service[] = [];
-  private running: RunningSource[] = [];
+  private readonly pipeline: Pipeline;
+  private readonly env: PartsEnv;
+  private shared?: SharedParts;
+  /** the keyed parts running now, in start order */
+  private running: RunningPart[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
-  private readonly sourceFactories: Partial<SourceFactoryMap>;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
@@ -58,98 +66,61 @@ export class Daemon {
     this.clock = opts.clock;
     this.log = opts.log;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
-    this.sourceFactories = opts.sourceFactories ?? sources;
+    this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
+    this.env = {
+      store: this.store,
+      clock: this.clock,
+      log: this.log,
+      pipeline: this.pipeline,
+      hostname: () => this.hostname,
+      sourceFactories: opts.sourceFactories ?? sources,
+      jailDeps: opts.jailDeps,
+    };
   }
 
   get hostname(): string {
     return this.config.hostname ?? os.hostname();
   }
 
-  /** Builds and starts every part; sources start last, so every consumer sees their first event. */
-  async start(): Promise<void> {
-    const now = this.clock.now();
-    for (const g of this.config.log_groups)
-      await this.store.logs.ensureGroup(g.name, g.retention_days ?? null, now);
-    this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
-    const ctx: ServiceContext = {
-      config: this.config,
-      configPath: this.configPath,
-      store: this.store,
-      clock: this.clock,
-      log: this.log,
-      hostname: this.hostname,
-      pipeline: this.pipeline,
-      publisher: { publish: () => {} },
-    };
-    this.services = [];
-    for (const [name, build] of Object.entries(parts)) {
-      const built = await build(ctx);
-      if (built.publisher) ctx.publisher = built.publisher;
-      for (const s of built.services) this.services.push(s);
-      this.log.debug({ part: name, services: built.services.map((s) => s.name) }, "built");
-    }
-    for (const s of this.services) await s.start();
-    for (const [i, sc] of this.config.sources.entries()) this.startSource(sc, i);
-    this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
-    void this.enforceRetention();
-    this.log.info(
-      {
-        sources: this.running.map((r) => r.id),
-        services: this.services.map((s) => s.name),
-        dataDir: this.config.data_dir,
-      },
-      "mamori is running",
-    );
+  /** The shared parts (notify, metric filters, detections); tests look into them. */
+  get parts(): SharedParts {
+    if (!this.shared) throw new Error("the daemon has not started");
+    return this.shared;
   }
 
-  private startSource(sc: SourceConfig, index: number): void {
-    const factory = this.sourceFactories[sc.type] as SourceFactory<SourceConfig> | undefined;
-    const id = sc.id ?? (factory ? factory.defaultId(sc) : `${sc.type}:${index}`);
-    const abort = new AbortController();
-    const entry: RunningSource = { id, type: sc.type, abort, done: Promise.resolve(), restarts: 0 };
-    const log = this.log.child({ source: id });
-    if (!factory) {
-      log.error('source type "%s" is not available in this build; it is skipped', sc.type);
-      return;
-    }
-    const pipeline = this.pipeline;
-    entry.done = (async () => {
-      let backoff = 1000;
-      while (!abort.signal.aborted) {
-        const startedAt = this.clock.now();
-        try {
-          entry.source = factory.create(sc, {
-            id,
-            clock: this.clock,
-            log,
-            hostname: this.hostname,
-            logs: this.store.logs,
-            // resolves after the commit: a checkpoint never moves past a batch that failed to store
-            emit: (batch) => pipeline.emitAndCommit(batch),
-          });
-          await entry.source.run(abort.signal);
-          if (abort.signal.aborted) break;
-          throw new Error("the source stopped on its own");
-        } catch (err) {
-          if (abort.signal.aborted) break;
-          // what the failed instance handed over is committed before a new one reads its checkpoints
-          await this.pipeline.flushed();
-          entry.restarts++;
-          if (this.clock.now() - startedAt > MAX_BACKOFF_MS) backoff = 1000;
-          log.error(
-            { err: errorMessage(err), restarts: entry.restarts, retryInMs: backoff },
-            "source failed; restarting it with backoff",
-          );
-          try {
-            await this.clock.sleep(backoff, abort.signal);
-          } catch {
-            break;
-          }
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        }
-      }
-    })();
-    this.running.push(entry);
+  /** A running keyed part ("jail", "sshd"), for tests and status output. */
+  part(kind: PartSpec["kind"], key: string) {
+    return this.running.find((r) => r.kind === kind && r.key === key)?.service;
+  }
+
+  /** Builds and starts every part; sources start last, so every consumer sees their first event. */
+  async start(): Promise<void> {
+    await this.ensureGroups(this.config);
+    const dir = configDirOf(this.configPath);
+    this.shared = buildSharedParts(this.config, dir, this.env);
+    await this.shared.notify.service.start();
+    await this.shared.metrics.service.start();
+    const plan = planParts(this.config, dir, this.env, this.shared);
+    this.running = await applyPlan([], plan, this.log);
+    this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
+    void this.enforceRetention();
+    this.log.info({ ...this.whatRuns(), dataDir: this.config.data_dir }, "mamori is running");
+  }
+
+  private async ensureGroups(config: MamoriConfig): Promise<void> {
+    const now = this.clock.now();
+    for (const g of config.log_groups)
+      await this.store.logs.ensureGroup(g.name, g.retention_days ?? null, now);
+  }
+
+  private whatRuns() {
+    const keys = (kind: PartSpec["kind"]) => this.running.filter((r) => r.kind === kind).map((r) => r.key);
+    return {
+      sources: keys("source"),
+      jails: keys("jail"),
+      alarms: keys("alarm"),
+      topics: this.config.topics.map((t) => t.name),
+    };
   }
 
   private async enforceRetention(): Promise<void> {
@@ -166,35 +137,28 @@ export class Daemon {
     return this.pipeline.emitAndCommit(batch);
   }
 
-  /** Sources, pipeline and services counters, for status output and tests. */
+  /** Every part's counters: pipeline, notify, metric filters, and each source, jail and alarm by key. */
   stats(): Record<string, unknown> {
+    const byKind = (kind: PartSpec["kind"]) =>
+      Object.fromEntries(
+        this.running.filter((r) => r.kind === kind).map((r) => [r.key, r.service.stats?.() ?? {}]),
+      );
     return {
       pipeline: { ...this.pipeline.counters },
-      sources: Object.fromEntries(
-        this.running.map((r) => [r.id, { ...(r.source?.stats() ?? {}), restarts: r.restarts }]),
-      ),
+      notify: this.shared?.notify.service.stats?.() ?? {},
+      metrics: this.shared?.metrics.service.stats?.() ?? {},
+      sources: byKind("source"),
+      jails: byKind("jail"),
+      alarms: byKind("alarm"),
     };
   }
 
-  /** Stops the sources, commits what they handed over, then stops every other part. */
-  private async stopParts(): Promise<void> {
-    for (const r of this.running) r.abort.abort(new Error("stopping"));
-    await Promise.allSettled(this.running.map((r) => r.done));
-    this.running = [];
-    await this.pipeline.flushed();
-    this.retentionTimer?.cancel();
-    for (const s of [...this.services].reverse()) {
-      try {
-        await s.stop();
-      } catch (err) {
-        this.log.error({ err: errorMessage(err), service: s.name }, "stopping a part failed");
-      }
-    }
-    this.services = [];
-  }
-
-  /** Swaps in a new, already validated config: stops the parts and builds them again on the same store. */
+  /**
+   * Swaps in a new, already validated config by diff (see the top of this file). Rejects when a new part
+   * failed to start; the old configuration then still runs, as the log says.
+   */
   async reload(config: MamoriConfig, configPath?: string): Promise<void> {
+    if (!this.shared) throw new Error("the daemon has not started");
     if (path.resolve(config.data_dir) !== path.resolve(this.config.data_dir)) {
       this.log.warn(
         "data_dir changed: a reload keeps the open store (%s); restart mamori to move it",
@@ -202,11 +166,64 @@ export class Daemon {
       );
       config = { ...config, data_dir: this.config.data_dir };
     }
-    await this.stopParts();
+    const shared = this.shared;
+    const before = { config: this.config, configPath: this.configPath };
+    const oldDir = configDirOf(this.configPath);
+    const dir = configDirOf(configPath);
+    await this.ensureGroups(config);
+    // the shared parts first: new alarms and jails publish to new topics and read the new filters
+    const undoMetrics = shared.metrics.update(config.metric_filters);
+    let topics: Awaited<ReturnType<SharedParts["notify"]["update"]>>;
+    try {
+      topics = await shared.notify.update(config.topics, channelSettings(config, dir));
+    } catch (err) {
+      undoMetrics?.();
+      this.logRefused(err);
+      throw err;
+    }
     this.config = config;
     this.configPath = configPath;
-    await this.start();
-    this.log.info("configuration reloaded");
+    try {
+      const plan = planParts(config, dir, this.env, shared);
+      this.running = await applyPlan(this.running, plan, this.log);
+    } catch (err) {
+      this.config = before.config;
+      this.configPath = before.configPath;
+      undoMetrics?.();
+      await shared.notify
+        .update(before.config.topics, channelSettings(before.config, oldDir))
+        .catch((e) => this.log.error({ err: errorMessage(e) }, "restoring the old topics failed"));
+      this.logRefused(err);
+      throw err;
+    }
+    this.log.info({ ...this.whatRuns(), topicsChanged: topics }, "configuration reloaded");
+  }
+
+  private logRefused(err: unknown): void {
+    this.log.error(
+      { err: errorMessage(err), ...this.whatRuns() },
+      "reload failed: the old configuration keeps running",
+    );
+  }
+
+  /** Stops the sources, commits what they handed over, then stops every other part. */
+  private async stopParts(): Promise<void> {
+    this.retentionTimer?.cancel();
+    for (const r of [...this.running].reverse()) {
+      try {
+        await r.service.stop();
+      } catch (err) {
+        this.log.error({ err: errorMessage(err), service: r.service.name }, "stopping a part failed");
+      }
+    }
+    this.running = [];
+    await this.pipeline.flushed();
+    if (this.shared) {
+      await this.shared.metrics.service.stop();
+      await this.shared.notify.service.stop();
+    }
+    // detections the last parts made on their way out are stored before the store closes
+    await this.pipeline.flushed();
   }
 
   async stop(): Promise<void> {

@@ -1,27 +1,158 @@
 /**
- * Every part the daemon builds besides the sources, in build order, in one plain map. A part gets the
- * ServiceContext (config, store, clock, pipeline, publisher) and returns its services; it may add metric
- * extractors and event consumers to the pipeline, and the notify part provides the publisher the later
- * parts use.
+ * The daemon's wiring, as straight-line code: each part gets what it uses as arguments — the publisher,
+ * the compiled metric filters, the sink detections go to — and nothing is swapped in later.
+ *
+ * Two kinds of parts: the shared ones (notify, metric filters, detections) live as long as the daemon
+ * and are updated in place on reload; the keyed ones (each alarm, jail and source) are planned from the
+ * config with a key and a fingerprint of what decides how they run, so a reload restarts only the ones
+ * whose fingerprint changed (src/daemon.ts).
  */
-import { buildAlarmServices } from "./alarms/part.js";
-import { buildJailsPart } from "./jails/service.js";
-import { buildMetricsPart } from "./metrics/part.js";
-import { buildNotifyService } from "./notify/part.js";
-import type { Publisher } from "./notify/types.js";
-import type { Service, ServiceContext } from "./service.js";
+import path from "node:path";
+import type { Logger } from "pino";
+import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
+import type { MamoriConfig, SourceConfig } from "./config/schema.js";
+import type { Clock } from "./core/clock.js";
+import {
+  buildJailPart,
+  filterDirsOf,
+  type JailDeps,
+  type JailPart,
+  type JailPartEnv,
+  jailFingerprint,
+} from "./jails/part.js";
+import { buildMetricsPart, type MetricsPart } from "./metrics/part.js";
+import { buildNotifyPart, type ChannelSettings, type NotifyPart } from "./notify/part.js";
+import { type DetectionSink, detectionSink } from "./pipeline/detections.js";
+import type { Pipeline } from "./pipeline/pipeline.js";
+import type { Service } from "./service.js";
+import type { SourceFactoryMap } from "./sources/index.js";
+import { buildSourcePart, sourceFingerprint, sourceId } from "./sources/part.js";
+import type { SourceFactory } from "./sources/types.js";
+import type { Store } from "./store/store.js";
 
-export interface BuiltPart {
-  services: Service[];
-  /** set by the part that delivers notifications; the parts after it publish through it */
-  publisher?: Publisher;
+/** What every part may be given: the daemon's store, clock, log and pipeline. */
+export interface PartsEnv {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  pipeline: Pipeline;
+  /** this host's name as the config says it now */
+  hostname: () => string;
+  sourceFactories: Partial<SourceFactoryMap>;
+  /** what tests replace in jails (resolver, own addresses, actions, poll period) */
+  jailDeps?: JailDeps;
 }
 
-export type PartBuilder = (ctx: ServiceContext) => BuiltPart | Promise<BuiltPart>;
+/** The parts that live as long as the daemon. */
+export interface SharedParts {
+  notify: NotifyPart;
+  metrics: MetricsPart;
+  detections: DetectionSink;
+}
 
-export const parts: Record<string, PartBuilder> = {
-  notify: buildNotifyService,
-  metrics: buildMetricsPart,
-  alarms: buildAlarmServices,
-  jails: buildJailsPart,
-};
+/** A keyed part, not built yet: a reload builds only the ones whose fingerprint changed. */
+export interface PartSpec {
+  kind: "alarm" | "jail" | "source";
+  key: string;
+  fingerprint: string;
+  /** Builds the part; `previous` is the running part with the same key, when there is one. */
+  build(previous?: Service): Service;
+}
+
+/** The config file's folder: relative paths in the config are relative to it. */
+export function configDirOf(configPath: string | undefined): string {
+  return configPath ? path.dirname(path.resolve(configPath)) : process.cwd();
+}
+
+export function channelSettings(config: MamoriConfig, configDir: string): ChannelSettings {
+  return { smtp: config.smtp, configDir };
+}
+
+export function buildSharedParts(config: MamoriConfig, configDir: string, env: PartsEnv): SharedParts {
+  const notify = buildNotifyPart(config.topics, channelSettings(config, configDir), {
+    clock: env.clock,
+    deliveries: env.store.deliveries,
+    log: env.log,
+    host: env.hostname(),
+  });
+  const metrics = buildMetricsPart(config.metric_filters, env.pipeline);
+  const detections = detectionSink({
+    pipeline: env.pipeline,
+    clock: env.clock,
+    stream: env.hostname,
+    log: env.log.child({ part: "detections" }),
+  });
+  return { notify, metrics, detections };
+}
+
+/** Every alarm, enabled jail and source of the config, in start order (sources last). */
+export function planParts(
+  config: MamoriConfig,
+  configDir: string,
+  env: PartsEnv,
+  shared: SharedParts,
+): PartSpec[] {
+  const hostname = env.hostname();
+  const { publisher } = shared.notify;
+  const filters = shared.metrics.filters;
+  const alarmEnv = {
+    store: env.store,
+    clock: env.clock,
+    log: env.log,
+    hostname,
+    pipeline: env.pipeline,
+    publisher,
+    filters,
+    detections: shared.detections,
+  };
+  const jailEnv: JailPartEnv = {
+    store: env.store,
+    clock: env.clock,
+    log: env.log,
+    hostname,
+    configDir,
+    filterDirs: filterDirsOf(config, configDir),
+    pipeline: env.pipeline,
+    publisher,
+    detections: shared.detections,
+  };
+  const sourceEnv = {
+    clock: env.clock,
+    log: env.log,
+    hostname,
+    logs: env.store.logs,
+    pipeline: env.pipeline,
+  };
+  const alarms: PartSpec[] = config.alarms.map((alarm) => ({
+    kind: "alarm",
+    key: alarm.name,
+    fingerprint: alarmFingerprint(alarm, filters),
+    build: () => buildAlarmPart(alarm, alarmEnv),
+  }));
+  const jails: PartSpec[] = config.jails
+    .filter((j) => j.enabled)
+    .map((jail) => ({
+      kind: "jail",
+      key: jail.name,
+      fingerprint: jailFingerprint(jail, jailEnv),
+      build: (previous) => buildJailPart(jail, jailEnv, env.jailDeps, asJailPart(previous)),
+    }));
+  const seen = new Set<string>();
+  const sources: PartSpec[] = config.sources.map((sc, i) => {
+    const factory = env.sourceFactories[sc.type] as SourceFactory<SourceConfig> | undefined;
+    let id = sourceId(sc, factory, i);
+    if (seen.has(id)) id = `${id}#${i}`;
+    seen.add(id);
+    return {
+      kind: "source",
+      key: id,
+      fingerprint: sourceFingerprint(sc, sourceEnv),
+      build: () => buildSourcePart(sc, id, factory, sourceEnv),
+    };
+  });
+  return [...alarms, ...jails, ...sources];
+}
+
+function asJailPart(s: Service | undefined): JailPart | undefined {
+  return s && "handOver" in s ? (s as JailPart) : undefined;
+}

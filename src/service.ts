@@ -1,31 +1,20 @@
 /**
- * What the daemon hands to each part it builds, and what each part gives back. Parts are built from
- * config by plain functions listed in daemon.ts; none registers itself.
+ * What every part of the daemon is: something that starts, stops and reports counters. Parts are built
+ * by plain functions called from src/parts.ts, which passes each what it needs; none registers itself.
  */
-import type { Logger } from "pino";
-import type { MamoriConfig } from "./config/schema.js";
-import type { Clock } from "./core/clock.js";
-import type { Publisher } from "./notify/types.js";
-import type { Pipeline } from "./pipeline/pipeline.js";
-import type { Store } from "./store/store.js";
 
-export interface ServiceContext {
-  config: MamoriConfig;
-  /** the config file, when there is one (relative paths in it are relative to its folder) */
-  configPath?: string;
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  hostname: string;
-  pipeline: Pipeline;
-  publisher: Publisher;
-}
-
-/** A long-running part of the daemon (a source, the alarm evaluator, a jail, a notifier...). */
+/** A long-running part of the daemon (a source, an alarm, a jail, the notifier...). */
 export interface Service {
   name: string;
+  /**
+   * start() stops the part this one replaces itself (a jail hands its failure counter over with no gap);
+   * otherwise a reload stops the old part before starting its replacement.
+   */
+  readonly takesOver?: boolean;
   /** Starts work; resolves once started (long-running loops keep going in the background until stop). */
   start(): Promise<void>;
   /** Stops and releases everything (timers, sockets, firewall state the part owns only when asked to). */
   stop(): Promise<void>;
+  /** Counters for `Daemon.stats()` (status output, tests). */
+  stats?(): Record<string, unknown>;
 }

@@ -118,6 +118,23 @@ describe("examples/", () => {
     );
   });
 
+  it("bans-alarm: ban events in mamori/bans count, unbans do not", () => {
+    const event = (action: string, extra = {}) =>
+      JSON.stringify({
+        jail: "sshd",
+        ip: "203.0.113.9",
+        action,
+        failures: 5,
+        bantime: 3600,
+        host: "h",
+        ...extra,
+      });
+    assert.equal(load("bans-alarm.yaml").metric_filters[0].group, "mamori/bans");
+    assert.deepEqual(points("bans-alarm.yaml", [event("ban"), event("unban", { reason: "expired" })]), {
+      Bans: [1],
+    });
+  });
+
   it("console-login-slack: a successful sign-in from an unknown address only", () => {
     const rec = (ip: string, result: string) =>
       JSON.stringify({

@@ -1,8 +1,36 @@
 /** The CloudWatch alarm notification JSON (as SNS delivers it), plus mamori's Samples. */
 import type { AlarmConfig } from "../config/schema.js";
-import type { AlarmMessage } from "../notify/types.js";
 import type { AlarmStateValue } from "../store/store.js";
 import { cloudwatchIso } from "./format.js";
+
+/** The CloudWatch alarm notification JSON, plus mamori's Samples. */
+export interface AlarmMessage {
+  AlarmName: string;
+  AlarmDescription: string | null;
+  AWSAccountId?: string;
+  NewStateValue: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+  NewStateReason: string;
+  /** ISO 8601, e.g. 2026-11-25T08:21:45.123+0000 */
+  StateChangeTime: string;
+  Region?: string;
+  OldStateValue: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+  Trigger: {
+    MetricName: string;
+    Namespace: string;
+    StatisticType: "Statistic";
+    Statistic: string;
+    Unit: string | null;
+    Dimensions: Array<{ name: string; value: string }>;
+    Period: number;
+    EvaluationPeriods: number;
+    DatapointsToAlarm: number;
+    ComparisonOperator: string;
+    Threshold: number;
+    TreatMissingData: string;
+  };
+  /** up to 10 log events that made the alarm fire */
+  Samples: Array<{ timestamp: number; logGroup: string; logStream: string; message: string }>;
+}
 
 /** SNS alarm messages spell statistics as enum constants. */
 const STATISTIC: Record<AlarmConfig["statistic"], string> = {

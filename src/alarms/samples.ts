@@ -5,8 +5,8 @@
  */
 import type { AlarmConfig } from "../config/schema.js";
 import type { CompiledMetricFilter } from "../metrics/filters.js";
-import type { AlarmMessage } from "../notify/types.js";
 import type { LogStore } from "../store/store.js";
+import type { AlarmMessage } from "./message.js";
 
 export const MAX_SAMPLES = 10;
 /** at most this many events are read looking for samples (a busy group must not stall the alarm) */

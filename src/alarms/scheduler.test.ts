@@ -4,9 +4,10 @@ import pino from "pino";
 import { alarmSchema, metricFilterSchema } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
 import { compileMetricFilters } from "../metrics/filters.js";
-import type { AlarmMessage, Notification, Publisher } from "../notify/types.js";
+import type { Notification, Publisher } from "../notify/types.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
+import type { AlarmMessage } from "./message.js";
 import { AlarmScheduler } from "./scheduler.js";
 import { MODES, TABLES } from "./testing/missing-data-tables.js";
 
@@ -44,7 +45,7 @@ const sshAlarm = (over: Record<string, unknown> = {}) =>
 function recorder() {
   const sent: Array<{ topic: string; n: Notification }> = [];
   const publisher: Publisher = { publish: (topic, n) => void sent.push({ topic, n }) };
-  return { sent, publisher, alarms: () => sent.map((s) => s.n.message as AlarmMessage) };
+  return { sent, publisher, alarms: () => sent.map((s) => s.n.json as AlarmMessage) };
 }
 
 function world(
@@ -155,7 +156,7 @@ describe("AlarmScheduler", () => {
     assert.equal(s?.state, "OK", "08:23:05 evaluates 08:22: 0 < 1");
     assert.equal(s?.since, T0 + 2 * 60_000 + 5_000);
     assert.deepEqual(
-      w.sent.map((x) => [x.topic, (x.n.message as AlarmMessage).NewStateValue]),
+      w.sent.map((x) => [x.topic, (x.n.json as AlarmMessage).NewStateValue]),
       [
         ["security", "ALARM"],
         ["security-ok", "OK"],

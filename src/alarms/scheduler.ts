@@ -13,8 +13,8 @@ import { errorMessage } from "../core/errors.js";
 import type { StoredEvent } from "../core/event.js";
 import type { CompiledMetricFilter, MetricFilterSet } from "../metrics/filters.js";
 import type { Publisher } from "../notify/types.js";
+import type { DetectionSink } from "../pipeline/detections.js";
 import type { EventConsumer } from "../pipeline/pipeline.js";
-import type { Service } from "../service.js";
 import type { AlarmStateRecord, Store } from "../store/store.js";
 import {
   type AlarmEvaluation,
@@ -24,6 +24,7 @@ import {
   INITIAL_REASON,
 } from "./evaluate.js";
 import { buildAlarmMessage } from "./message.js";
+import { alarmNotification } from "./notification.js";
 import { feedersOf, findSamples, sameDimensions } from "./samples.js";
 
 export interface AlarmSchedulerDeps {
@@ -33,6 +34,12 @@ export interface AlarmSchedulerDeps {
   publisher: Publisher;
   log: Logger;
   filters: MetricFilterSet;
+  /** where state changes go as events (log group `mamori/alarms`) */
+  detections?: DetectionSink;
+  /** this host's name, in those events */
+  hostname?: string;
+  /** the consumer name in the pipeline (one scheduler per alarm in the daemon: `alarm:NAME`) */
+  name?: string;
   /** wait after a period boundary before evaluating it (capped at half a period); default 5 s */
   evaluationDelayMs?: number;
 }
@@ -48,6 +55,20 @@ interface Runtime {
   timer?: TimerHandle;
 }
 
+export const ALARMS_GROUP = "mamori/alarms";
+
+/** One line of `mamori/alarms`: an alarm changed state. */
+export interface AlarmEvent {
+  alarm: string;
+  old_state: AlarmStateRecord["state"];
+  new_state: AlarmStateRecord["state"];
+  /** the CloudWatch-style reason */
+  reason: string;
+  /** ISO 8601 */
+  time: string;
+  host: string;
+}
+
 export interface AlarmStats {
   evaluations: number;
   transitions: number;
@@ -55,14 +76,15 @@ export interface AlarmStats {
   errors: number;
 }
 
-export class AlarmScheduler implements Service, EventConsumer {
-  readonly name = "alarms";
+export class AlarmScheduler implements EventConsumer {
+  readonly name: string;
   readonly stats: AlarmStats = { evaluations: 0, transitions: 0, earlyEvaluations: 0, errors: 0 };
   private readonly runtimes: Runtime[];
   private readonly earlyByGroup = new Map<string, Runtime[]>();
   private running = false;
 
   constructor(private readonly deps: AlarmSchedulerDeps) {
+    this.name = deps.name ?? "alarms";
     this.runtimes = deps.alarms.map((alarm) => {
       const feeders = feedersOf(alarm, deps.filters.filters);
       return {
@@ -250,6 +272,14 @@ export class AlarmScheduler implements Service, EventConsumer {
       { alarm: alarm.name, from, to, reason: result.reason, early: result.early },
       "alarm state changed",
     );
+    this.deps.detections?.emit(ALARMS_GROUP, {
+      alarm: alarm.name,
+      old_state: from,
+      new_state: to,
+      reason: result.reason,
+      time: new Date(now).toISOString(),
+      host: this.deps.hostname ?? "",
+    } satisfies AlarmEvent);
     const topics =
       to === "ALARM" ? alarm.actions.alarm : to === "OK" ? alarm.actions.ok : alarm.actions.insufficient_data;
     if (topics.length === 0) return;
@@ -267,7 +297,7 @@ export class AlarmScheduler implements Service, EventConsumer {
       samples,
     });
     for (const topic of topics) {
-      this.deps.publisher.publish(topic, { kind: "alarm", message });
+      this.deps.publisher.publish(topic, alarmNotification(message));
       await this.deps.store.alarms.appendHistory({
         name: alarm.name,
         timestamp: now,

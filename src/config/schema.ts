@@ -300,6 +300,8 @@ export const jailSchema = z.strictObject({
   remove_on_stop: z.boolean().default(false),
   daemon: nonEmpty.optional(),
   notify: z.array(nonEmpty).default([]),
+  /** also notify the `notify` topics when a ban ends (expired or lifted by hand); bans are always notified */
+  notify_unban: z.boolean().default(false),
 });
 
 // ---------------------------------------------------------------- whole file

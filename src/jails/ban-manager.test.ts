@@ -8,9 +8,8 @@ import { DryRunAction } from "../actions/dry-run/index.js";
 import type { BanAction } from "../actions/types.js";
 import { jailSchema } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
-import type { Notification } from "../notify/types.js";
 import { openSqliteStore, type SqliteStore } from "../store/sqlite/index.js";
-import { BanManager } from "./ban-manager.js";
+import { type BanChange, BanManager } from "./ban-manager.js";
 import type { BanTicket } from "./jail.js";
 
 const log = pino({ level: "silent" });
@@ -36,7 +35,7 @@ interface Setup {
   store: SqliteStore;
   action: DryRunAction;
   manager: BanManager;
-  published: Array<{ topic: string; n: Notification }>;
+  changes: BanChange[];
 }
 
 async function setup(
@@ -47,20 +46,19 @@ async function setup(
   const store = opts.store ?? openSqliteStore(":memory:");
   const jail = jailCfg(over);
   const action = new DryRunAction({ jail, log });
-  const published: Setup["published"] = [];
+  const changes: BanChange[] = [];
   const manager = new BanManager({
     jail,
     action,
     store: store.bans,
     clock,
     log,
-    publisher: { publish: (topic, n) => published.push({ topic, n }) },
-    hostname: "web1",
+    onChange: (c) => changes.push(c),
     rng: () => 0.5,
     pollMs: opts.pollMs ?? 0,
   });
   await manager.start();
-  return { clock, store, action, manager, published };
+  return { clock, store, action, manager, changes };
 }
 
 /** Steps the clock and lets the queued work finish. */
@@ -70,8 +68,8 @@ async function step(s: Setup, ms: number): Promise<void> {
 }
 
 describe("BanManager: ban, persist, notify, expire on the clock", () => {
-  it("a ticket bans through the action, persists, notifies the jail's topics", async () => {
-    const s = await setup({ notify: ["security", "ops"] });
+  it("a ticket bans through the action, persists, reports the ban", async () => {
+    const s = await setup();
     s.manager.enqueue(ticket("5.6.7.8"));
     assert.equal(s.manager.isBanned("5.6.7.8"), true, "banned (pending) at once, before the action ran");
     await s.manager.idle();
@@ -82,22 +80,30 @@ describe("BanManager: ban, persist, notify, expire on the clock", () => {
     assert.equal(rec.ip, "5.6.7.8");
     assert.equal(rec.end, T0 + 600 * S);
     assert.deepEqual(
-      s.published.map((p) => p.topic),
-      ["security", "ops"],
+      s.changes.map((c) => [c.action, c.record.ip, c.action === "ban" ? c.bantime : c.reason]),
+      [["ban", "5.6.7.8", 600]],
     );
-    assert.deepEqual(s.published[0].n, {
-      kind: "ban",
-      message: {
-        jail: "sshd",
-        ip: "5.6.7.8",
-        action: "ban",
-        failures: 5,
-        bantime: 600,
-        time: new Date(T0).toISOString(),
-        lines: ["Failed password for root from 5.6.7.8"],
-        host: "web1",
-      },
-    });
+    assert.deepEqual(s.changes[0].record.lines, ["Failed password for root from 5.6.7.8"]);
+  });
+
+  it("reports each unban with its reason: expired, or lifted by hand (unbanNow, `bans del`)", async () => {
+    const s = await setup({}, { pollMs: 1000 });
+    for (const ip of ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) s.manager.enqueue(ticket(ip));
+    await s.manager.idle();
+    await s.manager.unbanNow("1.1.1.1");
+    await s.store.bans.remove("sshd", "2.2.2.2"); // what `mamori bans del` does
+    await s.manager.unbanNow("9.9.9.9"); // not banned: nothing to report
+    await step(s, 1000);
+    await step(s, 600 * S);
+    const unbans = s.changes.map((c) => [c.record.ip, c.action === "unban" ? c.reason : c.action]);
+    assert.deepEqual(unbans, [
+      ["1.1.1.1", "ban"],
+      ["2.2.2.2", "ban"],
+      ["3.3.3.3", "ban"],
+      ["1.1.1.1", "manual"],
+      ["2.2.2.2", "manual"],
+      ["3.3.3.3", "expired"],
+    ]);
   });
 
   it("a second ticket for a banned target does nothing", async () => {

@@ -10,19 +10,26 @@ import type { BanAction, BanInfo } from "../actions/types.js";
 import type { JailConfig } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
-import type { Publisher } from "../notify/types.js";
 import type { BanRecord, BanStore } from "../store/store.js";
 import { banSeconds, countsAcrossJails } from "./bantime.js";
 import type { BanTicket, TicketSink } from "./jail.js";
 
+/** Why a ban ended: its time ran out, or a person lifted it (`mamori bans del`, unbanNow). */
+export type UnbanReason = "expired" | "manual";
+
+/** A ban or unban that happened, for the jail to turn into an event and notices. */
+export type BanChange =
+  | { action: "ban"; record: BanRecord /** seconds, -1 = forever */; bantime: number }
+  | { action: "unban"; record: BanRecord; reason: UnbanReason };
+
 export interface BanManagerOptions {
-  jail: Pick<JailConfig, "name" | "bantime" | "bantime_increment" | "notify">;
+  jail: Pick<JailConfig, "name" | "bantime" | "bantime_increment">;
   action: BanAction;
   store: BanStore;
   clock: Clock;
   log: Logger;
-  publisher?: Publisher;
-  hostname?: string;
+  /** told of every ban and unban, after the store and the firewall; must not throw */
+  onChange?: (change: BanChange) => void;
   /** [0, 1) for rndtime; Math.random by default */
   rng?: () => number;
   /** how often the store is read for bans changed by the CLI; 0 = never. Default 2000 ms */
@@ -146,9 +153,10 @@ export class BanManager implements TicketSink {
   /** A manual unban; resolves whether the target was banned. */
   unbanNow(target: string): Promise<boolean> {
     return this.runAndWait(async () => {
-      const had = this.active.has(target);
+      const had = this.active.get(target);
       await this.lift(target);
-      return had;
+      if (had) this.changed({ action: "unban", record: had.record, reason: "manual" });
+      return had !== undefined;
     });
   }
 
@@ -195,7 +203,7 @@ export class BanManager implements TicketSink {
       "banned %s",
       t.target,
     );
-    this.notify(record, seconds);
+    this.changed({ action: "ban", record, bantime: seconds });
   }
 
   /** Persists, applies to the firewall, arms the expiry. */
@@ -252,6 +260,7 @@ export class BanManager implements TicketSink {
       if (r.end !== null && r.end <= now) {
         await this.lift(r.ip);
         this.o.log.info({ jail: this.jail, ip: r.ip }, "unbanned %s (ban expired)", r.ip);
+        this.changed({ action: "unban", record: r, reason: "expired" });
         continue;
       }
       const entry = this.active.get(r.ip);
@@ -301,7 +310,7 @@ export class BanManager implements TicketSink {
   }
 
   /** A ban the store no longer has (removed by `bans del`): lift it from the firewall. */
-  private async forget(ip: string, _entry: ActiveBan): Promise<void> {
+  private async forget(ip: string, entry: ActiveBan): Promise<void> {
     try {
       await this.o.action.unban(ip, { jail: this.jail });
     } catch (err) {
@@ -315,6 +324,7 @@ export class BanManager implements TicketSink {
     this.active.delete(ip);
     this.counters.unbans++;
     this.o.log.info({ jail: this.jail, ip }, "unbanned %s (removed from the store)", ip);
+    this.changed({ action: "unban", record: entry.record, reason: "manual" });
   }
 
   /** Lifts every due ban. */
@@ -325,6 +335,7 @@ export class BanManager implements TicketSink {
       if (end !== null && end <= now) {
         await this.lift(ip);
         this.o.log.info({ jail: this.jail, ip }, "unbanned %s (ban expired)", ip);
+        this.changed({ action: "unban", record: entry.record, reason: "expired" });
       }
     }
     this.arm();
@@ -349,22 +360,11 @@ export class BanManager implements TicketSink {
     }, delay);
   }
 
-  private notify(r: BanRecord, seconds: number): void {
-    if (!this.o.publisher || this.o.jail.notify.length === 0) return;
-    for (const topic of this.o.jail.notify) {
-      this.o.publisher.publish(topic, {
-        kind: "ban",
-        message: {
-          jail: this.jail,
-          ip: r.ip,
-          action: "ban",
-          failures: r.failures,
-          bantime: seconds,
-          time: new Date(r.start).toISOString(),
-          lines: r.lines.slice(0, 10),
-          host: this.o.hostname ?? "",
-        },
-      });
+  private changed(change: BanChange): void {
+    try {
+      this.o.onChange?.(change);
+    } catch (err) {
+      this.o.log.error({ err: errorMessage(err), jail: this.jail }, "reporting a ban change failed");
     }
   }
 }

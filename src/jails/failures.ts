@@ -71,6 +71,16 @@ export class FailureCounter {
     for (const [target, rec] of this.byTarget) if (rec.newest < before) this.byTarget.delete(target);
   }
 
+  /**
+   * Takes over another counter's targets (a jail whose config changed on reload): failures counted
+   * before the reload still count. Times and lines are trimmed to this counter's limits at the next
+   * failure of each target. The total is not taken: it is carried through the saved jail stats.
+   */
+  adopt(other: FailureCounter): void {
+    for (const [target, rec] of other.byTarget)
+      this.byTarget.set(target, { times: [...rec.times], newest: rec.newest, lines: [...rec.lines] });
+  }
+
   /** Targets with failures being counted ("Currently failed"). */
   get size(): number {
     return this.byTarget.size;

@@ -1,38 +1,49 @@
-/** The metrics part of the daemon: compiles the metric filters and adds their extractor to the pipeline. */
-import type { BuiltPart } from "../parts.js";
-import type { ServiceContext } from "../service.js";
+/**
+ * The metrics part of the daemon: the compiled metric filters, as one extractor in the pipeline's ingest
+ * transaction. It lives as long as the daemon; a reload recompiles only when the filters changed (and
+ * swaps them only once the new ones compiled).
+ */
+import type { MetricFilterConfig } from "../config/schema.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import type { Service } from "../service.js";
+import type { MetricPoint } from "../store/store.js";
 import { compileMetricFilters, type MetricFilterSet } from "./filters.js";
 
-/** Filters compiled for a pipeline, so the alarms part reuses them instead of compiling again. */
-const compiled = new WeakMap<object, MetricFilterSet>();
-
-/** Builds the metric-filter extractor and adds it to the pipeline (once per pipeline). */
-export function buildMetricExtractor(ctx: Pick<ServiceContext, "config" | "pipeline">): MetricFilterSet {
-  const known = compiled.get(ctx.pipeline);
-  if (known) return known;
-  const set = compileMetricFilters(ctx.config.metric_filters);
-  if (set.filters.length > 0) ctx.pipeline.addExtractor(set.extract);
-  compiled.set(ctx.pipeline, set);
-  return set;
+export interface MetricsPart {
+  /** the filters compiled now (alarms get them as an argument) */
+  readonly filters: MetricFilterSet;
+  /** a reload: swaps in the new filters when they changed; returns how to undo that, or undefined */
+  update(configs: readonly MetricFilterConfig[]): (() => void) | undefined;
+  service: Service;
 }
 
-/** The filters of this pipeline (compiled and added by the metrics part when it ran first). */
-export const metricFiltersFor = buildMetricExtractor;
-
-export function buildMetricsPart(ctx: ServiceContext): BuiltPart {
-  const set = buildMetricExtractor(ctx);
-  const log = ctx.log.child({ part: "metrics" });
+export function buildMetricsPart(
+  configs: readonly MetricFilterConfig[],
+  pipeline: Pick<Pipeline, "addExtractor">,
+): MetricsPart {
+  let fingerprint = JSON.stringify(configs);
+  let set = compileMetricFilters(configs);
+  const none: MetricPoint[] = [];
+  pipeline.addExtractor((events) => (set.filters.length > 0 ? set.extract(events) : none));
   return {
-    services: [
-      {
-        name: "metric-filters",
-        async start() {
-          log.debug({ filters: set.filters.map((f) => f.config.name) }, "metric filters compiled");
-        },
-        async stop() {
-          log.info({ ...set.counters }, "metric filters");
-        },
-      },
-    ],
+    get filters() {
+      return set;
+    },
+    update(next) {
+      const nextFingerprint = JSON.stringify(next);
+      if (nextFingerprint === fingerprint) return undefined;
+      const previous = { set, fingerprint };
+      set = compileMetricFilters(next);
+      fingerprint = nextFingerprint;
+      return () => {
+        ({ set, fingerprint } = previous);
+      };
+    },
+    service: {
+      name: "metric-filters",
+      async start() {},
+      async stop() {},
+      stats: () => ({ filters: set.filters.length, ...set.counters }),
+    },
   };
 }

@@ -6,6 +6,7 @@ import { ManualClock } from "../core/clock.js";
 import type { DeliveryAttempt } from "../store/store.js";
 import type { Channel } from "./channels/types.js";
 import { sendToEverySubscription, TopicPublisher } from "./publisher.js";
+import { testNotification } from "./render.js";
 import type { Notification } from "./types.js";
 
 const silent = pino({ level: "silent" });
@@ -13,7 +14,7 @@ const settle = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 };
 
-const note = (text: string): Notification => ({ kind: "test", message: { text, time: "t", host: "h" } });
+const note = (text: string): Notification => testNotification({ text, time: "t", host: "h" });
 
 /** A channel that fails its first `failures` sends (or forever with Infinity) and remembers what it got. */
 function fakeChannel(id: string, failures = 0) {
@@ -24,7 +25,7 @@ function fakeChannel(id: string, failures = 0) {
     async send(n) {
       calls++;
       if (calls <= failures) throw new Error(`receiver down (call ${calls})`);
-      got.push(n.kind === "test" ? n.message.text : n.kind);
+      got.push(n.kind === "test" ? (n.json as { text: string }).text : n.kind);
     },
   };
   return { channel, got, calls: () => calls };

@@ -184,48 +184,122 @@ function withDefaults(deps: PublisherDeps): Required<PublisherDeps> {
   return { queueCapacity: 100, attemptTimeoutMs: 10_000, stopGraceMs: 5_000, ...deps };
 }
 
+interface TopicEntry {
+  /** the topic's config as compared on reload */
+  fingerprint: string;
+  workers: SubscriptionWorker[];
+  abort?: AbortController;
+  loops: Promise<void>[];
+}
+
+/** What decides how a topic delivers: its config, plus whatever else its channels read (smtp, folder). */
+export type TopicFingerprint = (topic: TopicConfig) => string;
+
 export class TopicPublisher implements Publisher {
-  private readonly workers = new Map<string, SubscriptionWorker[]>();
+  private topics = new Map<string, TopicEntry>();
   private readonly deps: Required<PublisherDeps>;
-  private abort?: AbortController;
-  private loops: Promise<void>[] = [];
+  private running = false;
   private idleWaiters: Array<() => void> = [];
   unknownTopics = 0;
 
   constructor(
     topics: readonly TopicConfig[],
-    channels: (topic: TopicConfig) => Channel[],
+    private channels: (topic: TopicConfig) => Channel[],
     deps: PublisherDeps,
+    private readonly fingerprint: TopicFingerprint = (t) => JSON.stringify(t),
   ) {
     this.deps = withDefaults(deps);
-    for (const t of topics)
-      this.workers.set(
-        t.name,
-        channels(t).map((c) => new SubscriptionWorker(t, c, this.deps, () => this.checkIdle())),
-      );
+    for (const t of topics) this.topics.set(t.name, this.entryFor(t));
+  }
+
+  private entryFor(t: TopicConfig): TopicEntry {
+    return {
+      fingerprint: this.fingerprint(t),
+      workers: this.channels(t).map((c) => new SubscriptionWorker(t, c, this.deps, () => this.checkIdle())),
+      loops: [],
+    };
   }
 
   publish(topic: string, notification: Notification): void {
-    const workers = this.workers.get(topic);
-    if (!workers) {
+    const entry = this.topics.get(topic);
+    if (!entry) {
       this.unknownTopics++;
       this.deps.log.warn({ topic }, "publish to an unknown topic: nothing sent (define it under topics:)");
       return;
     }
     const item = { id: randomUUID(), notification };
-    for (const w of workers) w.enqueue(item);
+    for (const w of entry.workers) w.enqueue(item);
   }
 
   start(): void {
-    if (this.abort) return;
-    this.abort = new AbortController();
-    const signal = this.abort.signal;
-    this.loops = [...this.workers.values()].flat().map((w) => w.run(signal));
+    if (this.running) return;
+    this.running = true;
+    for (const e of this.topics.values()) this.run(e);
+  }
+
+  private run(e: TopicEntry): void {
+    e.abort = new AbortController();
+    const signal = e.abort.signal;
+    e.loops = e.workers.map((w) => w.run(signal));
+  }
+
+  /**
+   * A reload: topics whose config is unchanged keep their queues, retries and counters; a changed topic
+   * gets new subscriptions, and the messages still queued for it go to them; a removed topic is dropped
+   * (its queued messages are counted as dropped). Channels are built before anything changes, so a
+   * channel that cannot be built leaves every topic as it was. Returns the names that changed.
+   */
+  async update(
+    topics: readonly TopicConfig[],
+    channels: (topic: TopicConfig) => Channel[] = this.channels,
+  ): Promise<{ added: string[]; changed: string[]; removed: string[] }> {
+    const previous = this.channels;
+    this.channels = channels;
+    const next = new Map<string, TopicEntry>();
+    const report = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
+    try {
+      for (const t of topics) {
+        const old = this.topics.get(t.name);
+        if (old && old.fingerprint === this.fingerprint(t)) next.set(t.name, old);
+        else next.set(t.name, this.entryFor(t));
+      }
+    } catch (err) {
+      this.channels = previous;
+      throw err;
+    }
+    const retired: TopicEntry[] = [];
+    for (const [name, old] of this.topics) {
+      const now = next.get(name);
+      if (now === old) continue;
+      retired.push(old);
+      if (!now) {
+        report.removed.push(name);
+        for (const w of old.workers) w.stats.dropped += w.queue.length;
+        continue;
+      }
+      report.changed.push(name);
+      const seen = new Set<string>();
+      for (const w of old.workers)
+        for (const item of w.queue.splice(0))
+          if (!seen.has(item.id)) {
+            seen.add(item.id);
+            for (const nw of now.workers) nw.enqueue(item);
+          }
+    }
+    for (const name of next.keys()) if (!this.topics.has(name)) report.added.push(name);
+    this.topics = next;
+    if (this.running) for (const e of next.values()) if (!e.abort) this.run(e);
+    for (const e of retired) {
+      e.abort?.abort();
+      await Promise.allSettled(e.loops);
+    }
+    this.checkIdle();
+    return report;
   }
 
   /** Lets queued messages go out for up to stopGraceMs, then abandons the rest. */
   async stop(): Promise<void> {
-    if (!this.abort) return;
+    if (!this.running) return;
     if (!this.isIdle() && this.deps.stopGraceMs > 0) {
       const grace = new AbortController();
       await Promise.race([
@@ -234,13 +308,14 @@ export class TopicPublisher implements Publisher {
       ]);
       grace.abort();
     }
-    this.abort.abort();
-    await Promise.allSettled(this.loops);
-    this.abort = undefined;
+    this.running = false;
+    for (const e of this.topics.values()) e.abort?.abort();
+    await Promise.allSettled([...this.topics.values()].flatMap((e) => e.loops));
+    for (const e of this.topics.values()) e.abort = undefined;
   }
 
   stats(): SubscriptionStats[] {
-    return [...this.workers.values()].flat().map((w) => ({ ...w.stats }));
+    return this.workers().map((w) => ({ ...w.stats }));
   }
 
   /** Resolves once every queue is empty and nothing is in flight (tests, shutdown). */
@@ -249,8 +324,12 @@ export class TopicPublisher implements Publisher {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  private workers(): SubscriptionWorker[] {
+    return [...this.topics.values()].flatMap((e) => e.workers);
+  }
+
   private isIdle(): boolean {
-    return [...this.workers.values()].flat().every((w) => w.queue.length === 0 && !w.busy);
+    return this.workers().every((w) => w.queue.length === 0 && !w.busy);
   }
 
   private checkIdle(): void {

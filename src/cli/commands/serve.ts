@@ -43,12 +43,10 @@ export function registerServe(program: Command): void {
               const next = resolveConfig(opts.config ?? loaded.path, { checks: deepChecks });
               await daemon.reload(next.config, next.path);
             } catch (err) {
-              const detail =
-                err instanceof ConfigError
-                  ? err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
-                  : [errorMessage(err)];
+              // a part that failed to start was rolled back; the daemon logged that and what runs
+              if (!(err instanceof ConfigError)) return;
               log.error(
-                { problems: detail },
+                { problems: err.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`) },
                 "reload refused: the new config is invalid; the old one keeps running",
               );
             }

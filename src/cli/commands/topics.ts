@@ -6,6 +6,8 @@ import { systemClock } from "../../core/clock.js";
 import { UsageError } from "../../core/errors.js";
 import { channelsFor } from "../../notify/part.js";
 import { sendToEverySubscription } from "../../notify/publisher.js";
+import { testNotification } from "../../notify/render.js";
+import { configDirOf } from "../../parts.js";
 import { withStore } from "../store-access.js";
 
 export function registerTopics(program: Command): void {
@@ -29,18 +31,18 @@ export function registerTopics(program: Command): void {
         }
         if (topic.subscriptions.length === 0) throw new UsageError(`topic "${name}" has no subscriptions`);
         const host = loaded.config.hostname ?? os.hostname();
-        const channels = channelsFor(topic, { config: loaded.config, configPath: loaded.path });
+        const channels = channelsFor(topic, {
+          smtp: loaded.config.smtp,
+          configDir: configDirOf(loaded.path),
+        });
         const results = await sendToEverySubscription(
           topic,
           channels,
-          {
-            kind: "test",
-            message: {
-              text: `This is a test notification from mamori for topic "${name}".`,
-              time: new Date(systemClock.now()).toISOString(),
-              host,
-            },
-          },
+          testNotification({
+            text: `This is a test notification from mamori for topic "${name}".`,
+            time: new Date(systemClock.now()).toISOString(),
+            host,
+          }),
           { clock: systemClock, deliveries: store.deliveries, log: pino({ level: "silent" }), host },
         );
         for (const r of results) {

@@ -10,8 +10,10 @@ import {
   startHttpReceiver,
   startSmtpReceiver,
 } from "../../../test/helpers/receivers.js";
+import type { AlarmMessage } from "../../alarms/message.js";
+import { alarmNotification } from "../../alarms/notification.js";
 import { subscriptionSchema } from "../../config/schema.js";
-import type { AlarmMessage, Notification } from "../types.js";
+import { banNotification } from "../../jails/notice.js";
 import { createChannel } from "./index.js";
 
 const ctx = { topic: "security", host: "ip-10-0-0-169" };
@@ -48,7 +50,7 @@ const alarm: AlarmMessage = {
     },
   ],
 };
-const alarmNote: Notification = { kind: "alarm", message: alarm };
+const alarmNote = alarmNotification(alarm);
 const sub = (s: unknown) => subscriptionSchema.parse(s);
 const deps = { baseDir: os.tmpdir() };
 
@@ -226,23 +228,18 @@ describe("email channel (real SMTP server)", () => {
 
 describe("ban e-mail", () => {
   it("says which jail, which address, how many failures, with the lines", async () => {
-    const { renderEmail } = await import("../render.js");
-    const { subject, text } = renderEmail(
+    const { subject, text } = banNotification(
       {
-        kind: "ban",
-        message: {
-          jail: "sshd",
-          ip: "203.0.113.5",
-          action: "ban",
-          failures: 5,
-          bantime: 600,
-          time: "2026-11-25T08:21:45.000Z",
-          lines: ["Nov 25 08:21:40 host sshd[1]: Failed password for root from 203.0.113.5 port 22 ssh2"],
-          host: "host",
-        },
+        jail: "sshd",
+        ip: "203.0.113.5",
+        action: "ban",
+        failures: 5,
+        bantime: 600,
+        time: "2026-11-25T08:21:45.000Z",
+        host: "host",
       },
-      ctx,
-    );
+      ["Nov 25 08:21:40 host sshd[1]: Failed password for root from 203.0.113.5 port 22 ssh2"],
+    ).email(ctx);
     assert.equal(subject, 'BANNED: 203.0.113.5 by jail "sshd" in mamori@host');
     assert.match(
       text,

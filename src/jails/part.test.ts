@@ -14,11 +14,12 @@ import type { BanAction } from "../actions/types.js";
 import { configSchema } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
 import type { Notification } from "../notify/types.js";
+import { detectionSink } from "../pipeline/detections.js";
 import { Pipeline } from "../pipeline/pipeline.js";
-import type { ServiceContext } from "../service.js";
 import { syslogDate } from "../sources/journald/format.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
-import { buildJailRuntimes, type JailDeps } from "./service.js";
+import type { BanNotice } from "./notice.js";
+import { buildJailPart, type JailDeps, type JailPartEnv } from "./part.js";
 
 const log = pino({ level: "silent" });
 const FILTER_DIR = "/etc/fail2ban/filter.d";
@@ -39,17 +40,19 @@ async function setup(jails: Array<Record<string, unknown>>, deps: JailDeps = {})
   });
   const pipeline = new Pipeline({ logs: store.logs, log });
   const published: Array<{ topic: string; n: Notification }> = [];
-  const ctx: ServiceContext = {
-    config,
+  const env: JailPartEnv = {
     store,
     clock,
     log,
     hostname: "web1",
+    configDir: tmp,
+    filterDirs: [FILTER_DIR],
     pipeline,
     publisher: { publish: (topic, n) => published.push({ topic, n }) },
+    detections: detectionSink({ pipeline, clock, stream: () => "web1", log }),
   };
   const actions: BanAction[] = [];
-  const runtimes = buildJailRuntimes(ctx, {
+  const jailDeps: JailDeps = {
     ownAddresses: () => ["192.0.2.250"],
     pollMs: 0,
     createAction: (jail, l) => {
@@ -58,8 +61,9 @@ async function setup(jails: Array<Record<string, unknown>>, deps: JailDeps = {})
       return a;
     },
     ...deps,
-  });
-  for (const r of runtimes) await r.service.start();
+  };
+  const runtimes = config.jails.map((j) => buildJailPart(j, env, jailDeps));
+  for (const r of runtimes) await r.start();
   let n = 0;
   /** Feeds sshd lines (one second apart) through the pipeline, then lets the ban queue finish. */
   const feed = async (messages: string[], group = "auth") => {
@@ -76,8 +80,13 @@ async function setup(jails: Array<Record<string, unknown>>, deps: JailDeps = {})
     });
     await pipeline.emitAndCommit({ events, checkpoints: [] });
     for (const r of runtimes) await r.manager.idle();
+    await pipeline.flushed(); // the ban events
   };
   return {
+    env,
+    jailDeps,
+    config,
+    pipeline,
     clock,
     store,
     runtimes,
@@ -85,7 +94,7 @@ async function setup(jails: Array<Record<string, unknown>>, deps: JailDeps = {})
     feed,
     published,
     stop: async () => {
-      for (const r of runtimes) await r.service.stop();
+      for (const r of runtimes) await r.stop();
     },
   };
 }
@@ -129,13 +138,12 @@ describe("jails service with the real sshd filter", { skip }, () => {
     assert.equal(s.published.length, 1);
     const n = s.published[0].n;
     assert.equal(n.kind, "ban");
-    if (n.kind === "ban") {
-      assert.equal(n.message.failures, 3);
-      assert.equal(n.message.bantime, 3600);
-      assert.equal(n.message.lines.length, 3);
-      assert.match(n.message.lines[0], /Failed password for root from 203\.0\.113\.9/);
-    }
-    s.clock.advance(5000);
+    const notice = n.json as BanNotice;
+    assert.equal(notice.failures, 3);
+    assert.equal(notice.bantime, 3600);
+    assert.equal(notice.lines.length, 3);
+    assert.match(notice.lines[0], /Failed password for root from 203\.0\.113\.9/);
+    s.clock.advance(1000);
     await new Promise((r) => setImmediate(r));
     const [stats] = await s.store.bans.jailStats("sshd");
     assert.deepEqual({ cur: stats.currentlyFailed, total: stats.totalFailed }, { cur: 1, total: 4 });
@@ -191,6 +199,108 @@ describe("jails service with the real sshd filter", { skip }, () => {
     await s.feed(Array(3).fill("Failed password for root from 203.0.113.6 port 22 ssh2"));
     assert.ok(performance.now() - started < 5000, "took longer than 5 s");
     assert.ok(bannedBy(s.runtimes[0]).includes("203.0.113.6"));
+    await s.stop();
+  });
+});
+
+describe("jails part: counters, detections as events, reload takeover", { skip }, () => {
+  const fail = (ip: string) => `Failed password for root from ${ip} port 22 ssh2`;
+  const banEvents = async (s: Awaited<ReturnType<typeof setup>>) =>
+    (await s.store.logs.query({ group: "mamori/bans" })).map((e) => JSON.parse(e.message));
+
+  it("`jails status` counters are current within a second, written at most once a second", async () => {
+    const s = await setup([{}]);
+    let writes = 0;
+    const put = s.store.bans.putJailStats.bind(s.store.bans);
+    s.store.bans.putJailStats = (x) => {
+      writes++;
+      return put(x);
+    };
+    await s.feed([fail("203.0.113.1"), fail("203.0.113.2")]);
+    s.clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+    const [stats] = await s.store.bans.jailStats("sshd");
+    assert.deepEqual({ cur: stats?.currentlyFailed, total: stats?.totalFailed }, { cur: 2, total: 2 });
+    const before = writes;
+    // 50 failure lines committed within one second: one write, not 50
+    await s.pipeline.emitAndCommit({
+      events: Array.from({ length: 50 }, (_, i) => ({
+        group: "auth",
+        stream: "web1",
+        timestamp: s.clock.now(),
+        ingestTime: s.clock.now(),
+        message: `${syslogDate(s.clock.now())} web1 sshd[42]: ${fail(`198.51.100.${i + 1}`)}`,
+      })),
+      checkpoints: [],
+    });
+    s.clock.advance(1000);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writes - before, 1);
+    assert.equal((await s.store.bans.jailStats("sshd"))[0].totalFailed, 52);
+    await s.stop();
+  });
+
+  it("every ban and unban is a JSON event in mamori/bans; unbans are notified only with notify_unban", async () => {
+    for (const notifyUnban of [true, false]) {
+      const s = await setup([{ bantime: 10, notify: ["security"], notify_unban: notifyUnban }]);
+      await s.feed(Array(3).fill(fail("203.0.113.9")));
+      s.clock.advance(10_000);
+      await s.runtimes[0].manager.idle();
+      await s.pipeline.flushed();
+      const events = await banEvents(s);
+      assert.deepEqual(
+        events.map((e) => [e.jail, e.ip, e.action, e.failures, e.bantime, e.host, e.reason]),
+        [
+          ["sshd", "203.0.113.9", "ban", 3, 10, "web1", undefined],
+          ["sshd", "203.0.113.9", "unban", 3, 10, "web1", "expired"],
+        ],
+      );
+      assert.deepEqual(
+        s.published.map((p) => (p.n.json as BanNotice).action),
+        notifyUnban ? ["ban", "unban"] : ["ban"],
+      );
+      if (notifyUnban) {
+        const { subject, text } = s.published[1].n.email({ topic: "security", host: "web1" });
+        assert.equal(subject, 'UNBANNED: 203.0.113.9 by jail "sshd" in mamori@web1');
+        assert.match(text, /lifted the ban of 203\.0\.113\.9 \(it expired\)/);
+      }
+      await s.stop();
+    }
+  });
+
+  it("a jail reading mamori/bans bans from ban events and does not feed on its own", async () => {
+    const recidive = path.join(tmp, "recidive.conf");
+    fs.writeFileSync(recidive, '[Definition]\nfailregex = "ip":"<HOST>","action":"ban"\n');
+    const s = await setup([{}, { name: "recidive", filter: recidive, group: "mamori/bans", maxretry: 1 }]);
+    await s.feed(Array(3).fill(fail("203.0.113.9")));
+    for (let i = 0; i < 5; i++) {
+      for (const r of s.runtimes) await r.manager.idle();
+      await s.pipeline.flushed();
+    }
+    assert.deepEqual(s.runtimes.map(bannedBy), [["203.0.113.9"], ["203.0.113.9"]]);
+    assert.deepEqual(
+      (await banEvents(s)).map((e) => `${e.jail} ${e.action}`),
+      ["sshd ban", "recidive ban"],
+    );
+    assert.equal(s.pipeline.counters.consumerErrors, 0);
+    await s.stop();
+  });
+
+  it("a jail whose config changed takes over the failures counted before, with no gap", async () => {
+    const s = await setup([{ maxretry: 3, bantime: 600 }]);
+    await s.feed([fail("203.0.113.7"), fail("203.0.113.7")]);
+    const old = s.runtimes[0];
+    const changed = configSchema.parse({
+      jails: [{ name: "sshd", filter: "sshd", group: "auth", maxretry: 3, bantime: 1200 }],
+    }).jails[0];
+    const next = buildJailPart(changed, s.env, s.jailDeps, old);
+    await next.start();
+    const linesBefore = old.consumer.counters.lines;
+    s.runtimes[0] = next;
+    await s.feed([fail("203.0.113.7")]);
+    assert.deepEqual(bannedBy(next), ["203.0.113.7"]);
+    assert.equal((await banEvents(s))[0].bantime, 1200, "banned by the new config");
+    assert.equal(old.consumer.counters.lines, linesBefore, "the old jail is no longer fed");
     await s.stop();
   });
 });
