@@ -57,7 +57,7 @@ export class Daemon {
     this.configPath = opts.configPath;
     this.clock = opts.clock;
     this.log = opts.log;
-    this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
+    this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir), { log: opts.log });
     this.sourceFactories = opts.sourceFactories ?? sources;
   }
 
