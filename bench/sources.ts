@@ -135,11 +135,23 @@ async function benchFiles(
     const source = (
       kind === "vpc-flow"
         ? vpcFlow.create(
-            { type: "vpc-flow", path: `${dir}/**/*.log.gz`, group: "vpc", poll_interval: 60 },
+            {
+              type: "vpc-flow",
+              path: `${dir}/**/*.log.gz`,
+              group: "vpc",
+              poll_interval: 60,
+              follow_symlinks: false,
+            },
             s.ctx,
           )
         : cloudtrail.create(
-            { type: "cloudtrail", path: `${dir}/**/*.json.gz`, group: "ct", poll_interval: 60 },
+            {
+              type: "cloudtrail",
+              path: `${dir}/**/*.json.gz`,
+              group: "ct",
+              poll_interval: 60,
+              follow_symlinks: false,
+            },
             s.ctx,
           )
     ) as OnceFileSource;

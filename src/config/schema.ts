@@ -45,6 +45,7 @@ export const fileSourceSchema = z.strictObject({
   timezone: z.enum(["local", "UTC"]).default("local"),
   encoding: z.enum(["utf-8", "latin1"]).default("utf-8"),
   poll_interval: duration().default(1),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const journaldSourceSchema = z.strictObject({
@@ -108,6 +109,7 @@ export const vpcFlowSourceSchema = z.strictObject({
   format: nonEmpty.optional(),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const cloudtrailSourceSchema = z.strictObject({
@@ -116,6 +118,7 @@ export const cloudtrailSourceSchema = z.strictObject({
   path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const sourceSchema = z.discriminatedUnion("type", [
