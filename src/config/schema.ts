@@ -5,6 +5,11 @@
 import { z } from "zod";
 import { DurationError, parseDuration } from "../core/duration.js";
 import { parseCidr } from "../core/ip.js";
+import {
+  HTTP_LISTENER_DEFAULTS,
+  listenerLimitsSchema,
+  SYSLOG_LISTENER_DEFAULTS,
+} from "../sources/shared/listener-config.js";
 
 /** `600`, `"10m"`, `"1h30m"` → seconds. fail2ban's `-1` (forever) is allowed where `allowForever`. */
 export const duration = (opts: { allowForever?: boolean } = {}) =>
@@ -85,6 +90,7 @@ export const syslogSourceSchema = z.strictObject({
     .int()
     .positive()
     .default(64 * 1024),
+  limits: listenerLimitsSchema(SYSLOG_LISTENER_DEFAULTS),
 });
 
 export const httpSourceSchema = z.strictObject({
@@ -100,6 +106,7 @@ export const httpSourceSchema = z.strictObject({
     .int()
     .positive()
     .default(1024 * 1024),
+  limits: listenerLimitsSchema(HTTP_LISTENER_DEFAULTS),
 });
 
 export const vpcFlowSourceSchema = z.strictObject({
