@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { DurationError, parseDuration } from "../core/duration.js";
 import { parseCidr } from "../core/ip.js";
+import { commandSourceSchema } from "../sources/command/config.js";
 import {
   HTTP_LISTENER_DEFAULTS,
   listenerLimitsSchema,
@@ -135,6 +136,7 @@ export const sourceSchema = z.discriminatedUnion("type", [
   httpSourceSchema,
   vpcFlowSourceSchema,
   cloudtrailSourceSchema,
+  commandSourceSchema,
 ]);
 
 // ---------------------------------------------------------------- log groups, metric filters
