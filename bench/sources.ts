@@ -19,6 +19,7 @@ import pino from "pino";
 import { systemClock } from "../src/core/clock.js";
 import { Pipeline } from "../src/pipeline/pipeline.js";
 import { cloudtrail } from "../src/sources/cloudtrail/index.js";
+import { SYSLOG_LISTENER_DEFAULTS } from "../src/sources/shared/listener-config.js";
 import type { OnceFileSource } from "../src/sources/shared/once-files.js";
 import { syslog } from "../src/sources/syslog/index.js";
 import type { SyslogSource } from "../src/sources/syslog/source.js";
@@ -92,6 +93,7 @@ async function benchSyslog(proto: "udp" | "tcp", n: number, withStore: boolean):
     group: "syslog",
     framing: "auto" as const,
     max_message_bytes: 65536,
+    limits: SYSLOG_LISTENER_DEFAULTS,
   };
   const source = syslog.create(config, s.ctx) as SyslogSource;
   const ac = new AbortController();
@@ -135,11 +137,23 @@ async function benchFiles(
     const source = (
       kind === "vpc-flow"
         ? vpcFlow.create(
-            { type: "vpc-flow", path: `${dir}/**/*.log.gz`, group: "vpc", poll_interval: 60 },
+            {
+              type: "vpc-flow",
+              path: `${dir}/**/*.log.gz`,
+              group: "vpc",
+              poll_interval: 60,
+              follow_symlinks: false,
+            },
             s.ctx,
           )
         : cloudtrail.create(
-            { type: "cloudtrail", path: `${dir}/**/*.json.gz`, group: "ct", poll_interval: 60 },
+            {
+              type: "cloudtrail",
+              path: `${dir}/**/*.json.gz`,
+              group: "ct",
+              poll_interval: 60,
+              follow_symlinks: false,
+            },
             s.ctx,
           )
     ) as OnceFileSource;

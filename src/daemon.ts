@@ -65,7 +65,7 @@ export class Daemon {
     this.configPath = opts.configPath;
     this.clock = opts.clock;
     this.log = opts.log;
-    this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
+    this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir), { log: opts.log });
     this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
     this.env = {
       store: this.store,

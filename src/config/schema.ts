@@ -5,6 +5,12 @@
 import { z } from "zod";
 import { DurationError, parseDuration } from "../core/duration.js";
 import { parseCidr } from "../core/ip.js";
+import { commandSourceSchema } from "../sources/command/config.js";
+import {
+  HTTP_LISTENER_DEFAULTS,
+  listenerLimitsSchema,
+  SYSLOG_LISTENER_DEFAULTS,
+} from "../sources/shared/listener-config.js";
 
 /** `600`, `"10m"`, `"1h30m"` → seconds. fail2ban's `-1` (forever) is allowed where `allowForever`. */
 export const duration = (opts: { allowForever?: boolean } = {}) =>
@@ -45,6 +51,7 @@ export const fileSourceSchema = z.strictObject({
   timezone: z.enum(["local", "UTC"]).default("local"),
   encoding: z.enum(["utf-8", "latin1"]).default("utf-8"),
   poll_interval: duration().default(1),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const journaldSourceSchema = z.strictObject({
@@ -84,6 +91,7 @@ export const syslogSourceSchema = z.strictObject({
     .int()
     .positive()
     .default(64 * 1024),
+  limits: listenerLimitsSchema(SYSLOG_LISTENER_DEFAULTS),
 });
 
 export const httpSourceSchema = z.strictObject({
@@ -99,6 +107,7 @@ export const httpSourceSchema = z.strictObject({
     .int()
     .positive()
     .default(1024 * 1024),
+  limits: listenerLimitsSchema(HTTP_LISTENER_DEFAULTS),
 });
 
 export const vpcFlowSourceSchema = z.strictObject({
@@ -108,6 +117,7 @@ export const vpcFlowSourceSchema = z.strictObject({
   format: nonEmpty.optional(),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const cloudtrailSourceSchema = z.strictObject({
@@ -116,6 +126,7 @@ export const cloudtrailSourceSchema = z.strictObject({
   path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  follow_symlinks: z.boolean().default(false),
 });
 
 export const sourceSchema = z.discriminatedUnion("type", [
@@ -125,6 +136,7 @@ export const sourceSchema = z.discriminatedUnion("type", [
   httpSourceSchema,
   vpcFlowSourceSchema,
   cloudtrailSourceSchema,
+  commandSourceSchema,
 ]);
 
 // ---------------------------------------------------------------- log groups, metric filters

@@ -4,6 +4,7 @@
  */
 import type { SourceConfig } from "../config/schema.js";
 import { cloudtrail } from "./cloudtrail/index.js";
+import { command } from "./command/index.js";
 import { file } from "./file/index.js";
 import { http } from "./http/index.js";
 import { journald } from "./journald/index.js";
@@ -22,4 +23,5 @@ export const sources: Partial<SourceFactoryMap> = {
   http,
   "vpc-flow": vpcFlow,
   cloudtrail,
+  command,
 };

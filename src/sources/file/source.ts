@@ -12,13 +12,14 @@
  * Each batch carries the checkpoint of its file (key dev:ino) = the position after its last line, stored
  * in the same transaction: kill -9 at any moment loses no line and duplicates none.
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { FileSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { type TimestampParser, timestampParser } from "../../core/timestamp.js";
-import { expandGlobs, globBase, globToRegExp, hasGlob } from "../shared/glob.js";
+import { expandGlobs, globBase, globToRegExp, hasGlob, watchedRoot } from "../shared/glob.js";
+import { type OpenedFile, openWatchedFile, RefusedFileError } from "../shared/open-file.js";
 import type { Source, SourceBatch, SourceContext, SourceStats } from "../types.js";
 import { resolveInstanceId, streamNamer } from "./stream-name.js";
 import { type FileCheckpoint, fileKey, fingerprintOf, readBuffer, TrackedFile } from "./tracked-file.js";
@@ -52,6 +53,7 @@ export class FileSource implements Source {
     rotations: 0,
     files_closed: 0,
     read_errors: 0,
+    files_refused: 0,
     scan_errors: 0,
     polls: 0,
   };
@@ -66,6 +68,8 @@ export class FileSource implements Source {
   private readonly waker: Waker;
   private readonly pendingDeletes: Array<{ key: string; at: number }> = [];
   private knownPaths = new Set<string>();
+  /** paths refused (FIFO, symlink out of the tree...) → the reason, so each is reported once */
+  private refused = new Map<string, string>();
   private lastScanAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -150,6 +154,7 @@ export class FileSource implements Source {
       this.ctx.log.warn({ dir, err: errorMessage(err) }, "cannot list a directory of a watched glob");
     });
     const seen = new Set<string>();
+    for (const p of this.refused.keys()) if (!paths.includes(p)) this.refused.delete(p);
     for (const p of paths) {
       if (this.excluded(p)) continue;
       let st: Awaited<ReturnType<typeof stat>>;
@@ -180,18 +185,9 @@ export class FileSource implements Source {
 
   /** Where a file we have not read yet starts: its checkpoint, 0, or (first start) start_position. */
   private async openFile(p: string, initial: boolean, saved?: Map<string, FileCheckpoint>): Promise<void> {
-    let fh: Awaited<ReturnType<typeof open>>;
-    try {
-      fh = await open(p, "r");
-    } catch (err) {
-      this.counters.read_errors++;
-      this.ctx.log.warn(
-        { file: p, err: errorMessage(err) },
-        "cannot open a watched file; retrying on the next poll",
-      );
-      return;
-    }
-    const st = await fh.stat();
+    const opened = await this.openChecked(p, watchedRoot(p, this.patterns));
+    if (!opened) return;
+    const { fh, st } = opened;
     const key = fileKey(st.dev, st.ino);
     if (this.files.has(key)) {
       await fh.close(); // replaced between stat and open by a file we already read
@@ -223,6 +219,30 @@ export class FileSource implements Source {
     await this.emit({ events: [], checkpoints: [this.checkpointOf(f)] });
   }
 
+  /** Opens a found file by the rules of open-file.ts; a refusal or an error is counted and logged. */
+  private async openChecked(p: string, root: string): Promise<OpenedFile | undefined> {
+    try {
+      const opened = await openWatchedFile(p, root, { followSymlinks: this.config.follow_symlinks });
+      this.refused.delete(p);
+      return opened;
+    } catch (err) {
+      if (err instanceof RefusedFileError) {
+        if (this.refused.get(p) !== err.reason) {
+          this.refused.set(p, err.reason);
+          this.counters.files_refused++;
+          this.ctx.log.warn({ file: p, reason: err.reason }, "refusing to read a file of a watched path");
+        }
+        return undefined;
+      }
+      this.counters.read_errors++;
+      this.ctx.log.warn(
+        { file: p, err: errorMessage(err) },
+        "cannot open a watched file; retrying on the next poll",
+      );
+      return undefined;
+    }
+  }
+
   private async savedCheckpoint(key: string): Promise<FileCheckpoint | undefined> {
     const raw = await this.ctx.logs.getCheckpoint(this.ctx.id, key);
     if (raw === undefined) return undefined;
@@ -243,9 +263,9 @@ export class FileSource implements Source {
       if (this.files.has(key)) continue;
       const found = await this.findByInode(path.dirname(cp.path), cp.dev, cp.ino);
       if (found) {
-        const fh = await open(found, "r").catch(() => undefined);
-        if (fh) {
-          const st = await fh.stat();
+        const opened = await this.openChecked(found, path.dirname(found));
+        if (opened) {
+          const { fh, st } = opened;
           if (
             fileKey(st.dev, st.ino) === key &&
             (await fingerprintOf(fh, cp.fpLen)) === cp.fp &&

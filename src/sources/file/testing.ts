@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
 import { fileSourceSchema } from "../../config/schema.js";
 import { ManualClock } from "../../core/clock.js";
 import type { SqliteStore } from "../../store/sqlite/index.js";
@@ -33,7 +34,7 @@ export interface RunningFileSource {
 
 export async function startFileSource(
   config: Record<string, unknown>,
-  opts: { store?: SqliteStore; clock?: ManualClock; watch?: boolean; failAfter?: number } = {},
+  opts: { store?: SqliteStore; clock?: ManualClock; watch?: boolean; failAfter?: number; log?: Logger } = {},
 ): Promise<RunningFileSource> {
   const parsed = fileSourceSchema.parse({
     type: "file",
@@ -43,7 +44,7 @@ export async function startFileSource(
     ...config,
   });
   const clock = opts.clock ?? new ManualClock(T0);
-  const t = testContext({ id: "file-test", clock, store: opts.store, hostname: "testhost" });
+  const t = testContext({ id: "file-test", clock, store: opts.store, hostname: "testhost", log: opts.log });
   t.failAfter = opts.failAfter;
   const source = new FileSource(parsed, t.ctx, { watch: opts.watch ?? false });
   const ac = new AbortController();

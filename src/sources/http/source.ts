@@ -6,9 +6,12 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
+import type net from "node:net";
 import type { HttpSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
+import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
+import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.js";
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
@@ -36,6 +39,8 @@ export class HttpIngestSource implements Source {
     rejected_forbidden: 0,
     store_errors: 0,
   };
+  private readonly gate: ConnectionGate;
+  private readonly budget: FdBudget;
   private inFlight = 0;
   private idle: Array<() => void> = [];
   private boundPort = 0;
@@ -48,7 +53,15 @@ export class HttpIngestSource implements Source {
   constructor(
     private readonly config: HttpSourceConfig,
     private readonly ctx: SourceContext,
+    opts: { budget?: FdBudget } = {},
   ) {
+    this.budget = opts.budget ?? listenerFdBudget;
+    this.gate = new ConnectionGate({
+      limits: config.limits,
+      clock: ctx.clock,
+      log: ctx.log,
+      budget: this.budget,
+    });
     this.tokenDigests = config.tokens.map(digest);
     this.allowedGroups = config.groups ? new Set(config.groups) : undefined;
   }
@@ -58,7 +71,7 @@ export class HttpIngestSource implements Source {
   }
 
   stats(): SourceStats {
-    return { ...this.counters };
+    return { ...this.counters, ...this.gate.counters, open_connections: this.gate.size };
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -66,6 +79,9 @@ export class HttpIngestSource implements Source {
     const { host, port } = parseHostPort(this.config.listen, "http listen");
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = 60_000;
+    // the gate's own header/idle timeouts run on the Clock; Node's are a backstop on real time
+    server.headersTimeout = this.config.limits.header_timeout * 1000;
+    server.on("connection", (sock: net.Socket) => this.gate.admit(sock)?.expectHeaders());
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -75,9 +91,14 @@ export class HttpIngestSource implements Source {
     });
     server.on("error", (err) => this.ctx.log.warn({ err: errorMessage(err) }, "http ingest server error"));
     this.boundPort = (server.address() as { port: number }).port;
-    this.ctx.log.info({ listen: `${host}:${this.boundPort}` }, "http ingest listening");
+    this.gate.start();
+    this.ctx.log.info(
+      { listen: `${host}:${this.boundPort}`, ...this.config.limits, ...fdFigures(this.budget) },
+      "http ingest listening",
+    );
     this.ready();
     await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+    this.gate.stop();
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
     // requests being stored get their answer before the server goes away
@@ -89,8 +110,12 @@ export class HttpIngestSource implements Source {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++;
     this.inFlight++;
+    const conn = this.gate.get(req.socket);
+    conn?.headersDone();
+    // keep-alive: the next request's headers must come within header_timeout of this answer
+    res.once("finish", () => conn?.expectHeaders());
     try {
-      const accepted = await this.ingest(req);
+      const accepted = await this.ingest(req, conn);
       this.counters.accepted_events += accepted;
       reply(res, 200, { accepted });
     } catch (err) {
@@ -112,7 +137,7 @@ export class HttpIngestSource implements Source {
   }
 
   /** Checks everything, then stores the whole batch; returns how many events were stored. */
-  private async ingest(req: http.IncomingMessage): Promise<number> {
+  private async ingest(req: http.IncomingMessage, conn: Connection | undefined): Promise<number> {
     const route = parseIngestPath(new URL(req.url ?? "/", "http://localhost").pathname);
     if (!route) throw new HttpError(404, "not found: POST /v1/logs/{group}/{stream} (names URL-encoded)");
     if (req.method !== "POST") throw new HttpError(405, "use POST");
@@ -127,7 +152,7 @@ export class HttpIngestSource implements Source {
         `log group "${group}" may not be written here (allowed: ${[...this.allowedGroups].join(", ")})`,
       );
     }
-    const body = await readBody(req, this.config.max_body_bytes);
+    const body = await readBody(req, this.config.max_body_bytes, conn);
     const parsed = parseIngestBody(body);
     if (!parsed.ok) throw new HttpError(400, parsed.error);
     const now = this.ctx.clock.now();
@@ -138,7 +163,12 @@ export class HttpIngestSource implements Source {
       ingestTime: now,
       message: e.message,
     }));
-    if (events.length > 0) await this.ctx.emit({ events, checkpoints: [] });
+    if (conn) conn.busy++; // waiting on the store is not idling
+    try {
+      if (events.length > 0) await this.ctx.emit({ events, checkpoints: [] });
+    } finally {
+      if (conn) conn.busy--;
+    }
     return events.length;
   }
 
@@ -161,7 +191,7 @@ export class HttpIngestSource implements Source {
 }
 
 /** Reads the body up to limit bytes; a larger one (declared or sent) is a 413 before it is buffered. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+function readBody(req: http.IncomingMessage, limit: number, conn: Connection | undefined): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) {
     req.resume(); // drain what is in flight; the connection is closed after the answer
@@ -171,6 +201,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     const parts: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
+      conn?.touch();
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners("data");

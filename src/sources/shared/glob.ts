@@ -2,6 +2,8 @@
  * Path globs for sources that watch a tree of files (`/var/log/vpc/**\/*.log.gz`): `*` and `?` within one
  * path segment, `[abc]` / `[!abc]` classes, `**` for any number of directories, `{a,b}` alternatives.
  * Node 20 has no fs.glob, hence this small matcher. Directory symlinks are not followed (no loops).
+ * Every other entry that matches is listed (symlinks, FIFOs, sockets too): whether it may be read is
+ * decided when it is opened (open-file.ts), so a refusal is reported instead of passed over silently.
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -63,8 +65,22 @@ export function globBase(pattern: string): string {
 }
 
 /**
- * Regular files matching any of the patterns (absolute paths, sorted). A pattern without glob characters
- * is a plain path. Unreadable directories are skipped (reported through onError).
+ * The directory a found file was matched under: the fixed part of the first pattern that matches it
+ * (a plain path's folder). Symlinks may not lead out of it (open-file.ts).
+ */
+export function watchedRoot(file: string, patterns: readonly string[]): string {
+  for (const raw of patterns) {
+    const pattern = path.resolve(raw);
+    if (hasGlob(pattern) ? globToRegExp(pattern).test(file) : pattern === file) {
+      return hasGlob(pattern) ? globBase(pattern) : path.dirname(pattern);
+    }
+  }
+  return path.dirname(file);
+}
+
+/**
+ * Entries matching any of the patterns that are not directories (absolute paths, sorted). A pattern
+ * without glob characters is a plain path. Unreadable directories are skipped (reported through onError).
  */
 export async function expandGlobs(
   patterns: readonly string[],
@@ -74,7 +90,7 @@ export async function expandGlobs(
   for (const raw of patterns) {
     const pattern = path.resolve(raw);
     if (!hasGlob(pattern)) {
-      if (await isFile(pattern)) found.add(pattern);
+      if (await isListed(pattern)) found.add(pattern);
       continue;
     }
     const re = globToRegExp(pattern);
@@ -107,16 +123,17 @@ async function walk(
     const full = dir === "/" ? `/${e.name}` : `${dir}/${e.name}`;
     if (e.isDirectory()) {
       if (depth < maxDepth) await walk(full, depth + 1, maxDepth, re, found, onError);
-    } else if ((e.isFile() || (e.isSymbolicLink() && (await isFile(full)))) && re.test(full)) {
+    } else if (re.test(full) && (!e.isSymbolicLink() || (await isListed(full)))) {
       found.add(full);
     }
   }
 }
 
-async function isFile(p: string): Promise<boolean> {
+/** Exists and is not a directory (a symlink: points at something that is not a directory). */
+async function isListed(p: string): Promise<boolean> {
   try {
-    return (await stat(p)).isFile();
+    return !(await stat(p)).isDirectory();
   } catch {
-    return false;
+    return false; // gone, or a dangling symlink
   }
 }

@@ -12,7 +12,8 @@ import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import type { Checkpoint } from "../../store/store.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
-import { expandGlobs } from "./glob.js";
+import { expandGlobs, watchedRoot } from "./glob.js";
+import { openWatchedFile, RefusedFileError } from "./open-file.js";
 import { CorruptFileError, readWholeFile } from "./read-file.js";
 
 export interface ParsedRecord {
@@ -49,6 +50,8 @@ export interface OnceFileOptions {
   parser: FileParser;
   /** events per emitted batch (and per checkpoint) */
   batchSize?: number;
+  /** symlinks may lead out of the watched tree (see open-file.ts) */
+  followSymlinks?: boolean;
 }
 
 /** Stored per file (key: the absolute path). */
@@ -83,6 +86,7 @@ export class OnceFileSource implements Source {
     files_corrupt: 0,
     files_incomplete: 0,
     files_changed: 0,
+    files_refused: 0,
     read_errors: 0,
     records: 0,
     batches: 0,
@@ -154,7 +158,7 @@ export class OnceFileSource implements Source {
     if (skip) return this.finishSkipped(file, st, "", skip);
     let content: Awaited<ReturnType<typeof readWholeFile>>;
     try {
-      content = await readWholeFile(file);
+      content = await this.read(file);
     } catch (err) {
       return this.noteFailure(file, st, err);
     }
@@ -170,6 +174,16 @@ export class OnceFileSource implements Source {
     this.failures.delete(file);
     const identity = { size: st.size, mtimeMs: st.mtimeMs, sha256: content.sha256 };
     await this.emitRecords(file, identity, parsed.records, start, signal);
+  }
+
+  private async read(file: string): Promise<Awaited<ReturnType<typeof readWholeFile>>> {
+    const root = watchedRoot(file, this.opts.paths);
+    const { fh } = await openWatchedFile(file, root, { followSymlinks: this.opts.followSymlinks === true });
+    try {
+      return await readWholeFile(file, fh);
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Record index to start at; -1 when the file is already fully stored. */
@@ -271,6 +285,7 @@ export class OnceFileSource implements Source {
       retryAt: this.ctx.clock.now() + delay,
     });
     if (err instanceof CorruptFileError) this.counters.files_corrupt++;
+    else if (err instanceof RefusedFileError) this.counters.files_refused++;
     else if (incomplete) this.counters.files_incomplete++;
     else this.counters.read_errors++;
     const level = attempts === 1 ? "warn" : "debug";
@@ -287,6 +302,7 @@ export interface DeliveredFilesConfig {
   path: string | string[];
   group: string;
   poll_interval: number;
+  follow_symlinks?: boolean;
 }
 
 const pathsOf = (path: string | string[]) => (Array.isArray(path) ? path : [path]);
@@ -302,7 +318,13 @@ export function deliveredFilesSource(
   ctx: SourceContext,
 ): OnceFileSource {
   return new OnceFileSource(
-    { paths: pathsOf(config.path), group: config.group, pollInterval: config.poll_interval, parser },
+    {
+      paths: pathsOf(config.path),
+      group: config.group,
+      pollInterval: config.poll_interval,
+      parser,
+      followSymlinks: config.follow_symlinks,
+    },
     ctx,
   );
 }

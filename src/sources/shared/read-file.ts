@@ -1,6 +1,6 @@
 /** Reading a delivered file whole: gzip (by its magic bytes, any extension) is decompressed and checked. */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 
@@ -35,11 +35,12 @@ export function isGzip(raw: Buffer): boolean {
 }
 
 /**
- * Reads a file whole; a gzip one is decompressed completely before anything of it is used, so a
- * truncated file is never half-ingested. Decompression runs on libuv's thread pool.
+ * Reads an opened file whole (`file` names it in errors); a gzip one is decompressed completely before
+ * anything of it is used, so a truncated file is never half-ingested. Decompression runs on libuv's
+ * thread pool.
  */
-export async function readWholeFile(file: string): Promise<FileContent> {
-  const raw = await readFile(file);
+export async function readWholeFile(file: string, fh: FileHandle): Promise<FileContent> {
+  const raw = await fh.readFile();
   const sha256 = createHash("sha256").update(raw).digest("hex");
   if (!isGzip(raw)) {
     // a ".gz" too short to hold even the magic bytes is a copy in progress, not a plain file

@@ -81,6 +81,9 @@ test("UDP: RFC 3164, RFC 5424, malformed and over-long datagrams", async () => {
         cut: 1,
         partial: 0,
         bad_length: 0,
+        connections_refused: 0,
+        connections_timed_out: 0,
+        open_connections: 0,
       },
     );
   } finally {

@@ -12,6 +12,8 @@ import type { SyslogSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { EventBatcher } from "../shared/batcher.js";
+import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
+import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.js";
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { type Frame, type FramerCounters, SyslogFramer } from "./framing.js";
@@ -34,7 +36,6 @@ export function parseListen(listen: string): ListenAddress {
 }
 
 const MAX_STREAM_CHARS = 512;
-const MAX_CONNECTIONS = 1024;
 const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
 export class SyslogSource implements Source {
@@ -52,6 +53,8 @@ export class SyslogSource implements Source {
   private readonly framing: FramerCounters = { cut: 0, partial: 0, badLength: 0 };
   private readonly batcher: EventBatcher;
   private readonly sockets = new Set<net.Socket>();
+  private readonly gate: ConnectionGate;
+  private readonly budget: FdBudget;
   private boundPort = 0;
   private ready!: () => void;
   /** resolves once the socket is bound (tests read `port` after it) */
@@ -62,8 +65,16 @@ export class SyslogSource implements Source {
   constructor(
     private readonly config: SyslogSourceConfig,
     private readonly ctx: SourceContext,
+    opts: { budget?: FdBudget } = {},
   ) {
     this.addr = parseListen(config.listen);
+    this.budget = opts.budget ?? listenerFdBudget;
+    this.gate = new ConnectionGate({
+      limits: config.limits,
+      clock: ctx.clock,
+      log: ctx.log,
+      budget: this.budget,
+    });
     this.batcher = new EventBatcher({
       emit: (b) => ctx.emit(b),
       onError: (err, n) => {
@@ -84,18 +95,22 @@ export class SyslogSource implements Source {
       cut: this.framing.cut,
       partial: this.framing.partial,
       bad_length: this.framing.badLength,
+      ...this.gate.counters,
+      open_connections: this.gate.size,
     };
   }
 
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const close = this.addr.proto === "udp" ? await this.startUdp() : await this.startStream();
+    const limits = this.addr.proto === "udp" ? {} : { ...this.config.limits, ...fdFigures(this.budget) };
     this.ctx.log.info(
-      { listen: `${this.addr.proto}://${this.addr.host}:${this.boundPort}` },
+      { listen: `${this.addr.proto}://${this.addr.host}:${this.boundPort}`, ...limits },
       "syslog listening",
     );
     this.ready();
     await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+    this.gate.stop();
     await close();
     await this.batcher.idle();
   }
@@ -163,7 +178,6 @@ export class SyslogSource implements Source {
   }
 
   private async startStream(): Promise<() => Promise<void>> {
-    const onSocket = (s: net.Socket) => this.handleConnection(s);
     let server: net.Server;
     if (this.addr.proto === "tls") {
       if (!this.config.tls) throw new Error(`syslog ${this.config.listen}: tls:// needs tls: { cert, key }`);
@@ -173,15 +187,33 @@ export class SyslogSource implements Source {
         this.config.tls.ca ? readFile(this.config.tls.ca) : undefined,
       ]);
       // With a CA, only clients holding a certificate it signed may send (mutual TLS).
-      server = tls.createServer({ cert, key, ca, requestCert: !!ca, rejectUnauthorized: !!ca }, onSocket);
+      server = tls.createServer({
+        cert,
+        key,
+        ca,
+        requestCert: !!ca,
+        rejectUnauthorized: !!ca,
+        handshakeTimeout: this.config.limits.header_timeout * 1000,
+      });
+      // admitted as TCP connections (below); the handshake must finish within header_timeout
+      server.on("connection", (raw: net.Socket) => this.gate.admit(raw)?.expectHeaders());
+      server.on("secureConnection", (sock: tls.TLSSocket) => {
+        const conn = this.gate.find(sock.remoteAddress, sock.remotePort);
+        if (!conn) return void sock.destroy(); // its TCP connection was refused or closed meanwhile
+        conn.headersDone();
+        this.handleConnection(sock, conn);
+      });
       server.on("tlsClientError", (err) => {
         this.counters.tls_errors++;
         this.ctx.log.debug({ err: errorMessage(err) }, "syslog TLS handshake failed");
       });
     } else {
-      server = net.createServer(onSocket);
+      server = net.createServer();
+      server.on("connection", (sock: net.Socket) => {
+        const conn = this.gate.admit(sock);
+        if (conn) this.handleConnection(sock, conn);
+      });
     }
-    server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.addr.port, this.addr.host, () => {
@@ -191,6 +223,7 @@ export class SyslogSource implements Source {
     });
     server.on("error", (err) => this.ctx.log.warn({ err: errorMessage(err) }, "syslog server error"));
     this.boundPort = (server.address() as net.AddressInfo).port;
+    this.gate.start();
     return async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of this.sockets) s.destroy();
@@ -198,7 +231,7 @@ export class SyslogSource implements Source {
     };
   }
 
-  private handleConnection(sock: net.Socket): void {
+  private handleConnection(sock: net.Socket, conn: Connection): void {
     this.counters.connections++;
     this.sockets.add(sock);
     const peer = sock.remoteAddress ?? "unknown";
@@ -207,11 +240,17 @@ export class SyslogSource implements Source {
       for (const f of frames) this.accept(f.text, peer, true);
     };
     sock.on("data", (chunk: Buffer) => {
+      conn.touch();
       deliver(framer.push(chunk));
       if (this.batcher.full && !sock.isPaused()) {
         // backpressure: stop reading until the store has caught up (TCP slows the sender down)
         sock.pause();
-        this.batcher.onceDrained(() => sock.resume());
+        conn.busy++; // paused by us: not idle
+        this.batcher.onceDrained(() => {
+          conn.busy--;
+          conn.touch();
+          sock.resume();
+        });
       }
     });
     sock.on("error", (err) =>

@@ -12,7 +12,7 @@ export type Db = Database.Database;
 export const SCHEMA_VERSION = 1;
 
 export function openDatabase(file: string, schemas: readonly (readonly string[])[]): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash

@@ -1,16 +1,23 @@
 /** The embedded store: one SQLite file (WAL) in data_dir holding every domain's tables. */
 import path from "node:path";
+import type { Logger } from "pino";
 import type { Store } from "../store.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
-import { logsSchema, SqliteLogStore } from "./logs.js";
+import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
+import { secureDataDir } from "./permissions.js";
 
 export const DB_FILE = "mamori.db";
 
 const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema];
+
+export interface SqliteStoreOptions extends LogStoreOptions {
+  /** where the data dir's permission fixes and stream overflows are reported */
+  log?: Pick<Logger, "warn">;
+}
 
 export class SqliteStore implements Store {
   readonly logs: SqliteLogStore;
@@ -19,9 +26,21 @@ export class SqliteStore implements Store {
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    opts: SqliteStoreOptions = {},
+  ) {
     this.metrics = new SqliteMetricStore(db);
-    this.logs = new SqliteLogStore(db, this.metrics.write, this.metrics.forgetIds);
+    this.logs = new SqliteLogStore(db, this.metrics.write, this.metrics.forgetIds, {
+      maxStreamsPerGroup: opts.maxStreamsPerGroup,
+      onStreamOverflow:
+        opts.onStreamOverflow ??
+        ((group, stream, max) =>
+          opts.log?.warn(
+            { group, stream: stream.slice(0, 200), maxStreams: max },
+            "log group has reached its stream limit; events of new streams go to the stream _overflow (reported once per group)",
+          )),
+    });
     this.alarms = new SqliteAlarmStore(db);
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
@@ -32,8 +51,15 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Opens (creating if needed) the store in dataDir; ":memory:" for a throwaway store in tests. */
-export function openSqliteStore(dataDir: string): SqliteStore {
-  const file = dataDir === ":memory:" ? ":memory:" : path.join(dataDir, DB_FILE);
-  return new SqliteStore(openDatabase(file, schemas));
+/**
+ * Opens (creating if needed) the store in dataDir; ":memory:" for a throwaway store in tests. The data
+ * dir is made private first (0700, files 0600; see permissions.ts), each fix logged.
+ */
+export function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  if (dataDir === ":memory:") return new SqliteStore(openDatabase(":memory:", schemas), opts);
+  const file = path.join(dataDir, DB_FILE);
+  for (const fix of secureDataDir(dataDir, file)) {
+    opts.log?.warn(fix, "data dir permissions were too open; fixed (the store is private to mamori's user)");
+  }
+  return new SqliteStore(openDatabase(file, schemas), opts);
 }

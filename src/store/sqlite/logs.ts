@@ -1,5 +1,6 @@
 /** Log groups, streams, events and source checkpoints in SQLite. */
 import type { LogEvent, StoredEvent } from "../../core/event.js";
+import { LruMap } from "../../core/lru.js";
 import type {
   Checkpoint,
   EventQuery,
@@ -33,12 +34,19 @@ export const logsSchema = [
      ingest INTEGER NOT NULL,
      message TEXT NOT NULL)`,
   "CREATE INDEX IF NOT EXISTS events_by_group_time ON events (group_id, ts)",
+  // per-stream counts (`logs streams`); created on open for databases written before it existed
+  "CREATE INDEX IF NOT EXISTS events_by_stream ON events (stream_id)",
   `CREATE TABLE IF NOT EXISTS checkpoints (
      source TEXT NOT NULL,
      key TEXT NOT NULL,
      value TEXT NOT NULL,
      PRIMARY KEY (source, key)) WITHOUT ROWID`,
 ];
+
+/** The streams of a group with their counts; the count per stream is served by events_by_stream. */
+export const STREAMS_SQL = `SELECT g.name AS "group", s.name, s.first_ts AS firstEventTimestamp, s.last_ts AS lastEventTimestamp,
+    s.last_ingest AS lastIngestionTime, (SELECT count(*) FROM events e WHERE e.stream_id = s.id) AS storedEvents
+  FROM log_streams s JOIN log_groups g ON g.id = s.group_id WHERE g.name = ? ORDER BY s.name`;
 
 /** rows per INSERT statement: fewer calls into SQLite per event (5 parameters a row, well under the limit) */
 const INSERT_CHUNK = 100;
@@ -61,12 +69,39 @@ interface StreamStats {
   ingest: number;
 }
 
+/** Streams a log group may have; events of further streams go to OVERFLOW_STREAM. */
+export const MAX_STREAMS_PER_GROUP = 10_000;
+/** where the events of streams beyond a group's limit are stored (their own stream name is dropped) */
+export const OVERFLOW_STREAM = "_overflow";
+/** stream ids kept in memory (least recently used dropped first); a miss is one indexed lookup */
+export const STREAM_CACHE_SIZE = 4_096;
+
+export interface LogStoreOptions {
+  /** default MAX_STREAMS_PER_GROUP */
+  maxStreamsPerGroup?: number;
+  /** called once per group, when its first event is sent to OVERFLOW_STREAM */
+  onStreamOverflow?: (group: string, stream: string, max: number) => void;
+}
+
+/** A stream as events are stored into it: the overflow stream once its group is full. */
+interface StreamRef {
+  id: number;
+  name: string;
+}
+
 /** Writes the metric points of a batch inside the same transaction (provided by the metrics store). */
 export type MetricWriter = (points: readonly MetricPoint[]) => void;
 
 export class SqliteLogStore implements LogStore {
   private readonly groupIds = new Map<string, number>();
-  private readonly streamIds = new Map<string, number>();
+  private readonly streamIds = new LruMap<string, StreamRef>(STREAM_CACHE_SIZE);
+  /** streams per group id, counted once from the table and then kept up to date */
+  private readonly streamCounts = new Map<number, number>();
+  private readonly overflowReported = new Set<string>();
+  private readonly maxStreams: number;
+  private readonly onStreamOverflow: NonNullable<LogStoreOptions["onStreamOverflow"]>;
+  /** events stored in OVERFLOW_STREAM instead of their own (new) stream */
+  readonly counters = { stream_overflow_events: 0 };
   private readonly stmts;
   private readonly insertBySize = new Map<number, Statement>();
   private readonly insertChunk: Statement;
@@ -76,7 +111,10 @@ export class SqliteLogStore implements LogStore {
     private readonly db: Db,
     writeMetrics: MetricWriter,
     private readonly onRollback: () => void = () => {},
+    opts: LogStoreOptions = {},
   ) {
+    this.maxStreams = opts.maxStreamsPerGroup ?? MAX_STREAMS_PER_GROUP;
+    this.onStreamOverflow = opts.onStreamOverflow ?? (() => {});
     this.stmts = {
       groupByName: db.prepare<[string], { id: number }>("SELECT id FROM log_groups WHERE name = ?"),
       insertGroup: db.prepare(
@@ -87,6 +125,9 @@ export class SqliteLogStore implements LogStore {
         "SELECT id FROM log_streams WHERE group_id = ? AND name = ?",
       ),
       insertStream: db.prepare("INSERT INTO log_streams (group_id, name) VALUES (?, ?)"),
+      countStreams: db.prepare<[number], { n: number }>(
+        "SELECT count(*) AS n FROM log_streams WHERE group_id = ?",
+      ),
       updateStream: db.prepare(
         `UPDATE log_streams SET first_ts = min(coalesce(first_ts, @first), @first), last_ts = max(coalesce(last_ts, @last), @last),
          last_ingest = max(coalesce(last_ingest, @ingest), @ingest) WHERE id = @id`,
@@ -127,6 +168,7 @@ export class SqliteLogStore implements LogStore {
       // ids cached during a rolled-back transaction may name rows that were never committed
       this.groupIds.clear();
       this.streamIds.clear();
+      this.streamCounts.clear();
       this.onRollback();
       throw err;
     }
@@ -137,6 +179,7 @@ export class SqliteLogStore implements LogStore {
     const stored: StoredEvent[] = new Array(n);
     const params: unknown[] = new Array(INSERT_CHUNK * 5);
     const touched = new Map<number, StreamStats>();
+    const streamNames: string[] = new Array(INSERT_CHUNK);
     let i = 0;
     while (i < n) {
       const size = Math.min(INSERT_CHUNK, n - i);
@@ -145,7 +188,10 @@ export class SqliteLogStore implements LogStore {
       for (let k = 0; k < size; k++) {
         const e = events[i + k];
         const gid = this.groupId(e.group, e.ingestTime);
-        const sid = this.streamId(gid, e.group, e.stream);
+        const stream = this.stream(gid, e.group, e.stream);
+        const sid = stream.id;
+        streamNames[k] = stream.name;
+        if (stream.name !== e.stream) this.counters.stream_overflow_events++;
         const p = k * 5;
         params[p] = gid;
         params[p + 1] = sid;
@@ -167,7 +213,7 @@ export class SqliteLogStore implements LogStore {
         stored[i + k] = {
           id: last - size + 1 + k,
           group: e.group,
-          stream: e.stream,
+          stream: streamNames[k],
           timestamp: e.timestamp,
           ingestTime: e.ingestTime,
           message: e.message,
@@ -202,17 +248,39 @@ export class SqliteLogStore implements LogStore {
     return row.id;
   }
 
-  private streamId(groupId: number, group: string, stream: string): number {
-    const key = `${group}\u0000${stream}`;
+  /** The stream an event is stored in: its own, or the group's overflow stream once the group is full. */
+  private stream(groupId: number, group: string, name: string): StreamRef {
+    const key = `${group}\u0000${name}`;
     const known = this.streamIds.get(key);
     if (known !== undefined) return known;
-    let row = this.stmts.streamByName.get(groupId, stream);
-    if (!row) {
-      this.stmts.insertStream.run(groupId, stream);
-      row = this.stmts.streamByName.get(groupId, stream)!;
+    const row = this.stmts.streamByName.get(groupId, name);
+    if (row) {
+      const ref = { id: row.id, name };
+      this.streamIds.set(key, ref);
+      return ref;
     }
-    this.streamIds.set(key, row.id);
-    return row.id;
+    if (name !== OVERFLOW_STREAM && this.streamCount(groupId) >= this.maxStreams) {
+      // not cached: a flood of new names would push the group's real streams out of the cache
+      if (!this.overflowReported.has(group)) {
+        this.overflowReported.add(group);
+        this.onStreamOverflow(group, name, this.maxStreams);
+      }
+      return this.stream(groupId, group, OVERFLOW_STREAM);
+    }
+    this.stmts.insertStream.run(groupId, name);
+    this.streamCounts.set(groupId, this.streamCount(groupId) + 1);
+    const ref = { id: this.stmts.streamByName.get(groupId, name)!.id, name };
+    this.streamIds.set(key, ref);
+    return ref;
+  }
+
+  private streamCount(groupId: number): number {
+    let n = this.streamCounts.get(groupId);
+    if (n === undefined) {
+      n = this.stmts.countStreams.get(groupId)!.n;
+      this.streamCounts.set(groupId, n);
+    }
+    return n;
   }
 
   async getCheckpoint(source: string, key: string): Promise<string | undefined> {
@@ -284,13 +352,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   async streams(group: string): Promise<LogStreamInfo[]> {
-    return this.db
-      .prepare<[string], LogStreamInfo>(
-        `SELECT g.name AS "group", s.name, s.first_ts AS firstEventTimestamp, s.last_ts AS lastEventTimestamp,
-           s.last_ingest AS lastIngestionTime, (SELECT count(*) FROM events e WHERE e.stream_id = s.id) AS storedEvents
-         FROM log_streams s JOIN log_groups g ON g.id = s.group_id WHERE g.name = ? ORDER BY s.name`,
-      )
-      .all(group);
+    return this.db.prepare<[string], LogStreamInfo>(STREAMS_SQL).all(group);
   }
 
   async enforceRetention(now: number): Promise<number> {

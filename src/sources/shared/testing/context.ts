@@ -5,7 +5,7 @@
  */
 
 import { setTimeout as delay } from "node:timers/promises";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { type Clock, ManualClock } from "../../../core/clock.js";
 import type { StoredEvent } from "../../../core/event.js";
 import { Pipeline } from "../../../pipeline/pipeline.js";
@@ -25,10 +25,10 @@ export interface TestContext {
 }
 
 export function testContext(
-  opts: { id?: string; clock?: Clock; store?: SqliteStore; hostname?: string } = {},
+  opts: { id?: string; clock?: Clock; store?: SqliteStore; hostname?: string; log?: Logger } = {},
 ): TestContext {
   const store = opts.store ?? openSqliteStore(":memory:");
-  const log = pino({ level: process.env.MAMORI_TEST_LOG ?? "silent" });
+  const log = opts.log ?? pino({ level: process.env.MAMORI_TEST_LOG ?? "silent" });
   const pipeline = new Pipeline({ logs: store.logs, log });
   const t: TestContext = {
     store,
