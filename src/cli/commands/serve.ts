@@ -18,7 +18,8 @@ export function registerServe(program: Command): void {
       const loaded = resolveConfig(opts.config, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
       const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level);
       for (const p of warnings) log.warn(`${p.file}:${p.line}:${p.col}: ${p.message}`);
-      if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
+      if (loaded.origin === "builtin")
+        for (const notice of describeDefault(loaded.config)) log[notice.level](notice.message);
       else log.info({ config: loaded.path }, "configuration loaded");
       const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
       await daemon.start();
