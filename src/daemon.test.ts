@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import pino from "pino";
+import { builtinDefaultConfig, describeDefault } from "./config/defaults.js";
 import { configSchema } from "./config/schema.js";
 import { ManualClock } from "./core/clock.js";
 import { Daemon } from "./daemon.js";
+import { waitFor } from "./sources/shared/testing/context.js";
 import type { SourceFactory } from "./sources/types.js";
 import { openSqliteStore } from "./store/sqlite/index.js";
 
@@ -95,5 +100,50 @@ describe("Daemon", () => {
     );
     assert.equal(await store.logs.getCheckpoint("flaky", "k"), "1");
     await store.close();
+  });
+});
+
+describe("the built-in default on a host with nothing to watch", () => {
+  it("warns once what it looked for, stays quiet while it keeps looking, and says at INFO when a log appears", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mamori-default-"));
+    const authLogs = [path.join(dir, "auth.log"), path.join(dir, "secure")];
+    const records: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    const config = builtinDefaultConfig({ exists: existsSync, hasJournal: () => false, authLogs });
+    const clock = new ManualClock(1_000_000);
+    const daemon = new Daemon({ config, clock, log, store: openSqliteStore(":memory:") });
+    for (const n of describeDefault(config)) log[n.level](n.message);
+    await daemon.start();
+    const sourceStats = () =>
+      Object.values((daemon.stats() as { sources: Record<string, Record<string, number>> }).sources)[0];
+    const poll = async () => {
+      await waitFor(() => sourceStats()?.waiting === 1, "the file source to wait");
+      const before = sourceStats().polls;
+      clock.advance(1000);
+      await waitFor(() => sourceStats().waiting === 1 && sourceStats().polls > before, "one poll");
+    };
+    const warnings = records.filter((r) => r.level === 40);
+    assert.equal(warnings.length, 1, "one warning");
+    assert.match(
+      warnings[0].msg,
+      /nothing to watch yet: there is no .*auth\.log, no .*secure and no systemd journal/,
+    );
+    assert.match(warnings[0].msg, /keeps looking/);
+    const before = records.length;
+    for (let i = 0; i < 120; i++) await poll(); // two minutes of polls (the old default: 7 errors by now)
+    assert.deepEqual(records.slice(before), [], "nothing is logged while it waits");
+    writeFileSync(authLogs[1], "Dec  2 10:00:00 host sshd[1]: Invalid user admin from 203.0.113.7 port 22\n");
+    await poll();
+    await waitFor(
+      async () => (await daemon.store.logs.query({ group: "auth" })).length === 1,
+      "the line stored",
+    );
+    const after = records.slice(before);
+    assert.deepEqual(
+      after.map((r) => [r.level, r.msg]),
+      [[30, `${authLogs[1]} appeared: reading it`]],
+    );
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

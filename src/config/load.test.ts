@@ -114,15 +114,23 @@ describe("parseConfig: valid configs", () => {
   });
 
   it("builds the built-in default from whichever auth log exists", () => {
-    const onSecure = builtinDefaultConfig((p) => p === "/var/log/secure");
+    const onSecure = builtinDefaultConfig({ exists: (p) => p === "/var/log/secure", hasJournal: () => true });
     assert.deepEqual(
       onSecure.sources.map((s) => [s.type, "group" in s ? s.group : undefined]),
       [["file", "/var/log/secure"]],
     );
     assert.equal(onSecure.jails[0].action, "dry-run");
-    const onJournal = builtinDefaultConfig(() => false);
+    const onJournal = builtinDefaultConfig({ exists: () => false, hasJournal: () => true });
     assert.equal(onJournal.sources[0].type, "journald");
     assert.equal(onJournal.jails[0].group, "journal/ssh");
+    // neither: wait for either auth log file instead of restarting a journald reader that cannot work
+    const onNothing = builtinDefaultConfig({ exists: () => false, hasJournal: () => false });
+    assert.deepEqual(
+      onNothing.sources.map((s) => [s.type, s.type === "file" ? s.path : undefined]),
+      [["file", ["/var/log/auth.log", "/var/log/secure"]]],
+    );
+    const waitingSource = onNothing.sources[0];
+    assert.equal(onNothing.jails[0].group, waitingSource.type === "file" ? waitingSource.group : "");
   });
 });
 

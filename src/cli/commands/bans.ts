@@ -102,8 +102,8 @@ export function registerBans(program: Command): void {
     });
 
   withCommon(bans.command("add").description("ban an address (or prefix) in a jail, through its action"))
-    .argument("<jail>")
-    .argument("<ip>")
+    .argument("<jail>", "jail name")
+    .argument("<ip>", "IPv4/IPv6 address or CIDR to ban")
     .option("--bantime <duration>", "how long (600, 10m, 1d; -1 = forever); default the jail's bantime")
     .action(async (jailName: string, ip: string, o: Common & { bantime?: string }) => {
       await withStore(o, async (store, loaded) => {
@@ -149,8 +149,8 @@ export function registerBans(program: Command): void {
     });
 
   withCommon(bans.command("del").alias("remove").description("lift a ban"))
-    .argument("<jail>")
-    .argument("<ip>")
+    .argument("<jail>", "jail name")
+    .argument("<ip>", "the banned address")
     .action(async (jailName: string, ip: string, o: Common) => {
       await withStore(o, async (store, loaded) => {
         const jail = findJail(loaded.config, jailName);

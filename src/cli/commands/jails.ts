@@ -51,7 +51,7 @@ export function registerJails(program: Command): void {
   jails
     .command("status")
     .description("all jails, or one jail's failures and bans")
-    .argument("[jail]")
+    .argument("[jail]", "one jail (default: all)")
     .option("-c, --config <file>", "config file (default ./mamori.yaml, else the built-in default)")
     .option("--data-dir <dir>", "read this data directory instead of the config's")
     .option("--json", "JSON (one object per jail, one per line)")

@@ -56,7 +56,7 @@ export function registerLogs(program: Command): void {
   withCommon(
     logs
       .command("streams")
-      .argument("<group>")
+      .argument("<group>", "log group name")
       .description("list the streams of a group")
       .option("--json", "JSON lines"),
   ).action(async (group: string, o: Common) => {
@@ -74,7 +74,7 @@ export function registerLogs(program: Command): void {
   withCommon(
     logs
       .command("filter")
-      .argument("<group>")
+      .argument("<group>", "log group name")
       .description("print the events of a group in event-time order, optionally matching a filter pattern")
       .option("-p, --pattern <pattern>", "CloudWatch filter pattern")
       .option("--start <time>", "from (ms epoch, ISO 8601, or a duration ago like 1h)")
@@ -133,7 +133,7 @@ export function registerLogs(program: Command): void {
   withCommon(
     logs
       .command("tail")
-      .argument("<group>")
+      .argument("<group>", "log group name")
       .description("print the newest events of a group; --follow keeps printing new ones")
       .option("-n, --lines <n>", "how many", "10")
       .option("-f, --follow", "keep printing new events")

@@ -45,8 +45,8 @@ export function registerMetrics(program: Command): void {
 
   metrics
     .command("get")
-    .argument("<namespace>")
-    .argument("<name>")
+    .argument("<namespace>", "metric namespace")
+    .argument("<name>", "metric name")
     .description("statistics of a metric per period")
     .option("-c, --config <file>", "config file (its data_dir holds the store)")
     .option("--data-dir <dir>", "read this data directory instead of the config's")
@@ -101,7 +101,7 @@ export function registerMetrics(program: Command): void {
 
   metrics
     .command("list")
-    .argument("[namespace]")
+    .argument("[namespace]", "only this namespace")
     .description("known metrics (namespace, name, dimensions)")
     .option("-c, --config <file>", "config file")
     .option("--data-dir <dir>", "data directory")

@@ -6,8 +6,10 @@ import type { Command } from "commander";
 import { deepChecks } from "../../config/deep-checks.js";
 import { loadConfigFile } from "../../config/load.js";
 import { systemClock } from "../../core/clock.js";
+import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
 import { replay } from "../../replay/replay.js";
+import { logFormatOption } from "../log-format-option.js";
 
 export function registerReplay(program: Command): void {
   program
@@ -24,14 +26,22 @@ export function registerReplay(program: Command): void {
       "use the configured ban actions and notification subscriptions (default: dry-run, no notifications)",
     )
     .option("--json", "print the summary as JSON")
+    .addOption(logFormatOption())
     .action(
       async (
         files: string[],
-        o: { config: string; group?: string; dataDir?: string; live?: boolean; json?: boolean },
+        o: {
+          config: string;
+          group?: string;
+          dataDir?: string;
+          live?: boolean;
+          json?: boolean;
+          logFormat?: LogFormat;
+        },
       ) => {
         const loaded = loadConfigFile(o.config, { checks: deepChecks });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
-        const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn");
+        const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });
         const s = await replay({
           files: files.map((f) => path.resolve(f)),
           config: loaded.config,

@@ -5,20 +5,26 @@ import { describeDefault } from "../../config/defaults.js";
 import { resolveConfig } from "../../config/load.js";
 import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
+import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
 import { Daemon } from "../../daemon.js";
+import { logFormatOption } from "../log-format-option.js";
 
 export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("run the daemon (default config: ./mamori.yaml if present, else the built-in default)")
     .option("-c, --config <file>", "config file")
-    .action(async (opts: { config?: string }) => {
+    .addOption(logFormatOption())
+    .action(async (opts: { config?: string; logFormat?: LogFormat }) => {
       const warnings: ConfigProblem[] = [];
       const loaded = resolveConfig(opts.config, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
-      const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level);
+      const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level, {
+        format: opts.logFormat,
+      });
       for (const p of warnings) log.warn(`${p.file}:${p.line}:${p.col}: ${p.message}`);
-      if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
+      if (loaded.origin === "builtin")
+        for (const notice of describeDefault(loaded.config)) log[notice.level](notice.message);
       else log.info({ config: loaded.path }, "configuration loaded");
       const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
       await daemon.start();

@@ -71,6 +71,8 @@ export class FileSource implements Source {
   /** paths refused (FIFO, symlink out of the tree...) → the reason, so each is reported once */
   private refused = new Map<string, string>();
   private lastScanAt = Number.NEGATIVE_INFINITY;
+  /** no file matched at start: the first one to appear is announced once, at INFO */
+  private waitingForFirstFile = false;
 
   constructor(
     private readonly config: FileSourceConfig,
@@ -106,6 +108,10 @@ export class FileSource implements Source {
       const saved = await this.loadCheckpoints();
       await this.scan(true, saved);
       await this.recoverRotated(saved);
+      if (this.files.size === 0) {
+        this.waitingForFirstFile = true;
+        this.ctx.log.debug({ paths: this.patterns }, "no file matches yet; waiting for one to appear");
+      }
       while (!signal.aborted) {
         this.counters.polls++;
         const now = this.ctx.clock.now();
@@ -215,6 +221,10 @@ export class FileSource implements Source {
     this.files.set(key, f);
     this.knownPaths.add(p);
     this.ctx.log.debug({ file: p, offset: start.offset }, "reading file");
+    if (this.waitingForFirstFile) {
+      this.waitingForFirstFile = false;
+      this.ctx.log.info({ file: p, offset: start.offset }, "%s appeared: reading it", p);
+    }
     // so a restart knows this path and this position even before the first line arrives
     await this.emit({ events: [], checkpoints: [this.checkpointOf(f)] });
   }
