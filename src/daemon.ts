@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
+import type { JailFilter } from "./jails/jail.js";
 import { parts } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import type { Service, ServiceContext } from "./service.js";
@@ -21,6 +22,8 @@ export interface DaemonOptions {
   configPath?: string;
   clock: Clock;
   log: Logger;
+  /** the jail filters compiled when the config was checked (serve): jails use them instead of compiling again */
+  jailFilters?: ReadonlyMap<string, JailFilter>;
   /** overrides the store (tests); default: SQLite in config.data_dir */
   store?: SqliteStore;
   /** overrides the source map (tests); default: src/sources/index.ts */
@@ -42,6 +45,7 @@ const MAX_BACKOFF_MS = 60_000;
 export class Daemon {
   private config: MamoriConfig;
   private configPath?: string;
+  private jailFilters?: ReadonlyMap<string, JailFilter>;
   private readonly clock: Clock;
   private readonly log: Logger;
   readonly store: SqliteStore;
@@ -55,6 +59,7 @@ export class Daemon {
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
     this.configPath = opts.configPath;
+    this.jailFilters = opts.jailFilters;
     this.clock = opts.clock;
     this.log = opts.log;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
@@ -74,6 +79,7 @@ export class Daemon {
     const ctx: ServiceContext = {
       config: this.config,
       configPath: this.configPath,
+      jailFilters: this.jailFilters,
       store: this.store,
       clock: this.clock,
       log: this.log,
@@ -194,7 +200,11 @@ export class Daemon {
   }
 
   /** Swaps in a new, already validated config: stops the parts and builds them again on the same store. */
-  async reload(config: MamoriConfig, configPath?: string): Promise<void> {
+  async reload(
+    config: MamoriConfig,
+    configPath?: string,
+    jailFilters?: ReadonlyMap<string, JailFilter>,
+  ): Promise<void> {
     if (path.resolve(config.data_dir) !== path.resolve(this.config.data_dir)) {
       this.log.warn(
         "data_dir changed: a reload keeps the open store (%s); restart mamori to move it",
@@ -205,6 +215,7 @@ export class Daemon {
     await this.stopParts();
     this.config = config;
     this.configPath = configPath;
+    this.jailFilters = jailFilters;
     await this.start();
     this.log.info("configuration reloaded");
   }

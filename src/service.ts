@@ -5,14 +5,17 @@
 import type { Logger } from "pino";
 import type { MamoriConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import type { JailFilter } from "./jails/jail.js";
 import type { Publisher } from "./notify/types.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import type { Store } from "./store/store.js";
 
 export interface ServiceContext {
   config: MamoriConfig;
-  /** the config file, when there is one (relative paths in it are relative to its folder) */
+  /** the config file, when there is one (its paths are already resolved: components need not look here) */
   configPath?: string;
+  /** the jail filters compiled when the config was checked, by jail name (compiled once, not again) */
+  jailFilters?: ReadonlyMap<string, JailFilter>;
   store: Store;
   clock: Clock;
   log: Logger;

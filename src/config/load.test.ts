@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runCli } from "../../test/helpers/cli.js";
 import { ConfigError } from "../core/errors.js";
+import { runCli } from "../testing/cli.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { parseConfig } from "./load.js";
 
@@ -97,7 +97,7 @@ describe("parseConfig: valid configs", () => {
       "jails:\n  - name: sshd\n    filter: sshd\n    group: /var/log/secure\n    bantime: 1h\n    findtime: 600\n",
       "m.yaml",
     );
-    assert.equal(c.data_dir, "./data");
+    assert.equal(c.data_dir, path.resolve("data"), "relative to the config file's folder");
     assert.equal(c.jails[0].bantime, 3600);
     assert.equal(c.jails[0].findtime, 600);
     assert.equal(c.jails[0].maxretry, 5);
@@ -165,7 +165,7 @@ describe("mamori config check", () => {
 
 describe("deep checks", () => {
   it("a bad metric filter pattern is reported at its place with the pattern position", async () => {
-    const { deepChecks } = await import("./deep-checks.js");
+    const { deepChecks } = await import("../load-config.js");
     const text =
       "metric_filters:\n  - name: f\n    group: g\n    pattern: '[ip, user'\n    metric: {namespace: N, name: M}\n";
     try {

@@ -3,7 +3,6 @@
  * pipeline, its firewall action and its ban manager; one Service per jail. The daemon calls this
  * through src/parts.ts.
  */
-import path from "node:path";
 import type { Logger } from "pino";
 import { createAction } from "../actions/index.js";
 import type { BanAction } from "../actions/types.js";
@@ -13,7 +12,7 @@ import { errorMessage } from "../core/errors.js";
 import type { BuiltPart } from "../parts.js";
 import type { Service, ServiceContext } from "../service.js";
 import { BanManager } from "./ban-manager.js";
-import { loadJailFilter } from "../fail2ban/filter/index.js";
+import { loadFilterOf } from "./filters.js";
 import { buildIgnoreList, IgnoreList, type OwnAddresses, type Resolver } from "./ignore.js";
 import { Jail, JailConsumer, type JailFilter } from "./jail.js";
 
@@ -42,39 +41,23 @@ export interface JailRuntime {
   service: Service;
 }
 
-export function configDir(ctx: Pick<ServiceContext, "configPath">): string {
-  return ctx.configPath ? path.dirname(path.resolve(ctx.configPath)) : process.cwd();
-}
-
-/** Filter dirs as written in the config are relative to the config file's folder. */
-export function filterDirsOf(ctx: Pick<ServiceContext, "config" | "configPath">): string[] {
-  return ctx.config.filter_dirs.map((d) => path.resolve(configDir(ctx), d));
-}
-
-export function defaultFilter(
+/** The jail's filter: the one compiled when the config was checked, else loaded now. */
+export function filterFor(
   cfg: JailConfig,
-  ctx: Pick<ServiceContext, "config" | "configPath" | "clock">,
+  ctx: Pick<ServiceContext, "config" | "clock" | "jailFilters">,
 ): JailFilter {
-  const baseDir = configDir(ctx);
-  const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
-  return loadJailFilter({
-    filter: isPath ? path.resolve(baseDir, cfg.filter) : cfg.filter,
-    mode: cfg.mode,
-    filterDirs: filterDirsOf(ctx),
-    now: () => ctx.clock.now(),
-  });
+  return ctx.jailFilters?.get(cfg.name) ?? loadFilterOf(cfg, ctx.config, () => ctx.clock.now());
 }
 
 export function buildJail(ctx: ServiceContext, cfg: JailConfig, deps: JailDeps = {}): JailRuntime {
   const log = ctx.log.child({ jail: cfg.name });
-  const filter = deps.loadFilter ? deps.loadFilter(cfg, ctx) : defaultFilter(cfg, ctx);
+  const filter = deps.loadFilter ? deps.loadFilter(cfg, ctx) : filterFor(cfg, ctx);
   const action = deps.createAction
     ? deps.createAction(cfg, log)
     : createAction({
         jail: cfg,
         log,
         netns: deps.netns,
-        baseDir: configDir(ctx),
         removeOnStop: cfg.remove_on_stop,
       });
   const manager = new BanManager({

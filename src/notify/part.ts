@@ -1,17 +1,12 @@
 /** The notify part of the daemon: builds a channel per subscription and provides the Publisher. */
-import path from "node:path";
 import type { TopicConfig } from "../config/schema.js";
 import type { BuiltPart } from "../parts.js";
 import type { ServiceContext } from "../service.js";
 import { type Channel, createChannel } from "./channels/index.js";
 import { TopicPublisher } from "./publisher.js";
 
-export function channelsFor(
-  topic: TopicConfig,
-  ctx: Pick<ServiceContext, "config" | "configPath">,
-): Channel[] {
-  const baseDir = ctx.configPath ? path.dirname(ctx.configPath) : process.cwd();
-  return topic.subscriptions.map((s) => createChannel(s, { smtp: ctx.config.smtp, baseDir }));
+export function channelsFor(topic: TopicConfig, ctx: Pick<ServiceContext, "config">): Channel[] {
+  return topic.subscriptions.map((s) => createChannel(s, { smtp: ctx.config.smtp }));
 }
 
 /** Builds the publisher every other part publishes through, and the service that runs its queues. */

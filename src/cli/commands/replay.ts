@@ -3,10 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { deepChecks } from "../../config/deep-checks.js";
-import { loadConfigFile } from "../../config/load.js";
 import { systemClock } from "../../core/clock.js";
 import { createLogger } from "../../core/logger.js";
+import { loadConfig } from "../../load-config.js";
 import { replay } from "../../replay/replay.js";
 
 export function registerReplay(program: Command): void {
@@ -29,7 +28,7 @@ export function registerReplay(program: Command): void {
         files: string[],
         o: { config: string; group?: string; dataDir?: string; live?: boolean; json?: boolean },
       ) => {
-        const loaded = loadConfigFile(o.config, { checks: deepChecks });
+        const loaded = loadConfig(o.config, { deep: true });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn");
         const s = await replay({

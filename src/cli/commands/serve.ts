@@ -1,12 +1,11 @@
 /** `mamori serve [--config FILE]`: the daemon. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config. */
 import type { Command } from "commander";
-import { deepChecks } from "../../config/deep-checks.js";
 import { describeDefault } from "../../config/defaults.js";
-import { resolveConfig } from "../../config/load.js";
 import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import { Daemon } from "../../daemon.js";
+import { loadForServe } from "../../load-config.js";
 
 export function registerServe(program: Command): void {
   program
@@ -15,12 +14,19 @@ export function registerServe(program: Command): void {
     .option("-c, --config <file>", "config file")
     .action(async (opts: { config?: string }) => {
       const warnings: ConfigProblem[] = [];
-      const loaded = resolveConfig(opts.config, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
+      const now = () => systemClock.now();
+      const loaded = loadForServe(opts.config, { now, onWarning: (p) => warnings.push(p) });
       const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level);
       for (const p of warnings) log.warn(`${p.file}:${p.line}:${p.col}: ${p.message}`);
       if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
       else log.info({ config: loaded.path }, "configuration loaded");
-      const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
+      const daemon = new Daemon({
+        config: loaded.config,
+        configPath: loaded.path,
+        jailFilters: loaded.jailFilters,
+        clock: systemClock,
+        log,
+      });
       await daemon.start();
       // with only polling sources (vpc-flow, cloudtrail) nothing else holds the event loop until SIGTERM
       const hold = holdProcessOpen();
@@ -40,8 +46,8 @@ export function registerServe(program: Command): void {
         const onHup = () => {
           reloading = reloading.then(async () => {
             try {
-              const next = resolveConfig(opts.config ?? loaded.path, { checks: deepChecks });
-              await daemon.reload(next.config, next.path);
+              const next = loadForServe(opts.config ?? loaded.path, { now });
+              await daemon.reload(next.config, next.path, next.jailFilters);
             } catch (err) {
               const detail =
                 err instanceof ConfigError

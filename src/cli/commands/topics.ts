@@ -29,7 +29,7 @@ export function registerTopics(program: Command): void {
         }
         if (topic.subscriptions.length === 0) throw new UsageError(`topic "${name}" has no subscriptions`);
         const host = loaded.config.hostname ?? os.hostname();
-        const channels = channelsFor(topic, { config: loaded.config, configPath: loaded.path });
+        const channels = channelsFor(topic, { config: loaded.config });
         const results = await sendToEverySubscription(
           topic,
           channels,

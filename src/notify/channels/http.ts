@@ -50,9 +50,9 @@ function safeOrigin(url: string | undefined): string {
 
 export function slackChannel(
   sub: Extract<SubscriptionConfig, { type: "slack" }>,
-  deps: ChannelDeps,
+  _deps: ChannelDeps,
 ): Channel {
-  const file = sub.url_file ? path.resolve(deps.baseDir, sub.url_file) : undefined;
+  const file = sub.url_file; // absolute: the config loader resolved it
   const url = async () => {
     if (sub.url) return sub.url;
     try {

@@ -6,12 +6,12 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import type { HttpSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
+import type { HttpSourceConfig } from "./config.js";
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
