@@ -155,12 +155,70 @@ describe("mamori config check", () => {
     assert.match(missing.stderr, /nope\.yaml:1:1: cannot read the config: file not found/);
   });
 
+  it("exits 2 when two sources bind one port, at the second one's listen:", async () => {
+    const f = write(
+      "ports.yaml",
+      [
+        "sources:",
+        "  - { type: http, listen: '127.0.0.1:8514', tokens: [t] }",
+        "  - { type: syslog, listen: 'tcp://127.0.0.1:8514', group: s }",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli(["config", "check", "--config", f]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `${f}:3:29: tcp port 8514 is already bound by sources[0] (http 127.0.0.1:8514); give each source its own port\n`,
+    );
+  });
+
   it("exits 0 with a one-line summary for a valid file", async () => {
     const f = write("ok.yaml", "sources:\n  - type: file\n    path: /var/log/x.log\n    group: x\n");
     const r = await runCli(["config", "check", "--config", f]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /: ok \(1 sources, 0 metric filters, 0 alarms, 0 topics, 0 jails\)\n$/);
   });
+});
+
+describe("sources that bind ports", () => {
+  const cases: Array<{ what: string; listens: string[]; conflict: boolean }> = [
+    {
+      what: "http and tcp syslog on one port",
+      listens: ["http 127.0.0.1:9000", "syslog tcp://127.0.0.1:9000"],
+      conflict: true,
+    },
+    {
+      what: "tls syslog is TCP too",
+      listens: ["http 127.0.0.1:9000", "syslog tls://127.0.0.1:9000"],
+      conflict: true,
+    },
+    {
+      what: "UDP and TCP on one port number",
+      listens: ["syslog udp://127.0.0.1:9000", "syslog tcp://127.0.0.1:9000"],
+      conflict: false,
+    },
+    {
+      what: "a wildcard host and a specific one",
+      listens: ["syslog udp://0.0.0.0:9000", "syslog udp://127.0.0.1:9000"],
+      conflict: true,
+    },
+    { what: "two hosts", listens: ["http 127.0.0.1:9000", "http 127.0.0.2:9000"], conflict: false },
+    { what: "port 0 (any free port)", listens: ["http 127.0.0.1:0", "http 127.0.0.1:0"], conflict: false },
+  ];
+  for (const c of cases) {
+    it(`${c.what}: ${c.conflict ? "refused" : "fine"}`, () => {
+      const sources = c.listens.map((l) => {
+        const [type, listen] = l.split(" ");
+        return type === "http"
+          ? `  - { type: http, listen: '${listen}', tokens: [t] }`
+          : `  - { type: syslog, listen: '${listen}', group: s }`;
+      });
+      const run = () => parseConfig(`sources:\n${sources.join("\n")}\n`, "m.yaml");
+      if (c.conflict) assert.throws(run, /is already bound by sources\[0\]/);
+      else assert.doesNotThrow(run);
+    });
+  }
 });
 
 describe("deep checks", () => {

@@ -91,6 +91,23 @@ describe("mamori logs", () => {
     assert.match(badTime.stderr, /--start "yesterday-ish" is not a time/);
   });
 
+  it("reads the store without compiling the config's jail filters", async () => {
+    const file = path.join(dir, "broken-filter.yaml");
+    fs.writeFileSync(
+      file,
+      `data_dir: ${dir}\njails:\n  - { name: x, filter: no-such-filter, group: ${GROUP} }\n`,
+    );
+    const check = await runCli(["config", "check", "--config", file]);
+    assert.equal(check.code, 2, "config check compiles the filter and refuses it");
+    assert.match(check.stderr, /filter "no-such-filter" cannot be used/);
+    const groups = await runCli(["logs", "groups", "--config", file, "--json"]);
+    assert.equal(groups.code, 0, groups.stderr);
+    assert.deepEqual(
+      jsonLines(groups).map((g) => g.logGroupName),
+      [GROUP],
+    );
+  });
+
   it("groups, streams and tail", async () => {
     const groups = await runCli(["logs", "groups", "--data-dir", dir, "--json"]);
     assert.deepEqual(
