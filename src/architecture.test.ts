@@ -146,7 +146,9 @@ export function clockViolations(mods: readonly SrcModule[]): string[] {
       const line = raw.replace(/\/\/.*$/, "");
       for (const re of banned)
         if (re.test(line))
-          out.push(`${m.file}:${i + 1}: ${line.trim()} (time comes from the injected Clock, src/core/clock.ts)`);
+          out.push(
+            `${m.file}:${i + 1}: ${line.trim()} (time comes from the injected Clock, src/core/clock.ts)`,
+          );
     });
   }
   return out;
@@ -193,13 +195,23 @@ describe("architecture", () => {
     assert.deepEqual(bad, []);
   });
 
+  it("test-support modules (testing/ folders) are imported by tests only, so none lands in dist/", () => {
+    const bad = code.flatMap((m) =>
+      srcImports(m)
+        .filter((i) => /(^|\/)testing\//.test(i.target as string))
+        .map((i) => `${m.file}:${i.line}: ${i.spec}`),
+    );
+    assert.deepEqual(bad, []);
+  });
+
   it("no Date.now, new Date() or timers outside src/core/clock.ts (tests excluded)", () => {
     assert.deepEqual(clockViolations(code), []);
   });
 
   it("src/config/ reaches only core/, config/ and the components' config.ts files", () => {
     const reached = new Set<string>();
-    for (const m of code) if (m.file.startsWith("src/config/")) for (const f of closure(code, m.file)) reached.add(f);
+    for (const m of code)
+      if (m.file.startsWith("src/config/")) for (const f of closure(code, m.file)) reached.add(f);
     const outside = [...reached].filter(
       (f) => !f.startsWith("src/core/") && !f.startsWith("src/config/") && !COMPONENT_CONFIG.test(f),
     );

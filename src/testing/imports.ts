@@ -90,7 +90,9 @@ export function folderPicture(modules: SrcModule[]): string[] {
       edges.get(from)?.add(to);
     }
   }
-  return [...edges.keys()].sort().map((from) => `${from} → ${[...(edges.get(from) ?? [])].sort().join(", ")}`);
+  return [...edges.keys()]
+    .sort()
+    .map((from) => `${from} → ${[...(edges.get(from) ?? [])].sort().join(", ")}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
