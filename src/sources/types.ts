@@ -5,7 +5,6 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { LogEvent } from "../core/event.js";
 import type { SourceBatch } from "../pipeline/pipeline.js";
 import type { LogStore } from "../store/store.js";
 

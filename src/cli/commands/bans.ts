@@ -4,7 +4,6 @@
  * (timer for the unban, retries) or lifts the ones deleted here; when no daemon runs, the firewall's own
  * timeouts (nftables, ipset) or the next daemon start (restore) end them.
  */
-import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import { createAction } from "../../actions/index.js";

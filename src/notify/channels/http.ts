@@ -5,7 +5,6 @@
  */
 import { createHmac } from "node:crypto";
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { SubscriptionConfig } from "../../config/schema.js";
 import { jsonBody, renderSlack } from "../render.js";
 import type { Channel, ChannelDeps } from "./types.js";
