@@ -10,8 +10,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawnCli } from "../test/helpers/cli.js";
-import { startHttpReceiver } from "../test/helpers/receivers.js";
+import { spawnCli } from "../src/testing/cli.js";
+import { startHttpReceiver } from "../src/testing/receivers.js";
 
 function config(dir: string, log: string, url: string, runs: number): string {
   const alarms = Array.from(

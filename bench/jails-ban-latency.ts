@@ -13,7 +13,8 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, type Netns, netnsUnavailable } from "../src/actions/testing/netns.js";
 import { syslogDate } from "../src/sources/journald/format.js";
-import { cliInNetnsArgv } from "../test/helpers/cli.js";
+import { cliInNetnsArgv } from "../src/testing/cli.js";
+import { waitFor } from "../src/testing/wait.js";
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
@@ -61,14 +62,6 @@ class ElementMonitor {
 
   stop(): void {
     this.child.kill("SIGKILL");
-  }
-}
-
-async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
   }
 }
 

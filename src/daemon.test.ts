@@ -8,7 +8,7 @@ import { builtinDefaultConfig, describeDefault } from "./config/defaults.js";
 import { configSchema } from "./config/schema.js";
 import { ManualClock } from "./core/clock.js";
 import { Daemon } from "./daemon.js";
-import { waitFor } from "./sources/shared/testing/context.js";
+import { waitFor } from "./testing/wait.js";
 import type { SourceFactory } from "./sources/types.js";
 import { openSqliteStore } from "./store/sqlite/index.js";
 
@@ -117,10 +117,10 @@ describe("the built-in default on a host with nothing to watch", () => {
     const sourceStats = () =>
       Object.values((daemon.stats() as { sources: Record<string, Record<string, number>> }).sources)[0];
     const poll = async () => {
-      await waitFor(() => sourceStats()?.waiting === 1, "the file source to wait");
+      await waitFor("the file source to wait", () => sourceStats()?.waiting === 1);
       const before = sourceStats().polls;
       clock.advance(1000);
-      await waitFor(() => sourceStats().waiting === 1 && sourceStats().polls > before, "one poll");
+      await waitFor("one poll", () => sourceStats().waiting === 1 && sourceStats().polls > before);
     };
     const warnings = records.filter((r) => r.level === 40);
     assert.equal(warnings.length, 1, "one warning");
@@ -135,8 +135,7 @@ describe("the built-in default on a host with nothing to watch", () => {
     writeFileSync(authLogs[1], "Dec  2 10:00:00 host sshd[1]: Invalid user admin from 203.0.113.7 port 22\n");
     await poll();
     await waitFor(
-      async () => (await daemon.store.logs.query({ group: "auth" })).length === 1,
-      "the line stored",
+      "the line stored", async () => (await daemon.store.logs.query({ group: "auth" })).length === 1,
     );
     const after = records.slice(before);
     assert.deepEqual(

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { MamoriConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
+import type { JailFilter } from "./jails/jail.js";
 import type { JailDeps } from "./jails/part.js";
 import {
   buildSharedParts,
@@ -42,6 +43,8 @@ export interface DaemonOptions {
   sourceFactories?: Partial<SourceFactoryMap>;
   /** what tests replace in jails (resolver, own addresses, actions, poll period) */
   jailDeps?: JailDeps;
+  /** the jail filters `loadConfigFile` compiled while checking the config (so serve compiles each once) */
+  jailFilters?: ReadonlyMap<string, JailFilter>;
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -75,6 +78,7 @@ export class Daemon {
       hostname: () => this.hostname,
       sourceFactories: opts.sourceFactories ?? sources,
       jailDeps: opts.jailDeps,
+      jailFilters: opts.jailFilters,
     };
   }
 
@@ -157,7 +161,11 @@ export class Daemon {
    * Swaps in a new, already validated config by diff (see the top of this file). Rejects when a new part
    * failed to start; the old configuration then still runs, as the log says.
    */
-  async reload(config: MamoriConfig, configPath?: string): Promise<void> {
+  async reload(
+    config: MamoriConfig,
+    configPath?: string,
+    jailFilters?: ReadonlyMap<string, JailFilter>,
+  ): Promise<void> {
     if (!this.shared) throw new Error("the daemon has not started");
     if (path.resolve(config.data_dir) !== path.resolve(this.config.data_dir)) {
       this.log.warn(
@@ -167,7 +175,7 @@ export class Daemon {
       config = { ...config, data_dir: this.config.data_dir };
     }
     const shared = this.shared;
-    const before = { config: this.config, configPath: this.configPath };
+    const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
     const oldDir = configDirOf(this.configPath);
     const dir = configDirOf(configPath);
     await this.ensureGroups(config);
@@ -183,12 +191,14 @@ export class Daemon {
     }
     this.config = config;
     this.configPath = configPath;
+    this.env.jailFilters = jailFilters;
     try {
       const plan = planParts(config, dir, this.env, shared);
       this.running = await applyPlan(this.running, plan, this.log);
     } catch (err) {
       this.config = before.config;
       this.configPath = before.configPath;
+      this.env.jailFilters = before.jailFilters;
       undoMetrics?.();
       await shared.notify
         .update(before.config.topics, channelSettings(before.config, oldDir))

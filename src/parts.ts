@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import type { JailFilter } from "./jails/jail.js";
 import {
   buildJailPart,
   filterDirsOf,
@@ -41,6 +42,8 @@ export interface PartsEnv {
   sourceFactories: Partial<SourceFactoryMap>;
   /** what tests replace in jails (resolver, own addresses, actions, poll period) */
   jailDeps?: JailDeps;
+  /** jail filters compiled when the config was checked, by jail name (else each jail loads its own) */
+  jailFilters?: ReadonlyMap<string, JailFilter>;
 }
 
 /** The parts that live as long as the daemon. */
@@ -112,6 +115,7 @@ export function planParts(
     hostname,
     configDir,
     filterDirs: filterDirsOf(config, configDir),
+    jailFilters: env.jailFilters,
     pipeline: env.pipeline,
     publisher,
     detections: shared.detections,

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { startHttpReceiver } from "../test/helpers/receivers.js";
+import { startHttpReceiver } from "./testing/receivers.js";
 import { configSchema, type MamoriConfig } from "./config/schema.js";
 import { ManualClock } from "./core/clock.js";
 import { Daemon } from "./daemon.js";

@@ -7,10 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { formatVpcFlowRecord, VPC_CUSTOM_29_FIELDS } from "../bench/gen/vpc-flow.js";
-import { deepChecks } from "../src/config/deep-checks.js";
-import { loadConfigFile } from "../src/config/load.js";
+import { loadConfig } from "../src/load-config.js";
 import { compileMetricFilters } from "../src/metrics/filters.js";
-import { repoRoot } from "./helpers/cli.js";
+import { repoRoot } from "../src/testing/cli.js";
 
 const examplesDir = path.join(repoRoot, "examples");
 /** the variables the examples require (secrets are never in the files) */
@@ -19,8 +18,7 @@ const env = {
   EXFIL_WEBHOOK_SECRET: "s3cret",
 };
 
-const load = (name: string) =>
-  loadConfigFile(path.join(examplesDir, name), { env, checks: deepChecks }).config;
+const load = (name: string) => loadConfig(path.join(examplesDir, name), { env, deep: true }).config;
 
 /** metric name → values of the lines that produce a point */
 function points(name: string, lines: string[]): Record<string, number[]> {

@@ -1,5 +1,8 @@
-/** Every firewall action, in one map: reading it tells you every action there is. */
-import type { ActionName } from "../config/schema.js";
+/**
+ * Every firewall action, in one map: reading it tells you every action there is. Complete: an action
+ * in src/config/jails.ts without a factory here does not compile.
+ */
+import type { ActionName } from "../config/jails.js";
 import { dryRun } from "./dry-run/index.js";
 import { exec } from "./exec/index.js";
 import { hostsDeny } from "./hosts-deny/index.js";

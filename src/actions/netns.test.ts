@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { jailSchema } from "../config/schema.js";
-import { waitFor } from "../sources/shared/testing/context.js";
+import { waitFor } from "../testing/wait.js";
 import { IpsetAction } from "./ipset/index.js";
 import { IptablesAction } from "./iptables/index.js";
 import { NftablesAction, nftSetElements } from "./nftables/index.js";
@@ -104,8 +104,8 @@ describe("nftables action in a network namespace", { skip: netnsUnavailable(["nf
       ["192.0.2.8"],
     );
     await waitFor(
-      async () => (await nftElements(ns, "sshd-v4")).length === 0,
       "the kernel to expire the element",
+      async () => (await nftElements(ns, "sshd-v4")).length === 0,
       5000,
     );
   });

@@ -48,8 +48,6 @@ export interface ActionOptions {
   netns?: string;
   /** overrides how commands run (tests) */
   runner?: CommandRunner;
-  /** relative paths in the jail (hosts_deny) are relative to this folder (the config file's) */
-  baseDir?: string;
   /** remove the action's firewall state on stop (default: keep it, so bans survive a restart) */
   removeOnStop?: boolean;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli, spawnCli } from "../../test/helpers/cli.js";
+import { runCli, spawnCli } from "../testing/cli.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mamori-logfmt-"));
 const config = path.join(dir, "mamori.yaml");

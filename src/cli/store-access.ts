@@ -1,10 +1,10 @@
 /** Opens the store a config points at, for the read-side commands (logs, alarms, bans, metrics). */
 import path from "node:path";
-import { deepChecks } from "../config/deep-checks.js";
-import { type LoadedConfig, resolveConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
 import { systemClock } from "../core/clock.js";
 import { parseDuration } from "../core/duration.js";
 import { UsageError } from "../core/errors.js";
+import { loadConfig } from "../load-config.js";
 import { openSqliteStore, type SqliteStore } from "../store/sqlite/index.js";
 
 export interface StoreOptions {
@@ -12,12 +12,15 @@ export interface StoreOptions {
   dataDir?: string;
 }
 
-/** Runs fn with the store of the config (or --data-dir), closing it afterwards. */
+/**
+ * Runs fn with the store of the config (or --data-dir), closing it afterwards. The config is validated
+ * (with its fail2ban jails) but nothing in it is compiled: reading the store needs no jail filter.
+ */
 export async function withStore<T>(
   opts: StoreOptions,
   fn: (store: SqliteStore, loaded: LoadedConfig) => Promise<T>,
 ): Promise<T> {
-  const loaded = resolveConfig(opts.config, { checks: deepChecks });
+  const loaded = loadConfig(opts.config);
   const store = openSqliteStore(path.resolve(opts.dataDir ?? loaded.config.data_dir));
   try {
     return await fn(store, loaded);

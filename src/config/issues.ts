@@ -15,16 +15,19 @@ interface Def {
   valueType?: AnySchema;
 }
 
-const def = (s: AnySchema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+export const def = (s: AnySchema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-/** Unwraps optional/default/pipe/transform layers down to the schema that holds the shape. */
-function unwrap(s: AnySchema): AnySchema {
+/** Unwraps optional/default/pipe/transform layers down to the schema that holds the shape (one layer when `oneStep`). */
+export function unwrap(s: AnySchema, oneStep = false): AnySchema {
   for (;;) {
     const d = def(s);
-    if (d.innerType) s = d.innerType;
-    else if (d.type === "pipe" && d.in && def(d.in).type !== "transform") s = d.in;
-    else if (d.type === "pipe" && d.out) s = d.out;
+    let next: AnySchema;
+    if (d.innerType) next = d.innerType;
+    else if (d.type === "pipe" && d.in && def(d.in).type !== "transform") next = d.in;
+    else if (d.type === "pipe" && d.out) next = d.out;
     else return s;
+    if (oneStep) return next;
+    s = next;
   }
 }
 
@@ -46,7 +49,7 @@ function schemaAt(root: AnySchema, raw: unknown, p: readonly (string | number)[]
   return s ? pickUnion(unwrap(s), value) : undefined;
 }
 
-function pickUnion(s: AnySchema, value: unknown): AnySchema {
+export function pickUnion(s: AnySchema, value: unknown): AnySchema {
   const d = def(s);
   if (d.type !== "union" || !d.options) return s;
   const key = d.discriminator;
@@ -60,7 +63,7 @@ function pickUnion(s: AnySchema, value: unknown): AnySchema {
       if (lit?.includes(want)) return unwrap(o);
     }
   }
-  const objects = d.options.map(unwrap).filter((o) => def(o).type === "object");
+  const objects = d.options.map((o) => unwrap(o)).filter((o) => def(o).type === "object");
   return objects.length === 1 ? objects[0] : s;
 }
 

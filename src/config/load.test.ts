@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runCli } from "../../test/helpers/cli.js";
 import { ConfigError } from "../core/errors.js";
+import { runCli } from "../testing/cli.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { parseConfig } from "./load.js";
 
@@ -97,7 +97,7 @@ describe("parseConfig: valid configs", () => {
       "jails:\n  - name: sshd\n    filter: sshd\n    group: /var/log/secure\n    bantime: 1h\n    findtime: 600\n",
       "m.yaml",
     );
-    assert.equal(c.data_dir, "./data");
+    assert.equal(c.data_dir, path.resolve("data"), "relative to the config file's folder");
     assert.equal(c.jails[0].bantime, 3600);
     assert.equal(c.jails[0].findtime, 600);
     assert.equal(c.jails[0].maxretry, 5);
@@ -163,6 +163,24 @@ describe("mamori config check", () => {
     assert.match(missing.stderr, /nope\.yaml:1:1: cannot read the config: file not found/);
   });
 
+  it("exits 2 when two sources bind one port, at the second one's listen:", async () => {
+    const f = write(
+      "ports.yaml",
+      [
+        "sources:",
+        "  - { type: http, listen: '127.0.0.1:8514', tokens: [t] }",
+        "  - { type: syslog, listen: 'tcp://127.0.0.1:8514', group: s }",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli(["config", "check", "--config", f]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `${f}:3:29: tcp port 8514 is already bound by sources[0] (http 127.0.0.1:8514); give each source its own port\n`,
+    );
+  });
+
   it("exits 0 with a one-line summary for a valid file", async () => {
     const f = write("ok.yaml", "sources:\n  - type: file\n    path: /var/log/x.log\n    group: x\n");
     const r = await runCli(["config", "check", "--config", f]);
@@ -171,9 +189,49 @@ describe("mamori config check", () => {
   });
 });
 
+describe("sources that bind ports", () => {
+  const cases: Array<{ what: string; listens: string[]; conflict: boolean }> = [
+    {
+      what: "http and tcp syslog on one port",
+      listens: ["http 127.0.0.1:9000", "syslog tcp://127.0.0.1:9000"],
+      conflict: true,
+    },
+    {
+      what: "tls syslog is TCP too",
+      listens: ["http 127.0.0.1:9000", "syslog tls://127.0.0.1:9000"],
+      conflict: true,
+    },
+    {
+      what: "UDP and TCP on one port number",
+      listens: ["syslog udp://127.0.0.1:9000", "syslog tcp://127.0.0.1:9000"],
+      conflict: false,
+    },
+    {
+      what: "a wildcard host and a specific one",
+      listens: ["syslog udp://0.0.0.0:9000", "syslog udp://127.0.0.1:9000"],
+      conflict: true,
+    },
+    { what: "two hosts", listens: ["http 127.0.0.1:9000", "http 127.0.0.2:9000"], conflict: false },
+    { what: "port 0 (any free port)", listens: ["http 127.0.0.1:0", "http 127.0.0.1:0"], conflict: false },
+  ];
+  for (const c of cases) {
+    it(`${c.what}: ${c.conflict ? "refused" : "fine"}`, () => {
+      const sources = c.listens.map((l) => {
+        const [type, listen] = l.split(" ");
+        return type === "http"
+          ? `  - { type: http, listen: '${listen}', tokens: [t] }`
+          : `  - { type: syslog, listen: '${listen}', group: s }`;
+      });
+      const run = () => parseConfig(`sources:\n${sources.join("\n")}\n`, "m.yaml");
+      if (c.conflict) assert.throws(run, /is already bound by sources\[0\]/);
+      else assert.doesNotThrow(run);
+    });
+  }
+});
+
 describe("deep checks", () => {
   it("a bad metric filter pattern is reported at its place with the pattern position", async () => {
-    const { deepChecks } = await import("./deep-checks.js");
+    const { deepChecks } = await import("../load-config.js");
     const text =
       "metric_filters:\n  - name: f\n    group: g\n    pattern: '[ip, user'\n    metric: {namespace: N, name: M}\n";
     try {

@@ -1,18 +1,20 @@
 /**
- * Loads mamori.yaml: YAML with positions → ${ENV} substitution → strict schema → cross-references.
- * Every problem is reported at once as FILE:LINE:COL with what is wrong and how to fix it; nothing
- * starts with a config that has any problem.
+ * Loads mamori.yaml: YAML with positions → ${ENV} substitution → strict schema → the components' own
+ * checks → paths resolved once (relative to the config file's folder) → steps the caller adds (the
+ * fail2ban import) → cross-references → the caller's deep checks. Every problem is reported at once as
+ * FILE:LINE:COL with what is wrong and how to fix it; nothing starts with a config that has any problem.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { z } from "zod";
+import type { DeepCheck, Locator } from "../core/config.js";
 import { ConfigError, type ConfigProblem } from "../core/errors.js";
-import { applyFail2banImport } from "../fail2ban/import/apply.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { describeIssue, keysAtPath } from "./issues.js";
+import { resolveConfigPaths } from "./paths.js";
 import { configSchema, type MamoriConfig } from "./schema.js";
-import { crossCheck } from "./validate.js";
+import { componentChecks, crossCheck } from "./validate.js";
 
 export interface LoadedConfig {
   config: MamoriConfig;
@@ -22,16 +24,26 @@ export interface LoadedConfig {
   origin: "file" | "builtin";
 }
 
+/**
+ * A step that returns a new config made from the validated one (the fail2ban import adds the jails
+ * enabled in fail2ban's files), with its problems. Steps run after paths are resolved.
+ */
+export type ConfigStep = (
+  config: MamoriConfig,
+  ctx: { locate: Locator; onWarning?: (problem: ConfigProblem) => void },
+) => { config: MamoriConfig; problems: ConfigProblem[] };
+
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
+  /** steps that make a new config from the validated one, before cross-references are checked */
+  steps?: ConfigStep[];
   /** extra checks run on the validated config (e.g. compiling patterns and filters); they return problems */
-  checks?: Array<(config: MamoriConfig, locate: Locator) => ConfigProblem[]>;
+  checks?: Array<DeepCheck<MamoriConfig>>;
   /** what is valid but works differently than written (e.g. fail2ban keys mamori does not take over) */
   onWarning?: (problem: ConfigProblem) => void;
 }
 
-/** Finds the position of a config path (["alarms", 0, "threshold"]) in the file, for problems found later. */
-export type Locator = (p: readonly (string | number)[], message: string) => ConfigProblem;
+export type { Locator } from "../core/config.js";
 
 export const DEFAULT_CONFIG_FILE = "mamori.yaml";
 
@@ -42,7 +54,8 @@ export const DEFAULT_CONFIG_FILE = "mamori.yaml";
 export function resolveConfig(file: string | undefined, opts: LoadOptions = {}): LoadedConfig {
   if (file) return loadConfigFile(file, opts);
   if (fs.existsSync(DEFAULT_CONFIG_FILE)) return loadConfigFile(DEFAULT_CONFIG_FILE, opts);
-  return { config: builtinDefaultConfig(), origin: "builtin" };
+  // the built-in default's one relative path (data_dir ./data) is the working directory's
+  return { config: resolveConfigPaths(builtinDefaultConfig(), process.cwd()), origin: "builtin" };
 }
 
 export function loadConfigFile(file: string, opts: LoadOptions = {}): LoadedConfig {
@@ -88,12 +101,17 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...issueProblems(issue, raw, locate, locateKey));
+    throw new ConfigError(sortProblems(problems));
   }
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));
 
-  const config = parsed.data as MamoriConfig;
-  // `fail2ban: {path}` adds the jails enabled there, so the checks below and every command see them
-  problems.push(...applyFail2banImport(config, { configFile: file, locate, onWarning: opts.onWarning }));
+  problems.push(...componentChecks(parsed.data, locate));
+  let config = resolveConfigPaths(parsed.data, path.dirname(path.resolve(file)));
+  for (const step of opts.steps ?? []) {
+    const next = step(config, { locate, onWarning: opts.onWarning });
+    problems.push(...next.problems);
+    config = next.config;
+  }
   problems.push(...crossCheck(config, locate));
   for (const check of opts.checks ?? []) problems.push(...check(config, locate));
   if (problems.length > 0) throw new ConfigError(sortProblems(problems));

@@ -3,141 +3,26 @@
  * Durations are kept as written here and turned into seconds by `duration` (so errors point at the value).
  */
 import { z } from "zod";
-import { DurationError, parseDuration } from "../core/duration.js";
-import { parseCidr } from "../core/ip.js";
-import { commandSourceSchema } from "../sources/command/config.js";
-import {
-  HTTP_LISTENER_DEFAULTS,
-  listenerLimitsSchema,
-  SYSLOG_LISTENER_DEFAULTS,
-} from "../sources/shared/listener-config.js";
+import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
+import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
+import { execChannelSchema } from "../notify/channels/exec/config.js";
+import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
+import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
+import { jailSchema } from "./jails.js";
+import { sourceSchema } from "./sources.js";
 
-/** `600`, `"10m"`, `"1h30m"` → seconds. fail2ban's `-1` (forever) is allowed where `allowForever`. */
-export const duration = (opts: { allowForever?: boolean } = {}) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    try {
-      const s = parseDuration(v);
-      if (s < 0 && !(opts.allowForever && s === -1)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `duration must not be negative${opts.allowForever ? " (use -1 for forever)" : ""}`,
-        });
-        return z.NEVER;
-      }
-      return s;
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: err instanceof DurationError ? err.message : String(err) });
-      return z.NEVER;
-    }
-  });
-
-const nonEmpty = z.string().min(1, "must not be empty");
-
-const cidrOrHost = z.string().refine((v) => parseCidr(v) !== undefined || /^[A-Za-z0-9.-]+$/.test(v), {
-  message: "expected an IP address, a CIDR (10.0.0.0/8) or a host name",
-});
-
-// ---------------------------------------------------------------- sources
-
-export const fileSourceSchema = z.strictObject({
-  type: z.literal("file"),
-  id: nonEmpty.optional(),
-  path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
-  exclude: z.array(nonEmpty).optional(),
-  group: nonEmpty,
-  stream: nonEmpty.default("{hostname}"),
-  start_position: z.enum(["start_of_file", "end_of_file"]).default("end_of_file"),
-  datetime_format: nonEmpty.optional(),
-  timezone: z.enum(["local", "UTC"]).default("local"),
-  encoding: z.enum(["utf-8", "latin1"]).default("utf-8"),
-  poll_interval: duration().default(1),
-  follow_symlinks: z.boolean().default(false),
-});
-
-export const journaldSourceSchema = z.strictObject({
-  type: z.literal("journald"),
-  id: nonEmpty.optional(),
-  group: nonEmpty,
-  stream: nonEmpty.optional(),
-  matches: z
-    // "+" between matches ORs them, as in journalctl (fail2ban's journalmatch uses it)
-    .array(
-      z
-        .string()
-        .regex(/^(?:[A-Z0-9_]+=.*|\+)$/, 'expected FIELD=value (e.g. "_SYSTEMD_UNIT=ssh.service") or "+"'),
-    )
-    .default([]),
-  directory: nonEmpty.optional(),
-  journalctl: nonEmpty.default("journalctl"),
-  /** without a saved cursor: the whole journal (start_of_file) or only new entries (end_of_file) */
-  start_position: z.enum(["start_of_file", "end_of_file"]).default("end_of_file"),
-});
-
-export const syslogSourceSchema = z.strictObject({
-  type: z.literal("syslog"),
-  id: nonEmpty.optional(),
-  listen: z
-    .string()
-    .regex(
-      /^(udp|tcp|tls):\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/,
-      "expected udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT",
-    ),
-  group: nonEmpty,
-  stream: nonEmpty.optional(),
-  framing: z.enum(["auto", "newline", "octet-counting"]).default("auto"),
-  tls: z.strictObject({ cert: nonEmpty, key: nonEmpty, ca: nonEmpty.optional() }).optional(),
-  max_message_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(64 * 1024),
-  limits: listenerLimitsSchema(SYSLOG_LISTENER_DEFAULTS),
-});
-
-export const httpSourceSchema = z.strictObject({
-  type: z.literal("http"),
-  id: nonEmpty.optional(),
-  listen: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8514"),
-  tokens: z.array(nonEmpty).min(1, "at least one bearer token is required"),
-  groups: z.array(nonEmpty).optional(),
-  max_body_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
-  limits: listenerLimitsSchema(HTTP_LISTENER_DEFAULTS),
-});
-
-export const vpcFlowSourceSchema = z.strictObject({
-  type: z.literal("vpc-flow"),
-  id: nonEmpty.optional(),
-  path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
-  format: nonEmpty.optional(),
-  group: nonEmpty,
-  poll_interval: duration().default(5),
-  follow_symlinks: z.boolean().default(false),
-});
-
-export const cloudtrailSourceSchema = z.strictObject({
-  type: z.literal("cloudtrail"),
-  id: nonEmpty.optional(),
-  path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
-  group: nonEmpty,
-  poll_interval: duration().default(5),
-  follow_symlinks: z.boolean().default(false),
-});
-
-export const sourceSchema = z.discriminatedUnion("type", [
-  fileSourceSchema,
-  journaldSourceSchema,
-  syslogSourceSchema,
-  httpSourceSchema,
-  vpcFlowSourceSchema,
-  cloudtrailSourceSchema,
-  commandSourceSchema,
-]);
+export { duration } from "../core/config.js";
+export { smtpSchema } from "../notify/channels/email/config.js";
+export type { CloudtrailSourceConfig } from "../sources/cloudtrail/config.js";
+export type { FileSourceConfig } from "../sources/file/config.js";
+export { fileSourceSchema } from "../sources/file/config.js";
+export type { HttpSourceConfig } from "../sources/http/config.js";
+export type { JournaldSourceConfig } from "../sources/journald/config.js";
+export { journaldSourceSchema } from "../sources/journald/config.js";
+export type { SyslogSourceConfig } from "../sources/syslog/config.js";
+export type { VpcFlowSourceConfig } from "../sources/vpc-flow/config.js";
+export { type ActionName, actionNames, type JailConfig, jailSchema } from "./jails.js";
+export { type SourceConfig, sourceSchema } from "./sources.js";
 
 // ---------------------------------------------------------------- log groups, metric filters
 
@@ -229,24 +114,20 @@ export const alarmSchema = z
 
 // ---------------------------------------------------------------- topics
 
-export const subscriptionSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("email"), to: z.union([nonEmpty, z.array(nonEmpty).min(1)]) }),
-  z.strictObject({
-    type: z.literal("slack"),
-    url: z.string().url("expected the Slack incoming-webhook URL").optional(),
-    url_file: nonEmpty.optional(),
-  }),
-  z.strictObject({
-    type: z.literal("webhook"),
-    url: z.string().url("expected an http(s) URL"),
-    secret: z.string().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-  }),
-  z.strictObject({
-    type: z.literal("exec"),
-    command: z.array(nonEmpty).min(1, "command is an argv array: [program, arg...]"),
-  }),
-]);
+/** Every channel type: its schema (notify/channels/<type>/config.ts) and the checks of its keys. */
+export const channelTypes = {
+  email: { schema: emailChannelSchema },
+  slack: { schema: slackChannelSchema, check: checkSlackChannel },
+  webhook: { schema: webhookChannelSchema },
+  exec: { schema: execChannelSchema },
+};
+
+type ChannelSchemas = (typeof channelTypes)[keyof typeof channelTypes]["schema"];
+
+export const subscriptionSchema = z.discriminatedUnion(
+  "type",
+  Object.values(channelTypes).map((t) => t.schema) as [ChannelSchemas, ...ChannelSchemas[]],
+);
 
 export const topicSchema = z.strictObject({
   name: nonEmpty,
@@ -260,66 +141,10 @@ export const topicSchema = z.strictObject({
     .default({ attempts: 5, backoff: 1, max_backoff: 60 }),
 });
 
-export const smtpSchema = z.strictObject({
-  host: nonEmpty.default("127.0.0.1"),
-  port: z.number().int().min(1).max(65535).default(25),
-  from: nonEmpty.default("mamori@localhost"),
-  secure: z.boolean().default(false),
-  user: z.string().optional(),
-  password: z.string().optional(),
-});
-
-// ---------------------------------------------------------------- jails
-
-export const actionNames = ["nftables", "ipset", "iptables", "hosts-deny", "dry-run", "exec"] as const;
-
-export const jailSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "jail names are 1-64 letters, digits, '_', '.' or '-'"),
-  enabled: z.boolean().default(true),
-  filter: nonEmpty,
-  mode: nonEmpty.optional(),
-  group: nonEmpty,
-  maxretry: z.number().int().positive().default(5),
-  findtime: duration().default(600),
-  bantime: duration({ allowForever: true }).default(600),
-  bantime_increment: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      factor: z.number().positive().default(1),
-      multipliers: z.array(z.number().positive()).optional(),
-      maxtime: duration().optional(),
-      rndtime: duration().optional(),
-      overalljails: z.boolean().default(false),
-    })
-    .default({ enabled: false, factor: 1, overalljails: false }),
-  ignoreip: z.array(cidrOrHost).default(["127.0.0.1/8", "::1"]),
-  ignoreself: z.boolean().default(true),
-  action: z.enum(actionNames).default("dry-run"),
-  exec: z
-    .strictObject({
-      ban: z.array(nonEmpty).min(1),
-      unban: z.array(nonEmpty).optional(),
-      check: z.array(nonEmpty).optional(),
-    })
-    .optional(),
-  port: z.union([z.string(), z.number()]).transform(String).optional(),
-  protocol: z.enum(["tcp", "udp", "all"]).default("tcp"),
-  chain: nonEmpty.optional(),
-  blocktype: z.enum(["drop", "reject"]).default("reject"),
-  ban_prefix_v6: z.number().int().min(1).max(128).optional(),
-  hosts_deny: nonEmpty.optional(),
-  /** remove the action's firewall state (nft table/sets, ipset, chains, hosts.deny block) when mamori stops; default keep, so bans hold across restarts */
-  remove_on_stop: z.boolean().default(false),
-  daemon: nonEmpty.optional(),
-  notify: z.array(nonEmpty).default([]),
-  /** also notify the `notify` topics when a ban ends (expired or lifted by hand); bans are always notified */
-  notify_unban: z.boolean().default(false),
-});
-
 // ---------------------------------------------------------------- whole file
 
 export const configSchema = z.strictObject({
-  data_dir: nonEmpty.default("./data"),
+  data_dir: pathString.default("./data"),
   hostname: nonEmpty.optional(),
   log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   sources: z.array(sourceSchema).default([]),
@@ -329,22 +154,19 @@ export const configSchema = z.strictObject({
   topics: z.array(topicSchema).default([]),
   smtp: smtpSchema.optional(),
   jails: z.array(jailSchema).default([]),
-  filter_dirs: z.array(nonEmpty).default(["/etc/fail2ban/filter.d"]),
-  fail2ban: z.strictObject({ path: nonEmpty.default("/etc/fail2ban") }).optional(),
+  filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
+  fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;
-export type SourceConfig = z.output<typeof sourceSchema>;
-export type FileSourceConfig = z.output<typeof fileSourceSchema>;
-export type JournaldSourceConfig = z.output<typeof journaldSourceSchema>;
-export type SyslogSourceConfig = z.output<typeof syslogSourceSchema>;
-export type HttpSourceConfig = z.output<typeof httpSourceSchema>;
-export type VpcFlowSourceConfig = z.output<typeof vpcFlowSourceSchema>;
-export type CloudtrailSourceConfig = z.output<typeof cloudtrailSourceSchema>;
 export type MetricFilterConfig = z.output<typeof metricFilterSchema>;
 export type AlarmConfig = z.output<typeof alarmSchema>;
 export type TopicConfig = z.output<typeof topicSchema>;
 export type SubscriptionConfig = z.output<typeof subscriptionSchema>;
 export type SmtpConfig = z.output<typeof smtpSchema>;
-export type JailConfig = z.output<typeof jailSchema>;
-export type ActionName = (typeof actionNames)[number];
+
+/** The checks of a subscription's own keys. */
+export function checkSubscription(sub: SubscriptionConfig, at: Parameters<EntryCheck<unknown>>[1]) {
+  const t = channelTypes[sub.type] as { check?: EntryCheck<SubscriptionConfig> };
+  return t.check ? t.check(sub, at) : [];
+}

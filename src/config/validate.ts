@@ -1,7 +1,58 @@
-/** Checks that need the whole config: unique names and references between sections. */
+/**
+ * Checks after the schema: each component's checks of its own keys (sources/<type>/config.ts, the
+ * action a jail names, channels), and the checks that need the whole config: unique names, references
+ * between sections, two sources on one port.
+ */
+import { type Locator, type PortClaim, scopedLocator } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
-import type { Locator } from "./load.js";
-import type { MamoriConfig } from "./schema.js";
+import { checkJail } from "./jails.js";
+import { checkSubscription, type MamoriConfig } from "./schema.js";
+import { checkSource, portsOf } from "./sources.js";
+
+/** The checks each source, jail (with its action) and subscription makes of its own keys. */
+export function componentChecks(config: MamoriConfig, locate: Locator): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.sources.forEach((s, i) => {
+    problems.push(...checkSource(s, scopedLocator(locate, ["sources", i])));
+  });
+  config.jails.forEach((j, i) => {
+    if (j.enabled) problems.push(...checkJail(j, scopedLocator(locate, ["jails", i])));
+  });
+  config.topics.forEach((t, i) => {
+    t.subscriptions.forEach((s, j) => {
+      problems.push(...checkSubscription(s, scopedLocator(locate, ["topics", i, "subscriptions", j])));
+    });
+  });
+  return problems;
+}
+
+const WILDCARD = new Set(["0.0.0.0", "::", "*", ""]);
+
+function sameSocket(a: PortClaim, b: PortClaim): boolean {
+  if (a.protocol !== b.protocol || a.port !== b.port || a.port === 0) return false;
+  return a.host === b.host || WILDCARD.has(a.host) || WILDCARD.has(b.host);
+}
+
+/** Two sources that bind one port would fail at start, one of them in a restart loop: refuse the config. */
+export function portConflicts(config: MamoriConfig, locate: Locator): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const taken: Array<{ claim: PortClaim; index: number }> = [];
+  config.sources.forEach((s, i) => {
+    for (const claim of portsOf(s)) {
+      const other = taken.find((t) => sameSocket(t.claim, claim));
+      if (other) {
+        const o = config.sources[other.index];
+        problems.push(
+          locate(
+            ["sources", i, "listen"],
+            `${claim.protocol} port ${claim.port} is already bound by sources[${other.index}] (${o.type}${"listen" in o ? ` ${o.listen}` : ""}); give each source its own port`,
+          ),
+        );
+      } else taken.push({ claim, index: i });
+    }
+  });
+  return problems;
+}
 
 export function crossCheck(config: MamoriConfig, locate: Locator): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -68,26 +119,7 @@ export function crossCheck(config: MamoriConfig, locate: Locator): ConfigProblem
       if (!topics.has(t))
         problems.push(locate(["jails", i, "notify", j], `unknown topic "${t}"; ${topicHint}`));
     });
-    if (jail.action === "exec" && !jail.exec) {
-      problems.push(
-        locate(
-          ["jails", i, "action"],
-          'action "exec" needs an `exec:` key with `ban: [program, args...]` ({ip}, {jail} are substituted)',
-        ),
-      );
-    }
   });
-  config.topics.forEach((t, i) => {
-    t.subscriptions.forEach((s, j) => {
-      if (s.type === "slack" && !s.url && !s.url_file) {
-        problems.push(
-          locate(
-            ["topics", i, "subscriptions", j],
-            'a slack subscription needs `url` (e.g. "${SLACK_WEBHOOK_URL}") or `url_file`',
-          ),
-        );
-      }
-    });
-  });
+  problems.push(...portConflicts(config, locate));
   return problems;
 }

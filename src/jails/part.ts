@@ -47,6 +47,8 @@ export interface JailPartEnv {
   /** relative paths in the config (filter files, hosts_deny) are relative to this folder */
   configDir: string;
   filterDirs: readonly string[];
+  /** filters already compiled by jail name; a jail not in it loads its own */
+  jailFilters?: ReadonlyMap<string, JailFilter>;
   pipeline: Pick<Pipeline, "addConsumer" | "removeConsumer">;
   publisher: Publisher;
   detections: DetectionSink;
@@ -117,14 +119,15 @@ export function buildJailPart(
   previous?: JailPart,
 ): JailPart {
   const log = env.log.child({ jail: cfg.name });
-  const filter = deps.loadFilter ? deps.loadFilter(cfg) : defaultFilter(cfg, env);
+  const filter = deps.loadFilter
+    ? deps.loadFilter(cfg)
+    : (env.jailFilters?.get(cfg.name) ?? defaultFilter(cfg, env));
   const action = deps.createAction
     ? deps.createAction(cfg, log)
     : createAction({
         jail: cfg,
         log,
         netns: deps.netns,
-        baseDir: env.configDir,
         removeOnStop: cfg.remove_on_stop,
       });
   const onChange = (change: BanChange) => {

@@ -3,7 +3,6 @@
  * an argument. It lives as long as the daemon; a reload updates its topics in place (see
  * TopicPublisher.update), so queued notifications survive.
  */
-import path from "node:path";
 import type { Logger } from "pino";
 import type { SmtpConfig, TopicConfig } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
@@ -14,14 +13,12 @@ import { TopicPublisher } from "./publisher.js";
 
 export interface ChannelSettings {
   smtp?: SmtpConfig;
-  /** the folder relative paths (url_file) are resolved against: the config file's */
+  /** the config file's folder: its paths are resolved already, but a topic whose folder moved is rebuilt */
   configDir: string;
 }
 
 export function channelsFor(topic: TopicConfig, settings: ChannelSettings): Channel[] {
-  return topic.subscriptions.map((s) =>
-    createChannel(s, { smtp: settings.smtp, baseDir: path.resolve(settings.configDir) }),
-  );
+  return topic.subscriptions.map((s) => createChannel(s, { smtp: settings.smtp }));
 }
 
 /** A topic changes when its own config, the SMTP relay or the config folder does. */

@@ -5,8 +5,14 @@
  */
 import type { Logger } from "pino";
 import { type LogEvent, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
-import type { SourceBatch } from "../sources/types.js";
-import type { LogStore, MetricPoint } from "../store/store.js";
+import type { Checkpoint, LogStore, MetricPoint } from "../store/store.js";
+
+/** What a source hands over: events, and where the source is once they are stored (one transaction). */
+export interface SourceBatch {
+  events: LogEvent[];
+  /** where the source is once these events are stored; saved in the same transaction */
+  checkpoints: Checkpoint[];
+}
 
 /** Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast. */
 export type MetricExtractor = (events: readonly LogEvent[]) => MetricPoint[];

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli } from "../../test/helpers/cli.js";
+import { runCli } from "../testing/cli.js";
 
 describe("mamori replay", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-"));

@@ -2,7 +2,7 @@
  * Every source type mamori has, in one plain map (config `type` → factory). Reading this map tells you
  * everything that exists; nothing registers itself by being imported.
  */
-import type { SourceConfig } from "../config/schema.js";
+import type { SourceConfig } from "../config/sources.js";
 import { cloudtrail } from "./cloudtrail/index.js";
 import { command } from "./command/index.js";
 import { file } from "./file/index.js";
@@ -16,7 +16,8 @@ export type SourceFactoryMap = {
   [K in SourceConfig["type"]]: SourceFactory<Extract<SourceConfig, { type: K }>>;
 };
 
-export const sources: Partial<SourceFactoryMap> = {
+/** Complete: a source type in src/config/sources.ts without a factory here does not compile. */
+export const sources = {
   file,
   journald,
   syslog,
@@ -24,4 +25,4 @@ export const sources: Partial<SourceFactoryMap> = {
   "vpc-flow": vpcFlow,
   cloudtrail,
   command,
-};
+} satisfies SourceFactoryMap;

@@ -5,14 +5,10 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.js";
-import type { LogEvent } from "../core/event.js";
-import type { Checkpoint, LogStore } from "../store/store.js";
+import type { SourceBatch } from "../pipeline/pipeline.js";
+import type { LogStore } from "../store/store.js";
 
-export interface SourceBatch {
-  events: LogEvent[];
-  /** where the source is once these events are stored; saved in the same transaction */
-  checkpoints: Checkpoint[];
-}
+export type { SourceBatch } from "../pipeline/pipeline.js";
 
 /** Counters a source exposes (lines read, lines cut, parse errors, files seen...). */
 export type SourceStats = Record<string, number>;

@@ -11,15 +11,15 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import pino from "pino";
 import type { AlarmMessage } from "../../src/alarms/message.js";
-import { deepChecks } from "../../src/config/deep-checks.js";
+import { deepChecks } from "../../src/load-config.js";
 import { loadConfigFile } from "../../src/config/load.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { Daemon } from "../../src/daemon.js";
 import type { JailPart } from "../../src/jails/part.js";
 import { replayConfig } from "../../src/replay/replay.js";
 import { syslogDate } from "../../src/sources/journald/format.js";
-import { repoRoot } from "../helpers/cli.js";
-import { startHttpReceiver } from "../helpers/receivers.js";
+import { repoRoot } from "../../src/testing/cli.js";
+import { startHttpReceiver } from "../../src/testing/receivers.js";
 
 const skip = fs.existsSync("/etc/fail2ban/filter.d/sshd.conf")
   ? false

@@ -13,10 +13,10 @@ import { after, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { cloudTrailRecords } from "../../bench/gen/cloudtrail.js";
 import { cloudTrailKey, writeCloudTrailFile } from "../../bench/gen/files.js";
-import { waitFor } from "../../src/sources/shared/testing/context.js";
 import { serve, storedEvents } from "../../src/sources/shared/testing/e2e.js";
-import { repoRoot } from "../helpers/cli.js";
-import { startHttpReceiver } from "../helpers/receivers.js";
+import { repoRoot } from "../../src/testing/cli.js";
+import { startHttpReceiver } from "../../src/testing/receivers.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 const EXAMPLE = path.join(repoRoot, "examples/console-login-slack.yaml");
 const GROUP = "cloudtrail";
@@ -83,8 +83,8 @@ describe("e2e: CloudTrail files → console login from an unknown address → Sl
         ),
       );
       await waitFor(
-        async () => (await storedEvents(dataDir, GROUP)) >= first.length,
         "the first file stored",
+        async () => (await storedEvents(dataDir, GROUP)) >= first.length,
         30_000,
       );
       assert.equal(

@@ -10,10 +10,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { systemClock } from "../../src/core/clock.js";
-import { fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "../../src/fail2ban/import/testing.js";
+import { fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "../../src/fail2ban/import/testing/tree.js";
 import { syslogDate } from "../../src/sources/journald/format.js";
-import { runCli, spawnCli } from "../helpers/cli.js";
-import { until } from "../helpers/wait.js";
+import { runCli, spawnCli } from "../../src/testing/cli.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 /** Whether the daemon's debug log says it reads `file`. */
 function opened(stderr: string, file: string): boolean {
@@ -50,14 +50,14 @@ describe("fail2ban: {path} end to end", {
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     try {
       const log = path.join(dir, "log/auth.log");
-      await until("the source to open the log", () => opened(stderr, log) || undefined, 30_000);
+      await waitFor("the source to open the log", () => opened(stderr, log) || undefined, 30_000);
       const stamp = syslogDate(systemClock.now());
       for (let i = 0; i < 3; i++)
         fs.appendFileSync(
           log,
           `${stamp} host sshd[${4000 + i}]: Failed password for invalid user admin from 203.0.113.7 port ${50000 + i} ssh2\n`,
         );
-      const bans = await until("the ban in bans list", async () => {
+      const bans = await waitFor("the ban in bans list", async () => {
         const r = await runCli(["bans", "list", "--json", "--config", file]);
         const list = r.stdout
           .trim()

@@ -30,7 +30,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import Database from "better-sqlite3";
-import { runCli, spawnCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../../src/testing/cli.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 const TOTAL = 100_000;
 const BLOCK = 5_000;
@@ -77,10 +78,14 @@ function startDaemon(): void {
 /** Until the running daemon stores something new: it is up and has opened the current file. */
 async function waitIngesting(): Promise<void> {
   const before = storedCount();
-  while (storedCount() === before && before < written) {
-    timeLeft("waiting for the daemon to ingest");
-    await delay(20);
-  }
+  await waitFor(
+    "the daemon to ingest",
+    () => {
+      timeLeft("waiting for the daemon to ingest");
+      return storedCount() !== before || before >= written;
+    },
+    DEADLINE_MS,
+  );
 }
 
 /**
@@ -141,11 +146,16 @@ function storedCount(): number {
 }
 
 async function waitStored(n: number, what: string): Promise<void> {
-  while (storedCount() < n) {
-    timeLeft(`waiting for ${n} stored lines (${what})`);
-    if (!daemon) throw new Error("waiting for the daemon while it is not running");
-    await delay(50);
-  }
+  await waitFor(
+    `${n} stored lines (${what})`,
+    () => {
+      if (storedCount() >= n) return true;
+      timeLeft(`waiting for ${n} stored lines (${what})`);
+      if (!daemon) throw new Error("waiting for the daemon while it is not running");
+      return false;
+    },
+    DEADLINE_MS,
+  );
 }
 
 let written = 0;

@@ -10,9 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { openSqliteStore } from "../../src/store/sqlite/index.js";
-import { spawnCli } from "../helpers/cli.js";
-import { startHttpReceiver } from "../helpers/receivers.js";
-import { freePort, until } from "../helpers/wait.js";
+import { spawnCli } from "../../src/testing/cli.js";
+import { startHttpReceiver } from "../../src/testing/receivers.js";
+import { freePort, waitFor } from "../../src/testing/wait.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-e2e-notify-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ topics:
     });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     try {
-      await until(
+      await waitFor(
         "the daemon to run",
         () =>
           stderr.includes("mamori is running") ||
@@ -85,7 +85,7 @@ topics:
       assert.equal(JSON.parse(good.requests[0].body).AlarmName, "ssh-intrusion");
 
       // down: 3 attempts (0, +0.5 s, +1 s later); slow: 3 attempts of 1.5 s each with 0.5 s and 1 s between
-      await until("the slow receiver's third attempt", () => slow.requests.length >= 3, 20_000);
+      await waitFor("the slow receiver's third attempt", () => slow.requests.length >= 3, 20_000);
       assert.equal(
         await new Promise((r) => setTimeout(() => r(slow.requests.length), 2_500)),
         3,

@@ -10,8 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { syslogDate } from "../../src/sources/journald/format.js";
-import { runCli, spawnCli } from "../helpers/cli.js";
-import { freePort, until } from "../helpers/wait.js";
+import { runCli, spawnCli } from "../../src/testing/cli.js";
+import { freePort, waitFor } from "../../src/testing/wait.js";
 
 const FILTER_DIR = "/etc/fail2ban/filter.d";
 const skip = fs.existsSync(path.join(FILTER_DIR, "sshd.conf"))
@@ -80,11 +80,11 @@ describe("mamori serve: a jail across SIGHUP", { skip }, () => {
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     const reloads = () => stderr.split("configuration reloaded").length - 1;
     try {
-      assert.equal(await until("the daemon to serve", () => post(port, failure)), 200);
+      assert.equal(await waitFor("the daemon to serve", () => post(port, failure)), 200);
       assert.equal(await post(port, failure), 200);
 
       // `jails status` tells the truth right after the failures
-      const status = await until("jails status to show the failures", async () => {
+      const status = await waitFor("jails status to show the failures", async () => {
         const r = await runCli(["jails", "status", "sshd", "--config", file]);
         return /Total failed:\t2/.test(r.stdout) ? r.stdout : undefined;
       });
@@ -92,9 +92,9 @@ describe("mamori serve: a jail across SIGHUP", { skip }, () => {
 
       fs.writeFileSync(file, config(dataDir, port, alarm));
       child.kill("SIGHUP");
-      await until("the reload", () => reloads() === 1 || undefined);
+      await waitFor("the reload", () => reloads() === 1 || undefined);
       assert.equal(await post(port, failure), 200);
-      const bans = await until("the third failure to ban", async () => {
+      const bans = await waitFor("the third failure to ban", async () => {
         const r = await runCli(["bans", "list", "--config", file, "--json"]);
         return r.stdout.includes("203.0.113.9") ? r.stdout : undefined;
       });
@@ -113,7 +113,7 @@ describe("mamori serve: a jail across SIGHUP", { skip }, () => {
         /mamori\.yaml:14:17: the folder of .*no-such-folder.* does not exist/,
       );
       child.kill("SIGHUP");
-      await until("the reload to be refused", () => stderr.includes("reload refused") || undefined);
+      await waitFor("the reload to be refused", () => stderr.includes("reload refused") || undefined);
       assert.match(stderr, /mamori\.yaml:14:17: .*does not exist/);
       assert.equal(await post(port, "Accepted publickey for alice from 198.51.100.1 port 22 ssh2"), 200);
 

@@ -7,8 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli, spawnCli } from "../helpers/cli.js";
-import { freePort, until } from "../helpers/wait.js";
+import { runCli, spawnCli } from "../../src/testing/cli.js";
+import { freePort, waitFor } from "../../src/testing/wait.js";
 
 async function post(port: number, group: string, message: string): Promise<number | undefined> {
   try {
@@ -40,17 +40,17 @@ describe("mamori serve: reload and shutdown", () => {
     child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     try {
-      assert.equal(await until("the first config to serve", () => post(p1, "g", "one")), 200);
+      assert.equal(await waitFor("the first config to serve", () => post(p1, "g", "one")), 200);
 
       fs.writeFileSync(file, `${config(dataDir, p2)}bogus_key: 1\n`);
       child.kill("SIGHUP");
-      await until("the reload to be refused", () => stderr.includes("reload refused") || undefined);
+      await waitFor("the reload to be refused", () => stderr.includes("reload refused") || undefined);
       assert.match(stderr, /mamori\.yaml:6:1: unknown key \\"bogus_key\\"/);
       assert.equal(await post(p1, "g", "two"), 200, "the old config still runs");
 
       fs.writeFileSync(file, config(dataDir, p2));
       child.kill("SIGHUP");
-      assert.equal(await until("the new config to serve", () => post(p2, "g", "three")), 200);
+      assert.equal(await waitFor("the new config to serve", () => post(p2, "g", "three")), 200);
       assert.equal(await post(p1, "g", "lost"), undefined, "the old listener is closed");
 
       child.kill("SIGTERM");

@@ -17,9 +17,9 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import zlib from "node:zlib";
 import { formatVpcFlowRecord, VPC_CUSTOM_29_FIELDS } from "../../bench/gen/vpc-flow.js";
-import { repoRoot, runCli, spawnCli } from "../helpers/cli.js";
-import { mailHeader, mailText, startHttpReceiver, startSmtpReceiver } from "../helpers/receivers.js";
-import { until } from "../helpers/wait.js";
+import { repoRoot, runCli, spawnCli } from "../../src/testing/cli.js";
+import { mailHeader, mailText, startHttpReceiver, startSmtpReceiver } from "../../src/testing/receivers.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 interface Daemon {
   child: ChildProcess;
@@ -42,7 +42,7 @@ async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string): Promi
       return exited;
     },
   };
-  await until(
+  await waitFor(
     "the daemon to run",
     () => stderr.includes("mamori is running") || (child.exitCode !== null && "exited"),
   ).then((v) => {
@@ -194,7 +194,7 @@ describe("e2e: VPC exfiltration → signed webhook; CloudTrail console login →
         zlib.gzipSync(JSON.stringify({ Records: [record("203.0.113.10"), record("198.51.100.99")] })),
       );
 
-      const exfil = await until(
+      const exfil = await waitFor(
         "the exfiltration webhook",
         () => rx.requests.find((r) => r.path === "/exfil"),
         30_000,
@@ -215,7 +215,7 @@ describe("e2e: VPC exfiltration → signed webhook; CloudTrail console login →
         "only the non-allow-listed large egress flow",
       );
 
-      const slack = await until(
+      const slack = await waitFor(
         "the Slack message",
         () => rx.requests.find((r) => r.path.startsWith("/services/")),
         30_000,

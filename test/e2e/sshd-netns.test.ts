@@ -16,10 +16,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js";
 import { syslogDate } from "../../src/sources/journald/format.js";
-import { cliInNetnsArgv, runCli } from "../helpers/cli.js";
+import { cliInNetnsArgv, runCli } from "../../src/testing/cli.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 const SSHD = "/usr/sbin/sshd";
 const PORT = 2222;
@@ -32,20 +32,6 @@ const skip =
     ? undefined
     : "openssh-server is not installed (scripts/install-test-deps.sh installs it)") ??
   (fs.existsSync("/etc/fail2ban/filter.d/sshd.conf") ? undefined : "fail2ban's filter.d is not installed");
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
-  }
-}
 
 /** Runs sshd -D -e in the namespace; its stderr lines are appended to authLog, syslog-framed. */
 function startSshd(ns: Netns, dir: string, listen: string, authLog: string): ChildProcess {
@@ -205,7 +191,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       fs.writeFileSync(authLog, "");
       const sshd = startSshd(srv, dir, server, authLog);
       children.push(sshd);
-      await until(
+      await waitFor(
         "sshd to listen",
         () => (fs.readFileSync(authLog, "utf8").includes("Server listening") ? true : undefined),
         10_000,
@@ -227,7 +213,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       );
       let daemon = startDaemon(srv, configFile, dir);
       children.push(daemon.child);
-      await until(
+      await waitFor(
         "mamori to run",
         () => (daemon.stderr().includes("mamori is running") ? true : undefined),
         30_000,
@@ -240,7 +226,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       while (!banned && attempts < MAXRETRY + 2) {
         attempts++;
         await failedLogin(att, server);
-        banned = await until(
+        banned = await waitFor(
           "the ban (or not)",
           async () => ((await nftSet(srv!))?.some((e) => e.ip === attacker) ? await nftSet(srv!) : undefined),
           1500,
@@ -285,7 +271,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       assert.equal(tcpProbe(att, server), "open", "without mamori's table the attacker gets in");
       daemon = startDaemon(srv, configFile, dir);
       children.push(daemon.child);
-      const restored = await until(
+      const restored = await waitFor(
         "the ban to be restored",
         async () => (await nftSet(srv!))?.find((e) => e.ip === attacker),
         (BANTIME_S - 1) * 1000,
@@ -297,7 +283,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       assert.equal(tcpProbe(att, server), "refused", "refused again after the restart");
 
       // after bantime: the daemon lifts it (set and store), and the attacker may connect again
-      await until(
+      await waitFor(
         "the ban to end",
         async () => {
           if ((await nftSet(srv!))?.some((e) => e.ip === attacker)) return undefined;
@@ -317,14 +303,14 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       );
       assert.match(add, /banned 10\.231\.\d+\.2 in sshd for 3600 s \(action nftables\)/);
       assert.equal(tcpProbe(att, server), "refused", "refused right after `bans add`");
-      await until(
+      await waitFor(
         "the daemon to take the manual ban over",
         () => (/took over the ban of \S+ from the store/.test(daemon.stderr()) ? true : undefined),
         10_000,
       );
       cliIn(srv, ["bans", "del", "sshd", attacker, "--config", configFile], dir);
       assert.equal(tcpProbe(att, server), "open", "accepted right after `bans del`");
-      await until(
+      await waitFor(
         "the daemon to see the manual unban",
         () => (/unbanned \S+ \(removed from the store\)/.test(daemon.stderr()) ? true : undefined),
         10_000,

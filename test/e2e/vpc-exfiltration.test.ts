@@ -14,10 +14,10 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { flowLogKey, writeFlowLogFile } from "../../bench/gen/files.js";
 import { formatVpcFlowRecord, VPC_CUSTOM_29_FIELDS, vpcFlowLines } from "../../bench/gen/vpc-flow.js";
-import { waitFor } from "../../src/sources/shared/testing/context.js";
 import { serve, storedEvents } from "../../src/sources/shared/testing/e2e.js";
-import { repoRoot } from "../helpers/cli.js";
-import { startHttpReceiver } from "../helpers/receivers.js";
+import { repoRoot } from "../../src/testing/cli.js";
+import { startHttpReceiver } from "../../src/testing/receivers.js";
+import { waitFor } from "../../src/testing/wait.js";
 
 const EXAMPLE = path.join(repoRoot, "examples/vpc-exfiltration.yaml");
 const GROUP = "vpc-flow-logs";
@@ -80,7 +80,7 @@ describe("e2e: VPC flow-log files → exfiltration alarm → webhook", () => {
     const write = (i: number, lines: string[]) =>
       writeFlowLogFile(path.join(logs, flowLogKey(i)), lines, VPC_CUSTOM_29_FIELDS);
     const ingested = async (n: number) =>
-      waitFor(async () => (await storedEvents(dataDir, GROUP)) >= n, `${n} flow records stored`, 30_000);
+      waitFor(`${n} flow records stored`, async () => (await storedEvents(dataDir, GROUP)) >= n, 30_000);
 
     let daemon = await serve(EXAMPLE, env, dir);
     try {

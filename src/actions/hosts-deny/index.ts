@@ -58,7 +58,7 @@ export class HostsDenyAction implements BanAction {
   private readonly removeOnStop: boolean;
 
   constructor(o: ActionOptions) {
-    this.file = path.resolve(o.baseDir ?? process.cwd(), o.jail.hosts_deny ?? DEFAULT_FILE);
+    this.file = o.jail.hosts_deny ?? DEFAULT_FILE; // absolute: the config loader resolved it
     this.daemon = wrappersDaemon(o.jail);
     this.begin = `# mamori jail ${o.jail.name}: begin (managed by mamori, do not edit between these lines)`;
     this.end = `# mamori jail ${o.jail.name}: end`;

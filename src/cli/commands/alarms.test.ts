@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../../../test/helpers/cli.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
+import { runCli } from "../../testing/cli.js";
 
 const T = Date.UTC(2026, 10, 25, 8, 21, 0);
 let dir: string;

@@ -4,7 +4,6 @@
  * (timer for the unban, retries) or lifts the ones deleted here; when no daemon runs, the firewall's own
  * timeouts (nftables, ipset) or the next daemon start (restore) end them.
  */
-import path from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import { createAction } from "../../actions/index.js";
@@ -63,12 +62,8 @@ function withCommon(cmd: Command): Command {
     .option("--data-dir <dir>", "use this data directory instead of the config's");
 }
 
-function actionFor(jail: JailConfig, configPath: string | undefined) {
-  return createAction({
-    jail,
-    log: pino({ level: "silent" }),
-    baseDir: configPath ? path.dirname(path.resolve(configPath)) : process.cwd(),
-  });
+function actionFor(jail: JailConfig) {
+  return createAction({ jail, log: pino({ level: "silent" }) });
 }
 
 export function registerBans(program: Command): void {
@@ -131,7 +126,7 @@ export function registerBans(program: Command): void {
           banCount,
           lines: [],
         });
-        const action = actionFor(jail, loaded.path);
+        const action = actionFor(jail);
         try {
           await action.start();
           await action.ban(target, { jail: jail.name, bantime: seconds, failures: 0 });
@@ -156,7 +151,7 @@ export function registerBans(program: Command): void {
         const jail = findJail(loaded.config, jailName);
         const target = requireAddress(ip);
         const had = await store.bans.remove(jail.name, target);
-        const action = actionFor(jail, loaded.path);
+        const action = actionFor(jail);
         try {
           await action.unban(target, { jail: jail.name });
         } catch (err) {

@@ -1,7 +1,6 @@
 /** `mamori config check [--config FILE]`: validates without starting anything. */
 import type { Command } from "commander";
-import { deepChecks } from "../../config/deep-checks.js";
-import { resolveConfig } from "../../config/load.js";
+import { loadConfig } from "../../load-config.js";
 
 export function registerConfig(program: Command): void {
   const config = program.command("config").description("work with the configuration file");
@@ -12,8 +11,8 @@ export function registerConfig(program: Command): void {
     )
     .option("-c, --config <file>", "config file (default: ./mamori.yaml, else the built-in default)")
     .action((opts: { config?: string }) => {
-      const loaded = resolveConfig(opts.config, {
-        checks: deepChecks,
+      const loaded = loadConfig(opts.config, {
+        deep: true,
         onWarning: (p) => process.stderr.write(`${p.file}:${p.line}:${p.col}: warning: ${p.message}\n`),
       });
       const c = loaded.config;

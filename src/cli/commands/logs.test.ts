@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type CliResult, runCli } from "../../../test/helpers/cli.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
+import { type CliResult, runCli } from "../../testing/cli.js";
 
 const GROUP = "/var/log/secure";
 
@@ -89,6 +89,23 @@ describe("mamori logs", () => {
     const badTime = await filter("--start", "yesterday-ish");
     assert.equal(badTime.code, 2);
     assert.match(badTime.stderr, /--start "yesterday-ish" is not a time/);
+  });
+
+  it("reads the store without compiling the config's jail filters", async () => {
+    const file = path.join(dir, "broken-filter.yaml");
+    fs.writeFileSync(
+      file,
+      `data_dir: ${dir}\njails:\n  - { name: x, filter: no-such-filter, group: ${GROUP} }\n`,
+    );
+    const check = await runCli(["config", "check", "--config", file]);
+    assert.equal(check.code, 2, "config check compiles the filter and refuses it");
+    assert.match(check.stderr, /filter "no-such-filter" cannot be used/);
+    const groups = await runCli(["logs", "groups", "--config", file, "--json"]);
+    assert.equal(groups.code, 0, groups.stderr);
+    assert.deepEqual(
+      jsonLines(groups).map((g) => g.logGroupName),
+      [GROUP],
+    );
   });
 
   it("groups, streams and tail", async () => {

@@ -3,11 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
-import { deepChecks } from "../../config/deep-checks.js";
-import { loadConfigFile } from "../../config/load.js";
 import { systemClock } from "../../core/clock.js";
 import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
+import { loadConfig } from "../../load-config.js";
 import { replay } from "../../replay/replay.js";
 import { logFormatOption } from "../log-format-option.js";
 
@@ -39,7 +38,7 @@ export function registerReplay(program: Command): void {
           logFormat?: LogFormat;
         },
       ) => {
-        const loaded = loadConfigFile(o.config, { checks: deepChecks });
+        const loaded = loadConfig(o.config, { deep: true });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });
         const s = await replay({

@@ -1,13 +1,12 @@
 /** `mamori serve [--config FILE]`: the daemon. SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config. */
 import type { Command } from "commander";
-import { deepChecks } from "../../config/deep-checks.js";
 import { describeDefault } from "../../config/defaults.js";
-import { resolveConfig } from "../../config/load.js";
 import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
 import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
 import { Daemon } from "../../daemon.js";
+import { loadForServe } from "../../load-config.js";
 import { logFormatOption } from "../log-format-option.js";
 
 export function registerServe(program: Command): void {
@@ -18,7 +17,8 @@ export function registerServe(program: Command): void {
     .addOption(logFormatOption())
     .action(async (opts: { config?: string; logFormat?: LogFormat }) => {
       const warnings: ConfigProblem[] = [];
-      const loaded = resolveConfig(opts.config, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
+      const now = () => systemClock.now();
+      const loaded = loadForServe(opts.config, { now, onWarning: (p) => warnings.push(p) });
       const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? loaded.config.log_level, {
         format: opts.logFormat,
       });
@@ -26,7 +26,13 @@ export function registerServe(program: Command): void {
       if (loaded.origin === "builtin")
         for (const notice of describeDefault(loaded.config)) log[notice.level](notice.message);
       else log.info({ config: loaded.path }, "configuration loaded");
-      const daemon = new Daemon({ config: loaded.config, configPath: loaded.path, clock: systemClock, log });
+      const daemon = new Daemon({
+        config: loaded.config,
+        configPath: loaded.path,
+        jailFilters: loaded.jailFilters,
+        clock: systemClock,
+        log,
+      });
       await daemon.start();
       // with only polling sources (vpc-flow, cloudtrail) nothing else holds the event loop until SIGTERM
       const hold = holdProcessOpen();
@@ -46,8 +52,8 @@ export function registerServe(program: Command): void {
         const onHup = () => {
           reloading = reloading.then(async () => {
             try {
-              const next = resolveConfig(opts.config ?? loaded.path, { checks: deepChecks });
-              await daemon.reload(next.config, next.path);
+              const next = loadForServe(opts.config ?? loaded.path, { now });
+              await daemon.reload(next.config, next.path, next.jailFilters);
             } catch (err) {
               // a part that failed to start was rolled back; the daemon logged that and what runs
               if (!(err instanceof ConfigError)) return;

@@ -4,9 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../../../test/helpers/cli.js";
-import { type HttpReceiver, startHttpReceiver } from "../../../test/helpers/receivers.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
+import { runCli } from "../../testing/cli.js";
+import { type HttpReceiver, startHttpReceiver } from "../../testing/receivers.js";
 
 let dir: string;
 let rx: HttpReceiver;

@@ -31,10 +31,7 @@ export function registerTopics(program: Command): void {
         }
         if (topic.subscriptions.length === 0) throw new UsageError(`topic "${name}" has no subscriptions`);
         const host = loaded.config.hostname ?? os.hostname();
-        const channels = channelsFor(topic, {
-          smtp: loaded.config.smtp,
-          configDir: configDirOf(loaded.path),
-        });
+        const channels = channelsFor(topic, { smtp: loaded.config.smtp, configDir: configDirOf(loaded.path) });
         const results = await sendToEverySubscription(
           topic,
           channels,

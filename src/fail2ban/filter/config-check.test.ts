@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { deepChecks } from "../../config/deep-checks.js";
 import { parseConfig } from "../../config/load.js";
 import { ConfigError } from "../../core/errors.js";
+import { deepChecks } from "../../load-config.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "mamori-filter-check-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

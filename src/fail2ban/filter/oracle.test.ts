@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
-import { runCli } from "../../../test/helpers/cli.js";
+import { runCli } from "../../testing/cli.js";
 import { F2B_FILTER_D, F2B_LOGS } from "./corpus.js";
 import { type Fail2banRegexResult, fail2banRegexAvailable, runFail2banRegex } from "./fail2ban-regex.js";
 import { runRegex } from "./regex-run.js";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { deepChecks } from "../../config/deep-checks.js";
 import { parseConfig } from "../../config/load.js";
 import { ConfigError, type ConfigProblem } from "../../core/errors.js";
-import { type Fail2banTree, fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "./testing.js";
+import { deepChecks, fail2banImportStep } from "../../load-config.js";
+import { type Fail2banTree, fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "./testing/tree.js";
 
 const trees: Fail2banTree[] = [];
 after(() => {
@@ -29,7 +29,11 @@ function tree(extra: Record<string, string> = {}): Fail2banTree {
 function load(t: Fail2banTree, yaml: string) {
   const warnings: ConfigProblem[] = [];
   const file = path.join(t.dir, "mamori.yaml");
-  const config = parseConfig(yaml, file, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
+  const config = parseConfig(yaml, file, {
+    steps: [fail2banImportStep],
+    checks: deepChecks,
+    onWarning: (p) => warnings.push(p),
+  });
   return { config, warnings, file };
 }
 

@@ -1,29 +1,33 @@
 /**
- * Applies `fail2ban: { path }` to a validated config, before its cross-checks and deep checks run (so
- * `config check`, serve, reload and every CLI command see the imported jails): the enabled fail2ban
- * jails are added unless mamori.yaml defines a jail of the same name (mamori.yaml wins), with their log
- * sources (a source mamori.yaml already has for the same files or journal matches is reused) and their
- * mail topics. Returns the errors; warnings go to onWarning.
+ * The fail2ban import as a load step: `fail2ban: { path }` on a validated config (paths already
+ * resolved) gives a new config, before its cross-checks and deep checks run (so `config check`, serve,
+ * reload and every CLI command see the imported jails): the enabled fail2ban jails are added unless
+ * mamori.yaml defines a jail of the same name (mamori.yaml wins), with their log sources (a source
+ * mamori.yaml already has for the same files or journal matches is reused) and their mail topics.
+ * The config given is not changed. Returns the new config and the errors; warnings go to onWarning.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Locator } from "../../config/load.js";
 import type { MamoriConfig, SourceConfig } from "../../config/schema.js";
 import { smtpSchema } from "../../config/schema.js";
+import type { Locator } from "../../core/config.js";
 import type { ConfigProblem } from "../../core/errors.js";
 import { importFail2banJails } from "./index.js";
 
 export interface ApplyOptions {
-  /** the mamori.yaml the config came from; fail2ban.path is relative to its folder */
-  configFile: string;
   /** places a problem at a key of mamori.yaml */
-  locate?: Locator;
+  locate: Locator;
   onWarning?: (problem: ConfigProblem) => void;
   hostname?: string;
 }
 
+export interface Applied {
+  config: MamoriConfig;
+  problems: ConfigProblem[];
+}
+
 function at(opts: ApplyOptions, p: readonly (string | number)[], message: string): ConfigProblem {
-  return opts.locate ? opts.locate(p, message) : { file: opts.configFile, line: 1, col: 1, message };
+  return opts.locate(p, message);
 }
 
 function pathsOf(s: SourceConfig): string | undefined {
@@ -32,17 +36,26 @@ function pathsOf(s: SourceConfig): string | undefined {
   return undefined;
 }
 
-export function applyFail2banImport(config: MamoriConfig, opts: ApplyOptions): ConfigProblem[] {
-  if (!config.fail2ban) return [];
-  const base = path.resolve(path.dirname(path.resolve(opts.configFile)), config.fail2ban.path);
+export function applyFail2banImport(given: MamoriConfig, opts: ApplyOptions): Applied {
+  if (!given.fail2ban) return { config: given, problems: [] };
+  const base = path.resolve(given.fail2ban.path);
   if (!existsSync(path.join(base, "jail.conf")) && !existsSync(path.join(base, "jail.local")))
-    return [
-      at(
-        opts,
-        ["fail2ban", "path"],
-        `no jail.conf or jail.local in ${base}: set fail2ban.path to fail2ban's config folder (e.g. /etc/fail2ban)`,
-      ),
-    ];
+    return {
+      config: given,
+      problems: [
+        at(
+          opts,
+          ["fail2ban", "path"],
+          `no jail.conf or jail.local in ${base}: set fail2ban.path to fail2ban's config folder (e.g. /etc/fail2ban)`,
+        ),
+      ],
+    };
+  const config: MamoriConfig = {
+    ...given,
+    sources: [...given.sources],
+    jails: [...given.jails],
+    topics: [...given.topics],
+  };
   const imported = importFail2banJails(base, { hostname: opts.hostname ?? config.hostname });
   const errors: ConfigProblem[] = [];
   for (const { severity, ...p } of imported.problems) {
@@ -71,15 +84,14 @@ export function applyFail2banImport(config: MamoriConfig, opts: ApplyOptions): C
     }
     const source = importedSource.get(jail.group);
     const existing = source && groupOfExisting.get(pathsOf(source) ?? "");
-    if (existing !== undefined) jail.group = existing;
-    else if (source && !addedGroups.has(source.group)) {
+    if (existing === undefined && source && !addedGroups.has(source.group)) {
       addedGroups.add(source.group);
       config.sources.push(source);
     }
-    config.jails.push(jail);
+    config.jails.push(existing !== undefined ? { ...jail, group: existing } : jail);
   }
   addTopics(config, imported.topics, imported.sender, opts);
-  return errors;
+  return { config, problems: errors };
 }
 
 function addTopics(

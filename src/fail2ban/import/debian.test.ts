@@ -7,10 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli } from "../../../test/helpers/cli.js";
-import { deepChecks } from "../../config/deep-checks.js";
-import { loadConfigFile, parseConfig } from "../../config/load.js";
+import { parseConfig } from "../../config/load.js";
 import type { ConfigProblem } from "../../core/errors.js";
+import { deepChecks, fail2banImportStep, loadConfig } from "../../load-config.js";
+import { runCli } from "../../testing/cli.js";
 import { importFail2banJails } from "./index.js";
 
 const ETC = "/etc/fail2ban";
@@ -75,7 +75,7 @@ describe("the installed /etc/fail2ban", { skip }, () => {
   });
 
   it("examples/fail2ban-sshd.yaml passes config check", () => {
-    const { config } = loadConfigFile(example, { checks: deepChecks });
+    const { config } = loadConfig(example, { deep: true });
     assert.ok(config.jails.some((j) => j.name === "sshd" && j.filter === "/etc/fail2ban/filter.d/sshd.conf"));
     assert.ok(config.alarms.length > 0 && config.topics.length > 0);
   });
@@ -88,7 +88,11 @@ describe("the installed /etc/fail2ban", { skip }, () => {
       .join("\n");
     assert.match(text, /^jails:$/m, "the jail block is uncommented");
     const warnings: ConfigProblem[] = [];
-    const config = parseConfig(text, example, { checks: deepChecks, onWarning: (p) => warnings.push(p) });
+    const config = parseConfig(text, example, {
+      steps: [fail2banImportStep],
+      checks: deepChecks,
+      onWarning: (p) => warnings.push(p),
+    });
     const sshd = config.jails.filter((j) => j.name === "sshd");
     assert.deepEqual(
       sshd.map((j) => [j.action, j.filter, j.bantime_increment.enabled]),

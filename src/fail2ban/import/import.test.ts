@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { loadJailFilter } from "../filter/index.js";
 import { type Fail2banImport, importFail2banJails } from "./index.js";
-import { type Fail2banTree, fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "./testing.js";
+import { type Fail2banTree, fail2banTree, PATHS_TEST, STOCK_DEFAULTS } from "./testing/tree.js";
 
 const trees: Fail2banTree[] = [];
 after(() => {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { multiportPorts, parsePorts } from "../../actions/ports.js";
+import { checkJail, type JailConfig } from "../../config/jails.js";
 import { DurationError } from "../../core/duration.js";
 import { errorMessage } from "../../core/errors.js";
 import { globBase, hasGlob } from "../../sources/shared/glob.js";
@@ -61,12 +61,10 @@ export function readJail(r: JailReading, filterDir: string): ImportedJail | unde
   for (const e of plan.errors) r.error("action", e);
   for (const k of ["action", "port", "protocol", "chain", "blocktype", "hosts_deny", "daemon"] as const)
     if (plan[k] !== undefined) keys[k] = plan[k];
-  try {
-    const ports = parsePorts(plan.port, plan.protocol);
-    if (ports && (plan.action === "iptables" || plan.action === "ipset")) multiportPorts(ports);
-  } catch (err) {
-    r.error("port", `port "${plan.port}": ${errorMessage(err)}`, true);
-  }
+  // the same port checks as a jail written in mamori.yaml
+  const ports = { action: plan.action ?? "dry-run", port: plan.port, protocol: plan.protocol ?? "tcp" };
+  for (const p of checkJail(ports as JailConfig, (_key, message) => ({ ...r.at("enabled"), message })))
+    r.error("port", `port "${plan.port}": ${p.message}`, true);
   if (!r.ok || !filter || !source) return undefined;
   return { name: r.name, keys, source, mail: plan.mail, at: r.at("enabled") };
 }

@@ -4,16 +4,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  mailHeader,
-  mailText,
-  startHttpReceiver,
-  startSmtpReceiver,
-} from "../../../test/helpers/receivers.js";
 import type { AlarmMessage } from "../../alarms/message.js";
 import { alarmNotification } from "../../alarms/notification.js";
 import { subscriptionSchema } from "../../config/schema.js";
 import { banNotification } from "../../jails/notice.js";
+import { mailHeader, mailText, startHttpReceiver, startSmtpReceiver } from "../../testing/receivers.js";
 import { createChannel } from "./index.js";
 
 const ctx = { topic: "security", host: "ip-10-0-0-169" };
@@ -52,7 +47,7 @@ const alarm: AlarmMessage = {
 };
 const alarmNote = alarmNotification(alarm);
 const sub = (s: unknown) => subscriptionSchema.parse(s);
-const deps = { baseDir: os.tmpdir() };
+const deps = {};
 
 describe("webhook and slack channels (local HTTP receiver)", () => {
   let rx: Awaited<ReturnType<typeof startHttpReceiver>>;
@@ -96,11 +91,11 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
     assert.match(JSON.stringify(body.blocks), /Connection closed by 10\.0\.0\.167 \[preauth\]/);
   });
 
-  it("slack url_file is read at send time, relative to the config folder", async () => {
+  it("slack url_file is read at send time (the config loader made it absolute)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-slack-"));
     try {
       fs.writeFileSync(path.join(dir, "slack.url"), `${rx.url}/from-file\n`);
-      const ch = createChannel(sub({ type: "slack", url_file: "slack.url" }), { baseDir: dir });
+      const ch = createChannel(sub({ type: "slack", url_file: path.join(dir, "slack.url") }), deps);
       await ch.send(alarmNote, ctx, neverAbort);
       assert.equal(rx.requests.at(-1)!.path, "/from-file");
     } finally {

@@ -5,7 +5,6 @@
  */
 import { createHmac } from "node:crypto";
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { SubscriptionConfig } from "../../config/schema.js";
 import { jsonBody, renderSlack } from "../render.js";
 import type { Channel, ChannelDeps } from "./types.js";
@@ -50,9 +49,9 @@ function safeOrigin(url: string | undefined): string {
 
 export function slackChannel(
   sub: Extract<SubscriptionConfig, { type: "slack" }>,
-  deps: ChannelDeps,
+  _deps: ChannelDeps,
 ): Channel {
-  const file = sub.url_file ? path.resolve(deps.baseDir, sub.url_file) : undefined;
+  const file = sub.url_file; // absolute: the config loader resolved it
   const url = async () => {
     if (sub.url) return sub.url;
     try {

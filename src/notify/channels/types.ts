@@ -12,6 +12,4 @@ export interface Channel {
 
 export interface ChannelDeps {
   smtp?: SmtpConfig;
-  /** folder relative paths (url_file) are resolved against: the config file's */
-  baseDir: string;
 }

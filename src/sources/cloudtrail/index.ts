@@ -2,9 +2,10 @@
  * `type: cloudtrail`: CloudTrail log files ({"Records":[...]}, .json or .json.gz), each read once
  * (see ../shared/once-files.ts and parser.ts).
  */
-import type { CloudtrailSourceConfig } from "../../config/schema.js";
+
 import { deliveredFilesId, deliveredFilesSource } from "../shared/once-files.js";
 import type { SourceFactory } from "../types.js";
+import type { CloudtrailSourceConfig } from "./config.js";
 import { CloudTrailParser } from "./parser.js";
 
 export const cloudtrail: SourceFactory<CloudtrailSourceConfig> = {

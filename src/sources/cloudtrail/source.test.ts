@@ -6,10 +6,10 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { cloudTrailRecords } from "../../../bench/gen/cloudtrail.js";
 import { cloudTrailKey, writeCloudTrailFile } from "../../../bench/gen/files.js";
-import { cloudtrailSourceSchema } from "../../config/schema.js";
 import type { ManualClock } from "../../core/clock.js";
 import type { OnceFileSource } from "../shared/once-files.js";
 import { type TestContext, testContext } from "../shared/testing/context.js";
+import { cloudtrailSourceSchema } from "./config.js";
 import { cloudtrail } from "./index.js";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

@@ -1,7 +1,6 @@
 /** `type: command`: the config of a source that reads the lines a long-running program prints. */
 import { z } from "zod";
-
-const nonEmpty = z.string().min(1, "must not be empty");
+import { nonEmpty, pathString } from "../../core/config.js";
 
 export const commandSourceSchema = z.strictObject({
   type: z.literal("command"),
@@ -10,7 +9,7 @@ export const commandSourceSchema = z.strictObject({
   command: z.array(nonEmpty).min(1, "command is an argv array: [program, arg...] (no shell)"),
   /** added to the program's environment (which otherwise holds only PATH, LANG and HOME) */
   env: z.record(z.string(), z.string()).default({}),
-  cwd: nonEmpty.optional(),
+  cwd: pathString.optional(),
   group: nonEmpty,
   stream: nonEmpty.default("{hostname}"),
 });

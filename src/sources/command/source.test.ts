@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { ManualClock } from "../../core/clock.js";
-import { testContext, waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
+import { testContext } from "../shared/testing/context.js";
 import { captureLog } from "../shared/testing/log.js";
 import { commandSourceSchema } from "./config.js";
 import { command } from "./index.js";
@@ -24,7 +25,7 @@ function start(config: Record<string, unknown>) {
     running,
     messages: async () => (await t.stored("g")).map((e) => e.message),
     /** until the program has exited and the restart is waiting on the clock */
-    exited: (n: number) => waitFor(() => source.stats().exits === n && clock.pending() > 0, `exit ${n}`),
+    exited: (n: number) => waitFor(`exit ${n}`, () => source.stats().exits === n && clock.pending() > 0),
     stop: async () => {
       ac.abort();
       await running;

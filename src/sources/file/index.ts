@@ -1,6 +1,7 @@
 /** `type: file`: tails files and globs through every rotation style (see source.ts). */
-import type { FileSourceConfig } from "../../config/schema.js";
+
 import type { SourceFactory } from "../types.js";
+import type { FileSourceConfig } from "./config.js";
 import { FileSource } from "./source.js";
 
 export const file: SourceFactory<FileSourceConfig> = {

@@ -12,9 +12,9 @@ import {
 import path from "node:path";
 import { test } from "node:test";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
-import { waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
 import { PARTIAL_LINE_FLUSH_MS, ROTATED_QUIET_MS } from "./source.js";
-import { type RunningFileSource, startFileSource, T0, tempDir } from "./testing.js";
+import { type RunningFileSource, startFileSource, T0, tempDir } from "./testing/file-source.js";
 
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
@@ -288,6 +288,6 @@ test("inotify wakes the source without waiting for the poll", () =>
     const file = write("app.log", "");
     const s = await start({ path: file, poll_interval: "1h" }, { watch: true });
     appendFileSync(file, "woken by inotify\n");
-    await waitFor(async () => (await s.messages()).length === 1, "the inotify wake-up");
+    await waitFor("the inotify wake-up", async () => (await s.messages()).length === 1);
     assert.equal(s.clock.now(), T0, "the clock did not move");
   }));

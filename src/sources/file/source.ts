@@ -14,13 +14,13 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { FileSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { type TimestampParser, timestampParser } from "../../core/timestamp.js";
 import { expandGlobs, globBase, globToRegExp, hasGlob, watchedRoot } from "../shared/glob.js";
 import { type OpenedFile, openWatchedFile, RefusedFileError } from "../shared/open-file.js";
 import type { Source, SourceBatch, SourceContext, SourceStats } from "../types.js";
+import type { FileSourceConfig } from "./config.js";
 import { resolveInstanceId, streamNamer } from "./stream-name.js";
 import { type FileCheckpoint, fileKey, fingerprintOf, readBuffer, TrackedFile } from "./tracked-file.js";
 import { Waker } from "./waker.js";

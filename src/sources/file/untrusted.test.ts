@@ -5,9 +5,9 @@ import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from "no
 import path from "node:path";
 import { test } from "node:test";
 import { openWatchedFile, RefusedFileError } from "../shared/open-file.js";
-import { waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
 import { captureLog } from "../shared/testing/log.js";
-import { startFileSource, tempDir } from "./testing.js";
+import { startFileSource, tempDir } from "./testing/file-source.js";
 
 const nobody = {
   uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" })),
@@ -32,7 +32,7 @@ test("a FIFO in the glob is refused with a log line; the other files are read; a
     void s.stop().then(() => {
       stopped = true;
     });
-    await waitFor(() => stopped, "the source to stop after abort", 2000);
+    await waitFor("the source to stop after abort", () => stopped, 2000);
   } finally {
     await cleanup();
   }

@@ -1,4 +1,4 @@
-import { httpSourceSchema } from "../../config/schema.js";
+import { httpSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
 import { HttpIngestSource } from "./source.js";
 

@@ -1,6 +1,7 @@
 /** `type: http`: PutLogEvents-like HTTP ingest with bearer tokens (see source.ts). */
-import type { HttpSourceConfig } from "../../config/schema.js";
+
 import type { SourceFactory } from "../types.js";
+import type { HttpSourceConfig } from "./config.js";
 import { HttpIngestSource } from "./source.js";
 
 export const http: SourceFactory<HttpSourceConfig> = {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "node:test";
-import { httpSourceSchema } from "../../config/schema.js";
 import { testContext } from "../shared/testing/context.js";
+import { httpSourceSchema } from "./config.js";
 import { http as httpFactory } from "./index.js";
 import type { HttpIngestSource } from "./source.js";
 

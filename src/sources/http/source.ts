@@ -7,7 +7,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type net from "node:net";
-import type { HttpSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
@@ -15,6 +14,7 @@ import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
+import type { HttpSourceConfig } from "./config.js";
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { tempDir } from "../file/testing.js";
+import { tempDir } from "../file/testing/file-source.js";
 import { entryStream, fieldText, realtimeMs, syslogLine } from "./format.js";
 
 process.env.TZ = "UTC"; // the syslog-shaped date is local time

@@ -1,6 +1,7 @@
 /** `type: journald`: follows `journalctl -o json` with a saved cursor (see source.ts). */
-import type { JournaldSourceConfig } from "../../config/schema.js";
+
 import type { SourceFactory } from "../types.js";
+import type { JournaldSourceConfig } from "./config.js";
 import { JournaldSource } from "./source.js";
 
 export const journald: SourceFactory<JournaldSourceConfig> = {

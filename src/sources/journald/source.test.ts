@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { journaldSourceSchema } from "../../config/schema.js";
 import { ManualClock } from "../../core/clock.js";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
-import { T0, tempDir } from "../file/testing.js";
-import { testContext, waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
+import { T0, tempDir } from "../file/testing/file-source.js";
+import { testContext } from "../shared/testing/context.js";
+import { journaldSourceSchema } from "./config.js";
 import { journald } from "./index.js";
 import { CURSOR_KEY, type JournaldSource, journalctlArgs } from "./source.js";
 import { entry, writeFakeJournal } from "./testing.js";
@@ -90,7 +91,7 @@ test("entries become syslog-shaped events with the unit as stream; the cursor is
       matches: ["_SYSTEMD_UNIT=ssh.service"],
     };
     const a = start(config, store);
-    await waitFor(async () => (await a.stored()).length === 3, "3 entries");
+    await waitFor("3 entries", async () => (await a.stored()).length === 3);
     const events = await a.stored();
     assert.deepEqual(
       events.map((e) => [e.stream, e.timestamp, e.message]),
@@ -123,7 +124,7 @@ test("entries become syslog-shaped events with the unit as stream; the cursor is
     // two more entries arrive while stopped: a restart reads only those
     writeFileSync(path.join(f.dir, "entries.json"), JSON.stringify([1, 2, 3, 4, 5].map((i) => entry(i))));
     const b = start(config, store);
-    await waitFor(async () => (await b.stored()).length === 5, "5 entries");
+    await waitFor("5 entries", async () => (await b.stored()).length === 5);
     await b.stop();
     assert.deepEqual(f.argv()[1].slice(4), [
       `--directory=${f.dir}`,
@@ -147,10 +148,10 @@ test("journalctl dies: restarted with backoff after the last cursor, nothing los
   );
   try {
     const s = start({ journalctl: f.fake, directory: f.dir, start_position: "start_of_file" });
-    await waitFor(() => s.source.stats().restarts === 1, "journalctl to exit");
+    await waitFor("journalctl to exit", () => s.source.stats().restarts === 1);
     assert.equal((await s.stored()).length, 2);
     s.clock.advance(1000); // the backoff
-    await waitFor(async () => (await s.stored()).length === 6, "the rest after the restart");
+    await waitFor("the rest after the restart", async () => (await s.stored()).length === 6);
     assert.deepEqual(
       (await s.stored()).map((e) => e.timestamp),
       [1, 2, 3, 4, 5, 6].map((i) => T0 + i * 1000),
@@ -178,7 +179,7 @@ test("fails with a clear message: journalctl missing, no journal, journalctl tha
     let settled = false;
     exiting.running.catch(() => {}).finally(() => (settled = true));
     while (!settled) {
-      await waitFor(() => settled || exiting.clock.pending() > 0, "journalctl to exit");
+      await waitFor("journalctl to exit", () => settled || exiting.clock.pending() > 0);
       exiting.clock.advance(60_000); // the backoff
     }
     assert.equal(exiting.source.stats().restarts, 2, "tried again twice before giving up");

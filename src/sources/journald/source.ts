@@ -9,10 +9,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { JournaldSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
+import type { JournaldSourceConfig } from "./config.js";
 import { entryStream, fieldText, type JournalEntry, realtimeMs, syslogLine } from "./format.js";
 
 export const CURSOR_KEY = "cursor";

@@ -2,13 +2,15 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
-import { httpSourceSchema, syslogSourceSchema } from "../../config/schema.js";
+import { httpSourceSchema } from "../http/config.js";
+import { syslogSourceSchema } from "../syslog/config.js";
 import type { ManualClock } from "../../core/clock.js";
 import { HttpIngestSource } from "../http/source.js";
 import { SyslogSource } from "../syslog/source.js";
 import type { SourceStats } from "../types.js";
 import { FdBudget } from "./fd-budget.js";
-import { type TestContext, testContext, waitFor } from "./testing/context.js";
+import { waitFor } from "../../testing/wait.js";
+import { type TestContext, testContext } from "./testing/context.js";
 import { captureLog } from "./testing/log.js";
 
 interface Running {
@@ -70,7 +72,7 @@ const listeners: Array<{
           const before = (await t.stored("g")).length;
           const sock = await connect(source.port, localAddress);
           sock.end("<38>Nov 25 08:00:01 h1 sshd[1]: a normal message\n");
-          await waitFor(async () => (await t.stored("g")).length > before, "the message to be stored");
+          await waitFor("the message to be stored", async () => (await t.stored("g")).length > before);
         },
         stop: async () => {
           ac.abort();
@@ -120,7 +122,7 @@ for (const l of listeners) {
     const sockets: net.Socket[] = [];
     try {
       for (let i = 0; i < 3; i++) sockets.push(await connect(s.port, "127.0.0.1"));
-      await waitFor(() => s.stats().open_connections === 3, "3 admitted connections");
+      await waitFor("3 admitted connections", () => s.stats().open_connections === 3);
       const extra = await connect(s.port, "127.0.0.1");
       await closedByServer(extra);
       assert.equal(s.stats().connections_refused, 1);
@@ -132,7 +134,7 @@ for (const l of listeners) {
       assert.equal(s.stats().connections_refused, 1);
 
       sockets.push(await connect(s.port, "127.0.0.3"), await connect(s.port, "127.0.0.4"));
-      await waitFor(() => s.stats().open_connections === 5, "5 admitted connections");
+      await waitFor("5 admitted connections", () => s.stats().open_connections === 5);
       await closedByServer(await connect(s.port, "127.0.0.5"));
       assert.equal(s.stats().connections_refused, 2);
       // the second refusal within 10 s is counted, and summed up in the next log line, not logged alone
@@ -149,13 +151,13 @@ for (const l of listeners) {
     const s = await l.start({ header_timeout: 5, idle_timeout: 10 }, new FdBudget(20_000), t);
     try {
       const silent = await connect(s.port);
-      await waitFor(() => s.stats().open_connections === 1, "the connection to be admitted");
+      await waitFor("the connection to be admitted", () => s.stats().open_connections === 1);
       clock.advance(4_000);
       assert.equal(silent.destroyed, false);
       clock.advance(11_000);
       await closedByServer(silent);
       assert.equal(s.stats().connections_timed_out, 1);
-      await waitFor(() => s.stats().open_connections === 0, "the connection to be released");
+      await waitFor("the connection to be released", () => s.stats().open_connections === 0);
     } finally {
       await s.stop();
     }
@@ -166,7 +168,7 @@ for (const l of listeners) {
     const sockets: net.Socket[] = [];
     try {
       for (let i = 0; i < 20; i++) sockets.push(await connect(u.port));
-      await waitFor(() => u.stats().open_connections === 20, "20 admitted connections");
+      await waitFor("20 admitted connections", () => u.stats().open_connections === 20);
       await closedByServer(await connect(u.port));
       assert.equal(u.stats().connections_refused, 1);
     } finally {

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { syslogSourceSchema } from "../../config/schema.js";
+import { syslogSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
 import { SyslogSource } from "./source.js";
 

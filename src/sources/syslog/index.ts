@@ -1,6 +1,7 @@
 /** `type: syslog`: RFC 3164 / 5424 messages over UDP, TCP or TLS (see source.ts). */
-import type { SyslogSourceConfig } from "../../config/schema.js";
+
 import type { SourceFactory } from "../types.js";
+import type { SyslogSourceConfig } from "./config.js";
 import { SyslogSource } from "./source.js";
 
 export const syslog: SourceFactory<SyslogSourceConfig> = {

@@ -8,8 +8,9 @@ import path from "node:path";
 import { test } from "node:test";
 import tls from "node:tls";
 import { promisify } from "node:util";
-import { syslogSourceSchema } from "../../config/schema.js";
-import { testContext, waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
+import { testContext } from "../shared/testing/context.js";
+import { syslogSourceSchema } from "./config.js";
 import { syslog } from "./index.js";
 import type { SyslogSource } from "./source.js";
 
@@ -27,7 +28,7 @@ async function startSyslog(listen: string, extra: Record<string, unknown> = {}) 
     await running;
   };
   const storedCount = async (n: number) => {
-    await waitFor(async () => (await t.stored("syslog")).length >= n, `${n} stored events`);
+    await waitFor(`${n} stored events`, async () => (await t.stored("syslog")).length >= n);
     return t.stored("syslog");
   };
   return { t, source, stop, storedCount };
@@ -202,7 +203,7 @@ test("TLS: a self-signed certificate; plain TCP clients are refused", async () =
       const plain = await connect(source.port);
       plain.end("<13>Nov 25 08:00:08 spy app: not encrypted\n");
       const events = await storedCount(1);
-      await waitFor(() => source.stats().tls_errors >= 1, "the plain-text client to be refused");
+      await waitFor("the plain-text client to be refused", () => source.stats().tls_errors >= 1);
       assert.deepEqual(
         events.map((e) => [e.stream, e.message]),
         [["bastion", "1 2023-11-25T08:00:07Z bastion sshd 99 - - Accepted publickey for ops"]],

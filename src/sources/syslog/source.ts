@@ -8,7 +8,6 @@ import dgram from "node:dgram";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
-import type { SyslogSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { EventBatcher } from "../shared/batcher.js";
@@ -16,6 +15,7 @@ import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
 import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.js";
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
+import type { SyslogSourceConfig } from "./config.js";
 import { type Frame, type FramerCounters, SyslogFramer } from "./framing.js";
 import { parseSyslog } from "./parse.js";
 

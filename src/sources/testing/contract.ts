@@ -18,7 +18,8 @@ import path from "node:path";
 import { test } from "node:test";
 import { ManualClock } from "../../core/clock.js";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
-import { type TestContext, testContext, waitFor } from "../shared/testing/context.js";
+import { waitFor } from "../../testing/wait.js";
+import { type TestContext, testContext } from "../shared/testing/context.js";
 import type { Source, SourceContext } from "../types.js";
 
 export type Delivery = "checkpointed" | "acknowledged" | "at-most-once";
@@ -102,12 +103,12 @@ export function sourceContract(name: string, h: SourceHarness): void {
       const messages = await h.prepare(dir, h.records);
       const a = startInstance(h, dir, store, 2);
       if (h.delivery === "checkpointed") {
-        await waitFor(() => a.settled() || a.t.emits > 2, "the store to fail", 30_000);
+        await waitFor("the store to fail", () => a.settled() || a.t.emits > 2, 30_000);
         await a.stop();
         const before = (await a.t.stored(h.group)).length;
         assert.ok(before < messages.length, `the failure left records unstored (${before})`);
         const b = startInstance(h, dir, store);
-        await waitFor(async () => (await b.t.stored(h.group)).length >= messages.length, "the rest", 30_000);
+        await waitFor("the rest", async () => (await b.t.stored(h.group)).length >= messages.length, 30_000);
         await b.stop();
         assert.equal(b.failure(), undefined);
         assert.deepEqual(await storedMessages(b.t, h.group), messages);
@@ -124,8 +125,7 @@ export function sourceContract(name: string, h: SourceHarness): void {
         if (h.send) await h.send(a.source, messages);
         const lost = () => a.source.stats()[h.lostStat as string] ?? 0;
         await waitFor(
-          async () => (await a.t.stored(h.group)).length + lost() >= messages.length,
-          "every record stored or counted as lost",
+          "every record stored or counted as lost", async () => (await a.t.stored(h.group)).length + lost() >= messages.length,
           30_000,
         );
         await a.stop();
@@ -146,10 +146,10 @@ export function sourceContract(name: string, h: SourceHarness): void {
       const messages = await h.prepare(dir, 10);
       const a = startInstance(h, dir, store);
       if (h.send) await h.send(a.source, messages);
-      await waitFor(async () => (await a.t.stored(h.group)).length >= 10, "the input to be stored", 30_000);
+      await waitFor("the input to be stored", async () => (await a.t.stored(h.group)).length >= 10, 30_000);
       assert.equal(a.settled(), false, "still running before the abort");
       void a.stop();
-      await waitFor(a.settled, "run() to settle after abort", 3000);
+      await waitFor("run() to settle after abort", a.settled, 3000);
       assert.equal(a.failure(), undefined, "resolved, not rejected");
     }));
 }

@@ -6,10 +6,11 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { flowLogText, writeFlowLogFile } from "../../../bench/gen/files.js";
 import { VPC_CUSTOM_29_FIELDS, VPC_DEFAULT_V2_FIELDS, vpcFlowLines } from "../../../bench/gen/vpc-flow.js";
-import { vpcFlowSourceSchema } from "../../config/schema.js";
 import type { ManualClock } from "../../core/clock.js";
+import { waitFor } from "../../testing/wait.js";
 import { OnceFileSource } from "../shared/once-files.js";
-import { type TestContext, testContext, waitFor } from "../shared/testing/context.js";
+import { type TestContext, testContext } from "../shared/testing/context.js";
+import { vpcFlowSourceSchema } from "./config.js";
 import { vpcFlow } from "./index.js";
 import { NO_INTERFACE_STREAM, VpcFlowParser } from "./parser.js";
 
@@ -183,12 +184,12 @@ test("run() polls on the Clock and picks up new files", async () => {
     const ac = new AbortController();
     const running = s.run(ac.signal);
     try {
-      await waitFor(() => s.stats().scans === 1 && clock.pending() === 1, "the first scan");
+      await waitFor("the first scan", () => s.stats().scans === 1 && clock.pending() === 1);
       writeFlowLogFile(path.join(dir, "x/new.log.gz"), vpcFlowLines(7, { seed: 8 }));
       clock.advance(29_000);
       assert.equal(s.stats().scans, 1);
       clock.advance(1_000);
-      await waitFor(() => s.stats().scans === 2, "the second scan");
+      await waitFor("the second scan", () => s.stats().scans === 2);
       assert.equal((await t.stored("vpc")).length, 7);
     } finally {
       ac.abort();

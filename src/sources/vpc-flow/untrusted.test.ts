@@ -8,7 +8,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { writeFlowLogFile } from "../../../bench/gen/files.js";
 import { VPC_DEFAULT_V2_FIELDS, vpcFlowLines } from "../../../bench/gen/vpc-flow.js";
-import { vpcFlowSourceSchema } from "../../config/schema.js";
+import { vpcFlowSourceSchema } from "./config.js";
 import type { OnceFileSource } from "../shared/once-files.js";
 import { testContext } from "../shared/testing/context.js";
 import { captureLog } from "../shared/testing/log.js";

@@ -4,7 +4,6 @@
  * refuse batches after n commits (a kill -9 between two batches, as far as the store can tell).
  */
 
-import { setTimeout as delay } from "node:timers/promises";
 import pino, { type Logger } from "pino";
 import { type Clock, ManualClock } from "../../../core/clock.js";
 import type { StoredEvent } from "../../../core/event.js";
@@ -56,19 +55,4 @@ export function testContext(
     },
   };
   return t;
-}
-
-/** Polls cond (real I/O in flight) until true or the deadline passes. */
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 5000,
-): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // Real I/O is in flight (sockets, files): poll it, bounded by the deadline. A ref'd timer, unlike the
-    // Clock's, keeps the test process alive while nothing else is pending.
-    await delay(5);
-  }
 }

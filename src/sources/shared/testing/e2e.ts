@@ -6,10 +6,10 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { spawnCli } from "../../../../test/helpers/cli.js";
 import { DB_FILE } from "../../../store/sqlite/index.js";
 import { SqliteLogStore } from "../../../store/sqlite/logs.js";
-import { waitFor } from "./context.js";
+import { spawnCli } from "../../../testing/cli.js";
+import { waitFor } from "../../../testing/wait.js";
 
 export interface Served {
   child: ChildProcess;
@@ -31,11 +31,11 @@ export async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string)
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   const stop = async () => {
     if (!gone()) child.kill("SIGTERM");
-    await waitFor(gone, "mamori to stop after SIGTERM", 15_000).catch(() => child.kill("SIGKILL"));
+    await waitFor("mamori to stop after SIGTERM", gone, 15_000).catch(() => child.kill("SIGKILL"));
     return exited;
   };
   try {
-    await waitFor(() => stderr.includes("mamori is running") || gone(), "mamori serve to start", 30_000);
+    await waitFor("mamori serve to start", () => stderr.includes("mamori is running") || gone(), 30_000);
     if (gone()) throw new Error(`mamori serve exited with ${child.exitCode}:\n${stderr}`);
   } catch (err) {
     await stop();

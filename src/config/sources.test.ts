@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { configSchema } from "../../config/schema.js";
-import type { ConfigProblem } from "../../core/errors.js";
-import { networkAndCloudSourceChecks } from "./config-checks.js";
+import type { ConfigProblem } from "../core/errors.js";
+import { configSchema } from "./schema.js";
+import { checkSource } from "./sources.js";
 
 const locate = (p: readonly (string | number)[], message: string): ConfigProblem => ({
   file: p.join("."),
@@ -24,7 +24,9 @@ test("reports bad flow-log formats and syslog TLS settings at their place", () =
       { type: "syslog", listen: "tls://127.0.0.1:6514", group: "s", tls: { cert: "c", key: "k" } },
     ],
   });
-  const problems = networkAndCloudSourceChecks(config, locate);
+  const problems = config.sources.flatMap((s, i) =>
+    checkSource(s, (p, m) => locate(["sources", i, ...p], m)),
+  );
   assert.deepEqual(
     problems.map((p) => p.file),
     ["sources.0.format", "sources.2.listen", "sources.3.tls"],

@@ -6,11 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
-import { fileSourceSchema } from "../../config/schema.js";
-import { ManualClock } from "../../core/clock.js";
-import type { SqliteStore } from "../../store/sqlite/index.js";
-import { type TestContext, testContext, waitFor } from "../shared/testing/context.js";
-import { FileSource } from "./source.js";
+import { ManualClock } from "../../../core/clock.js";
+import type { SqliteStore } from "../../../store/sqlite/index.js";
+import { waitFor } from "../../../testing/wait.js";
+import { type TestContext, testContext } from "../../shared/testing/context.js";
+import { fileSourceSchema } from "../config.js";
+import { FileSource } from "../source.js";
 
 export const T0 = Date.UTC(2023, 10, 25, 9, 0, 0);
 
@@ -57,17 +58,17 @@ export async function startFileSource(
     if (failed) throw failed;
     return source.stats().waiting === 1;
   };
-  await waitFor(idle, "the first scan");
+  await waitFor("the first scan", idle);
   return {
     source,
     t,
     clock,
     running,
     step: async (ms = 1000) => {
-      await waitFor(idle, "the source to wait");
+      await waitFor("the source to wait", idle);
       const before = source.stats().polls;
       clock.advance(ms);
-      await waitFor(() => idle() && source.stats().polls > before, "one poll");
+      await waitFor("one poll", () => idle() && source.stats().polls > before);
     },
     messages: async () => (await t.stored("g")).map((e) => e.message),
     stop: async () => {
