@@ -19,7 +19,7 @@ import pino from "pino";
 import { systemClock } from "../src/core/clock.js";
 import { Pipeline } from "../src/pipeline/pipeline.js";
 import { cloudtrail } from "../src/sources/cloudtrail/index.js";
-import { SYSLOG_LISTENER_DEFAULTS } from "../src/sources/shared/listener-config.js";
+import { SYSLOG_LISTENER_DEFAULTS } from "../src/core/listener-limits.js";
 import type { OnceFileSource } from "../src/sources/shared/once-files.js";
 import { syslog } from "../src/sources/syslog/index.js";
 import type { SyslogSource } from "../src/sources/syslog/source.js";

@@ -17,8 +17,9 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
   ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban"]],
-  ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "replay"]],
+  ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
+  ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { nonEmpty, type PortClaim } from "../../core/config.js";
 import { parseHostPort } from "../../core/ip.js";
-import { HTTP_LISTENER_DEFAULTS, listenerLimitsSchema } from "../shared/listener-config.js";
+import { HTTP_LISTENER_DEFAULTS, listenerLimitsSchema } from "../../core/listener-limits.js";
 
 export const httpSourceSchema = z.strictObject({
   type: z.literal("http"),

@@ -2,7 +2,7 @@ import { journaldSourceSchema } from "../../config/schema.js";
 import { sourceContract } from "../testing/contract.js";
 import { realtimeMs, syslogLine } from "./format.js";
 import { JournaldSource } from "./source.js";
-import { entry, writeFakeJournal } from "./testing.js";
+import { entry, writeFakeJournal } from "./testing/fake-journalctl.js";
 
 process.env.TZ = "UTC"; // the syslog-shaped date is local time
 

@@ -16,7 +16,7 @@ import { testContext } from "../shared/testing/context.js";
 import { journaldSourceSchema } from "./config.js";
 import { journald } from "./index.js";
 import { CURSOR_KEY, type JournaldSource, journalctlArgs } from "./source.js";
-import { entry, writeFakeJournal } from "./testing.js";
+import { entry, writeFakeJournal } from "./testing/fake-journalctl.js";
 
 process.env.TZ = "UTC"; // the syslog-shaped date is local time
 

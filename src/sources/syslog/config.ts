@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type EntryCheck, nonEmpty, type PortClaim, pathString } from "../../core/config.js";
 import type { ConfigProblem } from "../../core/errors.js";
 import { parseHostPort } from "../../core/ip.js";
-import { listenerLimitsSchema, SYSLOG_LISTENER_DEFAULTS } from "../shared/listener-config.js";
+import { listenerLimitsSchema, SYSLOG_LISTENER_DEFAULTS } from "../../core/listener-limits.js";
 
 export const syslogSourceSchema = z.strictObject({
   type: z.literal("syslog"),

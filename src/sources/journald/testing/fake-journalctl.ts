@@ -6,7 +6,7 @@
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { T0 } from "../file/testing/file-source.js";
+import { T0 } from "../../file/testing/file-source.js";
 
 const FAKE = `
 const fs = require("fs");

@@ -3,7 +3,7 @@
  * `limits:` key with documented defaults per source. Imports only zod and core/ (a source's config).
  */
 import { z } from "zod";
-import { DurationError, parseDuration } from "../../core/duration.js";
+import { DurationError, parseDuration } from "./duration.js";
 
 export interface ListenerLimits {
   /** connections open at once on this listener */
