@@ -134,7 +134,7 @@ export function planParts(
     .map((jail) => ({
       kind: "jail",
       key: jail.name,
-      fingerprint: jailFingerprint(jail, jailEnv),
+      fingerprint: jailFingerprint(jail, jailEnv, env.jailDeps),
       build: (previous) => buildJailPart(jail, jailEnv, env.jailDeps, asJailPart(previous)),
     }));
   const seen = new Set<string>();
