@@ -46,6 +46,8 @@ class SubscriptionWorker {
   readonly queue: Queued[] = [];
   readonly stats: SubscriptionStats;
   busy = false;
+  /** the message being delivered (or waiting for its next attempt) */
+  current?: Queued;
   private wake?: () => void;
 
   constructor(
@@ -97,10 +99,12 @@ class SubscriptionWorker {
         continue;
       }
       this.busy = true;
+      this.current = item;
       try {
         await this.deliver(item, signal);
       } finally {
         this.busy = false;
+        this.current = undefined;
       }
     }
   }
@@ -278,9 +282,10 @@ export class TopicPublisher implements Publisher {
         continue;
       }
       report.changed.push(name);
+      // what the old subscriptions still had to deliver (in flight first) goes to the new ones
       const seen = new Set<string>();
       for (const w of old.workers)
-        for (const item of w.queue.splice(0))
+        for (const item of [...(w.current ? [w.current] : []), ...w.queue.splice(0)])
           if (!seen.has(item.id)) {
             seen.add(item.id);
             for (const nw of now.workers) nw.enqueue(item);
