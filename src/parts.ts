@@ -73,7 +73,7 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
     clock: env.clock,
     deliveries: env.store.deliveries,
     log: env.log,
-    host: env.hostname(),
+    host: env.hostname,
   });
   const metrics = buildMetricsPart(config.metric_filters, env.pipeline);
   const detections = detectionSink({
@@ -126,7 +126,7 @@ export function planParts(
   const alarms: PartSpec[] = config.alarms.map((alarm) => ({
     kind: "alarm",
     key: alarm.name,
-    fingerprint: alarmFingerprint(alarm, filters),
+    fingerprint: alarmFingerprint(alarm, filters, hostname),
     build: () => buildAlarmPart(alarm, alarmEnv),
   }));
   const jails: PartSpec[] = config.jails

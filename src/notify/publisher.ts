@@ -17,7 +17,8 @@ export interface PublisherDeps {
   clock: Clock;
   deliveries: Pick<DeliveryStore, "record">;
   log: Logger;
-  host: string;
+  /** this machine's name (`mamori@HOST`); a function when a reload may change it */
+  host: string | (() => string);
   /** messages a subscription holds before dropping the oldest */
   queueCapacity?: number;
   /** how long one attempt may take */
@@ -158,7 +159,11 @@ async function attemptOnce(
   const started = deps.clock.now();
   let error: string | undefined;
   try {
-    await channel.send(item.notification, { topic, host: deps.host }, ac.signal);
+    await channel.send(
+      item.notification,
+      { topic, host: typeof deps.host === "string" ? deps.host : deps.host() },
+      ac.signal,
+    );
   } catch (err) {
     error = errorMessage(err);
   } finally {
