@@ -76,7 +76,7 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
     clock: env.clock,
     deliveries: env.store.deliveries,
     log: env.log,
-    host: env.hostname(),
+    host: env.hostname,
   });
   const metrics = buildMetricsPart(config.metric_filters, env.pipeline);
   const detections = detectionSink({
@@ -130,7 +130,7 @@ export function planParts(
   const alarms: PartSpec[] = config.alarms.map((alarm) => ({
     kind: "alarm",
     key: alarm.name,
-    fingerprint: alarmFingerprint(alarm, filters),
+    fingerprint: alarmFingerprint(alarm, filters, hostname),
     build: () => buildAlarmPart(alarm, alarmEnv),
   }));
   const jails: PartSpec[] = config.jails
@@ -138,7 +138,7 @@ export function planParts(
     .map((jail) => ({
       kind: "jail",
       key: jail.name,
-      fingerprint: jailFingerprint(jail, jailEnv),
+      fingerprint: jailFingerprint(jail, jailEnv, env.jailDeps),
       build: (previous) => buildJailPart(jail, jailEnv, env.jailDeps, asJailPart(previous)),
     }));
   const seen = new Set<string>();

@@ -148,6 +148,27 @@ describe("reload by diff", { skip }, () => {
     await d.daemon.stop();
   });
 
+  it("a SIGHUP after editing the jail's filter file reloads that jail, with its counter", async () => {
+    const filter = path.join(tmp, "edited.conf");
+    fs.writeFileSync(filter, "[Definition]\nfailregex = ^.*Failed password for \\S+ from <HOST>\n");
+    const cfg = { ...base, jails: [{ ...base.jails[0], filter }] };
+    const d = await start(cfg);
+    const before = d.daemon.part("jail", "sshd");
+    await d.reload(cfg);
+    assert.equal(d.daemon.part("jail", "sshd"), before, "same config, same filter: not restarted");
+    await d.fail("203.0.113.9");
+    await d.fail("203.0.113.9");
+    fs.writeFileSync(
+      filter,
+      "[Definition]\nfailregex = ^.*Failed (?:password|publickey) for \\S+ from <HOST>\n",
+    );
+    await d.reload(cfg);
+    assert.notEqual(d.daemon.part("jail", "sshd"), before, "the edited filter is loaded");
+    await d.fail("203.0.113.9");
+    assert.deepEqual(d.banned(), ["203.0.113.9"]);
+    await d.daemon.stop();
+  });
+
   it("alarm states and queued notifications survive a reload", async () => {
     const rx = await startHttpReceiver();
     rx.respond(500);

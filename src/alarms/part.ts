@@ -26,9 +26,10 @@ export interface AlarmPartDeps {
   detections: DetectionSink;
 }
 
-/** What decides how an alarm runs: its config and the configs of the metric filters that feed it. */
-export function alarmFingerprint(alarm: AlarmConfig, filters: MetricFilterSet): string {
-  return JSON.stringify({ alarm, feeders: feedersOf(alarm, filters.filters).map((f) => f.config) });
+/** What decides how an alarm runs: its config, the metric filters that feed it, the host its events name. */
+export function alarmFingerprint(alarm: AlarmConfig, filters: MetricFilterSet, hostname: string): string {
+  const feeders = feedersOf(alarm, filters.filters).map((f) => f.config);
+  return JSON.stringify({ alarm, feeders, hostname });
 }
 
 export function buildAlarmPart(

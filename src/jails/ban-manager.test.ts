@@ -316,6 +316,11 @@ describe("BanManager: the store polled for CLI changes, failed actions retried",
       ["9.9.9.9"],
     );
     assert.equal(s.action.records[0].bantime, 29);
+    assert.deepEqual(
+      s.changes.map((c) => [c.action, c.record.ip, c.action === "ban" ? c.bantime : 0, c.reason]),
+      [["ban", "9.9.9.9", 30, "manual"]],
+      "a ban from `mamori bans add` is reported once, as manual",
+    );
     await step(s, 29 * S);
     assert.equal(s.manager.isBanned("9.9.9.9"), false);
 

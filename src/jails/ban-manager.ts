@@ -19,7 +19,14 @@ export type UnbanReason = "expired" | "manual";
 
 /** A ban or unban that happened, for the jail to turn into an event and notices. */
 export type BanChange =
-  | { action: "ban"; record: BanRecord /** seconds, -1 = forever */; bantime: number }
+  | {
+      action: "ban";
+      record: BanRecord;
+      /** seconds, -1 = forever */
+      bantime: number;
+      /** set when a person banned (`mamori bans add`), not the jail */
+      reason?: "manual";
+    }
   | { action: "unban"; record: BanRecord; reason: UnbanReason };
 
 export interface BanManagerOptions {
@@ -268,12 +275,15 @@ export class BanManager implements TicketSink {
         const next: ActiveBan = { record: r, applied: false };
         this.active.set(r.ip, next);
         toApply.push(next);
-        if (this.started)
+        if (this.started) {
           this.o.log.info(
             { jail: this.jail, ip: r.ip, end: r.end },
             "took over the ban of %s from the store (mamori bans add)",
             r.ip,
           );
+          const bantime = r.end === null ? -1 : Math.round((r.end - r.start) / 1000);
+          if (!entry) this.changed({ action: "ban", record: r, bantime, reason: "manual" });
+        }
       } else if (!entry.applied) toApply.push(entry);
     }
     await this.applyAll(toApply);

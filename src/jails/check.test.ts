@@ -40,6 +40,16 @@ describe("config check for jails", { skip }, () => {
       /at most 15 ports/,
     ],
     [
+      "a hosts-deny file in a folder that does not exist",
+      "  - { name: x, filter: sshd, group: auth, action: hosts-deny, hosts_deny: /nonexistent-dir/hosts.deny }",
+      /^3:75: the folder of \/nonexistent-dir\/hosts\.deny \(\/nonexistent-dir\) does not exist; create it/,
+    ],
+    [
+      "a hosts-deny file relative to the config's folder that exists",
+      "  - { name: x, filter: sshd, group: auth, action: hosts-deny, hosts_deny: hosts.deny }",
+      undefined,
+    ],
+    [
       "a disabled jail is not loaded",
       "  - { name: x, filter: nosuchfilter, group: auth, enabled: false }",
       undefined,

@@ -21,7 +21,7 @@ export interface BanEvent {
   host: string;
   /** ISO 8601: when it was banned, or unbanned */
   time: string;
-  /** unbans only: why the ban ended */
+  /** unbans: why the ban ended; bans: "manual" when a person banned (`mamori bans add`) */
   reason?: UnbanReason;
 }
 
@@ -37,7 +37,12 @@ export function banEvent(change: BanChange, host: string, now: number): BanEvent
   const r = change.record;
   const base = { jail: r.jail, ip: r.ip, action: change.action, failures: r.failures, host };
   return change.action === "ban"
-    ? { ...base, bantime: change.bantime, time: new Date(r.start).toISOString() }
+    ? {
+        ...base,
+        bantime: change.bantime,
+        time: new Date(r.start).toISOString(),
+        ...(change.reason ? { reason: change.reason } : {}),
+      }
     : { ...base, bantime: plannedSeconds(r), time: new Date(now).toISOString(), reason: change.reason };
 }
 

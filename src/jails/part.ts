@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { StoredEvent } from "../core/event.js";
 import { loadJailFilter } from "../fail2ban/filter/index.js";
+import { readFilterDefinition } from "../fail2ban/filter-reader.js";
 import type { Publisher } from "../notify/types.js";
 import type { DetectionSink } from "../pipeline/detections.js";
 import type { EventConsumer, Pipeline } from "../pipeline/pipeline.js";
@@ -70,25 +71,41 @@ export function filterDirsOf(config: Pick<MamoriConfig, "filter_dirs">, configDi
   return config.filter_dirs.map((d) => path.resolve(configDir, d));
 }
 
+/** A filter name, or a path relative to the config file's folder. */
+function filterSpec(cfg: JailConfig, configDir: string): string {
+  const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
+  return isPath ? path.resolve(configDir, cfg.filter) : cfg.filter;
+}
+
 export function defaultFilter(
   cfg: JailConfig,
   o: { configDir: string; filterDirs: readonly string[]; clock: Clock },
 ): JailFilter {
-  const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
   return loadJailFilter({
-    filter: isPath ? path.resolve(o.configDir, cfg.filter) : cfg.filter,
+    filter: filterSpec(cfg, o.configDir),
     mode: cfg.mode,
     filterDirs: [...o.filterDirs],
     now: () => o.clock.now(),
   });
 }
 
-/** What decides how a jail runs: its config and the settings its filter and action read. */
+/**
+ * What decides how a jail runs: its config, the settings its filter and action read, and the filter's
+ * definition as its files say now (a SIGHUP after editing filter.d/NAME.local reloads that jail).
+ */
 export function jailFingerprint(
   cfg: JailConfig,
   env: Pick<JailPartEnv, "configDir" | "filterDirs" | "hostname">,
-) {
-  return JSON.stringify({ cfg, dir: env.configDir, filterDirs: env.filterDirs, host: env.hostname });
+  deps: Pick<JailDeps, "loadFilter"> = {},
+): string {
+  const filter = deps.loadFilter
+    ? null
+    : readFilterDefinition({
+        filter: filterSpec(cfg, env.configDir),
+        mode: cfg.mode,
+        filterDirs: [...env.filterDirs],
+      });
+  return JSON.stringify({ cfg, dir: env.configDir, filterDirs: env.filterDirs, host: env.hostname, filter });
 }
 
 /** Holds ban tickets until the ban manager has started (the jail is fed before that). */

@@ -36,7 +36,7 @@ export interface NotifyPart {
 export function buildNotifyPart(
   topics: readonly TopicConfig[],
   settings: ChannelSettings,
-  deps: { clock: Clock; deliveries: Pick<DeliveryStore, "record">; log: Logger; host: string },
+  deps: { clock: Clock; deliveries: Pick<DeliveryStore, "record">; log: Logger; host: () => string },
 ): NotifyPart {
   const log = deps.log.child({ part: "notify" });
   let current = settings;

@@ -188,4 +188,40 @@ describe("sendToEverySubscription (topics test)", () => {
     );
     assert.equal(records.length, 2);
   });
+
+  it("a reload keeps an unchanged topic's queue; a changed topic's messages go to its new subscriptions", async () => {
+    const down = fakeChannel("down", Number.POSITIVE_INFINITY);
+    const up = fakeChannel("up");
+    const other = fakeChannel("other", Number.POSITIVE_INFINITY);
+    const clock = new ManualClock(1_000_000);
+    const topics = [
+      topicSchema.parse({ name: "security", retry: { attempts: 5, backoff: 1 } }),
+      topicSchema.parse({ name: "ops", retry: { attempts: 5, backoff: 1 } }),
+    ];
+    const publisher = new TopicPublisher(topics, (t) => [t.name === "ops" ? other.channel : down.channel], {
+      clock,
+      deliveries: { record: async () => {} },
+      log: silent,
+      host: "h",
+      stopGraceMs: 0,
+    });
+    publisher.start();
+    publisher.publish("security", note("in flight"));
+    publisher.publish("security", note("queued"));
+    publisher.publish("ops", note("ops message"));
+    await settle();
+    const changed = topicSchema.parse({ name: "security", retry: { attempts: 3, backoff: 1 } });
+    const report = await publisher.update([changed, topics[1]], (t) => [
+      t.name === "ops" ? other.channel : up.channel,
+    ]);
+    assert.deepEqual(report, { added: [], changed: ["security"], removed: [] });
+    await settle();
+    assert.deepEqual(up.got, ["in flight", "queued"]);
+    const ops = publisher.stats().find((x) => x.topic === "ops");
+    assert.equal(ops?.attempts, 1, "the unchanged topic's delivery goes on where it was");
+    clock.advance(1000);
+    await settle();
+    assert.equal(other.calls(), 2, "and retries on its own schedule");
+    await publisher.stop();
+  });
 });

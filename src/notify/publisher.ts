@@ -17,7 +17,8 @@ export interface PublisherDeps {
   clock: Clock;
   deliveries: Pick<DeliveryStore, "record">;
   log: Logger;
-  host: string;
+  /** this machine's name (`mamori@HOST`); a function when a reload may change it */
+  host: string | (() => string);
   /** messages a subscription holds before dropping the oldest */
   queueCapacity?: number;
   /** how long one attempt may take */
@@ -46,6 +47,8 @@ class SubscriptionWorker {
   readonly queue: Queued[] = [];
   readonly stats: SubscriptionStats;
   busy = false;
+  /** the message being delivered (or waiting for its next attempt) */
+  current?: Queued;
   private wake?: () => void;
 
   constructor(
@@ -97,10 +100,12 @@ class SubscriptionWorker {
         continue;
       }
       this.busy = true;
+      this.current = item;
       try {
         await this.deliver(item, signal);
       } finally {
         this.busy = false;
+        this.current = undefined;
       }
     }
   }
@@ -154,7 +159,11 @@ async function attemptOnce(
   const started = deps.clock.now();
   let error: string | undefined;
   try {
-    await channel.send(item.notification, { topic, host: deps.host }, ac.signal);
+    await channel.send(
+      item.notification,
+      { topic, host: typeof deps.host === "string" ? deps.host : deps.host() },
+      ac.signal,
+    );
   } catch (err) {
     error = errorMessage(err);
   } finally {
@@ -278,9 +287,10 @@ export class TopicPublisher implements Publisher {
         continue;
       }
       report.changed.push(name);
+      // what the old subscriptions still had to deliver (in flight first) goes to the new ones
       const seen = new Set<string>();
       for (const w of old.workers)
-        for (const item of w.queue.splice(0))
+        for (const item of [...(w.current ? [w.current] : []), ...w.queue.splice(0)])
           if (!seen.has(item.id)) {
             seen.add(item.id);
             for (const nw of now.workers) nw.enqueue(item);

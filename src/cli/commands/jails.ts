@@ -1,7 +1,7 @@
 /**
  * `mamori jails status [JAIL]`, shaped like `fail2ban-client status [JAIL]`. Bans come from the store;
- * the failure counters are what the running daemon last saved (every 5 s and on stop), so they read 0
- * until `mamori serve` has run.
+ * the failure counters are what the running daemon last saved (within a second of a failure, and on
+ * stop), so they read 0 until `mamori serve` has run.
  */
 import type { Command } from "commander";
 import { systemClock } from "../../core/clock.js";
