@@ -141,6 +141,10 @@ export class JailConsumer implements EventConsumer {
     errors: 0,
   };
 
+  get filterName(): string {
+    return this.filter.name;
+  }
+
   constructor(
     readonly group: string,
     readonly filter: JailFilter,

@@ -7,15 +7,28 @@ import type { Logger } from "pino";
 import { type LogEvent, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
 import type { SourceBatch } from "../sources/types.js";
 import type { LogStore, MetricPoint } from "../store/store.js";
+import { DEFAULT_LINE_BUDGET_MS, type LineBudget, runSteps } from "./budget.js";
+import { UNSTORED_ID, UnstoredEvents } from "./unstored.js";
 
-/** Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast. */
-export type MetricExtractor = (events: readonly LogEvent[]) => MetricPoint[];
+/**
+ * Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast;
+ * with a budget, it runs each line under it (a stuck line is skipped for the stuck filter and reported).
+ */
+export type MetricExtractor = (events: readonly LogEvent[], budget?: LineBudget) => MetricPoint[];
 
-/** Sees every committed event, in commit order. Must not throw; slow work belongs in its own queue. */
+/**
+ * Sees every event, in commit order: once it is committed, or — when the store cannot commit — once
+ * the store has refused it (id `UNSTORED_ID`), so detection goes on. Must not throw; slow work belongs in
+ * its own queue. The pipeline hands events over one at a time, under the line budget.
+ */
 export interface EventConsumer {
   name: string;
+  /** the filter this consumer runs, named when a line exceeds its budget */
+  readonly filterName?: string;
   onEvents(events: readonly StoredEvent[]): void;
 }
+
+export { UNSTORED_ID };
 
 export interface PipelineOptions {
   logs: Pick<LogStore, "ingest">;
@@ -24,6 +37,8 @@ export interface PipelineOptions {
   maxQueuedEvents?: number;
   /** how many events one transaction takes at most */
   maxBatchEvents?: number;
+  /** how long one line may take in one jail or metric filter, ms (default DEFAULT_LINE_BUDGET_MS) */
+  lineBudgetMs?: number;
 }
 
 export interface PipelineStats {
@@ -33,6 +48,10 @@ export interface PipelineStats {
   truncatedMessages: number;
   consumerErrors: number;
   ingestErrors: number;
+  /** events the store refused (the jails and alarm triggers saw them) */
+  lostEvents: number;
+  /** lines a jail or metric filter was stopped on after its line budget */
+  overBudgetLines: number;
 }
 
 interface Pending {
@@ -57,11 +76,30 @@ export class Pipeline {
     truncatedMessages: 0,
     consumerErrors: 0,
     ingestErrors: 0,
+    lostEvents: 0,
+    overBudgetLines: 0,
   };
+  readonly budget: LineBudget;
+  private readonly unstored = new UnstoredEvents();
 
   constructor(private readonly opts: PipelineOptions) {
     this.maxQueued = opts.maxQueuedEvents ?? 50_000;
     this.maxBatch = opts.maxBatchEvents ?? 10_000;
+    this.budget = {
+      ms: opts.lineBudgetMs ?? DEFAULT_LINE_BUDGET_MS,
+      overBudget: (r) => {
+        this.counters.overBudgetLines++;
+        this.opts.log.error(
+          { ...r },
+          "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
+          r.part,
+          r.filter,
+          r.budgetMs,
+          r.lineLength,
+          r.group,
+        );
+      },
+    };
   }
 
   addExtractor(x: MetricExtractor): void {
@@ -141,19 +179,24 @@ export class Pipeline {
       for (const e of p.batch.events) events.push(this.capMessage(e));
       checkpoints.push(...p.batch.checkpoints);
     }
-    let stored: StoredEvent[] = [];
+    let seen: StoredEvent[];
     try {
       const metricPoints: MetricPoint[] = [];
-      for (const x of this.extractors) metricPoints.push(...x(events));
-      stored = await this.opts.logs.ingest({ events, checkpoints, metricPoints });
+      for (const x of this.extractors) metricPoints.push(...x(events, this.budget));
+      const stored = await this.opts.logs.ingest({ events, checkpoints, metricPoints });
       this.counters.committedEvents += stored.length;
       this.counters.committedBatches++;
       for (const p of taken) p.done.resolve();
+      seen = this.unstored.committed(stored);
     } catch (err) {
       this.counters.ingestErrors++;
+      // Fail closed: the jails and alarm triggers still see these events (once, even when a source
+      // sends them again), so a full disk does not switch protection off.
+      seen = this.unstored.refused(events);
+      this.counters.lostEvents += seen.length;
       this.opts.log.error(
-        { err },
-        "could not store a batch of %d events; the sources will re-read it",
+        { err, lostEvents: this.counters.lostEvents },
+        "the store could not commit a batch of %d events (they are LOST unless their source sends them again); jails and alarm triggers still evaluate them",
         events.length,
       );
       for (const p of taken) p.done.reject(err);
@@ -163,18 +206,45 @@ export class Pipeline {
       const w = this.waiters.splice(0);
       for (const r of w) r();
     }
-    if (stored.length > 0) this.dispatch(stored);
+    if (seen.length > 0) this.dispatch(seen);
   }
 
-  private dispatch(stored: StoredEvent[]): void {
-    for (const c of this.consumers) {
+  /** Hands each event to each consumer, under the line budget (a stuck line is skipped for that consumer). */
+  private dispatch(events: StoredEvent[]): void {
+    const consumers = [...this.consumers];
+    // one array reused for every call: a consumer must not keep the array it is given
+    let c = 0;
+    let i = 0;
+    const one: StoredEvent[] = [];
+    const step = (): boolean => {
+      while (c < consumers.length && i === events.length) {
+        c++;
+        i = 0;
+      }
+      if (c >= consumers.length) return false;
+      one[0] = events[i];
       try {
-        c.onEvents(stored);
+        consumers[c].onEvents(one);
       } catch (err) {
         this.counters.consumerErrors++;
-        this.opts.log.error({ err, consumer: c.name }, "event consumer failed");
+        this.opts.log.error({ err, consumer: consumers[c].name }, "event consumer failed");
       }
-    }
+      i++;
+      return true;
+    };
+    runSteps(this.budget.ms, step, (ms) => {
+      const e = events[i];
+      this.budget.overBudget({
+        part: consumers[c].name,
+        filter: consumers[c].filterName ?? consumers[c].name,
+        group: e.group,
+        stream: e.stream,
+        lineLength: e.message.length,
+        ms: Math.round(ms),
+        budgetMs: this.budget.ms,
+      });
+      i++;
+    });
   }
 
   /** Lines over 256 KiB are cut (as CloudWatch does) and counted. */
