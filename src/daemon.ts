@@ -154,7 +154,7 @@ export class Daemon {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const removed = await this.store.logs.enforceRetention(this.clock.now());
+      const removed = await this.store.logs.enforceRetention(this.clock.now(), this.config.retention_days);
       if (removed > 0) this.log.info({ removed }, "retention: old events deleted");
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, "retention failed");
