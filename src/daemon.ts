@@ -14,6 +14,7 @@ import { Pipeline } from "./pipeline/pipeline.js";
 import type { Service, ServiceContext } from "./service.js";
 import { type SourceFactoryMap, sources } from "./sources/index.js";
 import type { Source, SourceBatch, SourceFactory } from "./sources/types.js";
+import { type DiskSpaceReader, DiskSpaceWatch } from "./store/disk-space.js";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite/index.js";
 
 export interface DaemonOptions {
@@ -25,6 +26,8 @@ export interface DaemonOptions {
   store?: SqliteStore;
   /** overrides the source map (tests); default: src/sources/index.ts */
   sourceFactories?: Partial<SourceFactoryMap>;
+  /** overrides how the data directory's free space is read (tests); default statfs */
+  diskSpace?: DiskSpaceReader;
 }
 
 interface RunningSource {
@@ -51,6 +54,7 @@ export class Daemon {
   private retentionTimer?: { cancel(): void };
   private stopped = false;
   private readonly sourceFactories: Partial<SourceFactoryMap>;
+  private readonly diskSpace: DiskSpaceWatch;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
@@ -59,6 +63,12 @@ export class Daemon {
     this.log = opts.log;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir));
     this.sourceFactories = opts.sourceFactories ?? sources;
+    this.diskSpace = new DiskSpaceWatch({
+      dir: path.resolve(opts.config.data_dir),
+      clock: opts.clock,
+      log: opts.log.child({ part: "store" }),
+      read: opts.diskSpace,
+    });
   }
 
   get hostname(): string {
@@ -92,6 +102,8 @@ export class Daemon {
     for (const [i, sc] of this.config.sources.entries()) this.startSource(sc, i);
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
+    this.diskSpace.stop();
+    this.diskSpace.start();
     this.log.info(
       {
         sources: this.running.map((r) => r.id),
@@ -170,6 +182,7 @@ export class Daemon {
   stats(): Record<string, unknown> {
     return {
       pipeline: { ...this.pipeline.counters },
+      diskSpace: this.diskSpace.last,
       sources: Object.fromEntries(
         this.running.map((r) => [r.id, { ...(r.source?.stats() ?? {}), restarts: r.restarts }]),
       ),
@@ -183,6 +196,7 @@ export class Daemon {
     this.running = [];
     await this.pipeline.flushed();
     this.retentionTimer?.cancel();
+    this.diskSpace.stop();
     for (const s of [...this.services].reverse()) {
       try {
         await s.stop();
