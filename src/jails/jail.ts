@@ -8,9 +8,9 @@ import type { Logger } from "pino";
 import { parseTarget } from "../actions/target.js";
 import type { StoredEvent } from "../core/event.js";
 import { ipFamily, ipv6Prefix, normalizeIp } from "../core/ip.js";
+import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import type { EventConsumer } from "../pipeline/pipeline.js";
 import { FailureCounter } from "./failures.js";
-import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import type { IgnoreList } from "./ignore.js";
 
 export type { Failure, FilterResult, JailFilter };
@@ -143,6 +143,10 @@ export class JailConsumer implements EventConsumer {
 
   get filterName(): string {
     return this.filter.name;
+  }
+
+  wants(group: string): boolean {
+    return group === this.group;
   }
 
   constructor(

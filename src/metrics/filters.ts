@@ -157,7 +157,7 @@ export class MetricFilterSet {
       }
       return false;
     };
-    if (!budget) while (step());
+    if (!budget || !events.some((e) => this.byGroup.has(e.group))) while (step());
     else
       runSteps(budget.ms, step, (ms) => {
         const e = events[i];

@@ -36,37 +36,42 @@ export interface LineBudget {
   overBudget(report: OverBudget): void;
 }
 
-const context = vm.createContext({ step: undefined });
-const loop = new vm.Script("while (step()) progressed++;");
+let step: () => boolean = () => false;
+let progressed = 0;
+/** The loop runs in this module (one call into the vm context per run, no per-step context switch). */
+function loop(): void {
+  while (step()) progressed++;
+}
+const context = vm.createContext({ loop });
+const script = new vm.Script("loop()");
 let guarding = false;
 
 /**
- * Runs `step` until it returns false, each run of it under a watchdog of `budgetMs`. When the watchdog
+ * Runs `next` until it returns false, each run of it under a watchdog of `budgetMs`. When the watchdog
  * stops a run in which no step finished, `onStuck(ms)` is called: it must move the cursor past the step
  * in flight (and report it). Inside another guarded run the steps just run (the outer watchdog covers).
  */
-export function runSteps(budgetMs: number, step: () => boolean, onStuck: (ms: number) => void): void {
+export function runSteps(budgetMs: number, next: () => boolean, onStuck: (ms: number) => void): void {
   if (guarding) {
-    while (step());
+    while (next());
     return;
   }
   guarding = true;
+  step = next;
   try {
     for (;;) {
-      const sandbox = context as { step?: () => boolean; progressed: number };
-      sandbox.step = step;
-      sandbox.progressed = 0;
+      progressed = 0;
       const t0 = performance.now();
       try {
-        loop.runInContext(context, { timeout: budgetMs });
+        script.runInContext(context, { timeout: budgetMs });
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw err;
       }
-      if (sandbox.progressed === 0) onStuck(performance.now() - t0);
+      if (progressed === 0) onStuck(performance.now() - t0);
     }
   } finally {
     guarding = false;
-    (context as { step?: unknown }).step = undefined;
+    step = () => false;
   }
 }

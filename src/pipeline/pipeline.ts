@@ -25,6 +25,8 @@ export interface EventConsumer {
   name: string;
   /** the filter this consumer runs, named when a line exceeds its budget */
   readonly filterName?: string;
+  /** whether events of this group concern it (others are not handed over; no watchdog runs for them) */
+  wants?(group: string): boolean;
   onEvents(events: readonly StoredEvent[]): void;
 }
 
@@ -211,32 +213,39 @@ export class Pipeline {
 
   /** Hands each event to each consumer, under the line budget (a stuck line is skipped for that consumer). */
   private dispatch(events: StoredEvent[]): void {
-    const consumers = [...this.consumers];
+    const work = this.consumers
+      .map((consumer) => {
+        const wants = consumer.wants?.bind(consumer);
+        return { consumer, events: wants ? events.filter((e) => wants(e.group)) : events };
+      })
+      .filter((w) => w.events.length > 0);
+    if (work.length === 0) return; // no watchdog for a batch no consumer looks at
     // one array reused for every call: a consumer must not keep the array it is given
+    const one: StoredEvent[] = [];
     let c = 0;
     let i = 0;
-    const one: StoredEvent[] = [];
     const step = (): boolean => {
-      while (c < consumers.length && i === events.length) {
+      while (c < work.length && i === work[c].events.length) {
         c++;
         i = 0;
       }
-      if (c >= consumers.length) return false;
-      one[0] = events[i];
+      if (c >= work.length) return false;
+      one[0] = work[c].events[i];
       try {
-        consumers[c].onEvents(one);
+        work[c].consumer.onEvents(one);
       } catch (err) {
         this.counters.consumerErrors++;
-        this.opts.log.error({ err, consumer: consumers[c].name }, "event consumer failed");
+        this.opts.log.error({ err, consumer: work[c].consumer.name }, "event consumer failed");
       }
       i++;
       return true;
     };
     runSteps(this.budget.ms, step, (ms) => {
-      const e = events[i];
+      const { consumer, events: mine } = work[c];
+      const e = mine[i];
       this.budget.overBudget({
-        part: consumers[c].name,
-        filter: consumers[c].filterName ?? consumers[c].name,
+        part: consumer.name,
+        filter: consumer.filterName ?? consumer.name,
         group: e.group,
         stream: e.stream,
         lineLength: e.message.length,
