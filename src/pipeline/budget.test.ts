@@ -17,7 +17,7 @@ import { type BanTicket, Jail, JailConsumer } from "../jails/jail.js";
 import { compileMetricFilters } from "../metrics/filters.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { IngestBatch } from "../store/store.js";
-import type { OverBudget } from "./budget.js";
+import { type OverBudget, runSteps } from "./budget.js";
 import { Pipeline } from "./pipeline.js";
 
 const NOW = Date.UTC(2024, 10, 25, 8, 0, 30);
@@ -148,6 +148,39 @@ describe("line budget", () => {
       "the hostile line still counts for the other filter; the next line for both",
     );
     assert.equal(stored[0].events.length, 2, "the line is stored");
+  });
+
+  it("never cuts an ordinary step of a long batch in half: only a step that alone takes the budget is stopped", () => {
+    const steps = 400;
+    let i = 0;
+    const started = new Array<number>(steps).fill(0);
+    let finished = 0;
+    const stuck: number[] = [];
+    const t0 = performance.now();
+    runSteps(
+      200,
+      () => {
+        if (i >= steps) return false;
+        started[i]++;
+        const until = performance.now() + (i === 300 ? 10_000 : 1); // step 300 would take 10 s
+        while (performance.now() < until);
+        finished++;
+        i++;
+        return true;
+      },
+      () => stuck.push(i++),
+    );
+    const ms = performance.now() - t0;
+    assert.deepEqual(stuck, [300]);
+    // 400 one-millisecond steps run under a 200 ms budget: without yielding between runs the watchdog would
+    // stop some of them midway and they would start twice (step 300 may start twice: it is the slow one)
+    assert.deepEqual(
+      started.flatMap((n, k) => (n !== 1 && k !== 300 ? [[k, n]] : [])),
+      [],
+      "each ordinary step started once",
+    );
+    assert.equal(finished, steps - 1);
+    assert.ok(ms < 5_000, `took ${ms.toFixed(0)} ms`);
   });
 
   it("in the daemon, a hostile line in one jail's group does not keep another jail from banning", async () => {
