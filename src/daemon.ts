@@ -30,6 +30,7 @@ import { applyPlan, type RunningPart } from "./reload.js";
 import type { SourceFactoryMap } from "./sources/index.js";
 import { sources } from "./sources/index.js";
 import type { SourceBatch } from "./sources/types.js";
+import { type DiskSpaceReader, DiskSpaceWatch } from "./store/disk-space.js";
 import { openSqliteStore, type SqliteStore } from "./store/sqlite/index.js";
 
 export interface DaemonOptions {
@@ -45,6 +46,8 @@ export interface DaemonOptions {
   jailDeps?: JailDeps;
   /** the jail filters `loadConfigFile` compiled while checking the config (so serve compiles each once) */
   jailFilters?: ReadonlyMap<string, JailFilter>;
+  /** overrides how the data directory's free space is read (tests); default statfs */
+  diskSpace?: DiskSpaceReader;
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -62,6 +65,7 @@ export class Daemon {
   private running: RunningPart[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
+  private readonly diskSpace: DiskSpaceWatch;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
@@ -80,6 +84,12 @@ export class Daemon {
       jailDeps: opts.jailDeps,
       jailFilters: opts.jailFilters,
     };
+    this.diskSpace = new DiskSpaceWatch({
+      dir: path.resolve(opts.config.data_dir),
+      clock: opts.clock,
+      log: opts.log.child({ part: "store" }),
+      read: opts.diskSpace,
+    });
   }
 
   get hostname(): string {
@@ -108,6 +118,7 @@ export class Daemon {
     this.running = await applyPlan([], plan, this.log);
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
+    this.diskSpace.start();
     this.log.info({ ...this.whatRuns(), dataDir: this.config.data_dir }, "mamori is running");
   }
 
@@ -129,7 +140,7 @@ export class Daemon {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const removed = await this.store.logs.enforceRetention(this.clock.now());
+      const removed = await this.store.logs.enforceRetention(this.clock.now(), this.config.retention_days);
       if (removed > 0) this.log.info({ removed }, "retention: old events deleted");
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, "retention failed");
@@ -149,6 +160,7 @@ export class Daemon {
       );
     return {
       pipeline: { ...this.pipeline.counters },
+      diskSpace: this.diskSpace.last,
       notify: this.shared?.notify.service.stats?.() ?? {},
       metrics: this.shared?.metrics.service.stats?.() ?? {},
       sources: byKind("source"),
@@ -219,6 +231,7 @@ export class Daemon {
   /** Stops the sources, commits what they handed over, then stops every other part. */
   private async stopParts(): Promise<void> {
     this.retentionTimer?.cancel();
+    this.diskSpace.stop();
     for (const r of [...this.running].reverse()) {
       try {
         await r.service.stop();

@@ -5,6 +5,7 @@
  */
 import type { AlarmConfig } from "../config/schema.js";
 import type { CompiledMetricFilter } from "../metrics/filters.js";
+import { DEFAULT_LINE_BUDGET_MS, runSteps } from "../pipeline/budget.js";
 import type { LogStore } from "../store/store.js";
 import type { AlarmMessage } from "./message.js";
 
@@ -61,18 +62,24 @@ export async function findSamples(
           afterKey,
           limit: PAGE,
         });
-        for (const e of page) {
+        let k = 0;
+        const step = (): boolean => {
+          if (k >= page.length || samples.length >= MAX_SAMPLES) return false;
+          const e = page[k];
           const r = f.extract(e);
-          if (r?.kind === "point" && sameDimensions(r.point.dimensions, alarm.metric.dimensions)) {
+          if (r?.kind === "point" && sameDimensions(r.point.dimensions, alarm.metric.dimensions))
             samples.push({
               timestamp: e.timestamp,
               logGroup: e.group,
               logStream: e.stream,
               message: e.message,
             });
-            if (samples.length >= MAX_SAMPLES) return samples;
-          }
-        }
+          k++;
+          return true;
+        };
+        // a line that exceeds the line budget was already reported (and skipped) when it was ingested
+        runSteps(DEFAULT_LINE_BUDGET_MS, step, () => k++);
+        if (samples.length >= MAX_SAMPLES) return samples;
         scanned += page.length;
         if (page.length < PAGE || scanned >= MAX_SCANNED) break;
         const last = page[page.length - 1];

@@ -147,6 +147,11 @@ export class AlarmScheduler implements EventConsumer {
     await Promise.all(this.runtimes.map((r) => r.chain));
   }
 
+  /** EventConsumer: only groups that feed an early-firing alarm are handed over. */
+  wants(group: string): boolean {
+    return this.running && this.earlyByGroup.has(group);
+  }
+
   /** EventConsumer: committed events that feed an early-firing alarm trigger its evaluation at once. */
   onEvents(events: readonly StoredEvent[]): void {
     if (!this.running || this.earlyByGroup.size === 0) return;

@@ -26,9 +26,14 @@ export { type SourceConfig, sourceSchema } from "./sources.js";
 
 // ---------------------------------------------------------------- log groups, metric filters
 
+/** days events are kept when neither the group nor the file's top-level `retention_days` says otherwise */
+export const DEFAULT_RETENTION_DAYS = 30;
+/** `retention_days` in days; 0 keeps events forever */
+const retentionDays = z.number().int().min(0, "retention_days is a number of days (0 keeps events forever)");
+
 export const logGroupSchema = z.strictObject({
   name: nonEmpty,
-  retention_days: z.number().int().positive().optional(),
+  retention_days: retentionDays.optional(),
 });
 
 const metricName = z.string().regex(/^[^:*$]{1,255}$/, "1-255 characters, no ':', '*' or '$'");
@@ -149,6 +154,8 @@ export const configSchema = z.strictObject({
   log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   sources: z.array(sourceSchema).default([]),
   log_groups: z.array(logGroupSchema).default([]),
+  /** retention of every group without its own retention_days (also groups created by sources) */
+  retention_days: retentionDays.default(DEFAULT_RETENTION_DAYS),
   metric_filters: z.array(metricFilterSchema).default([]),
   alarms: z.array(alarmSchema).default([]),
   topics: z.array(topicSchema).default([]),

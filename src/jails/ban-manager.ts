@@ -47,6 +47,8 @@ interface ActiveBan {
   record: BanRecord;
   /** the firewall holds it (false after a failed action call: retried on the next poll) */
   applied: boolean;
+  /** the store holds it (false when the store failed, e.g. a full disk: saving is retried on the next poll) */
+  saved: boolean;
 }
 
 /** Node timers overflow past 2^31 ms; a far expiry is re-checked daily instead. */
@@ -56,6 +58,8 @@ export interface BanManagerCounters {
   bans: number;
   unbans: number;
   actionErrors: number;
+  /** bans the store could not save (they were applied anyway) */
+  storeErrors: number;
 }
 
 export class BanManager implements TicketSink {
@@ -71,7 +75,7 @@ export class BanManager implements TicketSink {
   /** the restore is done: later bans found in the store came from the CLI */
   private started = false;
   private pollQueued = false;
-  readonly counters: BanManagerCounters = { bans: 0, unbans: 0, actionErrors: 0 };
+  readonly counters: BanManagerCounters = { bans: 0, unbans: 0, actionErrors: 0, storeErrors: 0 };
 
   constructor(private readonly o: BanManagerOptions) {}
 
@@ -213,15 +217,30 @@ export class BanManager implements TicketSink {
     this.changed({ action: "ban", record, bantime: seconds });
   }
 
-  /** Persists, applies to the firewall, arms the expiry. */
+  /** Persists, applies to the firewall, arms the expiry. A store that fails does not stop the ban. */
   private async apply(record: BanRecord): Promise<BanRecord> {
-    await this.o.store.add(record);
-    const entry: ActiveBan = { record, applied: false };
+    const entry: ActiveBan = { record, applied: false, saved: await this.save(record) };
     this.active.set(record.ip, entry);
     this.counters.bans++;
     await this.applyToFirewall(entry);
     this.arm();
     return record;
+  }
+
+  /** Stores a ban; false (logged, counted) when the store fails: the ban holds in memory and the firewall. */
+  private async save(record: BanRecord): Promise<boolean> {
+    try {
+      await this.o.store.add(record);
+      return true;
+    } catch (err) {
+      this.counters.storeErrors++;
+      this.o.log.error(
+        { err: errorMessage(err), jail: this.jail, ip: record.ip },
+        "could not store the ban of %s; it is applied anyway and saving is retried on the next store poll (it is lost on restart until then)",
+        record.ip,
+      );
+      return false;
+    }
   }
 
   private async applyToFirewall(entry: ActiveBan): Promise<void> {
@@ -261,7 +280,12 @@ export class BanManager implements TicketSink {
   private async reconcile(): Promise<void> {
     const now = this.o.clock.now();
     const stored = new Map((await this.o.store.active(this.jail)).map((r) => [r.ip, r]));
-    for (const [ip, entry] of [...this.active]) if (!stored.has(ip)) await this.forget(ip, entry);
+    for (const [ip, entry] of [...this.active]) {
+      if (stored.has(ip)) continue;
+      // not in the store because saving it failed: save again; not a removal by the CLI
+      if (!entry.saved) entry.saved = await this.save(entry.record);
+      else await this.forget(ip, entry);
+    }
     const toApply: ActiveBan[] = [];
     for (const r of stored.values()) {
       if (r.end !== null && r.end <= now) {
@@ -272,7 +296,7 @@ export class BanManager implements TicketSink {
       }
       const entry = this.active.get(r.ip);
       if (!entry || entry.record.end !== r.end || entry.record.start !== r.start) {
-        const next: ActiveBan = { record: r, applied: false };
+        const next: ActiveBan = { record: r, applied: false, saved: true };
         this.active.set(r.ip, next);
         toApply.push(next);
         if (this.started) {

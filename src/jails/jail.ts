@@ -141,6 +141,14 @@ export class JailConsumer implements EventConsumer {
     errors: 0,
   };
 
+  get filterName(): string {
+    return this.filter.name;
+  }
+
+  wants(group: string): boolean {
+    return group === this.group;
+  }
+
   constructor(
     readonly group: string,
     readonly filter: JailFilter,

@@ -10,6 +10,7 @@
 import type { MetricFilterConfig } from "../config/schema.js";
 import type { LogEvent } from "../core/event.js";
 import { type CompiledPattern, compilePattern, selectJsonValue } from "../patterns/index.js";
+import { runSteps } from "../pipeline/budget.js";
 import type { MetricExtractor } from "../pipeline/pipeline.js";
 import type { MetricPoint } from "../store/store.js";
 
@@ -135,38 +136,71 @@ export class MetricFilterSet {
     );
   }
 
-  /** The MetricExtractor the pipeline runs inside its ingest transaction. */
-  readonly extract: MetricExtractor = (events) => {
+  /**
+   * The MetricExtractor the pipeline runs inside its ingest transaction. Each (event, filter) pair is one
+   * step; with a budget, a pair that exceeds it is skipped (that filter misses that line) and reported.
+   */
+  readonly extract: MetricExtractor = (events, budget) => {
     const points: MetricPoint[] = [];
     if (this.filters.length === 0) return points;
-    let minutes: Map<CompiledMetricFilter, Map<number, boolean>> | undefined;
-    for (const e of events) {
-      const filters = this.byGroup.get(e.group);
-      if (!filters) continue;
-      for (const f of filters) {
-        const r = f.extract(e);
-        if (this.settled.has(f)) {
-          minutes ??= new Map();
-          let m = minutes.get(f);
-          if (!m) {
-            m = new Map();
-            minutes.set(f, m);
-          }
-          const minute = Math.floor(e.timestamp / MINUTE_MS) * MINUTE_MS;
-          if (r !== undefined) m.set(minute, true);
-          else if (!m.has(minute)) m.set(minute, false);
+    const minutes = new Map<CompiledMetricFilter, Map<number, boolean>>();
+    let i = 0;
+    let j = 0;
+    const step = (): boolean => {
+      for (; i < events.length; i++, j = 0) {
+        const filters = this.byGroup.get(events[i].group);
+        if (filters && j < filters.length) {
+          this.extractOne(filters[j], events[i], points, minutes);
+          j++;
+          return true;
         }
-        if (r === undefined) continue;
-        this.counters.matched++;
-        if (r.kind === "point") {
-          points.push(r.point);
-          this.counters.points++;
-        } else this.counters.unusable++;
       }
-    }
-    if (minutes) for (const [f, m] of minutes) this.addDefaults(f, m, points);
+      return false;
+    };
+    if (!budget || !events.some((e) => this.byGroup.has(e.group))) while (step());
+    else
+      runSteps(budget.ms, step, (ms) => {
+        const e = events[i];
+        const f = this.byGroup.get(e.group)![j];
+        budget.overBudget({
+          part: "metric-filters",
+          filter: f.config.name,
+          group: e.group,
+          stream: e.stream,
+          lineLength: e.message.length,
+          ms: Math.round(ms),
+          budgetMs: budget.ms,
+        });
+        j++;
+      });
+    for (const [f, m] of minutes) this.addDefaults(f, m, points);
     return points;
   };
+
+  private extractOne(
+    f: CompiledMetricFilter,
+    e: LogEvent,
+    points: MetricPoint[],
+    minutes: Map<CompiledMetricFilter, Map<number, boolean>>,
+  ): void {
+    const r = f.extract(e);
+    if (this.settled.has(f)) {
+      let m = minutes.get(f);
+      if (!m) {
+        m = new Map();
+        minutes.set(f, m);
+      }
+      const minute = Math.floor(e.timestamp / MINUTE_MS) * MINUTE_MS;
+      if (r !== undefined) m.set(minute, true);
+      else if (!m.has(minute)) m.set(minute, false);
+    }
+    if (r === undefined) return;
+    this.counters.matched++;
+    if (r.kind === "point") {
+      points.push(r.point);
+      this.counters.points++;
+    } else this.counters.unusable++;
+  }
 
   private addDefaults(f: CompiledMetricFilter, seen: Map<number, boolean>, out: MetricPoint[]): void {
     const settled = this.settled.get(f)!;

@@ -96,6 +96,30 @@ describe("Pipeline", () => {
     assert.equal(p.counters.committedEvents, 1);
   });
 
+  it("hands refused events to the consumers once, however often their source sends them again", async () => {
+    const logs = fakeLogs();
+    const p = new Pipeline({ logs, log: silent });
+    const seen: string[] = [];
+    p.addConsumer({ name: "c", onEvents: (es) => seen.push(...es.map((e) => `${e.id}:${e.message}`)) });
+    const attempts = [
+      { fail: true, events: ["a", "dup", "dup"] },
+      // a file source re-reads from its checkpoint: the same lines and the ones written since
+      { fail: true, events: ["a", "dup", "dup", "b"] },
+      // the store is back: the re-read commits; only what no consumer saw yet is handed over
+      { fail: false, events: ["a", "dup", "dup", "b", "c"] },
+      { fail: false, events: ["a"] },
+    ];
+    for (const a of attempts) {
+      if (a.fail) logs.failNext();
+      const done = p.emitAndCommit({ events: a.events.map((m) => ev(m)), checkpoints: [] });
+      if (a.fail) await assert.rejects(done, /disk full/);
+      else await done;
+    }
+    assert.deepEqual(seen, ["-1:a", "-1:dup", "-1:dup", "-1:b", "5:c", "6:a"]);
+    assert.equal(p.counters.lostEvents, 4, "each refused event counted once");
+    assert.equal(p.counters.ingestErrors, 2);
+  });
+
   it("cuts messages over 256 KiB at a character boundary and counts them", async () => {
     const logs = fakeLogs();
     const p = new Pipeline({ logs, log: silent });

@@ -6,6 +6,8 @@
 import type { Logger } from "pino";
 import { type LogEvent, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
 import type { Checkpoint, LogStore, MetricPoint } from "../store/store.js";
+import { DEFAULT_LINE_BUDGET_MS, type LineBudget, runSteps } from "./budget.js";
+import { UNSTORED_ID, UnstoredEvents } from "./unstored.js";
 
 /** What a source hands over: events, and where the source is once they are stored (one transaction). */
 export interface SourceBatch {
@@ -14,14 +16,27 @@ export interface SourceBatch {
   checkpoints: Checkpoint[];
 }
 
-/** Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast. */
-export type MetricExtractor = (events: readonly LogEvent[]) => MetricPoint[];
+/**
+ * Turns events into metric points inside the ingest transaction (metric filters). Must be pure and fast;
+ * with a budget, it runs each line under it (a stuck line is skipped for the stuck filter and reported).
+ */
+export type MetricExtractor = (events: readonly LogEvent[], budget?: LineBudget) => MetricPoint[];
 
-/** Sees every committed event, in commit order. Must not throw; slow work belongs in its own queue. */
+/**
+ * Sees every event, in commit order: once it is committed, or — when the store cannot commit — once
+ * the store has refused it (id `UNSTORED_ID`), so detection goes on. Must not throw; slow work belongs in
+ * its own queue. The pipeline hands events over one at a time, under the line budget.
+ */
 export interface EventConsumer {
   name: string;
+  /** the filter this consumer runs, named when a line exceeds its budget */
+  readonly filterName?: string;
+  /** whether events of this group concern it (others are not handed over; no watchdog runs for them) */
+  wants?(group: string): boolean;
   onEvents(events: readonly StoredEvent[]): void;
 }
+
+export { UNSTORED_ID };
 
 export interface PipelineOptions {
   logs: Pick<LogStore, "ingest">;
@@ -30,6 +45,8 @@ export interface PipelineOptions {
   maxQueuedEvents?: number;
   /** how many events one transaction takes at most */
   maxBatchEvents?: number;
+  /** how long one line may take in one jail or metric filter, ms (default DEFAULT_LINE_BUDGET_MS) */
+  lineBudgetMs?: number;
 }
 
 export interface PipelineStats {
@@ -39,6 +56,10 @@ export interface PipelineStats {
   truncatedMessages: number;
   consumerErrors: number;
   ingestErrors: number;
+  /** events the store refused (the jails and alarm triggers saw them) */
+  lostEvents: number;
+  /** lines a jail or metric filter was stopped on after its line budget */
+  overBudgetLines: number;
 }
 
 interface Pending {
@@ -63,11 +84,30 @@ export class Pipeline {
     truncatedMessages: 0,
     consumerErrors: 0,
     ingestErrors: 0,
+    lostEvents: 0,
+    overBudgetLines: 0,
   };
+  readonly budget: LineBudget;
+  private readonly unstored = new UnstoredEvents();
 
   constructor(private readonly opts: PipelineOptions) {
     this.maxQueued = opts.maxQueuedEvents ?? 50_000;
     this.maxBatch = opts.maxBatchEvents ?? 10_000;
+    this.budget = {
+      ms: opts.lineBudgetMs ?? DEFAULT_LINE_BUDGET_MS,
+      overBudget: (r) => {
+        this.counters.overBudgetLines++;
+        this.opts.log.error(
+          { ...r },
+          "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
+          r.part,
+          r.filter,
+          r.budgetMs,
+          r.lineLength,
+          r.group,
+        );
+      },
+    };
   }
 
   addExtractor(x: MetricExtractor): void {
@@ -147,19 +187,24 @@ export class Pipeline {
       for (const e of p.batch.events) events.push(this.capMessage(e));
       checkpoints.push(...p.batch.checkpoints);
     }
-    let stored: StoredEvent[] = [];
+    let seen: StoredEvent[];
     try {
       const metricPoints: MetricPoint[] = [];
-      for (const x of this.extractors) metricPoints.push(...x(events));
-      stored = await this.opts.logs.ingest({ events, checkpoints, metricPoints });
+      for (const x of this.extractors) metricPoints.push(...x(events, this.budget));
+      const stored = await this.opts.logs.ingest({ events, checkpoints, metricPoints });
       this.counters.committedEvents += stored.length;
       this.counters.committedBatches++;
       for (const p of taken) p.done.resolve();
+      seen = this.unstored.committed(stored);
     } catch (err) {
       this.counters.ingestErrors++;
+      // Fail closed: the jails and alarm triggers still see these events (once, even when a source
+      // sends them again), so a full disk does not switch protection off.
+      seen = this.unstored.refused(events);
+      this.counters.lostEvents += seen.length;
       this.opts.log.error(
-        { err },
-        "could not store a batch of %d events; the sources will re-read it",
+        { err, lostEvents: this.counters.lostEvents },
+        "the store could not commit a batch of %d events (they are LOST unless their source sends them again); jails and alarm triggers still evaluate them",
         events.length,
       );
       for (const p of taken) p.done.reject(err);
@@ -169,18 +214,52 @@ export class Pipeline {
       const w = this.waiters.splice(0);
       for (const r of w) r();
     }
-    if (stored.length > 0) this.dispatch(stored);
+    if (seen.length > 0) this.dispatch(seen);
   }
 
-  private dispatch(stored: StoredEvent[]): void {
-    for (const c of this.consumers) {
+  /** Hands each event to each consumer, under the line budget (a stuck line is skipped for that consumer). */
+  private dispatch(events: StoredEvent[]): void {
+    const work = this.consumers
+      .map((consumer) => {
+        const wants = consumer.wants?.bind(consumer);
+        return { consumer, events: wants ? events.filter((e) => wants(e.group)) : events };
+      })
+      .filter((w) => w.events.length > 0);
+    if (work.length === 0) return; // no watchdog for a batch no consumer looks at
+    // one array reused for every call: a consumer must not keep the array it is given
+    const one: StoredEvent[] = [];
+    let c = 0;
+    let i = 0;
+    const step = (): boolean => {
+      while (c < work.length && i === work[c].events.length) {
+        c++;
+        i = 0;
+      }
+      if (c >= work.length) return false;
+      one[0] = work[c].events[i];
       try {
-        c.onEvents(stored);
+        work[c].consumer.onEvents(one);
       } catch (err) {
         this.counters.consumerErrors++;
-        this.opts.log.error({ err, consumer: c.name }, "event consumer failed");
+        this.opts.log.error({ err, consumer: work[c].consumer.name }, "event consumer failed");
       }
-    }
+      i++;
+      return true;
+    };
+    runSteps(this.budget.ms, step, (ms) => {
+      const { consumer, events: mine } = work[c];
+      const e = mine[i];
+      this.budget.overBudget({
+        part: consumer.name,
+        filter: consumer.filterName ?? consumer.name,
+        group: e.group,
+        stream: e.stream,
+        lineLength: e.message.length,
+        ms: Math.round(ms),
+        budgetMs: this.budget.ms,
+      });
+      i++;
+    });
   }
 
   /** Lines over 256 KiB are cut (as CloudWatch does) and counted. */

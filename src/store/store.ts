@@ -84,8 +84,11 @@ export interface LogStore {
   latest(group: string, limit: number): Promise<StoredEvent[]>;
   groups(): Promise<LogGroupInfo[]>;
   streams(group: string): Promise<LogStreamInfo[]>;
-  /** Deletes events older than each group's retention; returns how many were removed. */
-  enforceRetention(now: number): Promise<number>;
+  /**
+   * Deletes events older than each group's retention (a group without one: `defaultDays`; 0 or null keeps
+   * forever); returns how many were removed.
+   */
+  enforceRetention(now: number, defaultDays?: number | null): Promise<number>;
 }
 
 // ---------------------------------------------------------------- metrics

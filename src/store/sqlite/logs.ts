@@ -355,12 +355,12 @@ export class SqliteLogStore implements LogStore {
     return this.db.prepare<[string], LogStreamInfo>(STREAMS_SQL).all(group);
   }
 
-  async enforceRetention(now: number): Promise<number> {
+  async enforceRetention(now: number, defaultDays: number | null = null): Promise<number> {
     const groups = this.db
-      .prepare<[], { id: number; retention_days: number }>(
-        "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL",
+      .prepare<[{ d: number | null }], { id: number; retention_days: number }>(
+        "SELECT id, coalesce(retention_days, @d) AS retention_days FROM log_groups WHERE coalesce(retention_days, @d) > 0",
       )
-      .all();
+      .all({ d: defaultDays });
     let removed = 0;
     const del = this.db.prepare("DELETE FROM events WHERE group_id = ? AND ts < ?");
     for (const g of groups) removed += del.run(g.id, now - g.retention_days * 86_400_000).changes;

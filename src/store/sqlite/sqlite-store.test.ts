@@ -101,6 +101,26 @@ describe("SqliteStore logs", () => {
     assert.equal((await store.logs.query({ group: "forever" })).length, 1);
     await store.close();
   });
+
+  it("applies the default retention to groups without their own; 0 keeps forever", async () => {
+    const store = openSqliteStore(":memory:");
+    const day = 86_400_000;
+    await store.logs.ensureGroup("forever", 0, 0);
+    await store.logs.ensureGroup("week", 7, 0);
+    const groups = ["forever", "week", "by-default", "from-a-source"];
+    await store.logs.ingest({
+      events: groups.flatMap((g) => [ev(g, "s", 0, "day 0"), ev(g, "s", 20 * day, "day 20")]),
+      checkpoints: [],
+      metricPoints: [],
+    });
+    assert.equal(await store.logs.enforceRetention(31 * day, 30), 4);
+    const left = async (g: string) => (await store.logs.query({ group: g })).map((e) => e.message);
+    assert.deepEqual(await left("forever"), ["day 0", "day 20"]);
+    assert.deepEqual(await left("week"), []);
+    assert.deepEqual(await left("by-default"), ["day 20"]);
+    assert.deepEqual(await left("from-a-source"), ["day 20"]);
+    await store.close();
+  });
 });
 
 describe("SqliteStore metrics", () => {
