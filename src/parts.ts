@@ -138,7 +138,7 @@ export function planParts(
     .map((jail) => ({
       kind: "jail",
       key: jail.name,
-      fingerprint: jailFingerprint(jail, jailEnv, env.jailDeps),
+      fingerprint: jailFingerprint(jail, jailEnv, env.jailDeps, env.jailFilters?.get(jail.name)),
       build: (previous) => buildJailPart(jail, jailEnv, env.jailDeps, asJailPart(previous)),
     }));
   const seen = new Set<string>();

@@ -97,14 +97,16 @@ export function jailFingerprint(
   cfg: JailConfig,
   env: Pick<JailPartEnv, "configDir" | "filterDirs" | "hostname">,
   deps: Pick<JailDeps, "loadFilter"> = {},
+  compiled?: JailFilter,
 ): string {
   const filter = deps.loadFilter
     ? null
-    : readFilterDefinition({
+    : (compiled?.definition ??
+      readFilterDefinition({
         filter: filterSpec(cfg, env.configDir),
         mode: cfg.mode,
         filterDirs: [...env.filterDirs],
-      });
+      }));
   return JSON.stringify({ cfg, dir: env.configDir, filterDirs: env.filterDirs, host: env.hostname, filter });
 }
 

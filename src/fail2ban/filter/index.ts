@@ -35,6 +35,8 @@ export interface JailFilter {
   readonly name: string;
   readonly journalmatch: string[];
   readonly maxlines: number;
+  /** the definition read from the filter files (what a reload compares), when loaded from files */
+  readonly definition?: unknown;
   process(line: string, fallbackTime?: number): FilterResult;
 }
 
@@ -159,10 +161,10 @@ class LoadedFilter implements JailFilter {
   constructor(
     readonly name: string,
     readonly journalmatch: string[],
-    def: Parameters<typeof createFilterCore>[0],
+    readonly definition: Parameters<typeof createFilterCore>[0],
     private readonly o: { now: () => number; timezone?: string; useDns?: string },
   ) {
-    this.core = createFilterCore(def, {
+    this.core = createFilterCore(definition, {
       ...o,
       now: () => this.now(),
       mode: { ...SERVER_MODE, onIgnoreRegex: () => (this.ignoredNow = true) },
