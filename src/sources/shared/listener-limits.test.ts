@@ -1,7 +1,12 @@
 // Connection limits and timeouts of the TCP listeners (#12 items 2 and 12), on loopback with small caps.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
+import tls from "node:tls";
 import { httpSourceSchema } from "../http/config.js";
 import { syslogSourceSchema } from "../syslog/config.js";
 import type { ManualClock } from "../../core/clock.js";
@@ -177,3 +182,74 @@ for (const l of listeners) {
     }
   });
 }
+
+test("syslog tls: no handshake within header_timeout → closed; after the handshake, idle_timeout; per-peer cap counts TCP connections", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mamori-limits-tls-"));
+  try {
+    const cert = path.join(dir, "cert.pem");
+    const key = path.join(dir, "key.pem");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
+    const captured = captureLog();
+    const t = testContext({ log: captured.log });
+    const clock = t.clock as ManualClock;
+    const config = syslogSourceSchema.parse({
+      type: "syslog",
+      listen: "tls://127.0.0.1:0",
+      group: "g",
+      tls: { cert, key },
+      limits: { max_connections_per_peer: 2, header_timeout: 5, idle_timeout: 60 },
+    });
+    const source = new SyslogSource(config, t.ctx, { budget: new FdBudget(20_000) });
+    const ac = new AbortController();
+    const running = source.run(ac.signal);
+    await Promise.race([source.listening, running]);
+    try {
+      const ca = await readFile(cert);
+      const noHandshake = await connect(source.port); // plain TCP: never starts TLS
+      const sender = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const s = tls.connect({ port: source.port, host: "127.0.0.1", ca }, () => resolve(s));
+        s.once("error", reject);
+      });
+      await waitFor("2 admitted connections", () => source.stats().open_connections === 2);
+      await closedByServer(await connect(source.port)); // a third from the same address
+      assert.equal(source.stats().connections_refused, 1);
+      assert.equal(captured.warnings("connection refused").length, 1);
+
+      sender.write("<13>Nov 25 08:00:08 h1 app: over TLS\n");
+      await waitFor("the TLS message", async () => (await t.stored("g")).length === 1);
+      clock.advance(6_000);
+      await closedByServer(noHandshake);
+      assert.equal(sender.destroyed, false, "a sender past its handshake is under idle_timeout only");
+      clock.advance(60_000);
+      await closedByServer(sender);
+      assert.equal(source.stats().connections_timed_out, 2);
+    } finally {
+      ac.abort();
+      await running;
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -28,19 +28,25 @@ export function secureDataDir(dataDir: string, dbFile: string): PermissionFix[] 
   const fixes: PermissionFix[] = [];
   fs.mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   tighten(dataDir, DATA_DIR_MODE, fixes);
-  // O_CREAT with 0600 (the umask can only remove bits): SQLite then opens an existing private file
-  fs.closeSync(fs.openSync(dbFile, fs.constants.O_RDWR | fs.constants.O_CREAT, DATA_FILE_MODE));
+  // created 0600 (the umask can only remove bits): SQLite then opens an existing private file
+  if (!fs.existsSync(dbFile))
+    fs.closeSync(fs.openSync(dbFile, fs.constants.O_WRONLY | fs.constants.O_CREAT, DATA_FILE_MODE));
   for (const entry of fs.readdirSync(dataDir, { withFileTypes: true })) {
     if (entry.isFile()) tighten(path.join(dataDir, entry.name), DATA_FILE_MODE, fixes);
   }
   return fixes;
 }
 
-/** Removes every permission bit beyond `mode` (group/other), never adds any. */
+/**
+ * Removes every permission bit beyond `mode` (group/other), never adds any. Only the owner (or root)
+ * may chmod: a CLI run by another user leaves the modes as they are.
+ */
 function tighten(file: string, mode: number, fixes: PermissionFix[]): void {
   const st = fs.lstatSync(file);
   const current = st.mode & 0o777;
   if ((current & ~mode) === 0) return;
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && uid !== st.uid) return;
   const wanted = current & mode;
   fs.chmodSync(file, wanted);
   fixes.push({ path: file, was: octal(current), now: octal(wanted) });
