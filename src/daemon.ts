@@ -115,6 +115,16 @@ export class Daemon {
     const pipeline = this.pipeline;
     entry.done = (async () => {
       let backoff = 1000;
+      // the same failure again and again is said once; the rest go to debug until it recovers or changes
+      let failing: string | undefined;
+      const emit = (batch: SourceBatch) => {
+        if (failing) {
+          log.info({ restarts: entry.restarts }, "source recovered: it reads again");
+          failing = undefined;
+        }
+        // resolves after the commit: a checkpoint never moves past a batch that failed to store
+        return pipeline.emitAndCommit(batch);
+      };
       while (!abort.signal.aborted) {
         const startedAt = this.clock.now();
         try {
@@ -124,8 +134,7 @@ export class Daemon {
             log,
             hostname: this.hostname,
             logs: this.store.logs,
-            // resolves after the commit: a checkpoint never moves past a batch that failed to store
-            emit: (batch) => pipeline.emitAndCommit(batch),
+            emit,
           });
           await entry.source.run(abort.signal);
           if (abort.signal.aborted) break;
@@ -136,10 +145,16 @@ export class Daemon {
           await this.pipeline.flushed();
           entry.restarts++;
           if (this.clock.now() - startedAt > MAX_BACKOFF_MS) backoff = 1000;
-          log.error(
-            { err: errorMessage(err), restarts: entry.restarts, retryInMs: backoff },
-            "source failed; restarting it with backoff",
-          );
+          const message = errorMessage(err);
+          const fields = { err: message, restarts: entry.restarts, retryInMs: backoff };
+          if (failing === message) log.debug(fields, "source failed again the same way");
+          else {
+            failing = message;
+            log.error(
+              fields,
+              "source failed; restarting it with backoff (the same failure again is logged at debug level until the source recovers)",
+            );
+          }
           try {
             await this.clock.sleep(backoff, abort.signal);
           } catch {
