@@ -16,7 +16,7 @@ const silent = pino({ level: "silent" });
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A source that fails `failures` times, then emits one event per run and waits for abort. */
-function flakySource(failures: number) {
+function flakySource(failures: number, message?: (run: number) => string) {
   const runs: number[] = [];
   const factory: SourceFactory<{ type: "http" }> = {
     defaultId: () => "flaky",
@@ -24,7 +24,7 @@ function flakySource(failures: number) {
       stats: () => ({ runs: runs.length }),
       async run(signal) {
         runs.push(ctx.clock.now());
-        if (runs.length <= failures) throw new Error(`failure ${runs.length}`);
+        if (runs.length <= failures) throw new Error(message?.(runs.length) ?? `failure ${runs.length}`);
         await ctx.emit({
           events: [
             {
@@ -76,6 +76,39 @@ describe("Daemon", () => {
     assert.equal(stats.sources.flaky.restarts, 2);
     await daemon.stop();
     assert.equal(store.db.open, false, "stop closes the store");
+  });
+
+  it("logs a failure that repeats once, the repeats at debug, a different failure again, and the recovery", async () => {
+    const clock = new ManualClock(0);
+    const records: Array<{ level: number; msg: string; err?: string }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void records.push(JSON.parse(line)) });
+    const config = configSchema.parse({ sources: [{ type: "http", listen: "127.0.0.1:1", tokens: ["t"] }] });
+    // runs 1-6: "no journal", 7: "permission denied", 8: "no journal" again, 9: reads
+    const { factory, runs } = flakySource(8, (n) => (n === 7 ? "permission denied" : "no journal"));
+    const daemon = new Daemon({
+      config,
+      clock,
+      log,
+      store: openSqliteStore(":memory:"),
+      sourceFactories: { http: factory as never },
+    });
+    await daemon.start();
+    for (let i = 0; i < 200 && runs.length < 9; i++) {
+      await tick();
+      clock.advance(1000);
+    }
+    await tick();
+    assert.equal(runs.length, 9);
+    const said = records
+      .filter((r) => r.level >= 30 && r.msg !== "mamori is running")
+      .map((r) => [r.level, r.err ?? r.msg]);
+    assert.deepEqual(said, [
+      [50, "no journal"],
+      [50, "permission denied"],
+      [50, "no journal"],
+      [30, "source recovered: it reads again"],
+    ]);
+    await daemon.stop();
   });
 
   it("commits what a source emitted before stop returns", async () => {

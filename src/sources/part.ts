@@ -10,7 +10,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import type { Service } from "../service.js";
 import type { LogStore } from "../store/store.js";
-import type { Source, SourceFactory } from "./types.js";
+import type { Source, SourceBatch, SourceFactory } from "./types.js";
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -51,6 +51,16 @@ export function buildSourcePart(
 
   const supervise = async (signal: AbortSignal, f: SourceFactory<SourceConfig>) => {
     let backoff = 1000;
+    // the same failure again and again is said once; the rest go to debug until it recovers or changes
+    let failing: string | undefined;
+    const emit = (batch: SourceBatch) => {
+      if (failing) {
+        log.info({ restarts }, "source recovered: it reads again");
+        failing = undefined;
+      }
+      // resolves after the commit: a checkpoint never moves past a batch that failed to store
+      return env.pipeline.emitAndCommit(batch);
+    };
     while (!signal.aborted) {
       const startedAt = env.clock.now();
       try {
@@ -60,8 +70,7 @@ export function buildSourcePart(
           log,
           hostname: env.hostname,
           logs: env.logs,
-          // resolves after the commit: a checkpoint never moves past a batch that failed to store
-          emit: (batch) => env.pipeline.emitAndCommit(batch),
+          emit,
         });
         await source.run(signal);
         if (signal.aborted) break;
@@ -72,10 +81,16 @@ export function buildSourcePart(
         await env.pipeline.flushed();
         restarts++;
         if (env.clock.now() - startedAt > MAX_BACKOFF_MS) backoff = 1000;
-        log.error(
-          { err: errorMessage(err), restarts, retryInMs: backoff },
-          "source failed; restarting it with backoff",
-        );
+        const message = errorMessage(err);
+        const fields = { err: message, restarts, retryInMs: backoff };
+        if (failing === message) log.debug(fields, "source failed again the same way");
+        else {
+          failing = message;
+          log.error(
+            fields,
+            "source failed; restarting it with backoff (the same failure again is logged at debug level until the source recovers)",
+          );
+        }
         try {
           await env.clock.sleep(backoff, signal);
         } catch {
