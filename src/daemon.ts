@@ -65,7 +65,8 @@ export class Daemon {
   private running: RunningPart[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
-  private readonly diskSpace: DiskSpaceWatch;
+  /** the free-space watch of data_dir; none when a test hands in a store that lives elsewhere */
+  private readonly diskSpace?: DiskSpaceWatch;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
@@ -84,12 +85,13 @@ export class Daemon {
       jailDeps: opts.jailDeps,
       jailFilters: opts.jailFilters,
     };
-    this.diskSpace = new DiskSpaceWatch({
-      dir: path.resolve(opts.config.data_dir),
-      clock: opts.clock,
-      log: opts.log.child({ part: "store" }),
-      read: opts.diskSpace,
-    });
+    if (!opts.store || opts.diskSpace)
+      this.diskSpace = new DiskSpaceWatch({
+        dir: path.resolve(opts.config.data_dir),
+        clock: opts.clock,
+        log: opts.log.child({ part: "store" }),
+        read: opts.diskSpace,
+      });
   }
 
   get hostname(): string {
@@ -118,7 +120,7 @@ export class Daemon {
     this.running = await applyPlan([], plan, this.log);
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
-    this.diskSpace.start();
+    this.diskSpace?.start();
     this.log.info({ ...this.whatRuns(), dataDir: this.config.data_dir }, "mamori is running");
   }
 
@@ -160,7 +162,7 @@ export class Daemon {
       );
     return {
       pipeline: { ...this.pipeline.counters },
-      diskSpace: this.diskSpace.last,
+      diskSpace: this.diskSpace?.last,
       notify: this.shared?.notify.service.stats?.() ?? {},
       metrics: this.shared?.metrics.service.stats?.() ?? {},
       sources: byKind("source"),
@@ -231,7 +233,7 @@ export class Daemon {
   /** Stops the sources, commits what they handed over, then stops every other part. */
   private async stopParts(): Promise<void> {
     this.retentionTimer?.cancel();
-    this.diskSpace.stop();
+    this.diskSpace?.stop();
     for (const r of [...this.running].reverse()) {
       try {
         await r.service.stop();
