@@ -3,6 +3,7 @@
  * CloudWatch's SNS alarm e-mail), Slack ({"text"} + blocks), and the JSON body webhooks and exec get.
  */
 import { cloudwatchIso, emailDate, javaDouble } from "../alarms/format.js";
+import { slackInert as inert, slackCodeBlock } from "./channels/slack-text.js";
 import type { AlarmMessage, BanMessage, Notification } from "./types.js";
 
 export interface RenderContext {
@@ -104,12 +105,17 @@ export function renderEmail(n: Notification, ctx: RenderContext): { subject: str
 }
 
 const SLACK_TEXT_MAX = 2900;
+/** room left in a block for the ``` fences and a heading */
+const CODE_MAX = SLACK_TEXT_MAX - 40;
 const cut = (s: string, max = SLACK_TEXT_MAX) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const mrkdwn = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: cut(text) } });
 
-/** Slack incoming-webhook payload: the facts in a few lines of `text`, and blocks for the samples. */
+/**
+ * Slack incoming-webhook payload: the facts in a few lines of `text`, and blocks for the samples. Every
+ * value put into it passes through `inert` (or `slackCodeBlock`): log text never becomes Slack markup.
+ */
 export function renderSlack(n: Notification, ctx: RenderContext): { text: string; blocks: unknown[] } {
-  const where = `mamori@${ctx.host}`;
+  const where = inert(`mamori@${ctx.host}`);
   if (n.kind === "alarm") {
     const m = n.message;
     const icon =
@@ -119,27 +125,29 @@ export function renderSlack(n: Notification, ctx: RenderContext): { text: string
           ? ":white_check_mark:"
           : ":grey_question:";
     const text = [
-      `${icon} *${m.NewStateValue}*: "${m.AlarmName}" in ${where}`,
-      `State change: ${m.OldStateValue} -> ${m.NewStateValue}`,
-      `Reason: ${m.NewStateReason}`,
-      ...(m.AlarmDescription ? [`Description: ${m.AlarmDescription}`] : []),
-      `Time: ${m.StateChangeTime}`,
+      `${icon} *${m.NewStateValue}*: "${inert(m.AlarmName)}" in ${where}`,
+      `State change: ${m.OldStateValue} -&gt; ${m.NewStateValue}`,
+      `Reason: ${inert(m.NewStateReason)}`,
+      ...(m.AlarmDescription ? [`Description: ${inert(m.AlarmDescription)}`] : []),
+      `Time: ${inert(m.StateChangeTime)}`,
     ].join("\n");
     const blocks: unknown[] = [mrkdwn(text)];
     if (m.Samples.length > 0)
-      blocks.push(mrkdwn(`*Sample log events*\n\`\`\`${sampleLines(m).join("\n")}\`\`\``));
+      blocks.push(mrkdwn(`*Sample log events*\n${slackCodeBlock(sampleLines(m), CODE_MAX)}`));
     return { text: cut(text), blocks };
   }
   if (n.kind === "ban") {
     const m = n.message;
+    const ip = inert(m.ip);
+    const jail = inert(m.jail);
     const text =
       m.action === "ban"
-        ? `:no_entry: *BANNED* ${m.ip} by jail "${m.jail}" in ${where} after ${m.failures} failure(s) (${m.bantime < 0 ? "forever" : `${m.bantime} s`})`
-        : `:unlock: *UNBANNED* ${m.ip} by jail "${m.jail}" in ${where}`;
+        ? `:no_entry: *BANNED* ${ip} by jail "${jail}" in ${where} after ${m.failures} failure(s) (${m.bantime < 0 ? "forever" : `${m.bantime} s`})`
+        : `:unlock: *UNBANNED* ${ip} by jail "${jail}" in ${where}`;
     const blocks: unknown[] = [mrkdwn(text)];
-    if (m.lines.length > 0) blocks.push(mrkdwn(`\`\`\`${m.lines.join("\n")}\`\`\``));
+    if (m.lines.length > 0) blocks.push(mrkdwn(slackCodeBlock(m.lines, CODE_MAX)));
     return { text: cut(text), blocks };
   }
-  const text = `:wave: ${n.message.text} (topic "${ctx.topic}" in ${where}, ${n.message.time})`;
+  const text = `:wave: ${inert(n.message.text)} (topic "${inert(ctx.topic)}" in ${where}, ${inert(n.message.time)})`;
   return { text: cut(text), blocks: [mrkdwn(text)] };
 }
