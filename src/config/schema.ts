@@ -108,6 +108,8 @@ export const vpcFlowSourceSchema = z.strictObject({
   format: nonEmpty.optional(),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  /** largest file read, after decompression (gzip bombs); larger files are skipped and counted */
+  max_file_bytes: z.number().int().positive().optional(),
 });
 
 export const cloudtrailSourceSchema = z.strictObject({
@@ -116,6 +118,8 @@ export const cloudtrailSourceSchema = z.strictObject({
   path: z.union([nonEmpty, z.array(nonEmpty).min(1)]),
   group: nonEmpty,
   poll_interval: duration().default(5),
+  /** largest file read, after decompression (gzip bombs); larger files are skipped and counted */
+  max_file_bytes: z.number().int().positive().optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion("type", [
