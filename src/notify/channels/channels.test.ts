@@ -62,7 +62,7 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
   it("webhook: POSTs the CloudWatch alarm JSON with a verifiable X-Mamori-Signature", async () => {
     const secret = "s3cret";
     const ch = createChannel(sub({ type: "webhook", url: `${rx.url}/hook?token=abc`, secret }), deps);
-    assert.equal(ch.id, `webhook:${rx.url}/hook`, "no query string (tokens) in the id");
+    assert.equal(ch.id, `webhook:${rx.url}`, "no path or query string (tokens) in the id");
     await ch.send(alarmNote, ctx, neverAbort);
     const r = rx.requests.at(-1)!;
     assert.equal(r.headers["content-type"], "application/json");
@@ -115,6 +115,21 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
         assert.doesNotMatch(err.message + ch.id, /SECRETPATH/);
         return true;
       });
+    } finally {
+      rx.respond(200);
+    }
+  });
+
+  it("webhook: a secret URL path is in neither the id (deliveries, logs) nor the error", async () => {
+    rx.respond(500);
+    try {
+      const ch = createChannel(sub({ type: "webhook", url: `${rx.url}/hooks/SECRETPATH-123` }), deps);
+      await assert.rejects(ch.send(alarmNote, ctx, neverAbort), (err: Error) => {
+        assert.match(err.message, /^webhook http:\/\/127\.0\.0\.1:\d+: HTTP 500/);
+        assert.doesNotMatch(err.message + ch.id, /SECRETPATH/);
+        return true;
+      });
+      assert.equal(rx.requests.at(-1)!.path, "/hooks/SECRETPATH-123", "the request itself goes to the path");
     } finally {
       rx.respond(200);
     }
