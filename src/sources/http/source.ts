@@ -5,13 +5,14 @@
  * may retry without fearing a half-written batch. No checkpoints: the client holds the data until 200.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import type { HttpSourceConfig } from "../../config/schema.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
+import { createIngestServer } from "./server.js";
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
@@ -19,13 +20,21 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** a counter of its own for this rejection, instead of the one for its status */
+    readonly counter?: "rejected_bad_timestamp",
   ) {
     super(message);
   }
 }
 
+/** A configured token: its digest, and the log groups it may write to (undefined: any the source allows). */
+interface TokenEntry {
+  digest: Buffer;
+  groups?: ReadonlySet<string>;
+}
+
 export class HttpIngestSource implements Source {
-  private readonly tokenDigests: Buffer[];
+  private readonly tokens: TokenEntry[];
   private readonly allowedGroups?: Set<string>;
   private readonly counters = {
     requests: 0,
@@ -34,6 +43,8 @@ export class HttpIngestSource implements Source {
     rejected_too_large: 0,
     rejected_bad_request: 0,
     rejected_forbidden: 0,
+    rejected_bad_timestamp: 0,
+    tls_errors: 0,
     store_errors: 0,
   };
   private inFlight = 0;
@@ -49,7 +60,9 @@ export class HttpIngestSource implements Source {
     private readonly config: HttpSourceConfig,
     private readonly ctx: SourceContext,
   ) {
-    this.tokenDigests = config.tokens.map(digest);
+    this.tokens = config.tokens.map((t) =>
+      typeof t === "string" ? { digest: digest(t) } : { digest: digest(t.token), groups: new Set(t.groups) },
+    );
     this.allowedGroups = config.groups ? new Set(config.groups) : undefined;
   }
 
@@ -64,7 +77,14 @@ export class HttpIngestSource implements Source {
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const { host, port } = parseHostPort(this.config.listen, "http listen");
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const server = await createIngestServer(
+      this.config.tls,
+      (req, res) => void this.handle(req, res),
+      (err) => {
+        this.counters.tls_errors++;
+        this.ctx.log.debug({ err: errorMessage(err) }, "http ingest TLS handshake failed");
+      },
+    );
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -75,7 +95,10 @@ export class HttpIngestSource implements Source {
     });
     server.on("error", (err) => this.ctx.log.warn({ err: errorMessage(err) }, "http ingest server error"));
     this.boundPort = (server.address() as { port: number }).port;
-    this.ctx.log.info({ listen: `${host}:${this.boundPort}` }, "http ingest listening");
+    this.ctx.log.info(
+      { listen: `${host}:${this.boundPort}`, tls: !!this.config.tls },
+      "http ingest listening",
+    );
     this.ready();
     await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
     const closed = new Promise<void>((r) => server.close(() => r()));
@@ -96,7 +119,7 @@ export class HttpIngestSource implements Source {
     } catch (err) {
       if (err instanceof HttpError) {
         req.resume(); // an unread body is drained, not parsed
-        this.count(err.status);
+        this.count(err.status, err.counter);
         if (err.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="mamori"');
         if (err.status === 405) res.setHeader("Allow", "POST");
         if (err.status === 413) res.setHeader("Connection", "close");
@@ -116,7 +139,8 @@ export class HttpIngestSource implements Source {
     const route = parseIngestPath(new URL(req.url ?? "/", "http://localhost").pathname);
     if (!route) throw new HttpError(404, "not found: POST /v1/logs/{group}/{stream} (names URL-encoded)");
     if (req.method !== "POST") throw new HttpError(405, "use POST");
-    if (!this.authorized(req.headers.authorization)) {
+    const token = this.tokenOf(req.headers.authorization);
+    if (!token) {
       throw new HttpError(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
     }
     if (!route.ok) throw new HttpError(400, route.error);
@@ -127,9 +151,20 @@ export class HttpIngestSource implements Source {
         `log group "${group}" may not be written here (allowed: ${[...this.allowedGroups].join(", ")})`,
       );
     }
+    if (token.groups && !token.groups.has(group)) {
+      throw new HttpError(
+        403,
+        `this token may not write to log group "${group}" (its groups: ${[...token.groups].join(", ")})`,
+      );
+    }
     const body = await readBody(req, this.config.max_body_bytes);
     const parsed = parseIngestBody(body);
-    if (!parsed.ok) throw new HttpError(400, parsed.error);
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        parsed.error,
+        parsed.field === "timestamp" ? "rejected_bad_timestamp" : undefined,
+      );
     const now = this.ctx.clock.now();
     const events: LogEvent[] = parsed.value.map((e) => ({
       group,
@@ -142,18 +177,22 @@ export class HttpIngestSource implements Source {
     return events.length;
   }
 
-  /** Every configured token is compared (equal-length digests, constant time): no early exit leaks which. */
-  private authorized(header: string | undefined): boolean {
+  /**
+   * The configured token presented, if any. Every token is compared (equal-length digests, constant
+   * time): no early exit leaks which.
+   */
+  private tokenOf(header: string | undefined): TokenEntry | undefined {
     const m = /^Bearer +(\S+) *$/i.exec(header ?? "");
-    if (!m) return false;
+    if (!m) return undefined;
     const presented = digest(m[1]);
-    let ok = false;
-    for (const d of this.tokenDigests) ok = timingSafeEqual(presented, d) || ok;
-    return ok;
+    let found: TokenEntry | undefined;
+    for (const t of this.tokens) if (timingSafeEqual(presented, t.digest)) found ??= t;
+    return found;
   }
 
-  private count(status: number): void {
-    if (status === 401) this.counters.rejected_auth++;
+  private count(status: number, counter?: HttpError["counter"]): void {
+    if (counter) this.counters[counter]++;
+    else if (status === 401) this.counters.rejected_auth++;
     else if (status === 413) this.counters.rejected_too_large++;
     else if (status === 403) this.counters.rejected_forbidden++;
     else this.counters.rejected_bad_request++;
