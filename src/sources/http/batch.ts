@@ -2,7 +2,7 @@
  * The body of `POST /v1/logs/{group}/{stream}`, checked whole before anything is stored (PutLogEvents'
  * shape: {"events":[{"timestamp": ms, "message": "..."}]}). An error names the first bad place.
  */
-import { MAX_MESSAGE_BYTES } from "../../core/event.js";
+import { MAX_EVENT_TIME_MS, MAX_MESSAGE_BYTES } from "../../core/event.js";
 
 export interface IngestEvent {
   timestamp: number;
@@ -10,10 +10,11 @@ export interface IngestEvent {
 }
 
 /**
- * Latest event time taken: 9999-12-31T23:59:59.999Z. Beyond it a time is no date anyone can read (2^53
- * ms made every `mamori logs` command fail with "Invalid time value"); such a batch is refused whole.
+ * Latest event time taken (9999-12-31T23:59:59.999Z). Beyond it a time is no date anyone can read (2^53-1
+ * ms made every `mamori logs` command fail with "Invalid time value"); a client is told at once, with a
+ * 400 for the whole batch, rather than having its times replaced.
  */
-export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const MAX_TIMESTAMP_MS = MAX_EVENT_TIME_MS;
 
 /** PutLogEvents' own limit on events per call. */
 export const MAX_EVENTS_PER_REQUEST = 10_000;
