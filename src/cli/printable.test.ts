@@ -66,3 +66,31 @@ describe("alarms list and history print stored text escaped", () => {
     }
   });
 });
+
+describe("metrics list prints stored dimension values escaped", () => {
+  it("a dimension value taken from a log field", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-cli-printable-"));
+    try {
+      const store = openSqliteStore(dir);
+      await store.logs.ingest({
+        events: [],
+        checkpoints: [],
+        metricPoints: [
+          {
+            namespace: "Web",
+            name: "Hits",
+            dimensions: { user: "\u001b[31mroot" },
+            timestamp: 60_000,
+            value: 1,
+          },
+        ],
+      });
+      await store.close();
+      const r = await runCli(["metrics", "list", "--data-dir", dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "Web\tHits\tuser=\\x1b[31mroot\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
