@@ -2,6 +2,7 @@
  * An alarm's notification: the CloudWatch alarm JSON for webhooks and exec, an e-mail shaped like
  * CloudWatch's SNS alarm e-mail, and a few Slack lines with the sample log events.
  */
+import { slackInert as inert } from "../notify/slack-text.js";
 import type { Notification, RenderContext } from "../notify/types.js";
 import { cloudwatchIso, emailDate, javaDouble } from "./format.js";
 import type { AlarmMessage } from "./message.js";
@@ -61,11 +62,12 @@ function alarmSlack(m: AlarmMessage, ctx: RenderContext) {
       : m.NewStateValue === "OK"
         ? ":white_check_mark:"
         : ":grey_question:";
+  // every value is made inert: alarm names, reasons and host names must not become Slack markup
   const text = [
-    `${icon} *${m.NewStateValue}*: "${m.AlarmName}" in mamori@${ctx.host}`,
-    `State change: ${m.OldStateValue} -> ${m.NewStateValue}`,
-    `Reason: ${m.NewStateReason}`,
-    ...(m.AlarmDescription ? [`Description: ${m.AlarmDescription}`] : []),
+    `${icon} *${m.NewStateValue}*: "${inert(m.AlarmName)}" in ${inert(`mamori@${ctx.host}`)}`,
+    `State change: ${m.OldStateValue} ${inert("->")} ${m.NewStateValue}`,
+    `Reason: ${inert(m.NewStateReason)}`,
+    ...(m.AlarmDescription ? [`Description: ${inert(m.AlarmDescription)}`] : []),
     `Time: ${m.StateChangeTime}`,
   ].join("\n");
   return {

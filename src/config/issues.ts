@@ -83,7 +83,9 @@ const typeNames: Record<string, string> = {
   int: "a whole number",
 };
 
-function describeValue(v: unknown): string {
+function describeValue(v: unknown, written?: string): string {
+  // a value from the environment is shown as written in the file: it may be a secret
+  if (written !== undefined) return `the value of "${written}"`;
   if (v === undefined) return "nothing";
   if (v === null) return "null (an empty value)";
   if (Array.isArray(v)) return "a list";
@@ -99,37 +101,46 @@ function valueAt(raw: unknown, p: readonly (string | number)[]): unknown {
   return v;
 }
 
-/** One human message for a schema issue: what is wrong, and what to write instead. */
-export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+/**
+ * One human message for a schema issue: what is wrong, and what to write instead. `writtenAt` gives the
+ * text as written in the file (`${NAME}`) where a value came from the environment; that is shown instead.
+ */
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  writtenAt: (p: readonly (string | number)[]) => string | undefined = () => undefined,
+): string {
   const p = issue.path as (string | number)[];
   const key = p.length ? String(p[p.length - 1]) : "the config";
   const got = valueAt(raw, p);
+  const written = writtenAt(p);
+  const shown = written !== undefined ? `"${written}"` : String(got);
   switch (issue.code) {
     case "invalid_type": {
       const want = typeNames[issue.expected] ?? issue.expected;
       if (got === undefined) return `missing required key "${key}" (${want}); add it`;
-      return `"${key}" must be ${want}, not ${describeValue(got)}`;
+      return `"${key}" must be ${want}, not ${describeValue(got, written)}`;
     }
     case "invalid_value":
-      return `"${key}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${describeValue(got)}`;
+      return `"${key}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${describeValue(got, written)}`;
     case "invalid_union": {
       const u = issue as unknown as { discriminator?: string; options?: unknown[] };
       if (u.discriminator && u.options) {
         const opts = u.options.map((o) => JSON.stringify(o)).join(", ");
         return got === undefined
           ? `missing "${u.discriminator}"; set it to one of ${opts}`
-          : `unknown ${u.discriminator} ${JSON.stringify(got)}; expected one of ${opts}`;
+          : `unknown ${u.discriminator} ${written !== undefined ? shown : JSON.stringify(got)}; expected one of ${opts}`;
       }
       if (got === undefined) return `missing required key "${key}"; add it`;
-      return `"${key}" has an unexpected form (${describeValue(got)})`;
+      return `"${key}" has an unexpected form (${describeValue(got, written)})`;
     }
     case "too_small":
       if (issue.origin === "array") return `"${key}" needs at least ${issue.minimum} item(s)`;
       if (issue.origin === "string") return `"${key}" must not be empty`;
-      return `"${key}" must be at least ${issue.minimum}, not ${String(got)}`;
+      return `"${key}" must be at least ${issue.minimum}, not ${shown}`;
     case "too_big":
       if (issue.origin === "array") return `"${key}" takes at most ${issue.maximum} item(s)`;
-      return `"${key}" must be at most ${issue.maximum}, not ${String(got)}`;
+      return `"${key}" must be at most ${issue.maximum}, not ${shown}`;
     case "invalid_format":
       return `"${key}": ${issue.message}`;
     default:

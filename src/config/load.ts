@@ -6,11 +6,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import type { DeepCheck, Locator } from "../core/config.js";
 import { ConfigError, type ConfigProblem } from "../core/errors.js";
 import { builtinDefaultConfig } from "./defaults.js";
+import { EnvSubstitutions } from "./env.js";
 import { describeIssue, keysAtPath } from "./issues.js";
 import { resolveConfigPaths } from "./paths.js";
 import { configSchema, type MamoriConfig } from "./schema.js";
@@ -89,7 +90,11 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   for (const e of doc.errors) problems.push(at(e.pos[0], `YAML syntax error: ${firstLine(e.message)}`));
   if (problems.length > 0) throw new ConfigError(problems);
 
-  problems.push(...substituteEnv(doc, opts.env ?? process.env, at));
+  const env = new EnvSubstitutions(doc);
+  problems.push(...env.substitute(opts.env ?? process.env, at));
+  // no problem message ever shows a value that came from the environment (tokens, passwords, URLs)
+  const fail = (ps: ConfigProblem[]) =>
+    new ConfigError(sortProblems(ps.map((p) => ({ ...p, message: env.redact(p.message) }))));
   const locate: Locator = (p, message) => at(offsetOf(doc.contents as Node | null, p, false), message);
   const locateKey = (p: readonly (string | number)[], message: string) =>
     at(offsetOf(doc.contents as Node | null, p, true), message);
@@ -98,23 +103,30 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   if (typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError([at(0, "the config must be a mapping of keys (data_dir:, sources:, jails: ...)")]);
   }
-  const parsed = configSchema.safeParse(raw);
+  let parsed = configSchema.safeParse(raw);
+  // `port: ${SMTP_PORT}` is a string to YAML; where the schema wants a number or boolean it is one
+  for (let pass = 0; !parsed.success && pass < 3 && env.coerce(raw, parsed.error.issues); pass++)
+    parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...issueProblems(issue, raw, locate, locateKey));
-    throw new ConfigError(sortProblems(problems));
+    for (const issue of parsed.error.issues)
+      problems.push(...issueProblems(issue, raw, locate, locateKey, (p) => env.writtenAt(p)));
+    throw fail(problems);
   }
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  if (problems.length > 0) throw fail(problems);
 
+  const onWarning = opts.onWarning
+    ? (p: ConfigProblem) => opts.onWarning?.({ ...p, message: env.redact(p.message) })
+    : undefined;
   problems.push(...componentChecks(parsed.data, locate));
   let config = resolveConfigPaths(parsed.data, path.dirname(path.resolve(file)));
   for (const step of opts.steps ?? []) {
-    const next = step(config, { locate, onWarning: opts.onWarning });
+    const next = step(config, { locate, onWarning });
     problems.push(...next.problems);
     config = next.config;
   }
   problems.push(...crossCheck(config, locate));
   for (const check of opts.checks ?? []) problems.push(...check(config, locate));
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  if (problems.length > 0) throw fail(problems);
   return config;
 }
 
@@ -123,6 +135,7 @@ function issueProblems(
   raw: unknown,
   locate: Locator,
   locateKey: Locator,
+  writtenAt: (p: readonly (string | number)[]) => string | undefined,
 ): ConfigProblem[] {
   const p = issue.path as (string | number)[];
   if (issue.code === "unrecognized_keys") {
@@ -138,41 +151,7 @@ function issueProblems(
       return locateKey([...p, key], `unknown key "${key}"${where}${hint}`);
     });
   }
-  return [locate(p, describeIssue(issue, raw))];
-}
-
-/**
- * Replaces ${NAME} and ${NAME:-default} in string scalars; unset variables are problems at their place.
- * Only upper-case names are environment variables: `${version} ${account-id}` in a VPC flow-log format
- * stays as written.
- */
-function substituteEnv(
-  doc: ReturnType<typeof parseDocument>,
-  env: NodeJS.ProcessEnv,
-  at: (o: number, m: string) => ConfigProblem,
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value !== "string" || !node.value.includes("${")) return;
-      node.value = node.value.replace(
-        /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g,
-        (whole, name: string, fallback?: string) => {
-          const v = env[name];
-          if (v !== undefined && v !== "") return v;
-          if (fallback !== undefined) return fallback;
-          problems.push(
-            at(
-              node.range?.[0] ?? 0,
-              `environment variable ${name} is not set; export ${name}=... before starting mamori, or write \${${name}:-default}`,
-            ),
-          );
-          return whole;
-        },
-      );
-    },
-  });
-  return problems;
+  return [locate(p, describeIssue(issue, raw, writtenAt))];
 }
 
 /** Offset of the node at path p (of the key when wantKey); falls back to the deepest node found. */

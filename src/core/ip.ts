@@ -40,7 +40,11 @@ export interface Cidr {
   text: string;
 }
 
-/** Parses "10.0.0.0/8", "::1", "127.0.0.1/8" (host bits allowed, as fail2ban does). */
+/**
+ * Parses "10.0.0.0/8", "::1", "127.0.0.1/8" (host bits allowed, as fail2ban does). An IPv4-mapped
+ * entry ("::ffff:10.0.0.5", "::ffff:10.0.0.0/104") becomes the IPv4 one it stands for, as addresses
+ * from logs do (normalizeIp): otherwise such an ignoreip entry would never match anything.
+ */
 export function parseCidr(text: string): Cidr | undefined {
   const [addrText, bitsText, extra] = text.trim().split("/");
   if (extra !== undefined) return undefined;
@@ -54,6 +58,10 @@ export function parseCidr(text: string): Cidr | undefined {
     if (bits > max) return undefined;
   }
   const addr = ipaddr.parse(addrText);
+  if (addr.kind() === "ipv6" && bits >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    const v4 = (addr as ipaddr.IPv6).toIPv4Address();
+    return { family: "ipv4", addr: v4, bits: bits - 96, text: `${v4.toString()}/${bits - 96}` };
+  }
   return { family: fam, addr, bits, text: `${addr.toString()}/${bits}` };
 }
 

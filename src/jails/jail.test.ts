@@ -280,6 +280,24 @@ describe("ignore list: host names resolved once, the host's own addresses", () =
     for (const [ip, want] of table) assert.equal(list.contains(ip), want, ip);
   });
 
+  it("IPv4-mapped entries (::ffff:a.b.c.d, /104) match the IPv4 addresses logs are normalised to", async () => {
+    const list = await buildIgnoreList({
+      ignoreip: ["::ffff:10.0.0.5", "::ffff:192.168.0.0/112", "::ffff:0:0/104"],
+      ignoreself: false,
+    });
+    const table: Array<[string, boolean]> = [
+      ["10.0.0.5", true],
+      ["::ffff:10.0.0.5", true],
+      ["192.168.7.7", true],
+      ["0.1.2.3", true],
+      ["10.0.0.6", false],
+      ["192.169.0.1", false],
+    ];
+    for (const [ip, want] of table) assert.equal(list.contains(ip), want, ip);
+    const j = new Jail({ name: "sshd", maxretry: 1, findtime: 600 }, list, () => false);
+    assert.equal(j.onFailure(fail("10.0.0.5", 0), T0).kind, "ignored", "the jail never bans it");
+  });
+
   it("without ignoreself the host's addresses can be banned", async () => {
     const list = await buildIgnoreList({
       ignoreip: [],

@@ -3,6 +3,7 @@
  * (so metric filters, alarms, jails and `mamori logs` see it like any other line), and the notice a
  * jail's topics receive (JSON for webhooks and exec, an e-mail, a Slack line).
  */
+import { slackInert as inert } from "../notify/slack-text.js";
 import type { Notification, RenderContext } from "../notify/types.js";
 import type { BanRecord } from "../store/store.js";
 import type { BanChange, UnbanReason } from "./ban-manager.js";
@@ -76,11 +77,13 @@ export function banEmail(m: BanNotice, ctx: RenderContext): { subject: string; t
 }
 
 function banSlack(m: BanNotice, ctx: RenderContext) {
-  const where = `mamori@${ctx.host}`;
+  // every value is made inert; the log lines are made inert by the Slack rendering's code block
+  const where = inert(`mamori@${ctx.host}`);
+  const [ip, jail] = [inert(m.ip), inert(m.jail)];
   const text =
     m.action === "ban"
-      ? `:no_entry: *BANNED* ${m.ip} by jail "${m.jail}" in ${where} after ${m.failures} failure(s) (${m.bantime < 0 ? "forever" : `${m.bantime} s`})`
-      : `:unlock: *UNBANNED* ${m.ip} by jail "${m.jail}" in ${where}${m.reason ? ` (${m.reason})` : ""}`;
+      ? `:no_entry: *BANNED* ${ip} by jail "${jail}" in ${where} after ${m.failures} failure(s) (${m.bantime < 0 ? "forever" : `${m.bantime} s`})`
+      : `:unlock: *UNBANNED* ${ip} by jail "${jail}" in ${where}${m.reason ? ` (${inert(m.reason)})` : ""}`;
   return { text, code: { lines: m.lines } };
 }
 

@@ -132,6 +132,19 @@ describe("Pipeline", () => {
     assert.equal(p.counters.truncatedMessages, 1);
   });
 
+  it("an event time out of range (2^53-1, NaN, before 1970) is stored as the ingest time and counted", async () => {
+    const logs = fakeLogs();
+    const p = new Pipeline({ logs, log: silent });
+    const at = (timestamp: number): LogEvent => ({ ...ev("m"), timestamp, ingestTime: 1_700_000_000_000 });
+    const times = [2 ** 53 - 1, 1e16, Number.NaN, -1, Date.UTC(9999, 11, 31, 23, 59, 59, 999), 0];
+    await p.emitAndCommit({ events: times.map(at), checkpoints: [] });
+    assert.deepEqual(
+      logs.batches[0].events.map((e) => e.timestamp),
+      [1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_000, times[4], 0],
+    );
+    assert.equal(p.counters.clampedTimestamps, 4);
+  });
+
   it("keeps going when a consumer throws", async () => {
     const logs = fakeLogs();
     const p = new Pipeline({ logs, log: silent });

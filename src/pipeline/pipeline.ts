@@ -4,7 +4,7 @@
  * order. A full queue makes `emit` wait (backpressure) instead of growing memory.
  */
 import type { Logger } from "pino";
-import { type LogEvent, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
+import { type LogEvent, MAX_EVENT_TIME_MS, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
 import type { Checkpoint, LogStore, MetricPoint } from "../store/store.js";
 import { DEFAULT_LINE_BUDGET_MS, type LineBudget, runSteps } from "./budget.js";
 import { UNSTORED_ID, UnstoredEvents } from "./unstored.js";
@@ -54,6 +54,8 @@ export interface PipelineStats {
   committedEvents: number;
   committedBatches: number;
   truncatedMessages: number;
+  /** events whose time was out of range (not 1970..9999): stored with their ingest time instead */
+  clampedTimestamps: number;
   consumerErrors: number;
   ingestErrors: number;
   /** events the store refused (the jails and alarm triggers saw them) */
@@ -82,6 +84,7 @@ export class Pipeline {
     committedEvents: 0,
     committedBatches: 0,
     truncatedMessages: 0,
+    clampedTimestamps: 0,
     consumerErrors: 0,
     ingestErrors: 0,
     lostEvents: 0,
@@ -184,7 +187,7 @@ export class Pipeline {
     const events: LogEvent[] = [];
     const checkpoints = [];
     for (const p of taken) {
-      for (const e of p.batch.events) events.push(this.capMessage(e));
+      for (const e of p.batch.events) events.push(this.capMessage(this.checkTime(e)));
       checkpoints.push(...p.batch.checkpoints);
     }
     let seen: StoredEvent[];
@@ -260,6 +263,13 @@ export class Pipeline {
       });
       i++;
     });
+  }
+
+  /** An event time no date can hold becomes the ingest time, counted (the message keeps what was sent). */
+  private checkTime(e: LogEvent): LogEvent {
+    if (Number.isFinite(e.timestamp) && e.timestamp >= 0 && e.timestamp <= MAX_EVENT_TIME_MS) return e;
+    this.counters.clampedTimestamps++;
+    return { ...e, timestamp: e.ingestTime };
   }
 
   /** Lines over 256 KiB are cut (as CloudWatch does) and counted. */

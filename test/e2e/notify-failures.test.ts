@@ -97,7 +97,9 @@ topics:
       const store = openSqliteStore(dataDir);
       try {
         const rows = (await store.deliveries.list({ topic: "security" })).reverse();
-        const by = (suffix: string) => rows.filter((r) => r.subscription.endsWith(suffix));
+        // subscriptions are named by origin (a URL path may be a secret): each receiver has its own port
+        const origins: Record<string, string> = { "/good": good.url, "/down": down.url, "/slow": slow.url };
+        const by = (name: string) => rows.filter((r) => r.subscription === `webhook:${origins[name]}`);
         assert.deepEqual(
           by("/good").map((r) => [r.attempt, r.ok]),
           [[1, true]],
@@ -118,9 +120,9 @@ topics:
         assert.deepEqual(
           by("/slow").map((r) => [r.attempt, r.ok, r.error]),
           [
-            [1, false, `webhook ${slow.url}/slow: HTTP 500 Internal Server Error`],
-            [2, false, `webhook ${slow.url}/slow: HTTP 500 Internal Server Error`],
-            [3, false, `webhook ${slow.url}/slow: HTTP 500 Internal Server Error`],
+            [1, false, `webhook ${slow.url}: HTTP 500 Internal Server Error`],
+            [2, false, `webhook ${slow.url}: HTTP 500 Internal Server Error`],
+            [3, false, `webhook ${slow.url}: HTTP 500 Internal Server Error`],
           ],
         );
         assert.ok(

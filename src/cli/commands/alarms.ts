@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.js";
 import type { AlarmStateRecord } from "../../store/store.js";
+import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, withStore } from "../store-access.js";
 
 interface Common {
@@ -10,7 +11,7 @@ interface Common {
   json?: boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 function withCommon(cmd: Command): Command {
   return cmd
@@ -68,14 +69,14 @@ export function registerAlarms(program: Command): void {
           process.stdout.write("no alarms (define them under alarms: in the config)\n");
           return;
         }
-        const w = Math.max(4, ...rows.map((r) => r.name.length));
+        const names = rows.map((r) => printable(r.configured ? r.name : `${r.name} (not in config)`));
+        const w = Math.max(4, ...names.map((n) => n.length));
         process.stdout.write(`${"NAME".padEnd(w)}  ${"STATE".padEnd(17)}  ${"SINCE".padEnd(24)}  REASON\n`);
-        for (const r of rows) {
-          const name = r.configured ? r.name : `${r.name} (not in config)`;
+        rows.forEach((r, i) => {
           process.stdout.write(
-            `${name.padEnd(w)}  ${r.state.padEnd(17)}  ${(r.since === null ? "-" : iso(r.since)).padEnd(24)}  ${r.reason}\n`,
+            `${names[i].padEnd(w)}  ${r.state.padEnd(17)}  ${(r.since === null ? "-" : iso(r.since)).padEnd(24)}  ${printable(r.reason)}\n`,
           );
-        }
+        });
       });
     },
   );
@@ -100,7 +101,7 @@ export function registerAlarms(program: Command): void {
         process.stdout.write(
           o.json
             ? `${JSON.stringify({ AlarmName: h.name, Timestamp: iso(h.timestamp), HistoryItemType: h.type, HistorySummary: h.summary, HistoryData: h.data })}\n`
-            : `${iso(h.timestamp)}  ${h.type.padEnd(19)}  ${h.summary}\n`,
+            : `${iso(h.timestamp)}  ${h.type.padEnd(19)}  ${printable(h.summary)}\n`,
         );
       }
     });

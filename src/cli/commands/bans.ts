@@ -14,6 +14,7 @@ import { parseDuration } from "../../core/duration.js";
 import { errorMessage, UsageError } from "../../core/errors.js";
 import { banSeconds, countsAcrossJails } from "../../jails/bantime.js";
 import type { BanRecord } from "../../store/store.js";
+import { isoTime, printable } from "../printable.js";
 import { withStore } from "../store-access.js";
 
 interface Common {
@@ -22,7 +23,7 @@ interface Common {
   json?: boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 export function findJail(config: MamoriConfig, name: string): JailConfig {
   const jail = config.jails.find((j) => j.name === name);
@@ -84,12 +85,13 @@ export function registerBans(program: Command): void {
           process.stdout.write(`no active bans${o.jail ? ` in jail ${o.jail}` : ""}\n`);
           return;
         }
-        const w = Math.max(4, ...list.map((b) => b.jail.length));
-        const wi = Math.max(2, ...list.map((b) => b.ip.length));
+        const rows = list.map((b) => ({ ...b, jail: printable(b.jail), ip: printable(b.ip) }));
+        const w = Math.max(4, ...rows.map((b) => b.jail.length));
+        const wi = Math.max(2, ...rows.map((b) => b.ip.length));
         process.stdout.write(
           `${"JAIL".padEnd(w)}  ${"IP".padEnd(wi)}  ${"SINCE".padEnd(24)}  ${"UNTIL".padEnd(24)}  FAILURES\n`,
         );
-        for (const b of list)
+        for (const b of rows)
           process.stdout.write(
             `${b.jail.padEnd(w)}  ${b.ip.padEnd(wi)}  ${iso(b.start).padEnd(24)}  ${(b.end === null ? "forever" : iso(b.end)).padEnd(24)}  ${b.failures}\n`,
           );

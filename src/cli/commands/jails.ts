@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { systemClock } from "../../core/clock.js";
+import { printable } from "../printable.js";
 import { withStore } from "../store-access.js";
 import { findJail } from "./bans.js";
 
@@ -31,15 +32,15 @@ export interface JailStatus {
 
 export function formatJailStatus(s: JailStatus): string {
   return [
-    `Status for the jail: ${s.jail}`,
+    `Status for the jail: ${printable(s.jail)}`,
     "|- Filter",
     `|  |- Currently failed:\t${s.currentlyFailed}`,
     `|  |- Total failed:\t${s.totalFailed}`,
-    `|  \`- Log group:\t${s.group}`,
+    `|  \`- Log group:\t${printable(s.group)}`,
     "`- Actions",
     `   |- Currently banned:\t${s.currentlyBanned}`,
     `   |- Total banned:\t${s.totalBanned}`,
-    `   \`- Banned IP list:\t${s.bannedIps.join(" ")}`,
+    `   \`- Banned IP list:\t${s.bannedIps.map(printable).join(" ")}`,
     "",
   ].join("\n");
 }
@@ -88,7 +89,7 @@ export function registerJails(program: Command): void {
         }
         const enabled = statuses.filter((s) => s.enabled);
         process.stdout.write(
-          `Status\n|- Number of jail:\t${enabled.length}\n\`- Jail list:\t${enabled.map((s) => s.jail).join(", ")}\n`,
+          `Status\n|- Number of jail:\t${enabled.length}\n\`- Jail list:\t${enabled.map((s) => printable(s.jail)).join(", ")}\n`,
         );
       });
     });

@@ -133,3 +133,59 @@ describe("mamori logs", () => {
     );
   });
 });
+
+describe("mamori logs: hostile stored text and times", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-logs-hostile-"));
+  const HOSTILE = "/hostile";
+  const stream = "evil\u001b]0;pwned\u0007host";
+  const message = "Failed password for \u001b[31mroot\u001b[0m\u0000 from 203.0.113.5\r\u009b2J\u202eevil";
+  const far = 2 ** 53;
+  before(async () => {
+    const store = openSqliteStore(dir);
+    await store.logs.ingest({
+      events: [
+        { group: HOSTILE, stream, timestamp: Date.UTC(2026, 10, 25), ingestTime: 1, message },
+        { group: HOSTILE, stream: "far", timestamp: far, ingestTime: 2, message: "from the far future" },
+      ],
+      checkpoints: [],
+      metricPoints: [],
+    });
+    await store.close();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** a terminal control character other than the newlines and column tabs the output itself writes */
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
+
+  for (const args of [
+    ["tail", HOSTILE],
+    ["filter", HOSTILE],
+    ["streams", HOSTILE],
+  ]) {
+    it(`logs ${args[0]}: control characters are shown escaped, a time no Date can hold does not fail`, async () => {
+      const r = await runCli(["logs", ...args, "--data-dir", dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, CONTROL, JSON.stringify(r.stdout));
+      assert.match(r.stdout, /evil\\x1b\]0;pwned\\x07host/, "the stream name, escaped");
+      if (args[0] !== "streams") {
+        assert.match(r.stdout, /for \\x1b\[31mroot\\x1b\[0m\\x00 from 203\.0\.113\.5\\r\\x9b2J\\u202eevil/);
+        assert.match(r.stdout, /^9007199254740992 \(ms\) far from the far future$/m);
+      } else {
+        assert.match(r.stdout, /^far\t1 events\tlast 9007199254740992 \(ms\)$/m);
+      }
+    });
+  }
+
+  it("--json output keeps the text exactly as stored", async () => {
+    const r = await runCli(["logs", "filter", HOSTILE, "--data-dir", dir, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = jsonLines(r);
+    assert.deepEqual(
+      lines.map((l) => [l.logStreamName, l.message, l.timestamp]),
+      [
+        [stream, message, Date.UTC(2026, 10, 25)],
+        ["far", "from the far future", far],
+      ],
+    );
+  });
+});

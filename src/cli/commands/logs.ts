@@ -4,6 +4,7 @@ import { systemClock } from "../../core/clock.js";
 import { UsageError } from "../../core/errors.js";
 import type { StoredEvent } from "../../core/event.js";
 import { compilePattern, PatternSyntaxError } from "../../patterns/index.js";
+import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, parseTimeArg, withStore } from "../store-access.js";
 
 interface Common {
@@ -25,7 +26,7 @@ function eventJson(e: StoredEvent): string {
 }
 
 function eventText(e: StoredEvent): string {
-  return `${new Date(e.timestamp).toISOString()} ${e.stream} ${e.message}`;
+  return `${isoTime(e.timestamp)} ${printable(e.stream)} ${printable(e.message)}`;
 }
 
 function withCommon(cmd: Command): Command {
@@ -46,7 +47,7 @@ export function registerLogs(program: Command): void {
           process.stdout.write(
             o.json
               ? `${JSON.stringify({ logGroupName: g.name, retentionInDays: g.retentionDays, creationTime: g.createdAt, storedEvents: g.storedEvents, storedBytes: g.storedBytes })}\n`
-              : `${g.name}\t${g.storedEvents} events\t${g.retentionDays ? `${g.retentionDays}d retention` : "kept forever"}\n`,
+              : `${printable(g.name)}\t${g.storedEvents} events\t${g.retentionDays ? `${g.retentionDays}d retention` : "kept forever"}\n`,
           );
         }
       });
@@ -65,7 +66,7 @@ export function registerLogs(program: Command): void {
         process.stdout.write(
           o.json
             ? `${JSON.stringify({ logStreamName: s.name, firstEventTimestamp: s.firstEventTimestamp, lastEventTimestamp: s.lastEventTimestamp, lastIngestionTime: s.lastIngestionTime, storedEvents: s.storedEvents })}\n`
-            : `${s.name}\t${s.storedEvents} events\tlast ${s.lastEventTimestamp ? new Date(s.lastEventTimestamp).toISOString() : "-"}\n`,
+            : `${printable(s.name)}\t${s.storedEvents} events\tlast ${s.lastEventTimestamp ? isoTime(s.lastEventTimestamp) : "-"}\n`,
         );
       }
     });

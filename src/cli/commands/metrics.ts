@@ -5,6 +5,7 @@ import { statisticSchema } from "../../config/schema.js";
 import { systemClock } from "../../core/clock.js";
 import { parseDuration } from "../../core/duration.js";
 import { UsageError } from "../../core/errors.js";
+import { isoTime, printable } from "../printable.js";
 import { parseTimeArg, withStore } from "../store-access.js";
 
 type Statistic = ReturnType<typeof statisticSchema.parse>;
@@ -93,7 +94,7 @@ export function registerMetrics(program: Command): void {
           );
           for (const p of points)
             process.stdout.write(
-              `${[new Date(p.timestamp).toISOString().padEnd(24), ...statistics.map((s) => String(statisticValue(p, s)).padStart(12))].join("  ")}\n`,
+              `${[isoTime(p.timestamp).padEnd(24), ...statistics.map((s) => String(statisticValue(p, s)).padStart(12))].join("  ")}\n`,
             );
         });
       },
@@ -111,12 +112,12 @@ export function registerMetrics(program: Command): void {
         await withStore(o, async (store) => {
           for (const m of await store.metrics.list(namespace)) {
             const dims = Object.entries(m.dimensions)
-              .map(([k, v]) => `${k}=${v}`)
+              .map(([k, v]) => `${printable(k)}=${printable(v)}`)
               .join(",");
             process.stdout.write(
               o.json
                 ? `${JSON.stringify({ Namespace: m.namespace, MetricName: m.name, Dimensions: Object.entries(m.dimensions).map(([Name, Value]) => ({ Name, Value })) })}\n`
-                : `${m.namespace}\t${m.name}${dims ? `\t${dims}` : ""}\n`,
+                : `${printable(m.namespace)}\t${printable(m.name)}${dims ? `\t${dims}` : ""}\n`,
             );
           }
         });

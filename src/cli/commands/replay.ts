@@ -9,6 +9,7 @@ import { createLogger } from "../../core/logger.js";
 import { loadConfig } from "../../load-config.js";
 import { replay } from "../../replay/replay.js";
 import { logFormatOption } from "../log-format-option.js";
+import { isoTime, printable } from "../printable.js";
 
 export function registerReplay(program: Command): void {
   program
@@ -54,11 +55,11 @@ export function registerReplay(program: Command): void {
           process.stdout.write(`${JSON.stringify(s)}\n`);
           return;
         }
-        const iso = (t: number | null) => (t === null ? "-" : new Date(t).toISOString());
+        const iso = (t: number | null) => (t === null ? "-" : isoTime(t));
         const out = [
           `replayed ${s.lines} lines (${s.events} events, ${iso(s.firstEvent)} .. ${iso(s.lastEvent)}); data in ${s.dataDir}`,
           `alarm state changes: ${s.alarms.length}`,
-          ...s.alarms.map((a) => `  ${iso(a.time)}  ${a.name}: ${a.summary}`),
+          ...s.alarms.map((a) => `  ${iso(a.time)}  ${a.name}: ${printable(a.summary)}`),
           `bans: ${s.bans.length}`,
           ...s.bans.map(
             (b) =>

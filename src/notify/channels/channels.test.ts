@@ -59,7 +59,7 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
   it("webhook: POSTs the CloudWatch alarm JSON with a verifiable X-Mamori-Signature", async () => {
     const secret = "s3cret";
     const ch = createChannel(sub({ type: "webhook", url: `${rx.url}/hook?token=abc`, secret }), deps);
-    assert.equal(ch.id, `webhook:${rx.url}/hook`, "no query string (tokens) in the id");
+    assert.equal(ch.id, `webhook:${rx.url}`, "no path or query string (tokens) in the id");
     await ch.send(alarmNote, ctx, neverAbort);
     const r = rx.requests.at(-1)!;
     assert.equal(r.headers["content-type"], "application/json");
@@ -86,7 +86,7 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
     );
     const body = JSON.parse(rx.requests.at(-1)!.body);
     assert.match(body.text, /ALARM\*: "ssh-intrusion" in mamori@ip-10-0-0-169/);
-    assert.match(body.text, /INSUFFICIENT_DATA -> ALARM/);
+    assert.match(body.text, /INSUFFICIENT_DATA -&gt; ALARM/, "Slack shows &gt; as >");
     assert.match(body.text, /Threshold Crossed: 1 out of the last 1 datapoints/);
     assert.match(JSON.stringify(body.blocks), /Connection closed by 10\.0\.0\.167 \[preauth\]/);
   });
@@ -112,6 +112,21 @@ describe("webhook and slack channels (local HTTP receiver)", () => {
         assert.doesNotMatch(err.message + ch.id, /SECRETPATH/);
         return true;
       });
+    } finally {
+      rx.respond(200);
+    }
+  });
+
+  it("webhook: a secret URL path is in neither the id (deliveries, logs) nor the error", async () => {
+    rx.respond(500);
+    try {
+      const ch = createChannel(sub({ type: "webhook", url: `${rx.url}/hooks/SECRETPATH-123` }), deps);
+      await assert.rejects(ch.send(alarmNote, ctx, neverAbort), (err: Error) => {
+        assert.match(err.message, /^webhook http:\/\/127\.0\.0\.1:\d+: HTTP 500/);
+        assert.doesNotMatch(err.message + ch.id, /SECRETPATH/);
+        return true;
+      });
+      assert.equal(rx.requests.at(-1)!.path, "/hooks/SECRETPATH-123", "the request itself goes to the path");
     } finally {
       rx.respond(200);
     }
@@ -241,5 +256,95 @@ describe("ban e-mail", () => {
       /jail "sshd" on mamori@host banned 203\.0\.113\.5 for 600 seconds after 5 failure\(s\)/,
     );
     assert.match(text, /Failed password for root from 203\.0\.113\.5/);
+  });
+});
+
+describe("text from logs arrives inert (Slack markup, e-mail headers)", () => {
+  const hostileUser = "```<!channel> *URGENT* re-verify at evil.example/unban```";
+  const hostileLine = `Nov 25 08:21:40 host sshd[1]: Failed password for invalid user ${hostileUser} from 203.0.113.5 port 22 ssh2`;
+  const banEvent = {
+    jail: "sshd",
+    ip: "203.0.113.5",
+    action: "ban" as const,
+    failures: 5,
+    bantime: 600,
+    time: "2026-11-25T08:21:45.000Z",
+    host: "host",
+  };
+  const ban = banNotification(banEvent, [hostileLine, "a <https://evil.example|click here> & <@U123>"]);
+  const hostileAlarm = alarmNotification({
+    ...alarm,
+    AlarmName: "<!channel> `alarm`",
+    Samples: [{ ...alarm.Samples[0], logStream: "<!here>`x`", message: hostileLine }],
+  });
+  /** every piece of text a Slack client would render as mrkdwn */
+  const slackTexts = (body: { text: string; blocks: Array<{ text: { text: string } }> }) => [
+    body.text,
+    ...body.blocks.map((b) => b.text.text),
+  ];
+
+  let rx: Awaited<ReturnType<typeof startHttpReceiver>>;
+  before(async () => {
+    rx = await startHttpReceiver();
+  });
+  after(() => rx.close());
+
+  for (const [name, note] of [
+    ["a ban's log lines", ban],
+    ["an alarm's sample lines and stream", hostileAlarm],
+  ] as const) {
+    it(`slack: ${name} can neither mention, link nor close the code block`, async () => {
+      const ch = createChannel(sub({ type: "slack", url: `${rx.url}/services/T/B/X` }), deps);
+      await ch.send(note, ctx, neverAbort);
+      const body = JSON.parse(rx.requests.at(-1)!.body);
+      const texts = slackTexts(body);
+      for (const t of texts) {
+        assert.doesNotMatch(t, /[<>]/, `no Slack control character left in ${JSON.stringify(t)}`);
+        const fences = t.match(/```/g)?.length ?? 0;
+        assert.ok(fences === 0 || fences === 2, `only mamori's own two fences: ${JSON.stringify(t)}`);
+        if (fences === 2) assert.match(t, /```$/, "the block closes at its end");
+      }
+      const code = texts.find((t) => t.includes("```"))!;
+      assert.match(code, /&lt;!channel&gt; \*URGENT\* re-verify at evil\.example\/unban/);
+      assert.match(code, /\u02cb\u02cb\u02cb&lt;!channel&gt;/, "the user name's backticks are shown, inert");
+    });
+  }
+
+  it("slack: a very long line is cut inside the block, which still closes", async () => {
+    const long = banNotification(banEvent, ["<".repeat(5000)]);
+    const ch = createChannel(sub({ type: "slack", url: `${rx.url}/services/T/B/X` }), deps);
+    await ch.send(long, ctx, neverAbort);
+    const code = JSON.parse(rx.requests.at(-1)!.body).blocks[1].text.text as string;
+    assert.ok(code.length <= 2900, `block text fits Slack's limit (${code.length})`);
+    assert.match(code, /^```(&lt;)+&?l?t?…```$/);
+  });
+
+  it("e-mail: CR/LF from a log can not start a header; the hostile user name stays in the body", async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      const ch = createChannel(sub({ type: "email", to: "ops@example.com" }), {
+        ...deps,
+        smtp: { host: "127.0.0.1", port: smtp.port, from: "mamori@example.com", secure: false },
+      });
+      const injected = banNotification(
+        { ...banEvent, host: "evil\r\nBcc: victim@example.com\r\nX-Injected: 1" },
+        [hostileLine],
+      );
+      await ch.send(injected, ctx, neverAbort);
+      const mail = await smtp.waitFor(1);
+      assert.deepEqual(mail.to, ["ops@example.com"]);
+      const head = mail.raw.slice(0, mail.raw.indexOf("\r\n\r\n"));
+      assert.doesNotMatch(head, /^(Bcc|X-Injected):/im);
+      assert.match(
+        mailHeader(mail.raw, "Subject") ?? "",
+        /in mamori@evil Bcc: victim@example\.com X-Injected: 1$/,
+      );
+      assert.match(
+        mailText(mail.raw),
+        /invalid user ```<!channel> \*URGENT\* re-verify at evil\.example\/unban```/,
+      );
+    } finally {
+      await smtp.close();
+    }
   });
 });

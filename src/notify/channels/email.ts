@@ -7,6 +7,14 @@ import type { Channel, ChannelDeps } from "./types.js";
 
 const TIMEOUT_MS = 10_000;
 
+/**
+ * A header value on one line: CR, LF and every other control character become a space, so text from
+ * logs (a jail's host, an alarm's reason) can never end the Subject and start a header of its own.
+ */
+export function oneHeaderLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+}
+
 export function emailChannel(
   sub: Extract<SubscriptionConfig, { type: "email" }>,
   deps: ChannelDeps,
@@ -16,7 +24,9 @@ export function emailChannel(
   return {
     id: `email:${to.join(",")}`,
     async send(n, ctx, signal) {
-      const { subject, text } = renderEmail(n, ctx);
+      const rendered = renderEmail(n, ctx);
+      const subject = oneHeaderLine(rendered.subject);
+      const text = rendered.text;
       const transport = nodemailer.createTransport({
         host: smtp.host,
         port: smtp.port,

@@ -77,9 +77,10 @@ export function webhookChannel(
   sub: Extract<SubscriptionConfig, { type: "webhook" }>,
   _deps: ChannelDeps,
 ): Channel {
-  const u = new URL(sub.url);
+  // the origin only: a path can be the secret (/hooks/<token>), and the id lands in deliveries and logs
+  const origin = new URL(sub.url).origin;
   return {
-    id: `webhook:${u.origin}${u.pathname}`,
+    id: `webhook:${origin}`,
     async send(n, _ctx, signal) {
       const body = jsonBody(n);
       const headers: Record<string, string> = { "x-mamori-event": n.kind, ...(sub.headers ?? {}) };
@@ -87,7 +88,7 @@ export function webhookChannel(
       try {
         await post(sub.url, body, headers, signal);
       } catch (err) {
-        throw new Error(`webhook ${u.origin}${u.pathname}: ${(err as Error).message}`);
+        throw new Error(`webhook ${origin}: ${(err as Error).message}`);
       }
     },
   };

@@ -9,6 +9,8 @@ export const cloudtrailSourceSchema = z.strictObject({
   group: nonEmpty,
   poll_interval: duration().default(5),
   follow_symlinks: z.boolean().default(false),
+  /** largest file read, after decompression (gzip bombs); larger files are skipped and counted */
+  max_file_bytes: z.number().int().positive().optional(),
 });
 
 export type CloudtrailSourceConfig = z.output<typeof cloudtrailSourceSchema>;

@@ -2,18 +2,28 @@
  * The body of `POST /v1/logs/{group}/{stream}`, checked whole before anything is stored (PutLogEvents'
  * shape: {"events":[{"timestamp": ms, "message": "..."}]}). An error names the first bad place.
  */
-import { MAX_MESSAGE_BYTES } from "../../core/event.js";
+import { MAX_EVENT_TIME_MS, MAX_MESSAGE_BYTES } from "../../core/event.js";
 
 export interface IngestEvent {
   timestamp: number;
   message: string;
 }
 
+/**
+ * Latest event time taken (9999-12-31T23:59:59.999Z). Beyond it a time is no date anyone can read (2^53-1
+ * ms made every `mamori logs` command fail with "Invalid time value"); a client is told at once, with a
+ * 400 for the whole batch, rather than having its times replaced.
+ */
+const MAX_TIMESTAMP_MS = MAX_EVENT_TIME_MS;
+
 /** PutLogEvents' own limit on events per call. */
 export const MAX_EVENTS_PER_REQUEST = 10_000;
 const MAX_NAME_CHARS = 512;
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Checked<T> =
+  | { ok: true; value: T }
+  /** `timestamp`: an event time out of range (counted apart from other bad requests) */
+  | { ok: false; error: string; field?: "timestamp" };
 
 export function parseIngestBody(text: string): Checked<IngestEvent[]> {
   let body: unknown;
@@ -43,6 +53,14 @@ export function parseIngestBody(text: string): Checked<IngestEvent[]> {
       return {
         ok: false,
         error: `events[${i}].timestamp must be milliseconds since 1970 (a whole number ≥ 0)`,
+        field: "timestamp",
+      };
+    }
+    if (timestamp > MAX_TIMESTAMP_MS) {
+      return {
+        ok: false,
+        error: `events[${i}].timestamp ${timestamp} is after 9999-12-31 (${MAX_TIMESTAMP_MS}); send milliseconds since 1970, not microseconds or nanoseconds`,
+        field: "timestamp",
       };
     }
     if (typeof message !== "string" || message.length === 0) {

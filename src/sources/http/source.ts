@@ -5,7 +5,7 @@
  * may retry without fearing a half-written batch. No checkpoints: the client holds the data until 200.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import type net from "node:net";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
@@ -15,6 +15,7 @@ import { parseHostPort } from "../shared/listen.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { parseIngestBody, parseIngestPath } from "./batch.js";
 import type { HttpSourceConfig } from "./config.js";
+import { createIngestServer } from "./server.js";
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
@@ -22,13 +23,21 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** a counter of its own for this rejection, instead of the one for its status */
+    readonly counter?: "rejected_bad_timestamp",
   ) {
     super(message);
   }
 }
 
+/** A configured token: its digest, and the log groups it may write to (undefined: any the source allows). */
+interface TokenEntry {
+  digest: Buffer;
+  groups?: ReadonlySet<string>;
+}
+
 export class HttpIngestSource implements Source {
-  private readonly tokenDigests: Buffer[];
+  private readonly tokens: TokenEntry[];
   private readonly allowedGroups?: Set<string>;
   private readonly counters = {
     requests: 0,
@@ -37,6 +46,8 @@ export class HttpIngestSource implements Source {
     rejected_too_large: 0,
     rejected_bad_request: 0,
     rejected_forbidden: 0,
+    rejected_bad_timestamp: 0,
+    tls_errors: 0,
     store_errors: 0,
   };
   private readonly gate: ConnectionGate;
@@ -62,7 +73,9 @@ export class HttpIngestSource implements Source {
       log: ctx.log,
       budget: this.budget,
     });
-    this.tokenDigests = config.tokens.map(digest);
+    this.tokens = config.tokens.map((t) =>
+      typeof t === "string" ? { digest: digest(t) } : { digest: digest(t.token), groups: new Set(t.groups) },
+    );
     this.allowedGroups = config.groups ? new Set(config.groups) : undefined;
   }
 
@@ -77,7 +90,14 @@ export class HttpIngestSource implements Source {
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const { host, port } = parseHostPort(this.config.listen, "http listen");
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const server = await createIngestServer(
+      this.config.tls,
+      (req, res) => void this.handle(req, res),
+      (err) => {
+        this.counters.tls_errors++;
+        this.ctx.log.debug({ err: errorMessage(err) }, "http ingest TLS handshake failed");
+      },
+    );
     server.requestTimeout = 60_000;
     // the gate's own header/idle timeouts run on the Clock; Node's are a backstop on real time
     server.headersTimeout = this.config.limits.header_timeout * 1000;
@@ -93,7 +113,12 @@ export class HttpIngestSource implements Source {
     this.boundPort = (server.address() as { port: number }).port;
     this.gate.start();
     this.ctx.log.info(
-      { listen: `${host}:${this.boundPort}`, ...this.config.limits, ...fdFigures(this.budget) },
+      {
+        listen: `${host}:${this.boundPort}`,
+        tls: !!this.config.tls,
+        ...this.config.limits,
+        ...fdFigures(this.budget),
+      },
       "http ingest listening",
     );
     this.ready();
@@ -121,7 +146,7 @@ export class HttpIngestSource implements Source {
     } catch (err) {
       if (err instanceof HttpError) {
         req.resume(); // an unread body is drained, not parsed
-        this.count(err.status);
+        this.count(err.status, err.counter);
         if (err.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="mamori"');
         if (err.status === 405) res.setHeader("Allow", "POST");
         if (err.status === 413) res.setHeader("Connection", "close");
@@ -141,7 +166,8 @@ export class HttpIngestSource implements Source {
     const route = parseIngestPath(new URL(req.url ?? "/", "http://localhost").pathname);
     if (!route) throw new HttpError(404, "not found: POST /v1/logs/{group}/{stream} (names URL-encoded)");
     if (req.method !== "POST") throw new HttpError(405, "use POST");
-    if (!this.authorized(req.headers.authorization)) {
+    const token = this.tokenOf(req.headers.authorization);
+    if (!token) {
       throw new HttpError(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
     }
     if (!route.ok) throw new HttpError(400, route.error);
@@ -152,9 +178,20 @@ export class HttpIngestSource implements Source {
         `log group "${group}" may not be written here (allowed: ${[...this.allowedGroups].join(", ")})`,
       );
     }
+    if (token.groups && !token.groups.has(group)) {
+      throw new HttpError(
+        403,
+        `this token may not write to log group "${group}" (its groups: ${[...token.groups].join(", ")})`,
+      );
+    }
     const body = await readBody(req, this.config.max_body_bytes, conn);
     const parsed = parseIngestBody(body);
-    if (!parsed.ok) throw new HttpError(400, parsed.error);
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        parsed.error,
+        parsed.field === "timestamp" ? "rejected_bad_timestamp" : undefined,
+      );
     const now = this.ctx.clock.now();
     const events: LogEvent[] = parsed.value.map((e) => ({
       group,
@@ -172,18 +209,22 @@ export class HttpIngestSource implements Source {
     return events.length;
   }
 
-  /** Every configured token is compared (equal-length digests, constant time): no early exit leaks which. */
-  private authorized(header: string | undefined): boolean {
+  /**
+   * The configured token presented, if any. Every token is compared (equal-length digests, constant
+   * time): no early exit leaks which.
+   */
+  private tokenOf(header: string | undefined): TokenEntry | undefined {
     const m = /^Bearer +(\S+) *$/i.exec(header ?? "");
-    if (!m) return false;
+    if (!m) return undefined;
     const presented = digest(m[1]);
-    let ok = false;
-    for (const d of this.tokenDigests) ok = timingSafeEqual(presented, d) || ok;
-    return ok;
+    let found: TokenEntry | undefined;
+    for (const t of this.tokens) if (timingSafeEqual(presented, t.digest)) found ??= t;
+    return found;
   }
 
-  private count(status: number): void {
-    if (status === 401) this.counters.rejected_auth++;
+  private count(status: number, counter?: HttpError["counter"]): void {
+    if (counter) this.counters[counter]++;
+    else if (status === 401) this.counters.rejected_auth++;
     else if (status === 413) this.counters.rejected_too_large++;
     else if (status === 403) this.counters.rejected_forbidden++;
     else this.counters.rejected_bad_request++;

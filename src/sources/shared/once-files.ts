@@ -14,7 +14,7 @@ import type { Checkpoint } from "../../store/store.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import { expandGlobs, watchedRoot } from "./glob.js";
 import { openWatchedFile, RefusedFileError } from "./open-file.js";
-import { CorruptFileError, readWholeFile } from "./read-file.js";
+import { CorruptFileError, DEFAULT_MAX_FILE_BYTES, FileTooLargeError, readWholeFile } from "./read-file.js";
 
 export interface ParsedRecord {
   stream: string;
@@ -52,6 +52,8 @@ export interface OnceFileOptions {
   batchSize?: number;
   /** symlinks may lead out of the watched tree (see open-file.ts) */
   followSymlinks?: boolean;
+  /** largest file read, after decompression; larger ones are skipped and counted (default 64 MiB) */
+  maxFileBytes?: number;
 }
 
 /** Stored per file (key: the absolute path). */
@@ -63,6 +65,8 @@ export interface FileCheckpoint {
   next: number;
   done: boolean;
   skipped?: string;
+  /** for a file skipped as too large: the cap then (a higher cap reads it after all) */
+  limit?: number;
 }
 
 interface Failure {
@@ -73,11 +77,13 @@ interface Failure {
 }
 
 const MAX_RETRY_MS = 10 * 60_000;
+const TOO_LARGE = "too_large";
 
 export class OnceFileSource implements Source {
   private known?: Map<string, FileCheckpoint>;
   private readonly failures = new Map<string, Failure>();
   private readonly batchSize: number;
+  private readonly maxFileBytes: number;
   readonly counters = {
     scans: 0,
     files_read: 0,
@@ -87,6 +93,7 @@ export class OnceFileSource implements Source {
     files_incomplete: 0,
     files_changed: 0,
     files_refused: 0,
+    files_too_large: 0,
     read_errors: 0,
     records: 0,
     batches: 0,
@@ -98,6 +105,7 @@ export class OnceFileSource implements Source {
     private readonly ctx: SourceContext,
   ) {
     this.batchSize = opts.batchSize ?? 5_000;
+    this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   }
 
   stats(): SourceStats {
@@ -149,7 +157,8 @@ export class OnceFileSource implements Source {
       return; // gone between listing and stat
     }
     const cp = this.known!.get(file);
-    if (cp?.done && cp.size === st.size && cp.mtimeMs === st.mtimeMs) return;
+    const raisedCap = cp?.skipped === TOO_LARGE && (cp.limit ?? 0) < this.maxFileBytes;
+    if (cp?.done && cp.size === st.size && cp.mtimeMs === st.mtimeMs && !raisedCap) return;
     const failure = this.failures.get(file);
     const unchanged = failure && failure.size === st.size && failure.mtimeMs === st.mtimeMs;
     if (unchanged && this.ctx.clock.now() < failure.retryAt) return;
@@ -160,6 +169,7 @@ export class OnceFileSource implements Source {
     try {
       content = await this.read(file);
     } catch (err) {
+      if (err instanceof FileTooLargeError) return this.skipTooLarge(file, st, err);
       return this.noteFailure(file, st, err);
     }
     this.counters.files_read++;
@@ -180,7 +190,7 @@ export class OnceFileSource implements Source {
     const root = watchedRoot(file, this.opts.paths);
     const { fh } = await openWatchedFile(file, root, { followSymlinks: this.opts.followSymlinks === true });
     try {
-      return await readWholeFile(file, fh);
+      return await readWholeFile(file, fh, this.maxFileBytes);
     } finally {
       await fh.close();
     }
@@ -188,7 +198,7 @@ export class OnceFileSource implements Source {
 
   /** Record index to start at; -1 when the file is already fully stored. */
   private resumeAt(file: string, cp: FileCheckpoint | undefined, sha256: string): number {
-    if (!cp) return 0;
+    if (!cp || cp.skipped === TOO_LARGE) return 0;
     if (cp.sha256 === sha256) return cp.done ? -1 : cp.next;
     this.counters.files_changed++;
     if (cp.done) {
@@ -268,6 +278,26 @@ export class OnceFileSource implements Source {
     });
   }
 
+  /** Over the size cap: reported loudly, counted, checkpointed as skipped; the source goes on. */
+  private async skipTooLarge(
+    file: string,
+    st: { size: number; mtimeMs: number },
+    err: FileTooLargeError,
+  ): Promise<void> {
+    this.failures.delete(file);
+    this.counters.files_too_large++;
+    this.ctx.log.error({ file, limit: err.limit }, err.message);
+    await this.commitCheckpoint(file, {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      sha256: "",
+      next: 0,
+      done: true,
+      skipped: TOO_LARGE,
+      limit: err.limit,
+    });
+  }
+
   /** Not readable now: counted, logged (loudly the first time), retried with backoff or when it changes. */
   private noteFailure(
     file: string,
@@ -303,6 +333,7 @@ export interface DeliveredFilesConfig {
   group: string;
   poll_interval: number;
   follow_symlinks?: boolean;
+  max_file_bytes?: number;
 }
 
 const pathsOf = (path: string | string[]) => (Array.isArray(path) ? path : [path]);
@@ -324,6 +355,7 @@ export function deliveredFilesSource(
       pollInterval: config.poll_interval,
       parser,
       followSymlinks: config.follow_symlinks,
+      maxFileBytes: config.max_file_bytes,
     },
     ctx,
   );
