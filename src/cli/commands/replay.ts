@@ -6,7 +6,6 @@ import type { Command } from "commander";
 import { systemClock } from "../../core/clock.js";
 import { createLogger } from "../../core/logger.js";
 import { loadConfig } from "../../load-config.js";
-import { replay } from "../../replay/replay.js";
 
 export function registerReplay(program: Command): void {
   program
@@ -31,6 +30,7 @@ export function registerReplay(program: Command): void {
         const loaded = loadConfig(o.config, { deep: true });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn");
+        const { replay } = await import("../../replay/replay.js");
         const s = await replay({
           files: files.map((f) => path.resolve(f)),
           config: loaded.config,

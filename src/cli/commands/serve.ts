@@ -4,7 +4,6 @@ import { describeDefault } from "../../config/defaults.js";
 import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
-import { Daemon } from "../../daemon.js";
 import { loadForServe } from "../../load-config.js";
 
 export function registerServe(program: Command): void {
@@ -20,6 +19,8 @@ export function registerServe(program: Command): void {
       for (const p of warnings) log.warn(`${p.file}:${p.line}:${p.col}: ${p.message}`);
       if (loaded.origin === "builtin") for (const line of describeDefault(loaded.config)) log.info(line);
       else log.info({ config: loaded.path }, "configuration loaded");
+      // the daemon (and every part it builds) is loaded by `serve` only, not by every CLI start
+      const { Daemon } = await import("../../daemon.js");
       const daemon = new Daemon({
         config: loaded.config,
         configPath: loaded.path,
