@@ -15,6 +15,8 @@ export interface ModuleImport {
   /** the imported module relative to the repository root ("src/core/clock.ts"), for relative specifiers */
   target?: string;
   typeOnly: boolean;
+  /** import("..."): loaded when that code runs, not with the module */
+  dynamic: boolean;
   line: number;
 }
 
@@ -43,7 +45,7 @@ export function importsOf(file: string, text: string): ModuleImport[] {
       const abs = path.posix.join(path.posix.dirname(file), spec);
       target = abs.replace(/\.js$/, ".ts");
     }
-    out.push({ spec, target, typeOnly, line });
+    out.push({ spec, target, typeOnly, dynamic: m[4] !== undefined, line });
   }
   return out;
 }

@@ -7,20 +7,21 @@ import { setTimeout as delay } from "node:timers/promises";
 
 /**
  * Polls fn until it returns something other than undefined/false, and returns that; fails after
- * timeoutMs naming what it waited for. Polls every 10 ms (a ref'd timer, unlike the Clock's, keeps the
- * test process alive while nothing else is pending).
+ * timeoutMs naming what it waited for. Polls every `everyMs` (10 by default; more when fn is costly, as a
+ * query of a busy store): a ref'd timer, unlike the Clock's, keeps the test process alive meanwhile.
  */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 20_000,
+  everyMs = 10,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined && v !== false) return v;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(10);
+    await delay(everyMs);
   }
 }
 

@@ -85,6 +85,7 @@ async function waitIngesting(): Promise<void> {
       return storedCount() !== before || before >= written;
     },
     DEADLINE_MS,
+    20, // each poll is a count over the store the daemon writes
   );
 }
 
@@ -155,6 +156,7 @@ async function waitStored(n: number, what: string): Promise<void> {
       return false;
     },
     DEADLINE_MS,
+    50,
   );
 }
 

@@ -6,7 +6,6 @@
  */
 import type { Command } from "commander";
 import pino from "pino";
-import { createAction } from "../../actions/index.js";
 import { parseTarget } from "../../actions/target.js";
 import type { JailConfig, MamoriConfig } from "../../config/schema.js";
 import { systemClock } from "../../core/clock.js";
@@ -63,7 +62,9 @@ function withCommon(cmd: Command): Command {
     .option("--data-dir <dir>", "use this data directory instead of the config's");
 }
 
-function actionFor(jail: JailConfig) {
+/** The jail's firewall action, loaded only by the commands that apply one (not by every CLI start). */
+async function actionFor(jail: JailConfig) {
+  const { createAction } = await import("../../actions/index.js");
   return createAction({ jail, log: pino({ level: "silent" }) });
 }
 
@@ -128,7 +129,7 @@ export function registerBans(program: Command): void {
           banCount,
           lines: [],
         });
-        const action = actionFor(jail);
+        const action = await actionFor(jail);
         try {
           await action.start();
           await action.ban(target, { jail: jail.name, bantime: seconds, failures: 0 });
@@ -153,7 +154,7 @@ export function registerBans(program: Command): void {
         const jail = findJail(loaded.config, jailName);
         const target = requireAddress(ip);
         const had = await store.bans.remove(jail.name, target);
-        const action = actionFor(jail);
+        const action = await actionFor(jail);
         try {
           await action.unban(target, { jail: jail.name });
         } catch (err) {

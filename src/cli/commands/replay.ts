@@ -7,7 +7,6 @@ import { systemClock } from "../../core/clock.js";
 import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
 import { loadConfig } from "../../load-config.js";
-import { replay } from "../../replay/replay.js";
 import { logFormatOption } from "../log-format-option.js";
 import { isoTime, printable } from "../printable.js";
 
@@ -42,6 +41,7 @@ export function registerReplay(program: Command): void {
         const loaded = loadConfig(o.config, { deep: true });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });
+        const { replay } = await import("../../replay/replay.js");
         const s = await replay({
           files: files.map((f) => path.resolve(f)),
           config: loaded.config,

@@ -5,7 +5,6 @@ import { holdProcessOpen, systemClock } from "../../core/clock.js";
 import { ConfigError, type ConfigProblem, errorMessage } from "../../core/errors.js";
 import type { LogFormat } from "../../core/log-format.js";
 import { createLogger } from "../../core/logger.js";
-import { Daemon } from "../../daemon.js";
 import { loadForServe } from "../../load-config.js";
 import { logFormatOption } from "../log-format-option.js";
 
@@ -26,6 +25,8 @@ export function registerServe(program: Command): void {
       if (loaded.origin === "builtin")
         for (const notice of describeDefault(loaded.config)) log[notice.level](notice.message);
       else log.info({ config: loaded.path }, "configuration loaded");
+      // the daemon (and every part it builds) is loaded by `serve` only, not by every CLI start
+      const { Daemon } = await import("../../daemon.js");
       const daemon = new Daemon({
         config: loaded.config,
         configPath: loaded.path,
