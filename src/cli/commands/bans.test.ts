@@ -22,6 +22,8 @@ before(() => {
       "jails:",
       "  - { name: sshd, filter: sshd, group: auth, action: hosts-deny, hosts_deny: hosts.deny, bantime: 1h }",
       "  - { name: web, filter: sshd, group: web, action: dry-run, enabled: false }",
+      "  - { name: bare, filter: sshd, group: bare, action: dry-run, ignoreip: [], enabled: false }",
+      "  - { name: stuck, filter: sshd, group: stuck, action: exec, enabled: false, exec: { ban: [/bin/true], unban: [/bin/false] } }",
       "",
     ].join("\n"),
   );
@@ -116,7 +118,7 @@ describe("mamori bans / jails status", () => {
   it("usage errors exit 2 and say what to do", async () => {
     const cases: Array<[string[], RegExp]> = [
       [["bans", "add", "sshd", "1.2.3.4;reboot"], /not an IP address or CIDR/],
-      [["bans", "add", "nope", "1.2.3.4"], /no jail "nope" in the config; jails: sshd, web/],
+      [["bans", "add", "nope", "1.2.3.4"], /no jail "nope" in the config; jails: sshd, web, bare, stuck/],
       [["bans", "add", "sshd", "1.2.3.4", "--bantime", "soon"], /--bantime: "soon" is not a duration/],
       [["jails", "status", "nope"], /no jail "nope"/],
     ];
@@ -126,5 +128,39 @@ describe("mamori bans / jails status", () => {
       assert.match(r.stderr, msg);
     }
     assert.doesNotMatch(fs.readFileSync(deny, "utf8"), /reboot/);
+  });
+
+  it("bans add obeys the jail's guards: exit 2 with the reason, nothing recorded or applied", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["sshd", "0.0.0.0/0"], /0\.0\.0\.0\/0 is wider than \/8.*--force/],
+      [["sshd", "::/0"], /::\/0 is wider than \/32/],
+      [["sshd", "0.0.0.0"], /unspecified address/],
+      [["sshd", "255.255.255.255"], /broadcast address/],
+      [["sshd", "224.0.0.251"], /multicast address/],
+      [["sshd", "127.0.0.1"], /127\.0\.0\.1 is in the jail's ignoreip/],
+      [["sshd", "::1"], /::1 is in the jail's ignoreip/],
+      [["sshd", "127.0.0.0/24"], /covers an address in the jail's ignoreip/],
+      [["sshd", "0.0.0.0/0", "--force"], /covers an address in the jail's ignoreip/],
+      [["bare", "127.0.0.1"], /ignoreself/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runCli(["bans", "add", ...args, "--config", config]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /refusing to ban in jail/);
+      assert.match(r.stderr, msg, args.join(" "));
+    }
+    const forced = await runCli(["bans", "add", "bare", "10.0.0.0/7", "--force", "--config", config]);
+    assert.equal(forced.code, 0, forced.stderr);
+    const list = await runCli(["bans", "list", "--json", "--config", config]);
+    const ips = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).ip);
+    assert.deepEqual(
+      ips.filter((ip) => /^(0\.|::|127\.|255\.|224\.)/.test(ip)),
+      [],
+    );
+    assert.ok(ips.includes("10.0.0.0/7"));
+    assert.doesNotMatch(fs.readFileSync(deny, "utf8"), /127\.0\.0|0\.0\.0\.0/);
   });
 });

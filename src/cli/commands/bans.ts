@@ -14,6 +14,8 @@ import { systemClock } from "../../core/clock.js";
 import { parseDuration } from "../../core/duration.js";
 import { errorMessage, UsageError } from "../../core/errors.js";
 import { banSeconds, countsAcrossJails } from "../../jails/bantime.js";
+import { banRefusal, MIN_BAN_PREFIX } from "../../jails/guard.js";
+import { buildIgnoreList } from "../../jails/ignore.js";
 import type { BanRecord } from "../../store/store.js";
 import { withStore } from "../store-access.js";
 
@@ -43,6 +45,13 @@ function requireAddress(ip: string): string {
       `"${ip}" is not an IP address or CIDR (e.g. 203.0.113.7, 2001:db8::1, 2001:db8::/64)`,
     );
   return t.text;
+}
+
+/** The same guards as a jail's: never 0.0.0.0/broadcast/multicast, ignoreip/ignoreself, no huge prefix unforced. */
+async function refuseGuarded(jail: JailConfig, target: string, force: boolean): Promise<void> {
+  const ignore = await buildIgnoreList({ ignoreip: jail.ignoreip, ignoreself: jail.ignoreself });
+  const refusal = banRefusal(target, { ignore, force });
+  if (refusal) throw new UsageError(`refusing to ban in jail ${jail.name}: ${refusal}`);
 }
 
 export function banJson(b: BanRecord, now: number): Record<string, unknown> {
@@ -105,10 +114,15 @@ export function registerBans(program: Command): void {
     .argument("<jail>")
     .argument("<ip>")
     .option("--bantime <duration>", "how long (600, 10m, 1d; -1 = forever); default the jail's bantime")
-    .action(async (jailName: string, ip: string, o: Common & { bantime?: string }) => {
+    .option(
+      "--force",
+      `ban a prefix wider than /${MIN_BAN_PREFIX.ipv4} (IPv4) or /${MIN_BAN_PREFIX.ipv6} (IPv6)`,
+    )
+    .action(async (jailName: string, ip: string, o: Common & { bantime?: string; force?: boolean }) => {
       await withStore(o, async (store, loaded) => {
         const jail = findJail(loaded.config, jailName);
         const target = requireAddress(ip);
+        await refuseGuarded(jail, target, o.force ?? false);
         const now = systemClock.now();
         const banCount = await store.bans.previousBans(
           target,
