@@ -298,6 +298,8 @@ export const jailSchema = z.strictObject({
   hosts_deny: nonEmpty.optional(),
   /** remove the action's firewall state (nft table/sets, ipset, chains, hosts.deny block) when mamori stops; default keep, so bans hold across restarts */
   remove_on_stop: z.boolean().default(false),
+  /** how often the firewall is compared with the stored bans and repaired (after a firewall reload); 0 = never */
+  firewall_check: duration().default(30),
   daemon: nonEmpty.optional(),
   notify: z.array(nonEmpty).default([]),
 });

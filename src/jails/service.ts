@@ -10,10 +10,11 @@ import type { BanAction } from "../actions/types.js";
 import type { JailConfig } from "../config/schema.js";
 import type { TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
+import { loadJailFilter } from "../fail2ban/filter/index.js";
 import type { BuiltPart } from "../parts.js";
 import type { Service, ServiceContext } from "../service.js";
 import { BanManager } from "./ban-manager.js";
-import { loadJailFilter } from "../fail2ban/filter/index.js";
+import type { FirewallDrift } from "./firewall-sync.js";
 import { buildIgnoreList, IgnoreList, type OwnAddresses, type Resolver } from "./ignore.js";
 import { Jail, JailConsumer, type JailFilter } from "./jail.js";
 
@@ -24,6 +25,10 @@ export interface JailDeps {
   rng?: () => number;
   /** store poll period for CLI changes, ms */
   pollMs?: number;
+  /** firewall check period, ms (default: the jail's firewall_check) */
+  checkMs?: number;
+  /** told about every difference found between the firewall and the stored bans */
+  onDrift?: (drift: FirewallDrift) => void;
   /** how often failure counters are pruned and saved for `jails status`, ms */
   statsEveryMs?: number;
   /** run firewall commands inside this network namespace */
@@ -87,6 +92,8 @@ export function buildJail(ctx: ServiceContext, cfg: JailConfig, deps: JailDeps =
     hostname: ctx.hostname,
     rng: deps.rng,
     pollMs: deps.pollMs,
+    checkMs: deps.checkMs ?? cfg.firewall_check * 1000,
+    onDrift: deps.onDrift,
   });
   // Until start() resolves host names, the addresses and CIDRs written in ignoreip already apply.
   const jail = new Jail(

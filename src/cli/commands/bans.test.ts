@@ -67,7 +67,7 @@ describe("mamori bans / jails status", () => {
       ],
     );
     const text = await runCli(["bans", "list", "--jail", "sshd", "--config", config]);
-    assert.match(text.stdout, /^sshd\s+2001:db8::1\s+\S+\s+forever\s+0$/m);
+    assert.match(text.stdout, /^sshd\s+2001:db8::1\s+active\s+\S+\s+forever\s+0$/m);
   });
 
   it("jails status shows counters like fail2ban-client", async () => {
@@ -162,5 +162,35 @@ describe("mamori bans / jails status", () => {
     );
     assert.ok(ips.includes("10.0.0.0/7"));
     assert.doesNotMatch(fs.readFileSync(deny, "utf8"), /127\.0\.0|0\.0\.0\.0/);
+  });
+
+  it("bans del whose unban fails keeps the ban as pending-unban, shown by bans list", async () => {
+    const add = await runCli(["bans", "add", "stuck", "198.51.100.20", "--config", config]);
+    assert.equal(add.code, 0, add.stderr);
+    const del = await runCli(["bans", "del", "stuck", "198.51.100.20", "--config", config]);
+    assert.equal(del.code, 1);
+    assert.match(del.stderr, /the exec action failed to lift 198\.51\.100\.20/);
+    assert.match(del.stderr, /recorded as pending-unban.*a running mamori retries the unban/);
+    const text = await runCli(["bans", "list", "--jail", "stuck", "--config", config]);
+    assert.match(text.stdout, /^JAIL\s+IP\s+STATE\s+SINCE/m);
+    assert.match(text.stdout, /^stuck\s+198\.51\.100\.20\s+pending-unban\s+/m);
+    const json = await runCli(["bans", "list", "--json", "--jail", "stuck", "--config", config]);
+    assert.deepEqual(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const r = JSON.parse(l);
+          return [r.ip, r.state];
+        }),
+      [["198.51.100.20", "pending-unban"]],
+    );
+    const store = openSqliteStore(path.join(dir, "data"));
+    const rows = await store.bans.active("stuck");
+    await store.close();
+    assert.deepEqual(
+      rows.map((r) => [r.ip, r.state]),
+      [["198.51.100.20", "pending-unban"]],
+    );
   });
 });
