@@ -23,6 +23,7 @@ import { banSeconds, countsAcrossJails } from "./bantime.js";
 import { type FirewallDrift, FirewallSync } from "./firewall-sync.js";
 import type { BanTicket, TicketSink } from "./jail.js";
 import { PendingUnbans } from "./pending-unbans.js";
+import { SerialQueue } from "./serial-queue.js";
 
 export interface BanManagerOptions {
   jail: Pick<JailConfig, "name" | "bantime" | "bantime_increment" | "notify">;
@@ -67,8 +68,7 @@ export class BanManager implements TicketSink {
   private readonly active = new Map<string, ActiveBan>();
   /** targets with a ticket in the queue (so the jail does not ban them twice) */
   private readonly pending = new Set<string>();
-  private chain: Promise<void> = Promise.resolve();
-  private queued = 0;
+  private readonly queue = new SerialQueue();
   private timer?: TimerHandle;
   private timerAt = Number.POSITIVE_INFINITY;
   private poller?: TimerHandle;
@@ -166,8 +166,8 @@ export class BanManager implements TicketSink {
   }
 
   /** Resolves once every queued change is done. */
-  async idle(): Promise<void> {
-    while (this.queued > 0) await this.chain;
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   /** A manual ban (`bans add`, tests): bantime in seconds, -1 forever, default the jail's. */
@@ -201,23 +201,13 @@ export class BanManager implements TicketSink {
   }
 
   private run(op: () => Promise<void>): void {
-    void this.runAndWait(op).catch((err) =>
+    this.queue.run(op, (err) =>
       this.o.log.error({ err: errorMessage(err), jail: this.jail }, "ban manager step failed"),
     );
   }
 
   private runAndWait<T>(op: () => Promise<T>): Promise<T> {
-    this.queued++;
-    const result = this.chain.then(op);
-    this.chain = result.then(
-      () => {
-        this.queued--;
-      },
-      () => {
-        this.queued--;
-      },
-    );
-    return result;
+    return this.queue.runAndWait(op);
   }
 
   private previousBans(target: string): Promise<number> {
@@ -330,7 +320,7 @@ export class BanManager implements TicketSink {
     for (const p of this.unbanning.due(now)) {
       if (this.active.has(p.record.ip))
         this.unbanning.delete(p.record.ip); // banned again meanwhile
-      else await this.lift(p.record, `pending unban done after ${p.failures} failed attempts`);
+      else await this.lift(p.record, `pending unban, attempt ${p.failures + 1}`);
     }
   }
 
