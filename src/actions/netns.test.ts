@@ -79,6 +79,41 @@ describe("nftables action in a network namespace", { skip: netnsUnavailable(["nf
     assert.deepEqual(await nftElements(ns, "sshd-v4"), []);
   });
 
+  it("overlaps: a prefix replaces the addresses inside; an address inside a prefix is held by it", async () => {
+    const a = new NftablesAction({
+      jail: jail({ name: "overlap" }),
+      log,
+      netns: ns.name,
+      removeOnStop: true,
+    });
+    await a.start();
+    await a.ban("198.51.100.7", info(600));
+    await a.ban("198.51.100.8", info(600));
+    await a.ban("198.51.100.0/24", info(300));
+    const v4 = await nftElements(ns, "overlap-v4");
+    assert.deepEqual(
+      v4.map((e) => e.val),
+      ["198.51.100.0/24"],
+    );
+    assert.equal(v4[0].timeout, 300, "the prefix keeps its own timeout");
+    await a.ban("198.51.100.9", info(600));
+    await a.unban("198.51.100.7", { jail: "overlap" });
+    assert.deepEqual(
+      (await nftElements(ns, "overlap-v4")).map((e) => e.val),
+      ["198.51.100.0/24"],
+      "banning or unbanning inside the prefix changes nothing and is not an error",
+    );
+    await a.ban("::/0", info(60));
+    await a.ban("2001:db8:9::1", info(60));
+    await a.ban("2001:db8:9::/64", info(60));
+    assert.deepEqual(
+      (await nftElements(ns, "overlap-v6")).map((e) => e.val),
+      ["::/0"],
+      "a ban inside ::/0 (only reachable with --force) is held by it",
+    );
+    await a.stop();
+  });
+
   it("banMany puts many bans in with few commands", async () => {
     const a = new NftablesAction({ jail: jail({ name: "many" }), log, netns: ns.name, removeOnStop: true });
     await a.start();

@@ -2,7 +2,7 @@
  * How actions run firewall commands: argv arrays only (never a shell), an optional script on stdin
  * (`nft -f -`), an optional network namespace prefix (`ip netns exec NS`) for tests and benches.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { ActionError } from "./types.js";
 
 export interface CommandResult {
@@ -34,21 +34,7 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
     run(argv, runOpts = {}) {
       const full = [...prefix, ...argv];
       return new Promise((resolve, reject) => {
-        const child = spawn(full[0], full.slice(1), {
-          stdio: ["pipe", "pipe", "pipe"],
-          env,
-          timeout: TIMEOUT_MS,
-          killSignal: "SIGKILL",
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => {
-          if (stdout.length < MAX_OUTPUT) stdout += d;
-        });
-        child.stderr.setEncoding("utf8").on("data", (d: string) => {
-          if (stderr.length < MAX_OUTPUT) stderr += d;
-        });
-        child.on("error", (err: NodeJS.ErrnoException) => {
+        const failed = (err: NodeJS.ErrnoException) =>
           reject(
             new ActionError(
               err.code === "ENOENT"
@@ -56,6 +42,15 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
                 : `could not run ${full[0]}: ${err.message}`,
             ),
           );
+        const child = spawnSafely(full, env, failed);
+        if (!child) return;
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          if (stdout.length < MAX_OUTPUT) stdout += d;
+        });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => {
+          if (stderr.length < MAX_OUTPUT) stderr += d;
         });
         child.on("close", (code, signal) => {
           resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
@@ -65,6 +60,37 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
       });
     },
   };
+}
+
+/**
+ * spawn() with its failures as one callback: when the process cannot be made (EMFILE, ENFILE, EAGAIN,
+ * ENOENT) Node may throw, or return a child without pipes and emit 'error' later; touching the missing
+ * pipes would throw outside any handler and take the daemon down. Undefined = `failed` was or will be called.
+ */
+function spawnSafely(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  failed: (err: NodeJS.ErrnoException) => void,
+): ChildProcessWithoutNullStreams | undefined {
+  let child: ChildProcessWithoutNullStreams;
+  try {
+    child = spawn(argv[0], argv.slice(1), {
+      stdio: ["pipe", "pipe", "pipe"],
+      env,
+      timeout: TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
+  } catch (err) {
+    failed(err as NodeJS.ErrnoException);
+    return undefined;
+  }
+  child.on("error", failed);
+  if (!child.stdout || !child.stderr || !child.stdin) {
+    // 'error' follows (or came already); nothing else may run. Kill in case a process did start.
+    child.kill("SIGKILL");
+    return undefined;
+  }
+  return child;
 }
 
 function packageOf(cmd: string): string {
@@ -84,7 +110,11 @@ export async function runChecked(
   argv: readonly string[],
   opts?: RunOptions,
 ): Promise<CommandResult> {
-  const r = await runner.run(argv, opts);
+  return throwIfFailed(argv, await runner.run(argv, opts), opts);
+}
+
+/** The result when the command exited 0; else the ActionError runChecked throws. */
+export function throwIfFailed(argv: readonly string[], r: CommandResult, opts?: RunOptions): CommandResult {
   if (r.code !== 0) {
     const what = opts?.input
       ? `${argv.join(" ")} (script: ${opts.input.trim().split("\n").slice(0, 20).join("; ")})`

@@ -52,3 +52,17 @@ function networkOf(bytes: number[], bits: number): string {
   }
   return ipaddr.fromByteArray(out).toString();
 }
+
+/** True when `outer` holds every address of `inner` (same family, outer's prefix no longer, inner inside). */
+export function targetContains(outer: BanTarget, inner: BanTarget): boolean {
+  if (outer.family !== inner.family || outer.bits > inner.bits) return false;
+  const a = ipaddr.parse(inner.addr);
+  return (a as ipaddr.IPv4).match(ipaddr.parse(outer.addr) as ipaddr.IPv4, outer.bits);
+}
+
+/** Like targetContains on texts; false when either is not a target (e.g. an nft range "a-b"). */
+export function coversTarget(outer: string, inner: string): boolean {
+  const o = parseTarget(outer);
+  const i = parseTarget(inner);
+  return o !== undefined && i !== undefined && targetContains(o, i);
+}

@@ -71,6 +71,8 @@ export const jailSchema = z.strictObject({
   notify: z.array(nonEmpty).default([]),
   /** also notify the `notify` topics when a ban ends (expired or lifted by hand); bans are always notified */
   notify_unban: z.boolean().default(false),
+  /** how often the firewall is compared with the stored bans and repaired (after a firewall reload); 0 = never */
+  firewall_check: duration().default(30),
   ...nftablesActionSchema.shape,
   ...ipsetActionSchema.shape,
   ...iptablesActionSchema.shape,

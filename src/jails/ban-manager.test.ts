@@ -40,7 +40,7 @@ interface Setup {
 
 async function setup(
   over: Record<string, unknown> = {},
-  opts: { clock?: ManualClock; store?: SqliteStore; pollMs?: number } = {},
+  opts: { clock?: ManualClock; store?: SqliteStore; pollMs?: number; checkMs?: number } = {},
 ): Promise<Setup> {
   const clock = opts.clock ?? new ManualClock(T0);
   const store = opts.store ?? openSqliteStore(":memory:");
@@ -56,6 +56,7 @@ async function setup(
     onChange: (c) => changes.push(c),
     rng: () => 0.5,
     pollMs: opts.pollMs ?? 0,
+    checkMs: opts.checkMs ?? 0,
   });
   await manager.start();
   return { clock, store, action, manager, changes };
@@ -332,7 +333,7 @@ describe("BanManager: the store polled for CLI changes, failed actions retried",
     await s.manager.stop();
   });
 
-  it("a ban the action failed to apply is kept and applied on the next poll", async () => {
+  it("a ban the action failed to apply is kept, tried again at once, then with backoff", async () => {
     const clock = new ManualClock(T0);
     const store = openSqliteStore(":memory:");
     const jail = jailCfg();
@@ -349,18 +350,24 @@ describe("BanManager: the store polled for CLI changes, failed actions retried",
       check: async () => true,
       stop: async () => {},
     };
-    const manager = new BanManager({ jail, action, store: store.bans, clock, log, pollMs: 1000 });
+    const manager = new BanManager({ jail, action, store: store.bans, clock, log, pollMs: 1000, checkMs: 0 });
     await manager.start();
     manager.enqueue(ticket("5.6.7.8"));
     await manager.idle();
-    assert.equal(manager.counters.actionErrors, 1);
+    assert.equal(manager.counters.actionErrors, 2, "the ban, and the repair right after it");
     assert.equal(
       (await store.bans.active()).length,
       1,
       "the ban is persisted even though the firewall refused",
     );
+    clock.advance(2000);
+    await manager.idle();
+    assert.equal(manager.counters.actionErrors, 3, "retried after 2 s");
     failing = false;
-    clock.advance(1000);
+    clock.advance(2000);
+    await manager.idle();
+    assert.deepEqual(applied, [], "the next retry waits 4 s");
+    clock.advance(2000);
     await manager.idle();
     assert.deepEqual(applied, ["5.6.7.8"]);
     await manager.stop();

@@ -11,6 +11,7 @@ import { ipFamily, ipv6Prefix, normalizeIp } from "../core/ip.js";
 import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import type { EventConsumer } from "../pipeline/pipeline.js";
 import { FailureCounter } from "./failures.js";
+import { banRefusal } from "./guard.js";
 import type { IgnoreList } from "./ignore.js";
 
 export type { Failure, FilterResult, JailFilter };
@@ -40,7 +41,8 @@ export type Verdict =
   | { kind: "ban"; ticket: BanTicket }
   | { kind: "counted"; target: string; failures: number }
   | { kind: "invalid" }
-  | { kind: "ignored"; ip: string }
+  /** reason: set when the target is one no ban may cover (see guard.ts), unset for the ignore list */
+  | { kind: "ignored"; ip: string; reason?: string }
   | { kind: "too-old" }
   | { kind: "already-banned"; target: string };
 
@@ -70,6 +72,8 @@ export class Jail {
     if (f.time < now - this.findtimeMs) return { kind: "too-old" };
     const target = this.targetOf(ip, f.prefix);
     if (target === undefined) return { kind: "ignored", ip };
+    const refusal = banRefusal(target);
+    if (refusal) return { kind: "ignored", ip, reason: refusal };
     if (this.isBanned(target)) return { kind: "already-banned", target };
     const count = this.counter.add(target, f.time, f.lines);
     if (count < this.settings.maxretry) return { kind: "counted", target, failures: count };

@@ -7,6 +7,7 @@ import { slackInert as inert } from "../notify/slack-text.js";
 import type { Notification, RenderContext } from "../notify/types.js";
 import type { BanRecord } from "../store/store.js";
 import type { BanChange, UnbanReason } from "./ban-manager.js";
+import type { FirewallDrift } from "./firewall-sync.js";
 
 export const BANS_GROUP = "mamori/bans";
 
@@ -94,5 +95,22 @@ export function banNotification(event: BanEvent, lines: readonly string[]): Noti
     json: notice,
     email: (ctx) => banEmail(notice, ctx),
     slack: (ctx) => banSlack(notice, ctx),
+  };
+}
+
+/**
+ * A firewall that no longer held what the store says (a reload flushed mamori's table, a ban went
+ * missing), as a `mamori/bans` event: `action` is "drift", so it never reads as a ban.
+ */
+export function driftEvent(d: FirewallDrift, host: string) {
+  return {
+    jail: d.jail,
+    action: "drift",
+    kind: d.kind,
+    firewall: d.action,
+    targets: d.targets.slice(0, 100),
+    ...(d.detail ? { detail: d.detail } : {}),
+    host,
+    time: new Date(d.time).toISOString(),
   };
 }

@@ -22,7 +22,7 @@ import type { Store } from "../store/store.js";
 import { type BanChange, BanManager } from "./ban-manager.js";
 import { buildIgnoreList, IgnoreList, type OwnAddresses, type Resolver } from "./ignore.js";
 import { type BanTicket, Jail, JailConsumer, type JailFilter, type TicketSink } from "./jail.js";
-import { BANS_GROUP, banEvent, banNotification } from "./notice.js";
+import { BANS_GROUP, banEvent, banNotification, driftEvent } from "./notice.js";
 
 /** What tests (and the latency bench) may replace. */
 export interface JailDeps {
@@ -31,6 +31,8 @@ export interface JailDeps {
   rng?: () => number;
   /** store poll period for CLI changes, ms */
   pollMs?: number;
+  /** firewall check period, ms (default: the jail's firewall_check) */
+  checkMs?: number;
   /** the longest the failure counters `mamori jails status` reads may lag behind, ms (default 1000) */
   statsDelayMs?: number;
   /** run firewall commands inside this network namespace */
@@ -163,8 +165,11 @@ export function buildJailPart(
     clock: env.clock,
     log,
     onChange,
+    // a firewall that lost mamori's state or bans is an event too: it is protection that was off
+    onDrift: (drift) => env.detections.emit(BANS_GROUP, driftEvent(drift, env.hostname)),
     rng: deps.rng,
     pollMs: deps.pollMs,
+    checkMs: deps.checkMs ?? cfg.firewall_check * 1000,
   });
   // Until start() resolves host names, the addresses and CIDRs written in ignoreip already apply.
   const jail = new Jail(

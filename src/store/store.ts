@@ -174,14 +174,23 @@ export interface BanRecord {
   banCount: number;
   /** the log lines that led to the ban (up to 10) */
   lines: string[];
+  /**
+   * "pending-unban": the ban is over but lifting it from the firewall failed; it stays here (and
+   * blocked) until a retry succeeds. Absent = "active".
+   */
+  state?: BanState;
 }
+
+export type BanState = "active" | "pending-unban";
 
 export interface BanStore {
   /** Records a ban (replacing an active one of the same jail and address) and appends to the ban history. */
   add(ban: BanRecord): Promise<void>;
   /** Ends the active ban, if any; returns whether there was one. */
   remove(jail: string, ip: string): Promise<boolean>;
-  /** Active bans (all jails, or one), including expired ones not lifted yet. */
+  /** Keeps (or puts back) a ban whose unban failed, as "pending-unban"; not a new ban in the history. */
+  markUnbanPending(ban: BanRecord): Promise<void>;
+  /** Active bans (all jails, or one), including expired ones not lifted yet and pending unbans. */
   active(jail?: string): Promise<BanRecord[]>;
   /** How many times ip was banned before: in `jail`, or in any jail when jail is undefined. */
   previousBans(ip: string, jail?: string): Promise<number>;

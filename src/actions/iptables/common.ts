@@ -40,10 +40,10 @@ export function verdictArgs(jail: Pick<JailConfig, "blocktype">, match: string[]
   return match.includes("tcp") ? ["-j", "REJECT", "--reject-with", "tcp-reset"] : ["-j", "REJECT"];
 }
 
-/** check()'s answer from what it found missing: start() recreates every missing piece, so say to restart. */
+/** check()'s answer from what it found missing: start() recreates every missing piece, which the ban manager does. */
 export function firewallReport(banned: string[], problems: string[]): ActionReport {
   if (problems.length > 0)
-    return { ok: false, banned, detail: `${problems.join("; ")} (restart mamori to recreate them)` };
+    return { ok: false, banned, detail: `${problems.join("; ")} (a running mamori recreates them)` };
   return { ok: true, banned };
 }
 

@@ -11,8 +11,8 @@
  * Every change is one `nft -f -` script on stdin (argv only, one transaction, atomic).
  */
 import { nftPorts, parsePorts } from "../ports.js";
-import { type CommandRunner, execRunner, runChecked } from "../runner.js";
-import { requireTarget } from "../target.js";
+import { type CommandRunner, execRunner, runChecked, throwIfFailed } from "../runner.js";
+import { coversTarget, requireTarget } from "../target.js";
 import {
   ActionError,
   type ActionOptions,
@@ -23,6 +23,8 @@ import {
 } from "../types.js";
 
 export const NFT_TABLE = "mamori";
+/** nft's refusal of an element overlapping another in an interval set. */
+const OVERLAP = /interval overlaps/i;
 /** Above this the element gets no kernel timeout and the ban manager lifts it on time. */
 const MAX_KERNEL_TIMEOUT_S = 30 * 86_400;
 
@@ -72,25 +74,46 @@ function element(setRef: string, text: string, extra = ""): string {
  */
 export function nftBanScript(jailName: string, target: string, bantime: number): string {
   const t = requireTarget(target);
-  const n = nftNames(jailName);
-  const set = `inet ${NFT_TABLE} ${t.family === "ipv4" ? n.v4 : n.v6}`;
-  const timeout =
-    bantime < 0 || bantime > MAX_KERNEL_TIMEOUT_S
-      ? ""
-      : ` timeout ${Math.max(1, Math.round(bantime * 1000))}ms`;
+  const set = nftSetRef(jailName, t.family);
   return [
     `add ${element(set, t.text, " timeout 1s")}`,
     `delete ${element(set, t.text)}`,
-    `add ${element(set, t.text, timeout)}`,
+    `add ${element(set, t.text, nftTimeout(bantime))}`,
     "",
   ].join("\n");
+}
+
+function nftSetRef(jailName: string, family: "ipv4" | "ipv6"): string {
+  const n = nftNames(jailName);
+  return `inet ${NFT_TABLE} ${family === "ipv4" ? n.v4 : n.v6}`;
+}
+
+function nftTimeout(bantime: number): string {
+  return bantime < 0 || bantime > MAX_KERNEL_TIMEOUT_S
+    ? ""
+    : ` timeout ${Math.max(1, Math.round(bantime * 1000))}ms`;
+}
+
+/**
+ * A prefix in place of the elements it covers, in one transaction. (Not the add-delete-add of a ban:
+ * nft 1.0 fails such a batch after a delete of another element.)
+ */
+export function nftReplaceScript(
+  jailName: string,
+  target: string,
+  covered: readonly string[],
+  bantime: number,
+): string {
+  const t = requireTarget(target);
+  const set = nftSetRef(jailName, t.family);
+  const deletes = covered.map((e) => `delete ${element(set, requireTarget(e).text)}`);
+  return [...deletes, `add ${element(set, t.text, nftTimeout(bantime))}`, ""].join("\n");
 }
 
 /** Unban: add then delete in one transaction, so unbanning an absent address is not an error. */
 export function nftUnbanScript(jailName: string, target: string): string {
   const t = requireTarget(target);
-  const n = nftNames(jailName);
-  const set = `inet ${NFT_TABLE} ${t.family === "ipv4" ? n.v4 : n.v6}`;
+  const set = nftSetRef(jailName, t.family);
   return [`add ${element(set, t.text, " timeout 1s")}`, `delete ${element(set, t.text)}`, ""].join("\n");
 }
 
@@ -137,9 +160,22 @@ export class NftablesAction implements BanAction {
     await runChecked(this.runner, ["nft", "-f", "-"], { input: nftStartScript(this.o.jail) });
   }
 
+  /**
+   * An interval set refuses an element overlapping another ("interval overlaps"). A ban inside a banned
+   * prefix is already in force: nothing is added (the ban manager re-applies it if the prefix is lifted
+   * first). A prefix over banned addresses replaces them, in one transaction.
+   */
   async ban(target: string, info: BanInfo): Promise<void> {
+    const script = nftBanScript(this.o.jail.name, target, info.bantime);
+    const r = await this.runner.run(["nft", "-f", "-"], { input: script });
+    if (r.code === 0) return;
+    if (!OVERLAP.test(r.stderr)) throwIfFailed(["nft", "-f", "-"], r, { input: script });
+    const t = requireTarget(target);
+    const elements = await this.elements(t.family);
+    if (elements.some((e) => coversTarget(e, t.text))) return;
+    const inside = elements.filter((e) => coversTarget(t.text, e));
     await runChecked(this.runner, ["nft", "-f", "-"], {
-      input: nftBanScript(this.o.jail.name, target, info.bantime),
+      input: nftReplaceScript(this.o.jail.name, t.text, inside, info.bantime),
     });
   }
 
@@ -154,8 +190,22 @@ export class NftablesAction implements BanAction {
     }
   }
 
+  /** Inside a banned prefix the add-then-delete overlaps: then only an element of exactly this target goes. */
   async unban(target: string, _info?: UnbanInfo): Promise<void> {
-    await runChecked(this.runner, ["nft", "-f", "-"], { input: nftUnbanScript(this.o.jail.name, target) });
+    const script = nftUnbanScript(this.o.jail.name, target);
+    const r = await this.runner.run(["nft", "-f", "-"], { input: script });
+    if (r.code === 0) return;
+    if (!OVERLAP.test(r.stderr)) throwIfFailed(["nft", "-f", "-"], r, { input: script });
+    const t = requireTarget(target);
+    if (!(await this.elements(t.family)).includes(t.text)) return;
+    const set = nftSetRef(this.o.jail.name, t.family);
+    await runChecked(this.runner, ["nft", "-f", "-"], { input: `delete ${element(set, t.text)}\n` });
+  }
+
+  private async elements(family: "ipv4" | "ipv6"): Promise<string[]> {
+    const set = family === "ipv4" ? this.names.v4 : this.names.v6;
+    const r = await runChecked(this.runner, ["nft", "-j", "list", "set", "inet", NFT_TABLE, set]);
+    return nftSetElements(r.stdout);
   }
 
   /** The chain and both sets exist; lists what they hold. */
@@ -175,7 +225,7 @@ export class NftablesAction implements BanAction {
       return {
         ok: false,
         banned,
-        detail: `missing in table inet ${NFT_TABLE}: ${missing.join(", ")} (restart mamori to recreate them)`,
+        detail: `missing in table inet ${NFT_TABLE}: ${missing.join(", ")} (a running mamori recreates them)`,
       };
     return { ok: true, banned };
   }

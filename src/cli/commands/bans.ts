@@ -2,7 +2,8 @@
  * `mamori bans list|add|del`. Bans live in the store; add/del also apply the jail's action at once
  * (actions are idempotent). A running daemon reads the store every 2 s and takes such bans over
  * (timer for the unban, retries) or lifts the ones deleted here; when no daemon runs, the firewall's own
- * timeouts (nftables, ipset) or the next daemon start (restore) end them.
+ * timeouts (nftables, ipset) or the next daemon start (restore) end them. An unban the action fails
+ * leaves the ban in the store as "pending-unban", which the daemon retries (also on start) until it works.
  */
 import type { Command } from "commander";
 import pino from "pino";
@@ -12,6 +13,8 @@ import { systemClock } from "../../core/clock.js";
 import { parseDuration } from "../../core/duration.js";
 import { errorMessage, UsageError } from "../../core/errors.js";
 import { banSeconds, countsAcrossJails } from "../../jails/bantime.js";
+import { banRefusal, MIN_BAN_PREFIX } from "../../jails/guard.js";
+import { buildIgnoreList } from "../../jails/ignore.js";
 import type { BanRecord } from "../../store/store.js";
 import { isoTime, printable } from "../printable.js";
 import { withStore } from "../store-access.js";
@@ -44,16 +47,40 @@ function requireAddress(ip: string): string {
   return t.text;
 }
 
+/** The same guards as a jail's: never 0.0.0.0/broadcast/multicast, ignoreip/ignoreself, no huge prefix unforced. */
+async function refuseGuarded(jail: JailConfig, target: string, force: boolean): Promise<void> {
+  const ignore = await buildIgnoreList({ ignoreip: jail.ignoreip, ignoreself: jail.ignoreself });
+  const refusal = banRefusal(target, { ignore, force });
+  if (refusal) throw new UsageError(`refusing to ban in jail ${jail.name}: ${refusal}`);
+}
+
 export function banJson(b: BanRecord, now: number): Record<string, unknown> {
   return {
     jail: b.jail,
     ip: b.ip,
+    state: b.state ?? "active",
     start: iso(b.start),
     end: b.end === null ? null : iso(b.end),
     remainingSeconds: b.end === null ? null : Math.max(0, Math.round((b.end - now) / 1000)),
     failures: b.failures,
     banCount: b.banCount,
   };
+}
+
+/**
+ * The text table of `bans list`; STATE pending-unban = over, but still blocked until an unban succeeds.
+ * Stored text is shown escaped (a jail or address never drives the terminal).
+ */
+function banTable(list: BanRecord[]): string {
+  const rows = list.map((b) => ({ ...b, jail: printable(b.jail), ip: printable(b.ip) }));
+  const w = Math.max(4, ...rows.map((b) => b.jail.length));
+  const wi = Math.max(2, ...rows.map((b) => b.ip.length));
+  const lines = rows.map(
+    (b) =>
+      `${b.jail.padEnd(w)}  ${b.ip.padEnd(wi)}  ${(b.state ?? "active").padEnd(13)}  ${iso(b.start).padEnd(24)}  ${(b.end === null ? "forever" : iso(b.end)).padEnd(24)}  ${b.failures}\n`,
+  );
+  const head = `${"JAIL".padEnd(w)}  ${"IP".padEnd(wi)}  ${"STATE".padEnd(13)}  ${"SINCE".padEnd(24)}  ${"UNTIL".padEnd(24)}  FAILURES\n`;
+  return head + lines.join("");
 }
 
 function withCommon(cmd: Command): Command {
@@ -77,7 +104,9 @@ export function registerBans(program: Command): void {
     .action(async (o: Common & { jail?: string }) => {
       await withStore(o, async (store) => {
         const now = systemClock.now();
-        const list = (await store.bans.active(o.jail)).filter((b) => b.end === null || b.end > now);
+        const list = (await store.bans.active(o.jail)).filter(
+          (b) => b.state === "pending-unban" || b.end === null || b.end > now,
+        );
         if (o.json) {
           for (const b of list) process.stdout.write(`${JSON.stringify(banJson(b, now))}\n`);
           return;
@@ -86,16 +115,7 @@ export function registerBans(program: Command): void {
           process.stdout.write(`no active bans${o.jail ? ` in jail ${o.jail}` : ""}\n`);
           return;
         }
-        const rows = list.map((b) => ({ ...b, jail: printable(b.jail), ip: printable(b.ip) }));
-        const w = Math.max(4, ...rows.map((b) => b.jail.length));
-        const wi = Math.max(2, ...rows.map((b) => b.ip.length));
-        process.stdout.write(
-          `${"JAIL".padEnd(w)}  ${"IP".padEnd(wi)}  ${"SINCE".padEnd(24)}  ${"UNTIL".padEnd(24)}  FAILURES\n`,
-        );
-        for (const b of rows)
-          process.stdout.write(
-            `${b.jail.padEnd(w)}  ${b.ip.padEnd(wi)}  ${iso(b.start).padEnd(24)}  ${(b.end === null ? "forever" : iso(b.end)).padEnd(24)}  ${b.failures}\n`,
-          );
+        process.stdout.write(banTable(list));
       });
     });
 
@@ -103,10 +123,15 @@ export function registerBans(program: Command): void {
     .argument("<jail>", "jail name")
     .argument("<ip>", "IPv4/IPv6 address or CIDR to ban")
     .option("--bantime <duration>", "how long (600, 10m, 1d; -1 = forever); default the jail's bantime")
-    .action(async (jailName: string, ip: string, o: Common & { bantime?: string }) => {
+    .option(
+      "--force",
+      `ban a prefix wider than /${MIN_BAN_PREFIX.ipv4} (IPv4) or /${MIN_BAN_PREFIX.ipv6} (IPv6)`,
+    )
+    .action(async (jailName: string, ip: string, o: Common & { bantime?: string; force?: boolean }) => {
       await withStore(o, async (store, loaded) => {
         const jail = findJail(loaded.config, jailName);
         const target = requireAddress(ip);
+        await refuseGuarded(jail, target, o.force ?? false);
         const now = systemClock.now();
         const banCount = await store.bans.previousBans(
           target,
@@ -153,17 +178,30 @@ export function registerBans(program: Command): void {
       await withStore(o, async (store, loaded) => {
         const jail = findJail(loaded.config, jailName);
         const target = requireAddress(ip);
-        const had = await store.bans.remove(jail.name, target);
+        const now = systemClock.now();
+        const stored = (await store.bans.active(jail.name)).find((b) => b.ip === target);
         const action = await actionFor(jail);
         try {
           await action.unban(target, { jail: jail.name });
         } catch (err) {
+          await store.bans.markUnbanPending(
+            stored ?? {
+              jail: jail.name,
+              ip: target,
+              start: now,
+              end: now,
+              failures: 0,
+              banCount: 0,
+              lines: [],
+            },
+          );
           process.exitCode = 1;
           process.stderr.write(
-            `removed from the store, but the ${jail.action} action failed: ${errorMessage(err)}\n(a running mamori retries the unban within seconds)\n`,
+            `the ${jail.action} action failed to lift ${target}: ${errorMessage(err)}\n${target} stays blocked and is recorded as pending-unban (mamori bans list); a running mamori retries the unban with backoff until it succeeds, and mamori retries it when it starts\n`,
           );
           return;
         }
+        const had = await store.bans.remove(jail.name, target);
         process.stdout.write(
           had
             ? `unbanned ${target} in ${jail.name}\n`

@@ -63,7 +63,9 @@ export function registerJails(program: Command): void {
         const now = systemClock.now();
         const statuses: JailStatus[] = [];
         for (const j of selected) {
-          const active = (await store.bans.active(j.name)).filter((b) => b.end === null || b.end > now);
+          const active = (await store.bans.active(j.name)).filter(
+            (b) => b.state !== "pending-unban" && (b.end === null || b.end > now),
+          );
           const [stats] = await store.bans.jailStats(j.name);
           statuses.push({
             jail: j.name,

@@ -15,23 +15,36 @@ export function execChannel(sub: Extract<SubscriptionConfig, { type: "exec" }>, 
     id: `exec:${program}`,
     send(n, ctx, signal) {
       return new Promise<void>((resolve, reject) => {
-        const child = spawn(program, args, {
-          stdio: ["pipe", "ignore", "pipe"],
-          shell: false,
-          env: { ...process.env, MAMORI_TOPIC: ctx.topic, MAMORI_EVENT: n.kind },
-        });
+        const failed = (err: NodeJS.ErrnoException) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(new Error(`${program}: ${err.code ?? err.message}`));
+        };
+        const onAbort = () => child?.kill("SIGKILL");
+        // When spawn cannot make the process (EMFILE, ENFILE, ENOENT) it may throw, or return a child
+        // without pipes and emit 'error' later: the pipes are touched only once they exist.
+        let child: ReturnType<typeof spawn> | undefined;
+        try {
+          child = spawn(program, args, {
+            stdio: ["pipe", "ignore", "pipe"],
+            shell: false,
+            env: { ...process.env, MAMORI_TOPIC: ctx.topic, MAMORI_EVENT: n.kind },
+          });
+        } catch (err) {
+          failed(err as NodeJS.ErrnoException);
+          return;
+        }
+        child.on("error", failed);
+        if (!child.stderr || !child.stdin) {
+          child.kill("SIGKILL");
+          return;
+        }
         let stderr = "";
         child.stderr.setEncoding("utf8").on("data", (d: string) => {
           stderr = (stderr + d).slice(-STDERR_KEEP);
         });
-        const onAbort = () => child.kill("SIGKILL");
         signal.addEventListener("abort", onAbort, { once: true });
         child.stdin.on("error", () => {}); // a program that does not read stdin is fine
         child.stdin.end(`${jsonBody(n)}\n`);
-        child.on("error", (err) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(new Error(`${program}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
-        });
         child.on("close", (code, sig) => {
           signal.removeEventListener("abort", onAbort);
           if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));

@@ -1,5 +1,7 @@
 /** Active bans and the ban history in SQLite; restored into the firewall on start. */
-import type { BanRecord, BanStore, JailStats } from "../store.js";
+
+import type { Statement } from "better-sqlite3";
+import type { BanRecord, BanState, BanStore, JailStats } from "../store.js";
 import type { Db } from "./db.js";
 
 export const bansSchema = [
@@ -11,6 +13,7 @@ export const bansSchema = [
      failures INTEGER NOT NULL,
      ban_count INTEGER NOT NULL,
      lines TEXT NOT NULL,
+     state TEXT NOT NULL DEFAULT 'active',
      PRIMARY KEY (jail, ip)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS ban_history (
      id INTEGER PRIMARY KEY,
@@ -35,22 +38,27 @@ interface BanRow {
   failures: number;
   ban_count: number;
   lines: string;
+  state: string;
 }
 
 export class SqliteBanStore implements BanStore {
   private readonly addTx: (b: BanRecord) => void;
 
+  private readonly upsert: Statement;
+
   constructor(private readonly db: Db) {
+    addStateColumn(db);
     const upsert = db.prepare(
-      `INSERT INTO bans (jail, ip, start, end_ts, failures, ban_count, lines) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO bans (jail, ip, start, end_ts, failures, ban_count, lines, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (jail, ip) DO UPDATE SET start = excluded.start, end_ts = excluded.end_ts, failures = excluded.failures,
-         ban_count = excluded.ban_count, lines = excluded.lines`,
+         ban_count = excluded.ban_count, lines = excluded.lines, state = excluded.state`,
     );
+    this.upsert = upsert;
     const history = db.prepare(
       "INSERT INTO ban_history (jail, ip, start, end_ts, failures) VALUES (?, ?, ?, ?, ?)",
     );
     this.addTx = db.transaction((b: BanRecord) => {
-      upsert.run(b.jail, b.ip, b.start, b.end, b.failures, b.banCount, JSON.stringify(b.lines.slice(0, 10)));
+      upsert.run(b.jail, b.ip, b.start, b.end, b.failures, b.banCount, linesJson(b), "active");
       history.run(b.jail, b.ip, b.start, b.end, b.failures);
     });
   }
@@ -61,6 +69,10 @@ export class SqliteBanStore implements BanStore {
 
   async remove(jail: string, ip: string): Promise<boolean> {
     return this.db.prepare("DELETE FROM bans WHERE jail = ? AND ip = ?").run(jail, ip).changes > 0;
+  }
+
+  async markUnbanPending(b: BanRecord): Promise<void> {
+    this.upsert.run(b.jail, b.ip, b.start, b.end, b.failures, b.banCount, linesJson(b), "pending-unban");
   }
 
   async active(jail?: string): Promise<BanRecord[]> {
@@ -75,6 +87,7 @@ export class SqliteBanStore implements BanStore {
       failures: r.failures,
       banCount: r.ban_count,
       lines: JSON.parse(r.lines) as string[],
+      ...(r.state === "pending-unban" ? { state: r.state as BanState } : {}),
     }));
   }
 
@@ -130,4 +143,15 @@ export class SqliteBanStore implements BanStore {
         .get(jail)?.n ?? 0
     );
   }
+}
+
+function linesJson(b: BanRecord): string {
+  return JSON.stringify(b.lines.slice(0, 10));
+}
+
+/** Databases written before pending unbans existed get the column (every row "active"). */
+function addStateColumn(db: Db): void {
+  const cols = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('bans')").all();
+  if (!cols.some((c) => c.name === "state"))
+    db.exec("ALTER TABLE bans ADD COLUMN state TEXT NOT NULL DEFAULT 'active'");
 }

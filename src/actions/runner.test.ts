@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { execRunner } from "./runner.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+
+describe("the command runner: a program that cannot start is an ordinary error", () => {
+  it("ENOENT: a missing binary rejects with what to install", async () => {
+    await assert.rejects(
+      execRunner().run(["/nonexistent/mamori-no-such-tool", "x"]),
+      /\/nonexistent\/mamori-no-such-tool is not installed or not in PATH/,
+    );
+  });
+
+  it("EMFILE: with no descriptor left, the runner and the exec channel reject; the process lives", () => {
+    const out = execFileSync(
+      "prlimit",
+      ["--nofile=96:96", process.execPath, "--import", "tsx", path.join(here, "testing", "fd-exhaustion.ts")],
+      { cwd: repo, encoding: "utf8", timeout: 60_000 },
+    );
+    const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+    assert.ok(Number(r.exhaustedAt) > 0, out);
+    assert.match(String(r.runner), /^rejected: could not run true: .*EMFILE/);
+    assert.match(String(r.channel), /^rejected: true: EMFILE/);
+  });
+});
