@@ -190,14 +190,13 @@ export class Daemon {
     }
     const shared = this.shared;
     const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
-    const oldDir = configDirOf(this.configPath);
     const dir = configDirOf(configPath);
     await this.ensureGroups(config);
     // the shared parts first: new alarms and jails publish to new topics and read the new filters
     const undoMetrics = shared.metrics.update(config.metric_filters);
     let topics: Awaited<ReturnType<SharedParts["notify"]["update"]>>;
     try {
-      topics = await shared.notify.update(config.topics, channelSettings(config, dir));
+      topics = await shared.notify.update(config.topics, channelSettings(config));
     } catch (err) {
       undoMetrics?.();
       this.logRefused(err);
@@ -215,7 +214,7 @@ export class Daemon {
       this.env.jailFilters = before.jailFilters;
       undoMetrics?.();
       await shared.notify
-        .update(before.config.topics, channelSettings(before.config, oldDir))
+        .update(before.config.topics, channelSettings(before.config))
         .catch((e) => this.log.error({ err: errorMessage(e) }, "restoring the old topics failed"));
       this.logRefused(err);
       throw err;

@@ -67,12 +67,12 @@ export function configDirOf(configPath: string | undefined): string {
   return configPath ? path.dirname(path.resolve(configPath)) : process.cwd();
 }
 
-export function channelSettings(config: MamoriConfig, configDir: string): ChannelSettings {
-  return { smtp: config.smtp, configDir };
+export function channelSettings(config: MamoriConfig): ChannelSettings {
+  return { smtp: config.smtp };
 }
 
 export function buildSharedParts(config: MamoriConfig, configDir: string, env: PartsEnv): SharedParts {
-  const notify = buildNotifyPart(config.topics, channelSettings(config, configDir), {
+  const notify = buildNotifyPart(config.topics, channelSettings(config), {
     clock: env.clock,
     deliveries: env.store.deliveries,
     log: env.log,

@@ -129,11 +129,11 @@ function noDataRecord(startSec: number, fields: readonly string[]): VpcFlowRecor
 /** n records starting 2023-11-25T08:00:00Z; same seed and fields, same lines. */
 export function* vpcFlowLines(
   n: number,
-  opts: { seed?: number; fields?: readonly string[] } = {},
+  opts: { seed?: number; fields?: readonly string[]; startSec?: number } = {},
 ): Generator<string> {
   const rand = seededRandom(opts.seed ?? 1);
   const fields = opts.fields ?? VPC_DEFAULT_V2_FIELDS;
-  let start = 1_700_899_200;
+  let start = opts.startSec ?? 1_700_899_200;
   for (let i = 0; i < n; i++) {
     start += Math.floor(rand() * 2);
     const record = rand() < 0.01 ? noDataRecord(start, fields) : flowRecord(rand, start, fields);

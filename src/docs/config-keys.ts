@@ -19,6 +19,10 @@ export const configKeys: Record<string, KeyDoc> = {
     "Host name used for `{hostname}` streams and in notifications; default: the system's.",
     "web-1",
   ),
+  retention_days: d(
+    "Default retention of every log group without its own `retention_days` (including groups sources create); 0 keeps events forever.",
+    "90",
+  ),
   log_level: d("Least severe level of mamori's own logs; `MAMORI_LOG_LEVEL` overrides it.", "debug"),
 
   sources: d(
@@ -29,7 +33,7 @@ export const configKeys: Record<string, KeyDoc> = {
   log_groups: d("Settings of log groups. A group also exists without an entry here (a source creates it)."),
   "log_groups[].name": d("The log group.", "/var/log/auth.log"),
   "log_groups[].retention_days": d(
-    "Delete events older than this many days (checked hourly); default: keep.",
+    "Delete events older than this many days (checked hourly); default: the top-level `retention_days` (30); 0 keeps forever.",
     "30",
   ),
 
@@ -200,6 +204,11 @@ export const configKeys: Record<string, KeyDoc> = {
     "sshd",
   ),
   "jails[].notify": d("Topics told about each ban.", "[security]"),
+  "jails[].notify_unban": d("Also tell the `notify` topics when a ban ends (expired or lifted by hand).", "true"),
+  "jails[].firewall_check": d(
+    "How often the firewall is compared with the stored bans and repaired (a firewall reload removes mamori's table); 0 = never.",
+    "1m",
+  ),
 
   filter_dirs: d(
     "Where fail2ban filters named by `jails[].filter` are looked up, in order.",

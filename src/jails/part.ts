@@ -180,8 +180,11 @@ export function buildJailPart(
   const gate = new TicketGate();
   const consumer = new JailConsumer(cfg.group, filter, jail, gate, () => env.clock.now(), log);
   const stats = statsSaver(cfg.name, jail, env, log, deps.statsDelayMs ?? 1000);
+  // the pipeline names the filter when a line runs over its budget, and skips groups the jail does not read
   const feed: EventConsumer = {
     name: consumer.name,
+    filterName: consumer.filterName,
+    wants: (group) => consumer.wants(group),
     onEvents(events: readonly StoredEvent[]) {
       const before = jail.counter.totalFailed;
       consumer.onEvents(events);

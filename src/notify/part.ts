@@ -13,17 +13,15 @@ import { TopicPublisher } from "./publisher.js";
 
 export interface ChannelSettings {
   smtp?: SmtpConfig;
-  /** the config file's folder: its paths are resolved already, but a topic whose folder moved is rebuilt */
-  configDir: string;
 }
 
 export function channelsFor(topic: TopicConfig, settings: ChannelSettings): Channel[] {
   return topic.subscriptions.map((s) => createChannel(s, { smtp: settings.smtp }));
 }
 
-/** A topic changes when its own config, the SMTP relay or the config folder does. */
+/** A topic changes when its own config or the SMTP relay does (its paths are absolute already). */
 export function topicFingerprint(topic: TopicConfig, settings: ChannelSettings): string {
-  return JSON.stringify({ topic, smtp: settings.smtp ?? null, dir: settings.configDir });
+  return JSON.stringify({ topic, smtp: settings.smtp ?? null });
 }
 
 export interface NotifyPart {

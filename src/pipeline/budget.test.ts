@@ -207,7 +207,10 @@ describe("line budget", () => {
         ["203.0.113.7"],
       );
       assert.equal(reports().length, 3);
-      assert.ok(reports().every((r) => r.part === "jail:courier" && r.filter === "courier-auth"));
+      assert.deepEqual(
+        reports().map((r) => [r.part, r.filter]),
+        Array(3).fill(["jail:courier", "courier-auth"]),
+      );
     } finally {
       await daemon.stop();
     }

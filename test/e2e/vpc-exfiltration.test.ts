@@ -58,7 +58,9 @@ function flow(over: Record<string, string>): string {
 /** The generator's background traffic without what the alarm is about (its large egress to others). */
 function background(n: number, seed: number): string[] {
   const at = (f: string) => VPC_CUSTOM_29_FIELDS.indexOf(f);
-  return [...vpcFlowLines(n, { seed, fields: VPC_CUSTOM_29_FIELDS })].filter((line) => {
+  // recent flows: the default retention (30 days) would delete the generator's 2023 ones at once
+  const startSec = Math.floor(Date.now() / 1000) - 3600;
+  return [...vpcFlowLines(n, { seed, fields: VPC_CUSTOM_29_FIELDS, startSec })].filter((line) => {
     const v = line.split(" ");
     const large = Number(v[at("bytes")]) > 100_000;
     return !(large && v[at("flow-direction")] === "egress" && !ALLOWED.includes(v[at("dstaddr")]));

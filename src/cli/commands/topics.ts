@@ -7,7 +7,6 @@ import { UsageError } from "../../core/errors.js";
 import { channelsFor } from "../../notify/part.js";
 import { sendToEverySubscription } from "../../notify/publisher.js";
 import { testNotification } from "../../notify/render.js";
-import { configDirOf } from "../../parts.js";
 import { withStore } from "../store-access.js";
 
 export function registerTopics(program: Command): void {
@@ -31,7 +30,7 @@ export function registerTopics(program: Command): void {
         }
         if (topic.subscriptions.length === 0) throw new UsageError(`topic "${name}" has no subscriptions`);
         const host = loaded.config.hostname ?? os.hostname();
-        const channels = channelsFor(topic, { smtp: loaded.config.smtp, configDir: configDirOf(loaded.path) });
+        const channels = channelsFor(topic, { smtp: loaded.config.smtp });
         const results = await sendToEverySubscription(
           topic,
           channels,
