@@ -78,6 +78,11 @@ export class ConnectionGate {
     this.sweeper?.cancel();
   }
 
+  /** Closes every tracked connection (the listener is stopping; a half-open TLS handshake included). */
+  closeAll(): void {
+    for (const c of [...this.open.values()]) c.socket.destroy();
+  }
+
   /** A new connection: admitted (and tracked until it closes), or closed at once and reported. */
   admit(socket: net.Socket): Connection | undefined {
     const peer = socket.remoteAddress ?? "unknown";

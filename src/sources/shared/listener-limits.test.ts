@@ -95,14 +95,15 @@ function connect(port: number, localAddress = "127.0.0.1"): Promise<net.Socket> 
   });
 }
 
-/** Resolves once the server has closed the socket (end or reset). */
-function closedByServer(sock: net.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (sock.destroyed) return resolve();
-    sock.on("error", () => {});
-    sock.once("close", () => resolve());
-    sock.resume();
+/** Resolves once the server has closed the socket (end or reset); fails if it stays open. */
+async function closedByServer(sock: net.Socket): Promise<void> {
+  let closed = sock.destroyed;
+  sock.on("error", () => {});
+  sock.once("close", () => {
+    closed = true;
   });
+  sock.resume();
+  await waitFor(() => closed, "the server to close the connection", 5000);
 }
 
 async function postFrom(localAddress: string, port: number): Promise<number> {
@@ -249,6 +250,50 @@ test("syslog tls: no handshake within header_timeout → closed; after the hands
       ac.abort();
       await running;
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("syslog tls: stopping closes connections still in their handshake at once", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mamori-limits-tls-"));
+  try {
+    const cert = path.join(dir, "cert.pem");
+    const key = path.join(dir, "key.pem");
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+      ]),
+      { stdio: "ignore" },
+    );
+    const t = testContext();
+    const config = syslogSourceSchema.parse({
+      type: "syslog",
+      listen: "tls://127.0.0.1:0",
+      group: "g",
+      tls: { cert, key },
+    });
+    const source = new SyslogSource(config, t.ctx, { budget: new FdBudget(20_000) });
+    const ac = new AbortController();
+    const running = source.run(ac.signal);
+    await Promise.race([source.listening, running]);
+    const half = await connect(source.port); // TCP only, no handshake
+    await waitFor(() => source.stats().open_connections === 1, "the connection to be admitted");
+    let stopped = false;
+    ac.abort();
+    void running.then(() => {
+      stopped = true;
+    });
+    await waitFor(() => stopped, "run() to resolve after abort", 3000);
+    await closedByServer(half);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

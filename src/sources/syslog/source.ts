@@ -227,6 +227,7 @@ export class SyslogSource implements Source {
     return async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of this.sockets) s.destroy();
+      this.gate.closeAll();
       await closed;
     };
   }
