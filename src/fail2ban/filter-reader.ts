@@ -26,7 +26,7 @@ const CONDITIONAL = /^(\w+)(\?.+)$/;
  * mamori's own filters (`filters/` at the package root; the same path from src/ and dist/): the fallback
  * for a filter name found in none of the filter_dirs, so the built-in sshd jail runs without fail2ban.
  */
-export const BUILTIN_FILTER_DIR = fileURLToPath(new URL("../../../filters/", import.meta.url));
+export const BUILTIN_FILTER_DIR = fileURLToPath(new URL("../../filters/", import.meta.url));
 
 export interface Located {
   text: string;
