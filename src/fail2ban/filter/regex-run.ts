@@ -5,11 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import {
-  BUILTIN_FILTER_DIR,
-  type FilterDefinition,
-  readFilterDefinition,
-} from "../filter-reader.js";
+import { BUILTIN_FILTER_DIR, type FilterDefinition, readFilterDefinition } from "../filter-reader.js";
 import { extractOptions } from "../options.js";
 import type { FilterCore } from "./core.js";
 import { createFilterCore, regexDefinition } from "./index.js";
