@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
-import { parts } from "./parts.js";
+import { type PartBuilder, parts } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import type { Service, ServiceContext } from "./service.js";
 import { type SourceFactoryMap, sources } from "./sources/index.js";
@@ -25,6 +25,8 @@ export interface DaemonOptions {
   store?: SqliteStore;
   /** overrides the source map (tests); default: src/sources/index.ts */
   sourceFactories?: Partial<SourceFactoryMap>;
+  /** builds some parts otherwise than src/parts.ts does (replay: jails without the store poll) */
+  partOverrides?: Partial<Record<string, PartBuilder>>;
 }
 
 interface RunningSource {
@@ -51,8 +53,10 @@ export class Daemon {
   private retentionTimer?: { cancel(): void };
   private stopped = false;
   private readonly sourceFactories: Partial<SourceFactoryMap>;
+  private readonly partOverrides: Partial<Record<string, PartBuilder>>;
 
   constructor(opts: DaemonOptions) {
+    this.partOverrides = opts.partOverrides ?? {};
     this.config = opts.config;
     this.configPath = opts.configPath;
     this.clock = opts.clock;
@@ -82,7 +86,8 @@ export class Daemon {
       publisher: { publish: () => {} },
     };
     this.services = [];
-    for (const [name, build] of Object.entries(parts)) {
+    for (const [name, defaultBuild] of Object.entries(parts)) {
+      const build = this.partOverrides[name] ?? defaultBuild;
       const built = await build(ctx);
       if (built.publisher) ctx.publisher = built.publisher;
       for (const s of built.services) this.services.push(s);
