@@ -9,6 +9,8 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   ingest: () => import("./ingest.js"),
   sources: () => import("./sources.js"),
   jails: () => import("./jails.js"),
+  replay: () => import("./replay.js"),
+  regex: () => import("./regex.js"),
   "alarm-latency": () => import("./alarm-latency.js"),
 };
 

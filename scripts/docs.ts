@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { generatedDocs } from "../src/docs/generate.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-for (const [file, text] of Object.entries(generatedDocs())) {
+for (const [file, text] of Object.entries(await generatedDocs())) {
   writeFileSync(path.join(root, file), text);
   process.stdout.write(`wrote ${file}\n`);
 }

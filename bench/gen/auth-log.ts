@@ -107,3 +107,201 @@ export function* authLogLines(n: number, seed = 1): Generator<string> {
     }
   }
 }
+
+/*
+ * The brute-force mix: what an Internet-facing sshd (OpenSSH 9, password authentication off or on) logs
+ * under constant guessing. Sessions of many attackers run interleaved, each under its own sshd pid, and
+ * many lines share one second. Per line, about 17% are failures sshd's filter counts ("Invalid user",
+ * "Failed password"), about 55% are lines it reads but does not count ("Received disconnect ... 11: Bye
+ * Bye [preauth]", "Disconnected from ... [preauth]", "Connection closed by ... [preauth]"), the rest
+ * pam_unix, key exchange errors, legitimate logins, sudo and CRON.
+ */
+
+/** Names bots try (the head of any honeypot's list), and a tail of generated ones. */
+const BOT_USERS = [
+  "admin",
+  "test",
+  "user",
+  "ubuntu",
+  "oracle",
+  "postgres",
+  "guest",
+  "ftpuser",
+  "pi",
+  "git",
+  "deploy",
+  "mysql",
+  "dev",
+  "support",
+  "tomcat",
+  "hadoop",
+  "jenkins",
+  "www",
+  "www-data",
+  "minecraft",
+  "steam",
+  "debian",
+  "centos",
+  "ec2-user",
+  "administrator",
+  "usuario",
+  "teamspeak",
+  "ts3",
+  "nagios",
+  "zabbix",
+  "elastic",
+  "es",
+  "odoo",
+  "sftp",
+  "user1",
+  "test1",
+  "admin1",
+  "server",
+  "sysadmin",
+  "operator",
+];
+
+function botUser(rand: () => number): string {
+  if (rand() < 0.8) return pick(rand, BOT_USERS);
+  const stems = ["user", "test", "admin", "dev", "web", "ftp", "sa", "db"];
+  return `${pick(rand, stems)}${Math.floor(rand() * 1000)}`;
+}
+
+/** A public-looking IPv4 address (no 10/8, 127/8, 172.16/12, 192.168/16) or, now and then, an IPv6 one. */
+function attackerAddress(rand: () => number): string {
+  if (rand() < 0.04) {
+    const h = () => Math.floor(rand() * 0x10000).toString(16);
+    return `2a0${Math.floor(rand() * 10)}:${h()}:${h()}::${h()}`;
+  }
+  for (;;) {
+    const a = 1 + Math.floor(rand() * 223);
+    const b = Math.floor(rand() * 256);
+    if (a === 10 || a === 127 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168)) continue;
+    return `${a}.${b}.${Math.floor(rand() * 256)}.${1 + Math.floor(rand() * 254)}`;
+  }
+}
+
+/** A session: the messages one sshd pid logs (after "sshd[pid]: "), or whole lines of other programs. */
+type Session = { pid: number; messages: string[]; program?: string };
+
+function attackSession(rand: () => number, ip: string): string[] {
+  const port = 1024 + Math.floor(rand() * 64000);
+  const at = `${ip} port ${port}`;
+  const bye = `Received disconnect from ${at}:11: Bye Bye [preauth]`;
+  const kind = rand();
+  if (kind < 0.21) {
+    // invalid user, password authentication off: the name is all the bot gets to try
+    const u = botUser(rand);
+    return [`Invalid user ${u} from ${at}`, bye, `Disconnected from invalid user ${u} ${at} [preauth]`];
+  }
+  if (kind < 0.5) {
+    // root or a real name with keys only: nothing sshd's filter counts (mode normal)
+    const u = rand() < 0.8 ? "root" : pick(rand, USERS);
+    return rand() < 0.5
+      ? [bye, `Disconnected from authenticating user ${u} ${at} [preauth]`]
+      : [`Connection closed by authenticating user ${u} ${at} [preauth]`];
+  }
+  if (kind < 0.6) {
+    // password guessing for an invalid user
+    const u = botUser(rand);
+    return [
+      `Invalid user ${u} from ${at}`,
+      "pam_unix(sshd:auth): check pass; user unknown",
+      `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}`,
+      `Failed password for invalid user ${u} from ${at} ssh2`,
+      bye,
+      `Disconnected from invalid user ${u} ${at} [preauth]`,
+    ];
+  }
+  if (kind < 0.66) {
+    // password guessing for root
+    return [
+      `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=root`,
+      `Failed password for root from ${at} ssh2`,
+      bye,
+      `Disconnected from authenticating user root ${at} [preauth]`,
+    ];
+  }
+  if (kind < 0.9) return [`Connection closed by ${at} [preauth]`]; // scanners
+  if (kind < 0.95) return [`Connection reset by ${at} [preauth]`];
+  return rand() < 0.5
+    ? ["error: kex_exchange_identification: Connection closed by remote host", `Connection closed by ${at}`]
+    : [
+        `banner exchange: Connection from ${at}: invalid format`,
+        `Unable to negotiate with ${at}: no matching host key type found. Their offer: ssh-rsa,ssh-dss [preauth]`,
+      ];
+}
+
+function userSession(rand: () => number): string[] {
+  const ip = pick(rand, CLIENT_IPS);
+  const u = pick(rand, USERS);
+  const at = `${ip} port ${1024 + Math.floor(rand() * 64000)}`;
+  return [
+    `Accepted publickey for ${u} from ${at} ssh2: ED25519 SHA256:Xk2pWbq3rTzY0v8aQe1nU4mC7hL5sJ9dF6gR2tB0oPc`,
+    `pam_unix(sshd:session): session opened for user ${u}(uid=1000) by (uid=0)`,
+    `Received disconnect from ${at}:11: disconnected by user`,
+    `Disconnected from user ${u} ${at}`,
+    `pam_unix(sshd:session): session closed for user ${u}`,
+  ];
+}
+
+function newSession(rand: () => number, pid: number, attackers: string[]): Session {
+  const r = rand();
+  if (r < 0.9) {
+    // a few addresses send most of the attempts
+    const ip = attackers[Math.floor(attackers.length * rand() ** 3)];
+    return { pid, messages: attackSession(rand, ip) };
+  }
+  if (r < 0.94) return { pid, messages: userSession(rand) };
+  if (r < 0.97) {
+    const u = pick(rand, USERS);
+    return {
+      pid,
+      program: "sudo",
+      messages: [
+        `  ${u} : TTY=pts/0 ; PWD=/home/${u} ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx`,
+        `pam_unix(sudo:session): session opened for user root(uid=0) by ${u}(uid=1000)`,
+        "pam_unix(sudo:session): session closed for user root",
+      ],
+    };
+  }
+  return {
+    pid,
+    program: "CRON",
+    messages: [
+      "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+      "pam_unix(cron:session): session closed for user root",
+    ],
+  };
+}
+
+/**
+ * n lines of the brute-force mix starting Nov 25 08:00:00: about 12 lines a second from about 20
+ * interleaved sessions, attackers drawn from `attackerCount` addresses. Same seed, same lines.
+ */
+export function* bruteForceLines(n: number, seed = 1, attackerCount = 5000): Generator<string> {
+  const rand = seededRandom(seed);
+  const attackers = Array.from({ length: attackerCount }, () => attackerAddress(rand));
+  let seconds = 328 * 86400 + 8 * 3600; // Nov 25 08:00:00
+  let pid = 20000;
+  const nextPid = () => (pid = pid >= 4_000_000 ? 20000 : pid + 1 + Math.floor(rand() * 40));
+  const live: Session[] = Array.from({ length: 20 }, () => newSession(rand, nextPid(), attackers));
+  const host = HOSTS[0];
+  let time = syslogTime(seconds);
+  for (let i = 0; i < n; i++) {
+    if (rand() < 1 / 12) time = syslogTime(++seconds);
+    const slot = Math.floor(rand() * live.length);
+    const s = live[slot];
+    const message = s.messages.shift() as string;
+    const program = s.program === "sudo" ? "sudo" : `${s.program ?? "sshd"}[${s.pid}]`;
+    yield `${time} ${host} ${program}: ${message}`;
+    if (s.messages.length === 0) live[slot] = newSession(rand, nextPid(), attackers);
+  }
+}
+
+/** The mixes benchmarks run: the old one (few failures, mostly quiet traffic) and the brute-force one. */
+export const AUTH_LOG_MIXES = {
+  quiet: authLogLines,
+  "brute-force": bruteForceLines,
+} as const;
+export type AuthLogMix = keyof typeof AUTH_LOG_MIXES;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { authLogLines } from "./auth-log.js";
+import { authLogLines, bruteForceLines } from "./auth-log.js";
 import { cloudTrailRecords } from "./cloudtrail.js";
 import { VPC_CUSTOM_29_FIELDS, VPC_DEFAULT_V2_FIELDS, vpcFlowLines } from "./vpc-flow.js";
 
@@ -52,6 +52,38 @@ describe("authLogLines", () => {
     // fail2ban matches the pam_unix line too, as a NOFAIL row (it counts the "Failed password" that follows).
     const pam = hit(/^\|\s+\d+\) \[(\d+)\] \^<F-NOFAIL>pam_/m);
     assert.equal(failed + invalid + pam, failures, stdout);
+  });
+});
+
+describe("bruteForceLines", () => {
+  const COUNTED = /sshd\[\d+\]: (Invalid user|Failed password for)/;
+  const READ_NOT_COUNTED =
+    /sshd\[\d+\]: (Received disconnect from .*:11: |Disconnected from (invalid|authenticating) user|Connection (closed|reset) by)/;
+
+  it("is deterministic per seed and differs between seeds", () => {
+    assert.deepEqual([...bruteForceLines(500, 3)], [...bruteForceLines(500, 3)]);
+    assert.notDeepEqual([...bruteForceLines(500, 3)], [...bruteForceLines(500, 4)]);
+  });
+
+  it("has about 17% counted failures, 55% lines sshd reads without counting, many per second, many addresses", () => {
+    const lines = [...bruteForceLines(20_000, 1)];
+    for (const line of lines)
+      assert.match(line, /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (sshd|sudo|CRON)(\[\d+\])?: /);
+    const share = (re: RegExp) => lines.filter((l) => re.test(l)).length / lines.length;
+    const counted = share(COUNTED);
+    const readOnly = share(READ_NOT_COUNTED);
+    assert.ok(counted > 0.15 && counted < 0.19, `counted ${counted}`);
+    assert.ok(readOnly > 0.5 && readOnly < 0.6, `read, not counted ${readOnly}`);
+    const perSecond = lines.length / new Set(lines.map((l) => l.slice(0, 15))).size;
+    assert.ok(perSecond > 8, `${perSecond} lines a second`);
+    const addresses = new Set(lines.map((l) => / from (\S+) port /.exec(l)?.[1]).filter(Boolean));
+    const users = new Set(lines.map((l) => /Invalid user (\S+)/.exec(l)?.[1]).filter(Boolean));
+    assert.ok(addresses.size > 1000, `${addresses.size} addresses`);
+    assert.ok(users.size > 100, `${users.size} user names`);
+    assert.ok(
+      [...addresses].some((a) => a?.includes(":")),
+      "some IPv6 attackers",
+    );
   });
 });
 

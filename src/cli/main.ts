@@ -4,11 +4,15 @@
  */
 import { Command, CommanderError } from "commander";
 import { ConfigError, errorMessage, UsageError } from "../core/errors.js";
-import { commands } from "./commands/index.js";
+import { commands, loadCommands } from "./commands/index.js";
 
 export const VERSION = "0.1.0";
 
-export function buildProgram(): Command {
+/**
+ * The program with every command, or only with `only` (the command a run names: the others' modules are
+ * then never loaded; its own --help is the same).
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("mamori")
     .description(
       "Intrusion detection and response: log metrics, alarms, notifications and fail2ban-style jails in one daemon",
@@ -16,14 +20,15 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const register of Object.values(commands)) register(program);
+  const names = only !== undefined && Object.hasOwn(commands, only) ? [only] : undefined;
+  for (const register of await loadCommands(names)) register(program);
   return program;
 }
 
 /** Runs the CLI; sets process.exitCode (0 ok, 1 runtime failure, 2 usage or config error). */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv[0]);
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
     process.exitCode = exitCodeFor(err);

@@ -69,7 +69,10 @@ export function parseCidr(text: string): Cidr | undefined {
 export function cidrContains(cidr: Cidr, ip: string): boolean {
   const norm = normalizeIp(ip);
   if (!norm) return false;
-  const addr = ipaddr.parse(norm);
+  return addrIn(ipaddr.parse(norm), cidr);
+}
+
+function addrIn(addr: ipaddr.IPv4 | ipaddr.IPv6, cidr: Cidr): boolean {
   if (addr.kind() !== cidr.addr.kind()) return false;
   return (addr as ipaddr.IPv4).match(cidr.addr as ipaddr.IPv4, cidr.bits);
 }
@@ -84,8 +87,13 @@ export class CidrList {
       if (c) this.cidrs.push(c);
     }
   }
+  /** The address is parsed once, not once per CIDR (a jail asks for every failure). */
   contains(ip: string): boolean {
-    return this.cidrs.some((c) => cidrContains(c, ip));
+    if (this.cidrs.length === 0) return false;
+    const norm = normalizeIp(ip);
+    if (!norm) return false;
+    const addr = ipaddr.parse(norm);
+    return this.cidrs.some((c) => addrIn(addr, c));
   }
   get size(): number {
     return this.cidrs.length;

@@ -9,9 +9,9 @@ import { renderCliReference } from "./cli-reference.js";
 import { renderConfigReference } from "./config-reference.js";
 
 /** path relative to the repository root → content */
-export function generatedDocs(): Record<string, string> {
+export async function generatedDocs(): Promise<Record<string, string>> {
   return {
     "docs/config.md": renderConfigReference(configSchema),
-    "docs/cli.md": renderCliReference(buildProgram()),
+    "docs/cli.md": renderCliReference(await buildProgram()),
   };
 }

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { runCli } from "../testing/cli.js";
+import { fileLines } from "./replay.js";
 
 describe("mamori replay", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-"));
@@ -59,6 +60,7 @@ jails:
     const s = JSON.parse(r.stdout);
     assert.equal(s.lines, 6);
     assert.equal(s.events, 6);
+    assert.ok(s.linesPerSecond > 0 && s.elapsedMs > 0, "the summary gives the replay's speed");
     assert.deepEqual(
       s.bans.map((b: { jail: string; ip: string; start: number; end: number; failures: number }) => [
         b.jail,
@@ -85,6 +87,43 @@ jails:
     const events = await runCli(["logs", "filter", "auth", "--data-dir", out, "--json"]);
     assert.equal(events.stdout.trim().split("\n").length, 6);
   });
+
+  it("prints how many lines a second it replayed", async () => {
+    const log = path.join(dir, "speed.log");
+    fs.writeFileSync(
+      log,
+      "2025-03-10T10:00:00Z web sshd[1]: Connection closed by 192.0.2.1 port 1 [preauth]\n",
+    );
+    const config = path.join(dir, "speed.yaml");
+    fs.writeFileSync(config, "sources:\n  - { type: file, path: /var/log/auth.log, group: auth }\n");
+    const r = await runCli(["replay", log, "--config", config, "--data-dir", path.join(dir, "speed-data")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^replayed 1 lines \(1 events, .*\) in \d+\.\d\d s, \d+ lines\/s; data in /m);
+  });
+
+  // what readline gave before: "\n" and "\r\n" ends, a last line without an end, empty lines kept
+  const LINES: { name: string; text: string; want: string[] }[] = [
+    { name: "lines ending in \\n", text: "a\nbb\n", want: ["a", "bb"] },
+    { name: "a last line without \\n", text: "a\nbb", want: ["a", "bb"] },
+    { name: "\\r\\n ends", text: "a\r\nbb\r\n", want: ["a", "bb"] },
+    { name: "empty lines", text: "\n\na\n\n", want: ["", "", "a", ""] },
+    { name: "an empty file", text: "", want: [] },
+    { name: "UTF-8 across lines", text: "é\n日本\n", want: ["é", "日本"] },
+    {
+      name: "lines across 1 MiB reads",
+      text: `${"x".repeat(700_000)}\n${"y".repeat(700_000)}\nz\n`,
+      want: ["x".repeat(700_000), "y".repeat(700_000), "z"],
+    },
+  ];
+  for (const c of LINES) {
+    it(`reads files line by line: ${c.name}`, async () => {
+      const file = path.join(dir, "lines.txt");
+      fs.writeFileSync(file, c.text);
+      const got: string[] = [];
+      for await (const lines of fileLines(file)) got.push(...lines);
+      assert.deepEqual(got, c.want);
+    });
+  }
 
   it("asks for --group when it cannot tell the group", async () => {
     const config = path.join(dir, "two.yaml");

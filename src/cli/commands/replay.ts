@@ -42,6 +42,7 @@ export function registerReplay(program: Command): void {
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });
         const { replay } = await import("../../replay/replay.js");
+        const started = systemClock.now();
         const s = await replay({
           files: files.map((f) => path.resolve(f)),
           config: loaded.config,
@@ -51,13 +52,15 @@ export function registerReplay(program: Command): void {
           log,
           now: systemClock.now(),
         });
+        const elapsedMs = Math.max(1, systemClock.now() - started);
+        const linesPerSecond = Math.round((s.lines / elapsedMs) * 1000);
         if (o.json) {
-          process.stdout.write(`${JSON.stringify(s)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...s, elapsedMs, linesPerSecond })}\n`);
           return;
         }
         const iso = (t: number | null) => (t === null ? "-" : isoTime(t));
         const out = [
-          `replayed ${s.lines} lines (${s.events} events, ${iso(s.firstEvent)} .. ${iso(s.lastEvent)}); data in ${s.dataDir}`,
+          `replayed ${s.lines} lines (${s.events} events, ${iso(s.firstEvent)} .. ${iso(s.lastEvent)}) in ${(elapsedMs / 1000).toFixed(2)} s, ${linesPerSecond} lines/s; data in ${s.dataDir}`,
           `alarm state changes: ${s.alarms.length}`,
           ...s.alarms.map((a) => `  ${iso(a.time)}  ${a.name}: ${printable(a.summary)}`),
           `bans: ${s.bans.length}`,

@@ -8,7 +8,7 @@
  */
 import { TemplateList } from "./detector.js";
 import { fixedZoneOffset } from "./directives.js";
-import { type TimeContext, timeFromMatch } from "./strptime.js";
+import { RepeatedTimeCache, type TimeContext } from "./strptime.js";
 import { type AnyTemplate, dateSpan, groupValue } from "./template.js";
 import { processLocalZone, type Zone, zoneFromTzString } from "./zone.js";
 
@@ -96,6 +96,7 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
     }
   }
   const ctx: TimeContext = { local: zone.local, defaultTz: zone.defaultTz, nowMs: 0 };
+  const repeated = new RepeatedTimeCache();
   let lastTime: number | undefined;
   return {
     match(line: string): DateMatch | undefined {
@@ -109,7 +110,7 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
         return { time, start, end };
       }
       ctx.nowMs = now;
-      const time = timeOfMatch(found.template, found.match, ctx);
+      const time = timeOfMatch(found.template, found.match, ctx, repeated);
       // a date fail2ban finds but cannot read (Feb 30, an unknown zone) is still cut out of the line
       if (time === undefined) return { time: Number.NaN, start, end };
       lastTime = time;
@@ -119,9 +120,14 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
 }
 
 /** fail2ban's template.getDate for each kind of template, in ms. */
-function timeOfMatch(t: AnyTemplate, m: RegExpExecArray, ctx: TimeContext): number | undefined {
+function timeOfMatch(
+  t: AnyTemplate,
+  m: RegExpExecArray,
+  ctx: TimeContext,
+  repeated: RepeatedTimeCache,
+): number | undefined {
   const c = t.compile();
-  if (t.kind === "pattern") return timeFromMatch(c.fields, m, ctx);
+  if (t.kind === "pattern") return repeated.time(c.fields, m, ctx);
   if (t.kind === "tai64n") {
     const v = groupValue(m, c.g1) ?? "";
     const hex = v.slice(2, 17);

@@ -25,6 +25,12 @@ export interface TimeContext {
   nowWall?: number;
   nowWallFor?: number;
   nowDate?: [number, number, number];
+  /**
+   * set by each resolve: the local wall times of "now" [validFrom, validTo) for which the result is the
+   * same (the year or day it assumed, and the side of each "not in the future" comparison)
+   */
+  validFrom?: number;
+  validTo?: number;
 }
 
 /** Python int() of a matched number (digits, maybe after spaces); undefined where Python raises ValueError. */
@@ -195,10 +201,13 @@ function localNow(ctx: TimeContext): number {
 function resolve(f: Fields, ctx: TimeContext): number | undefined {
   let { year, month, day, julian } = f;
   let assumeYear = false;
+  ctx.validFrom = Number.NEGATIVE_INFINITY;
+  ctx.validTo = Number.POSITIVE_INFINITY;
   if (year === undefined) {
     localNow(ctx);
     year = (ctx.nowDate as [number, number, number])[0];
     assumeYear = true;
+    narrowValidity(ctx, daysFromCivil(year, 1, 1) * DAY, daysFromCivil(year + 1, 1, 1) * DAY);
   }
   if (month === undefined || day === undefined) {
     if (julian === undefined && f.weekOfYear !== undefined && f.weekday !== undefined)
@@ -211,9 +220,10 @@ function resolve(f: Fields, ctx: TimeContext): number | undefined {
   }
   let assumeToday = false;
   if (month === undefined && day === undefined) {
-    localNow(ctx);
+    const dayStart = Math.floor(localNow(ctx) / DAY) * DAY;
     [, month, day] = ctx.nowDate as [number, number, number];
     assumeToday = true;
+    narrowValidity(ctx, dayStart, dayStart + DAY);
   }
   if (month === undefined || day === undefined) return undefined;
   let wall = wallOf(year, month, day, f.hour, f.minute, f.second);
@@ -221,12 +231,72 @@ function resolve(f: Fields, ctx: TimeContext): number | undefined {
   const tzoffset = f.tzoffset ?? ctx.defaultTz;
   // as fail2ban: shift to UTC, then compare with the *local* naive now
   if (tzoffset !== undefined) wall -= tzoffset * 60_000;
-  if (assumeToday && wall > localNow(ctx)) wall -= DAY;
-  if (assumeYear && wall > localNow(ctx) + DAY) {
+  if (assumeToday && sideOfNow(ctx, wall)) wall -= DAY;
+  if (assumeYear && sideOfNow(ctx, wall - DAY)) {
     // replace(year=year-1, month=month, day=day): the time of day stays, as shifted above
     const tod = wall - Math.floor(wall / DAY) * DAY;
     if (day > daysInMonth(year - 1, month) || year - 1 < 1) return undefined;
     wall = daysFromCivil(year - 1, month, day) * DAY + tod;
   }
   return tzoffset !== undefined ? wall : utcFromWall(ctx.local, wall);
+}
+
+/** Keeps the validity window of a result inside [from, to) (local wall times of "now"). */
+function narrowValidity(ctx: TimeContext, from: number, to: number): void {
+  if (from > (ctx.validFrom as number)) ctx.validFrom = from;
+  if (to < (ctx.validTo as number)) ctx.validTo = to;
+}
+
+/** `threshold > localNow`, and the validity window narrowed to the side of the threshold "now" is on. */
+function sideOfNow(ctx: TimeContext, threshold: number): boolean {
+  const later = threshold > localNow(ctx);
+  if (later) narrowValidity(ctx, Number.NEGATIVE_INFINITY, threshold);
+  else narrowValidity(ctx, threshold, Number.POSITIVE_INFINITY);
+  return later;
+}
+
+/**
+ * timeFromMatch for the lines of a log, which repeat one second many times: the last date's fields and
+ * instant are kept, and given again while the fields are the same and "now" is inside the window in which
+ * the instant would come out the same (see TimeContext.validFrom).
+ */
+export class RepeatedTimeCache {
+  private fields: ReadonlyArray<readonly [string, readonly number[]]> | undefined;
+  /** the field values of the last date (compared one by one: no key is built per line) */
+  private values: (string | undefined)[] = [];
+  private cached: number | undefined;
+  private validFrom = 0;
+  private validTo = 0;
+
+  time(
+    fields: ReadonlyArray<readonly [string, readonly number[]]>,
+    m: RegExpExecArray,
+    ctx: TimeContext,
+  ): number | undefined {
+    if (fields === this.fields && this.sameValues(fields, m)) {
+      if (this.validFrom === Number.NEGATIVE_INFINITY && this.validTo === Number.POSITIVE_INFINITY)
+        return this.cached;
+      const now = localNow(ctx);
+      if (now >= this.validFrom && now < this.validTo) return this.cached;
+    }
+    // a date the fields cannot make (set fails) does not depend on now
+    ctx.validFrom = Number.NEGATIVE_INFINITY;
+    ctx.validTo = Number.POSITIVE_INFINITY;
+    const t = timeFromMatch(fields, m, ctx);
+    this.fields = fields;
+    this.values = fields.map(([, at]) => value(m, at));
+    this.cached = t;
+    this.validFrom = ctx.validFrom;
+    this.validTo = ctx.validTo;
+    return t;
+  }
+
+  private sameValues(
+    fields: ReadonlyArray<readonly [string, readonly number[]]>,
+    m: RegExpExecArray,
+  ): boolean {
+    const values = this.values;
+    for (let i = 0; i < fields.length; i++) if (value(m, fields[i][1]) !== values[i]) return false;
+    return true;
+  }
 }

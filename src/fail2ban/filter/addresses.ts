@@ -2,9 +2,15 @@
 import { ipv6Prefix, normalizeIp as normalizeIpUncached } from "../../core/ip.js";
 
 const ipMemo = new Map<string, string | undefined>();
+/** a dotted IPv4 address is its own normal form (src/core/ip.ts returns it as it is) */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-/** normalizeIp, remembered: a log names the same few addresses over and over (IPv6 parsing is slow). */
+/**
+ * normalizeIp, remembered: a log names the same addresses over and over (IPv6 parsing is slow). IPv4
+ * addresses skip the memo: a brute-force log names thousands, which would only churn it.
+ */
 export function normalizeIp(text: string): string | undefined {
+  if (IPV4.test(text)) return text;
   let v = ipMemo.get(text);
   if (v === undefined && !ipMemo.has(text)) {
     v = normalizeIpUncached(text);

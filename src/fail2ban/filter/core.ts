@@ -266,7 +266,10 @@ export class FilterCore {
       if (popKey(g, "mlfgained")) nf |= 4;
       if (nf & 8) popKey(g, "mlfpending");
       if ((nf & 4) === 0 && !g.mlfpending) delete g.matches;
-      for (const [k, v] of Object.entries(fail)) if (v !== undefined && v !== null) g[k] = v;
+      for (const k in fail) {
+        const v = fail[k];
+        if (v !== undefined && v !== null) g[k] = v;
+      }
       fail = g;
       if (nf & 2) this.mlfid?.unset(mlfid);
     } else if (!(nf & 2)) {
@@ -281,17 +284,14 @@ export class FilterCore {
       nf &= ~(8 | 1);
     }
     if ((nf & 1) === 0) {
-      const m = [
-        ...((popKey(fail, "nofail-matches") as TupleLine[] | undefined) ?? []),
-        ...((fail.matches as TupleLine[]) ?? []),
-      ];
-      if ((nf & 8) === 0) m.push(...failRegex.matchedTupleLines);
+      const m = joinLines(popKey(fail, "nofail-matches") as TupleLine[] | undefined, fail.matches);
+      if ((nf & 8) === 0) for (const t of failRegex.matchedTupleLines) m.push(t);
       fail.matches = m;
     } else if ((nf & 3) === 1) {
-      fail["nofail-matches"] = [
-        ...((fail["nofail-matches"] as TupleLine[]) ?? []),
-        ...failRegex.matchedTupleLines,
-      ];
+      fail["nofail-matches"] = joinLines(
+        fail["nofail-matches"] as TupleLine[] | undefined,
+        failRegex.matchedTupleLines,
+      );
     }
     return fail;
   }
@@ -358,7 +358,7 @@ export class FilterCore {
         fail = this.mergeFailure(mlfid, fail, fr);
         if (fail.nofail && !o.checkAllRegex) return out;
       } else {
-        fail.matches = [...((fail.matches as TupleLine[]) ?? []), ...fr.matchedTupleLines];
+        fail.matches = joinLines(fail.matches, fr.matchedTupleLines);
       }
       const entry = this.failureId(fail, fr, mlfid);
       if (entry === "pending") {
@@ -433,6 +433,14 @@ function mergeGroups(pre: Fail, groups: Fail): Fail {
   for (const k in pre) merged[k] = pre[k];
   for (const k in groups) merged[k] = groups[k];
   return merged;
+}
+
+/** A new array of the lines of a and then b (either may be absent): spreads cost more per failure line. */
+function joinLines(a: unknown, b: unknown): TupleLine[] {
+  const out: TupleLine[] = [];
+  if (a) for (const t of a as TupleLine[]) out.push(t);
+  if (b) for (const t of b as TupleLine[]) out.push(t);
+  return out;
 }
 
 function popKey(o: Fail, k: string): unknown {

@@ -50,6 +50,25 @@ export function untranslatable(src: RegexSource, kind: string, err: PyRegexError
   ]);
 }
 
+/**
+ * Translations already made in this process, by pattern and mode: `mamori regex` builds each filter twice
+ * (its two modes), and config checks load a jail's filter before the jail does. A translated regex is
+ * only read (its RegExp has no global flag, so no lastIndex state), so one can serve many F2bRegex.
+ */
+const translations = new Map<string, TranslatedRegex>();
+const MAX_TRANSLATIONS = 1024;
+
+function translateOnce(pattern: string, multiline: boolean): TranslatedRegex {
+  const key = `${multiline ? "m" : "s"}${pattern}`;
+  let t = translations.get(key);
+  if (t === undefined) {
+    t = translatePyRegex(pattern, { multiline });
+    if (translations.size >= MAX_TRANSLATIONS) translations.clear();
+    translations.set(key, t);
+  }
+  return t;
+}
+
 export class F2bRegex {
   readonly source: RegexSource;
   readonly t: TranslatedRegex;
@@ -74,7 +93,7 @@ export class F2bRegex {
     this.source = source;
     if (source.text.trim() === "") throw untranslatable(source, opts.kind, new Error("empty regex"));
     try {
-      this.t = translatePyRegex(fail2banPattern(source.text, opts.useDns), { multiline: opts.multiline });
+      this.t = translateOnce(fail2banPattern(source.text, opts.useDns), opts.multiline);
     } catch (err) {
       throw untranslatable(source, opts.kind, err as Error);
     }

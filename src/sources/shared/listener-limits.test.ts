@@ -103,7 +103,7 @@ async function closedByServer(sock: net.Socket): Promise<void> {
     closed = true;
   });
   sock.resume();
-  await waitFor(() => closed, "the server to close the connection", 5000);
+  await waitFor("the server to close the connection", () => closed, 5000);
 }
 
 async function postFrom(localAddress: string, port: number): Promise<number> {
@@ -286,13 +286,13 @@ test("syslog tls: stopping closes connections still in their handshake at once",
     const running = source.run(ac.signal);
     await Promise.race([source.listening, running]);
     const half = await connect(source.port); // TCP only, no handshake
-    await waitFor(() => source.stats().open_connections === 1, "the connection to be admitted");
+    await waitFor("the connection to be admitted", () => source.stats().open_connections === 1);
     let stopped = false;
     ac.abort();
     void running.then(() => {
       stopped = true;
     });
-    await waitFor(() => stopped, "run() to resolve after abort", 3000);
+    await waitFor("run() to resolve after abort", () => stopped, 3000);
     await closedByServer(half);
   } finally {
     await rm(dir, { recursive: true, force: true });
