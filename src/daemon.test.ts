@@ -8,9 +8,9 @@ import { builtinDefaultConfig, describeDefault } from "./config/defaults.js";
 import { configSchema } from "./config/schema.js";
 import { ManualClock } from "./core/clock.js";
 import { Daemon } from "./daemon.js";
-import { waitFor } from "./testing/wait.js";
 import type { SourceFactory } from "./sources/types.js";
 import { openSqliteStore } from "./store/sqlite/index.js";
+import { waitFor } from "./testing/wait.js";
 
 const silent = pino({ level: "silent" });
 const tick = () => new Promise((r) => setImmediate(r));
@@ -168,7 +168,8 @@ describe("the built-in default on a host with nothing to watch", () => {
     writeFileSync(authLogs[1], "Dec  2 10:00:00 host sshd[1]: Invalid user admin from 203.0.113.7 port 22\n");
     await poll();
     await waitFor(
-      "the line stored", async () => (await daemon.store.logs.query({ group: "auth" })).length === 1,
+      "the line stored",
+      async () => (await daemon.store.logs.query({ group: "auth" })).length === 1,
     );
     const after = records.slice(before);
     assert.deepEqual(

@@ -10,7 +10,6 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import pino from "pino";
-import { startHttpReceiver } from "./testing/receivers.js";
 import { configSchema, type MamoriConfig } from "./config/schema.js";
 import { ManualClock } from "./core/clock.js";
 import { Daemon } from "./daemon.js";
@@ -19,6 +18,7 @@ import { testNotification } from "./notify/render.js";
 import { syslogDate } from "./sources/journald/format.js";
 import type { SourceFactory } from "./sources/types.js";
 import { openSqliteStore } from "./store/sqlite/index.js";
+import { startHttpReceiver } from "./testing/receivers.js";
 
 const FILTER_DIR = "/etc/fail2ban/filter.d";
 const skip = fs.existsSync(path.join(FILTER_DIR, "sshd.conf"))

@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runCli } from "../testing/cli.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
+import { runCli } from "../testing/cli.js";
 import { isoTime, printable } from "./printable.js";
 
 describe("printable: control characters are shown, not obeyed", () => {

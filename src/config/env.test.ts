@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runCli } from "../testing/cli.js";
 import { ConfigError } from "../core/errors.js";
+import { runCli } from "../testing/cli.js";
 import { parseConfig } from "./load.js";
 
 const TOKEN = "tok-9f86d081884c7d659a2feaa0c55ad015";

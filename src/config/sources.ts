@@ -6,8 +6,8 @@
 import { z } from "zod";
 import type { EntryCheck, Locator, PortClaim } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
-import { commandSourceSchema } from "../sources/command/config.js";
 import { cloudtrailSourceSchema } from "../sources/cloudtrail/config.js";
+import { commandSourceSchema } from "../sources/command/config.js";
 import { checkFileSource, fileSourceSchema } from "../sources/file/config.js";
 import { httpSourcePorts, httpSourceSchema } from "../sources/http/config.js";
 import { journaldSourceSchema } from "../sources/journald/config.js";

@@ -204,7 +204,10 @@ export const configKeys: Record<string, KeyDoc> = {
     "sshd",
   ),
   "jails[].notify": d("Topics told about each ban.", "[security]"),
-  "jails[].notify_unban": d("Also tell the `notify` topics when a ban ends (expired or lifted by hand).", "true"),
+  "jails[].notify_unban": d(
+    "Also tell the `notify` topics when a ban ends (expired or lifted by hand).",
+    "true",
+  ),
   "jails[].firewall_check": d(
     "How often the firewall is compared with the stored bans and repaired (a firewall reload removes mamori's table); 0 = never.",
     "1m",

@@ -10,11 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import { waitFor } from "../testing/wait.js";
 import { configSchema } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
 import { Daemon } from "../daemon.js";
 import { F2B_FILTER_D } from "../fail2ban/filter/corpus.js";
+import { waitFor } from "../testing/wait.js";
 
 const NOW = Date.UTC(2024, 10, 25, 8, 0, 30);
 const SSHD_FAIL = (n: number) =>
@@ -91,7 +91,9 @@ describe("a full data disk", () => {
         ];
         await assert.rejects(daemon.ingest({ events, checkpoints: [] }), /full|SQLITE_FULL|disk/i);
       }
-      await waitFor("the ban in hosts.deny", () => fs.readFileSync(hostsDeny, "utf8").includes("203.0.113.7"));
+      await waitFor("the ban in hosts.deny", () =>
+        fs.readFileSync(hostsDeny, "utf8").includes("203.0.113.7"),
+      );
       assert.match(fs.readFileSync(hostsDeny, "utf8"), /sshd: 203\.0\.113\.7/);
       const stats = daemon.stats() as { pipeline: { lostEvents: number; committedEvents: number } };
       // the 6 lines, and the ban's own event in mamori/bans: the full disk refuses it too (counted, logged)

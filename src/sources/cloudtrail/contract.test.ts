@@ -1,8 +1,8 @@
 import path from "node:path";
 import { cloudTrailRecords } from "../../../bench/gen/cloudtrail.js";
 import { cloudTrailKey, writeCloudTrailFile } from "../../../bench/gen/files.js";
-import { cloudtrailSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
+import { cloudtrailSourceSchema } from "./config.js";
 import { cloudtrail } from "./index.js";
 
 sourceContract("cloudtrail", {

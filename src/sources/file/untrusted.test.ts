@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { openWatchedFile, RefusedFileError } from "../shared/open-file.js";
 import { waitFor } from "../../testing/wait.js";
+import { openWatchedFile, RefusedFileError } from "../shared/open-file.js";
 import { captureLog } from "../shared/testing/log.js";
 import { startFileSource, tempDir } from "./testing/file-source.js";
 

@@ -1,5 +1,5 @@
-import { httpSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
+import { httpSourceSchema } from "./config.js";
 import { HttpIngestSource } from "./source.js";
 
 const BATCH = 100;

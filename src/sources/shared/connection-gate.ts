@@ -8,8 +8,8 @@
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle } from "../../core/clock.js";
-import type { FdBudget } from "./fd-budget.js";
 import type { ListenerLimits } from "../../core/listener-limits.js";
+import type { FdBudget } from "./fd-budget.js";
 
 /** refusals after the first are summed up in one log line at most this often */
 const REFUSAL_LOG_EVERY_MS = 10_000;

@@ -7,14 +7,14 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import tls from "node:tls";
-import { httpSourceSchema } from "../http/config.js";
-import { syslogSourceSchema } from "../syslog/config.js";
 import type { ManualClock } from "../../core/clock.js";
+import { waitFor } from "../../testing/wait.js";
+import { httpSourceSchema } from "../http/config.js";
 import { HttpIngestSource } from "../http/source.js";
+import { syslogSourceSchema } from "../syslog/config.js";
 import { SyslogSource } from "../syslog/source.js";
 import type { SourceStats } from "../types.js";
 import { FdBudget } from "./fd-budget.js";
-import { waitFor } from "../../testing/wait.js";
 import { type TestContext, testContext } from "./testing/context.js";
 import { captureLog } from "./testing/log.js";
 

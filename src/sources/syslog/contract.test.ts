@@ -1,6 +1,6 @@
 import net from "node:net";
-import { syslogSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
+import { syslogSourceSchema } from "./config.js";
 import { SyslogSource } from "./source.js";
 
 sourceContract("syslog", {

@@ -125,7 +125,8 @@ export function sourceContract(name: string, h: SourceHarness): void {
         if (h.send) await h.send(a.source, messages);
         const lost = () => a.source.stats()[h.lostStat as string] ?? 0;
         await waitFor(
-          "every record stored or counted as lost", async () => (await a.t.stored(h.group)).length + lost() >= messages.length,
+          "every record stored or counted as lost",
+          async () => (await a.t.stored(h.group)).length + lost() >= messages.length,
           30_000,
         );
         await a.stop();

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { writeFlowLogFile } from "../../../bench/gen/files.js";
 import { VPC_DEFAULT_V2_FIELDS, vpcFlowLines } from "../../../bench/gen/vpc-flow.js";
-import { vpcFlowSourceSchema } from "./config.js";
 import { sourceContract } from "../testing/contract.js";
+import { vpcFlowSourceSchema } from "./config.js";
 import { vpcFlow } from "./index.js";
 
 sourceContract("vpc-flow", {

@@ -8,10 +8,10 @@ import path from "node:path";
 import { test } from "node:test";
 import { writeFlowLogFile } from "../../../bench/gen/files.js";
 import { VPC_DEFAULT_V2_FIELDS, vpcFlowLines } from "../../../bench/gen/vpc-flow.js";
-import { vpcFlowSourceSchema } from "./config.js";
 import type { OnceFileSource } from "../shared/once-files.js";
 import { testContext } from "../shared/testing/context.js";
 import { captureLog } from "../shared/testing/log.js";
+import { vpcFlowSourceSchema } from "./config.js";
 import { vpcFlow } from "./index.js";
 
 test("vpc-flow: a FIFO and a symlink to a file its owner cannot read are refused and counted; the rest is read", async () => {
