@@ -29,16 +29,12 @@ const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels)\/[^/]+\/confi
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   alarms: ["metrics", "notify"], // alarms read the compiled metric filters and publish through notify
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
-  notify: ["alarms"], // the CloudWatch-exact number and date formats (#13 item 5 moves them out)
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
 };
 
-/**
- * Upward imports that are the part contract: the components' part builders implement Service and
- * BuiltPart (types only). #13 item 4 (explicit wiring) reshapes the parts; until then they are listed.
- */
-const PART_CONTRACT = new Set(["src/service.ts", "src/parts.ts"]);
+/** The one upward import components make: a part implements Service (a type, erased at build time). */
+const PART_CONTRACT = new Set(["src/service.ts"]);
 
 function memberOf(file: string): string {
   if (COMPONENT_CONFIG.test(file)) return "<component>/config.ts";
