@@ -17,7 +17,6 @@
 import { execFile, spawn } from "node:child_process";
 import {
   closeSync,
-  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -35,29 +34,15 @@ import { SystemClock } from "../src/core/clock.js";
 import { type JailFilter, loadJailFilter } from "../src/fail2ban/filter/index.js";
 import { runRegex } from "../src/fail2ban/filter/regex-run.js";
 import { AUTH_LOG_MIXES, type AuthLogMix } from "./gen/auth-log.js";
+import { arg, writeLines } from "./gen/write.js";
 
 const execFileP = promisify(execFile);
 const FILTER_D = "/etc/fail2ban/filter.d";
 const F2B_REGEX = "/usr/bin/fail2ban-regex";
 const SSHG_PARSER = "/usr/libexec/sshguard/sshg-parser";
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
-}
-
-async function writeLog(file: string, n: number, seed: number, mix: AuthLogMix): Promise<void> {
-  const out = createWriteStream(file);
-  let buf = "";
-  for (const line of AUTH_LOG_MIXES[mix](n, seed)) {
-    buf += `${line}\n`;
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r()));
-      buf = "";
-    }
-  }
-  out.end(buf);
-  await new Promise<void>((r) => out.on("finish", () => r()));
+function writeLog(file: string, n: number, seed: number, mix: AuthLogMix): Promise<void> {
+  return writeLines(file, AUTH_LOG_MIXES[mix](n, seed));
 }
 
 const ROUNDS = 4;

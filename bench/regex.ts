@@ -6,33 +6,19 @@
  * ratio, and whether both print the same `Lines:` summary and per-regex hit counts. Target: >= 10x.
  */
 import { execFile } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { bruteForceLines } from "./gen/auth-log.js";
+import { arg, writeLines } from "./gen/write.js";
 
 const execFileP = promisify(execFile);
 const F2B_REGEX = "/usr/bin/fail2ban-regex";
 const TARGET_RATIO = 10;
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
-}
-
-async function writeLog(file: string, n: number, seed: number): Promise<void> {
-  const out = createWriteStream(file);
-  let buf = "";
-  for (const line of bruteForceLines(n, seed)) {
-    buf += `${line}\n`;
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r()));
-      buf = "";
-    }
-  }
-  out.end(buf);
-  await new Promise<void>((r) => out.on("finish", () => r()));
+function writeLog(file: string, n: number, seed: number): Promise<void> {
+  return writeLines(file, bruteForceLines(n, seed));
 }
 
 /** The parts of the report both tools print alike: the Lines: summary and "[hits] regex" rows. */

@@ -6,32 +6,18 @@
  * median of R runs (the machine's speed drifts). Target: >= 200,000 lines/s.
  */
 import { execFile } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { bruteForceLines } from "./gen/auth-log.js";
+import { arg, writeLines } from "./gen/write.js";
 
 const TARGET_LINES_PER_S = 200_000;
 const CLI = path.resolve("src/cli/bin.ts");
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
-}
-
-async function writeLog(file: string, n: number, seed: number): Promise<void> {
-  const out = createWriteStream(file);
-  let buf = "";
-  for (const line of bruteForceLines(n, seed)) {
-    buf += `${line}\n`;
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise<void>((r) => out.once("drain", () => r()));
-      buf = "";
-    }
-  }
-  out.end(buf);
-  await new Promise<void>((r) => out.on("finish", () => r()));
+function writeLog(file: string, n: number, seed: number): Promise<void> {
+  return writeLines(file, bruteForceLines(n, seed));
 }
 
 function configText(dataDir: string): string {
