@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian peers the tests run against (once, quietly),
-# builds, type-checks, then runs every *.test.ts under src/ and test/ with node's test runner.
+# builds, type-checks, then runs every *.test.ts under src/, test/ and bench/ with node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ fi
 node_modules/.bin/tsc -p tsconfig.build.json
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
