@@ -102,7 +102,7 @@ const INTRO = [
   "- Write absolute paths in the config of a service: it does not depend on the folder mamori starts in.",
   "- A key marked **required** must be given; any other key may be left out and takes its default.",
   "",
-  "Ready configs for each scenario are in [examples/](../examples/); the scenario pages in this folder explain them.",
+  "Ready configs for each scenario are in `examples/`; the scenario pages in this folder explain them.",
   "",
 ];
 
