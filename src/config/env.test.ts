@@ -3,22 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError } from "../core/errors.js";
 import { runCli } from "../testing/cli.js";
 import { parseConfig } from "./load.js";
+import { problemsOf } from "./testing/problems.js";
 
 const TOKEN = "tok-9f86d081884c7d659a2feaa0c55ad015";
-
-/** Every problem of a config, as `LINE:COL: message` lines; [] when it is valid. */
-const problemsOf = (text: string, env: NodeJS.ProcessEnv) => {
-  try {
-    parseConfig(text, "m.yaml", { env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
-    throw err;
-  }
-  return [];
-};
 
 describe("values from ${...} are never echoed in problems", () => {
   const rows: Array<{ name: string; text: string; want: RegExp }> = [

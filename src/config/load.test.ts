@@ -7,16 +7,7 @@ import { ConfigError } from "../core/errors.js";
 import { runCli } from "../testing/cli.js";
 import { builtinDefaultConfig } from "./defaults.js";
 import { parseConfig } from "./load.js";
-
-const problemsOf = (text: string, env: NodeJS.ProcessEnv = {}) => {
-  try {
-    parseConfig(text, "m.yaml", { env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
-    throw err;
-  }
-  return [];
-};
+import { problemsOf } from "./testing/problems.js";
 
 describe("parseConfig: each kind of mistake is reported at its place with a fix", () => {
   const rows: Array<{ name: string; text: string; want: RegExp }> = [
