@@ -14,7 +14,7 @@ import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { serve } from "../../src/sources/shared/testing/e2e.js";
 import { mailText, startHttpReceiver, startSmtpReceiver } from "../../src/testing/receivers.js";
-import { freePort } from "../../src/testing/wait.js";
+import { freePort, waitFor } from "../../src/testing/wait.js";
 
 const HOSTILE_USER = "```<!channel> *URGENT* re-verify at evil.example/unban```";
 const TOKEN = "e2e-ingest-token-5d41402abc4b2a76";
@@ -88,6 +88,8 @@ jails:
     };
     const daemon = await serve(config, env, tmp);
     try {
+      // sources start in the background: the HTTPS listener binds after its certificate is read
+      await waitFor("the ingest listener", () => daemon.log().includes("http ingest listening"));
       const line = (pid: number) =>
         `sshd[${pid}]: Failed password for invalid user ${HOSTILE_USER} from 203.0.113.5 port 22 ssh2`;
       assert.equal(
