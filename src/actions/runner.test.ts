@@ -16,13 +16,17 @@ describe("the command runner: a program that cannot start is an ordinary error",
     );
   });
 
-  it("EMFILE: with no descriptor left, the runner and the exec channel reject; the process lives", () => {
+  it("EMFILE: with no descriptor left, the runner and the exec channel reject; the process lives", (t) => {
     const out = execFileSync(
       "prlimit",
       ["--nofile=96:96", process.execPath, "--import", "tsx", path.join(here, "testing", "fd-exhaustion.ts")],
       { cwd: repo, encoding: "utf8", timeout: 60_000 },
     );
     const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+    if (r.notEnforced) {
+      t.skip(`prlimit --nofile=96 is not enforced here: ${r.notEnforced} files opened without EMFILE`);
+      return;
+    }
     assert.ok(Number(r.exhaustedAt) > 0, out);
     assert.match(String(r.runner), /^rejected: could not run true: .*EMFILE/);
     assert.match(String(r.channel), /^rejected: true: EMFILE/);

@@ -39,7 +39,9 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
             new ActionError(
               err.code === "ENOENT"
                 ? `${full[0]} is not installed or not in PATH: install it (Debian: apt-get install ${packageOf(full[0])})`
-                : `could not run ${full[0]}: ${err.message}`,
+                : err.name === "AbortError"
+                  ? `${full[0]} did not finish within ${TIMEOUT_MS / 1000} s and was killed`
+                  : `could not run ${full[0]}: ${err.message}`,
             ),
           );
         const child = spawnSafely(full, env, failed);
@@ -77,7 +79,9 @@ function spawnSafely(
     child = spawn(argv[0], argv.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
       env,
-      timeout: TIMEOUT_MS,
+      // not spawn's `timeout`: its timer outlives a spawn that failed (EMFILE) and holds the process
+      // open for 15 s; AbortSignal.timeout's timer is unref'd and kills the same way.
+      signal: AbortSignal.timeout(TIMEOUT_MS),
       killSignal: "SIGKILL",
     });
   } catch (err) {

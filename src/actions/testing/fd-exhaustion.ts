@@ -9,11 +9,21 @@ import { execChannel } from "../../notify/channels/exec.js";
 import { testNotification } from "../../notify/render.js";
 import { execRunner } from "../runner.js";
 
+// Bounded: where RLIMIT_NOFILE is not enforced (some sandboxes) an endless loop would open files until
+// the machine runs out of memory; past the cap the script says so and the test reports it.
+const MAX_OPEN = 4096;
 const held: number[] = [];
+let exhausted = false;
 try {
-  for (;;) held.push(fs.openSync("/dev/null", "r"));
+  while (held.length < MAX_OPEN) held.push(fs.openSync("/dev/null", "r"));
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code !== "EMFILE") throw err;
+  exhausted = true;
+}
+if (!exhausted) {
+  for (const fd of held) fs.closeSync(fd);
+  process.stdout.write(`${JSON.stringify({ exhaustedAt: 0, notEnforced: MAX_OPEN })}\n`);
+  process.exit(0);
 }
 
 const outcome = (p: Promise<unknown>) =>
