@@ -27,6 +27,7 @@ export async function buildProgram(only?: string): Promise<Command> {
 
 /** Runs the CLI; sets process.exitCode (0 ok, 1 runtime failure, 2 usage or config error). */
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     const program = await buildProgram(argv[0]);
     await program.parseAsync(argv, { from: "user" });
@@ -34,6 +35,19 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCodeFor(err);
     if (err instanceof CommanderError) return; // commander already printed the message
     process.stderr.write(`${errorMessage(err)}\n`);
+  }
+}
+
+/**
+ * `mamori logs filter G | head`: when the reader closes the pipe, stop as the shell's own tools do
+ * (they die of SIGPIPE) instead of printing an unhandled EPIPE stack trace.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      process.exit(process.exitCode ?? 0);
+    });
   }
 }
 
