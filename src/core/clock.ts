@@ -73,7 +73,10 @@ export class ManualClock implements Clock {
   set(t: number): void {
     if (t < this.current) return;
     for (;;) {
-      const due = this.timers.filter((x) => x.at <= t).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      // one scan for the earliest due timer (replay moves time once per second of log: no sort, no copies)
+      let due: PendingTimer | undefined;
+      for (const x of this.timers)
+        if (x.at <= t && (due === undefined || x.at < due.at || (x.at === due.at && x.id < due.id))) due = x;
       if (!due) break;
       this.current = Math.max(this.current, due.at);
       if (due.every > 0) due.at += due.every;

@@ -40,6 +40,12 @@ export interface ReplaySummary {
 
 /** events per commit at most (a new minute commits sooner) */
 const BATCH = 5000;
+/**
+ * How often (in replayed time) a jail saves its counters for `mamori jails status`: live it is every
+ * second, which for hours of replayed log was one write transaction per replayed second (5% of a
+ * replay); the counters are saved again when the replay stops.
+ */
+const REPLAY_STATS_DELAY_MS = 10 * 60_000;
 /** bytes read from a file at a time */
 const CHUNK = 1 << 20;
 
@@ -80,7 +86,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     log: opts.log,
     // nothing but the replay writes its data dir: the jails need not poll the store for bans the CLI
     // added (a poll every 2 s of replayed time read all active bans: a quarter of a replay's time)
-    jailDeps: { pollMs: 0 },
+    jailDeps: { pollMs: 0, statsDelayMs: REPLAY_STATS_DELAY_MS },
   });
   const summary: ReplaySummary = {
     lines: 0,
