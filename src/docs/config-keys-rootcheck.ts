@@ -16,7 +16,10 @@ export const rootcheckKeys: Record<string, KeyDoc> = {
     "The root file system the file checks (dev_files, suid, world_writable, rootkit_files) look at; another path checks a mounted disk image.",
     "/mnt/suspect",
   ),
-  "rootcheck.proc": d("The procfs hidden_processes and hidden_ports compare the kernel's answers with.", "/proc"),
+  "rootcheck.proc": d(
+    "The procfs hidden_processes and hidden_ports compare the kernel's answers with.",
+    "/proc",
+  ),
   "rootcheck.sys": d("The sysfs whose `class/net/*/flags` promiscuous reads.", "/sys"),
   "rootcheck.ports": d(
     "The ports hidden_ports tries to bind (TCP and UDP), as FIRST-LAST; the whole range takes a few seconds.",

@@ -69,7 +69,10 @@ describe("mamori rootcheck", () => {
     fs.writeFileSync(path.join(root, "dev/evil\u001b[2Jname"), "x");
     const r = await runCli(["rootcheck", "--config", config]);
     assert.equal(r.code, 3);
-    assert.match(r.stdout, /^\[MEDIUM\] dev_files: unexpected regular file in \/dev: \/dev\/evil\\x1b\[2Jname/);
+    assert.match(
+      r.stdout,
+      /^\[MEDIUM\] dev_files: unexpected regular file in \/dev: \/dev\/evil\\x1b\[2Jname/,
+    );
     assert.ok(!r.stdout.includes("\u001b"), "no raw escape reaches the terminal");
   });
 
@@ -89,7 +92,10 @@ describe("mamori rootcheck", () => {
     const { config } = setup({ checks: ["dev_files", "rootkits"], ports: "70000-1" });
     const r = await runCli(["rootcheck", "--config", config, "--json"]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /mamori\.yaml:\d+:\d+: .*must be one of .*"rootkit_files", not the string "rootkits"/);
+    assert.match(
+      r.stderr,
+      /mamori\.yaml:\d+:\d+: .*must be one of .*"rootkit_files", not the string "rootkits"/,
+    );
     assert.match(r.stderr, /mamori\.yaml:\d+:\d+: "ports": ports run from 1 to 65535/);
     assert.equal(r.stdout, "");
   });

@@ -194,11 +194,14 @@ describe("promiscuous (sysfs laid out in a temp folder)", () => {
     iface("mirror0", "0x1103");
     iface("quiet", "0x1003");
     const findings = await checkPromiscuous({ sys, known: ["mirror*"] });
-    assert.deepEqual(findings.map((f) => [f.title, f.severity]), [
-      ["interface br0 is in promiscuous mode", "low"],
-      ["interface eth0 is in promiscuous mode", "high"],
-      ["interface mirror0 is in promiscuous mode", "low"],
-      ["interface veth1 is in promiscuous mode", "low"],
-    ]);
+    assert.deepEqual(
+      findings.map((f) => [f.title, f.severity]),
+      [
+        ["interface br0 is in promiscuous mode", "low"],
+        ["interface eth0 is in promiscuous mode", "high"],
+        ["interface mirror0 is in promiscuous mode", "low"],
+        ["interface veth1 is in promiscuous mode", "low"],
+      ],
+    );
   });
 });

@@ -48,7 +48,9 @@ function bindUdp(port: number, type: "udp4" | "udp6"): Promise<BindResult | Node
 /** Binds once; EADDRINUSE is "in-use", any other refusal (EACCES below 1024 without root) "unknown". */
 async function tryBind(protocol: Protocol, port: number, v6: boolean): Promise<BindResult> {
   const r =
-    protocol === "tcp" ? await bindTcp(port, v6 ? "::" : "0.0.0.0") : await bindUdp(port, v6 ? "udp6" : "udp4");
+    protocol === "tcp"
+      ? await bindTcp(port, v6 ? "::" : "0.0.0.0")
+      : await bindUdp(port, v6 ? "udp6" : "udp4");
   if (typeof r === "string") return r;
   return r.code === "EADDRINUSE" ? "in-use" : "unknown";
 }
@@ -60,11 +62,7 @@ async function ipv6Works(): Promise<boolean> {
 }
 
 /** The ports of the range that could not be bound, for one protocol. */
-async function unbindable(
-  protocol: Protocol,
-  o: HiddenPortOptions,
-  v6: boolean,
-): Promise<number[]> {
+async function unbindable(protocol: Protocol, o: HiddenPortOptions, v6: boolean): Promise<number[]> {
   const inUse: number[] = [];
   let next = o.first;
   const worker = async () => {

@@ -40,12 +40,10 @@ describe("rootcheck part", () => {
       assert.equal(first[0].stream, "web-1");
       const message = JSON.parse(first[0].message);
       assert.deepEqual(Object.keys(message), ["check", "severity", "title", "detail", "path", "host"]);
-      assert.deepEqual([message.check, message.severity, message.path, message.host], [
-        "dev_files",
-        "high",
-        "/dev/.stash",
-        "web-1",
-      ]);
+      assert.deepEqual(
+        [message.check, message.severity, message.path, message.host],
+        ["dev_files", "high", "/dev/.stash", "web-1"],
+      );
 
       const part = daemon.part("rootcheck", "rootcheck") as RootcheckPart;
       await part.running;
@@ -59,11 +57,14 @@ describe("rootcheck part", () => {
         return e.length === 3 ? e : undefined;
       });
       assert.deepEqual(
-        second.slice(1).map((e) => JSON.parse(e.message).path).sort(),
+        second
+          .slice(1)
+          .map((e) => JSON.parse(e.message).path)
+          .sort(),
         ["/dev/.stash", "/etc/cron.hourly/gcc.sh"],
       );
       assert.equal(second[2].timestamp, clock.now());
-      assert.deepEqual((daemon.part("rootcheck", "rootcheck")?.stats?.() as { runs: number }).runs, 2);
+      assert.equal(part.stats?.().runs, 2);
     } finally {
       await daemon.stop();
     }

@@ -54,7 +54,10 @@ export function buildRootcheckPart(config: RootcheckConfig, deps: RootcheckPartD
     counters.findings += run.findings.length;
     counters.failedChecks += run.failures.length;
     counters.lastRunMs = deps.clock.now() - started;
-    log.info({ findings: run.findings.length, failed: run.failures.length, ms: run.timings }, "rootcheck run done");
+    log.info(
+      { findings: run.findings.length, failed: run.failures.length, ms: run.timings },
+      "rootcheck run done",
+    );
   };
 
   const trigger = () => {

@@ -33,16 +33,33 @@ export interface SuidResult {
   files: number;
 }
 
+/** Collects the SUID/SGID files a walk visits (a walk may feed several checks: see run.ts). */
+export function suidCollector(root: string) {
+  const entries = new Map<string, SuidEntry>();
+  return {
+    entries,
+    visit(file: string, st: Stats) {
+      if (st.isFile() && st.mode & (S_ISUID | S_ISGID))
+        entries.set(systemPathOf(root, file), { mode: st.mode & 0o7777, uid: st.uid });
+    },
+  };
+}
+
 export async function checkSuid(o: SuidOptions): Promise<SuidResult> {
-  const current = new Map<string, SuidEntry>();
+  const collector = suidCollector(o.root);
   await walkTree(
     o.paths.map((p) => underRoot(o.root, p)),
-    (file: string, st: Stats) => {
-      if (st.isFile() && st.mode & (S_ISUID | S_ISGID))
-        current.set(systemPathOf(o.root, file), { mode: st.mode & 0o7777, uid: st.uid });
-    },
+    collector.visit,
     { skip: pseudoTrees(o.root), signal: o.signal },
   );
+  return compareSuid(o, collector.entries);
+}
+
+/** Reports what differs from the stored baseline, then stores `current` as the new one. */
+export async function compareSuid(
+  o: Pick<SuidOptions, "root" | "baseline" | "now">,
+  current: Map<string, SuidEntry>,
+): Promise<SuidResult> {
   const scope = o.root;
   const before = await o.baseline.suidBaseline(scope);
   await o.baseline.putSuidBaseline(scope, current, o.now);

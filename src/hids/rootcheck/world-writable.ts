@@ -20,30 +20,41 @@ const S_IWOTH = 0o002;
 const S_ISVTX = 0o1000;
 
 export async function checkWorldWritable(o: WorldWritableOptions): Promise<CheckFinding[]> {
-  const max = o.maxFindings ?? 200;
-  const findings: CheckFinding[] = [];
-  let over = 0;
+  const collector = worldWritableCollector(o.root, o.maxFindings);
   await walkTree(
     o.paths.map((p) => underRoot(o.root, p)),
-    (file: string, st: Stats) => {
+    collector.visit,
+    { skip: pseudoTrees(o.root), signal: o.signal },
+  );
+  return collector.findings();
+}
+
+/** Collects the findings of a walk (a walk may feed several checks: see run.ts). */
+export function worldWritableCollector(root: string, maxFindings = 200) {
+  const max = maxFindings;
+  const findings: CheckFinding[] = [];
+  let over = 0;
+  return {
+    visit(file: string, st: Stats) {
       if (st.uid !== 0 || !(st.mode & S_IWOTH)) return;
       if (!st.isFile() && !(st.isDirectory() && !(st.mode & S_ISVTX))) return;
       if (findings.length >= max) {
         over++;
         return;
       }
-      findings.push(wwFinding(systemPathOf(o.root, file), st));
+      findings.push(wwFinding(systemPathOf(root, file), st));
     },
-    { skip: pseudoTrees(o.root), signal: o.signal },
-  );
-  if (over > 0)
-    findings.push({
-      check: "world_writable",
-      severity: "medium",
-      title: `${over} more root-owned world-writable files not listed`,
-      detail: `Only the first ${max} are reported one by one. List them all with \`find / -xdev -uid 0 -perm -0002 \\( -type f -o -type d ! -perm -1000 \\)\`.`,
-    });
-  return findings;
+    findings: () => (over > 0 ? [...findings, overflowFinding(over, max)] : findings),
+  };
+}
+
+function overflowFinding(over: number, max: number): CheckFinding {
+  return {
+    check: "world_writable",
+    severity: "medium",
+    title: `${over} more root-owned world-writable files not listed`,
+    detail: `Only the first ${max} are reported one by one. List them all with \`find / -xdev -uid 0 -perm -0002 \\( -type f -o -type d ! -perm -1000 \\)\`.`,
+  };
 }
 
 function wwFinding(path: string, st: Stats): CheckFinding {

@@ -43,7 +43,12 @@ for (const table of ["tcp", "tcp6", "udp", "udp6"]) {
 try {
   execFileSync("mount", ["--bind", fake, netDir]);
   const findings = [
-    ...(await checkHiddenPorts({ proc: "/proc", first: hiddenTcp - 20, last: hiddenTcp + 20, protocols: ["tcp"] })),
+    ...(await checkHiddenPorts({
+      proc: "/proc",
+      first: hiddenTcp - 20,
+      last: hiddenTcp + 20,
+      protocols: ["tcp"],
+    })),
     ...(await checkHiddenPorts({ proc: "/proc", first: visibleTcp, last: visibleTcp, protocols: ["tcp"] })),
     ...(await checkHiddenPorts({ proc: "/proc", first: hiddenUdp, last: hiddenUdp, protocols: ["udp"] })),
   ];
