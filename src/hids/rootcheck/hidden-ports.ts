@@ -107,7 +107,11 @@ function hiddenPortFinding(protocol: Protocol, port: number, proc: string): Chec
       `\`ss -anp ${flag} 'sport = :${port}'\` and \`lsof -nP -i ${protocol.toUpperCase()}:${port}\` ` +
       `(empty output confirms the hiding), \`grep ' ${proc}/' /proc/self/mountinfo\` for a mount over ${proc}/net, ` +
       "/etc/ld.so.preload for an injected library, `lsmod` for unknown kernel modules; " +
-      `capture traffic on the port from another host (\`tcpdump -ni any port ${port}\` may be fooled on this one).`,
+      `capture traffic on the port from another host (\`tcpdump -ni any port ${port}\` may be fooled on this one).` +
+      (protocol === "tcp"
+        ? " One innocent cause: a TCP socket bound but never listening or connected is in no table either; " +
+          "newer ss versions list them with `ss -tanp --bound-inactive`, and `ls -l /proc/*/fd | grep socket:` finds their owners."
+        : ""),
     port,
   };
 }
