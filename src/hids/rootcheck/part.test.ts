@@ -13,7 +13,8 @@ import { ManualClock } from "../../core/clock.js";
 import { Daemon } from "../../daemon.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../../testing/wait.js";
-import { ROOTCHECK_GROUP, type RootcheckPart } from "./part.js";
+import { rootcheckSchema } from "./config.js";
+import { buildRootcheckPart, ROOTCHECK_GROUP, type RootcheckPart } from "./part.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-rootcheck-part-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -68,5 +69,26 @@ describe("rootcheck part", () => {
     } finally {
       await daemon.stop();
     }
+  });
+
+  it("stop() aborts a run under way: no events after it, nothing left running", async () => {
+    const emitted: object[] = [];
+    const clock = new ManualClock(0);
+    const store = openSqliteStore(":memory:");
+    const part = buildRootcheckPart(rootcheckSchema.parse({ checks: ["hidden_ports", "dev_files"], root }), {
+      store,
+      clock,
+      log: pino({ level: "silent" }),
+      detections: { emit: (_group, record) => emitted.push(record) },
+      hostname: "h",
+    });
+    await part.start();
+    assert.ok(part.running, "the run at start is under way");
+    await part.stop();
+    assert.equal(part.running, undefined);
+    assert.deepEqual(emitted, [], "the aborted run emitted nothing");
+    assert.equal(clock.pending(), 0, "the schedule is cancelled");
+    assert.equal(part.stats?.().runs, 0);
+    await store.close();
   });
 });
