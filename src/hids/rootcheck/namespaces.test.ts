@@ -55,8 +55,11 @@ describe("hidden_ports (private mount namespace)", () => {
       visibleTcp: number;
       findings: CheckFinding[];
     };
+    // the fake table is a copy taken at one moment: a socket another program on this machine opens near
+    // these ports afterwards is (rightly) hidden from it too, so only the test's own ports are judged
+    const ours = new Set([r.hiddenTcp, r.hiddenUdp, r.visibleTcp]);
     assert.deepEqual(
-      r.findings.map((f) => [f.title.split(" ")[0], f.port]),
+      r.findings.filter((f) => ours.has(f.port as number)).map((f) => [f.title.split(" ")[0], f.port]),
       [
         ["tcp", r.hiddenTcp],
         ["udp", r.hiddenUdp],
