@@ -118,6 +118,7 @@ async function findCandidates(
       if (listedNow.has(h.pid)) continue;
       const tgid = await tgidOf(o.proc, h.pid);
       if (tgid !== undefined && tgid !== h.pid) continue;
+      if (tgid === undefined && !probe(h.pid)) continue; // a thread that ended while we looked
     }
     confirmed.push(h);
   }
