@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { buildRootcheckPart, rootcheckFingerprint } from "./hids/rootcheck/part.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
   buildJailPart,
@@ -55,7 +56,7 @@ export interface SharedParts {
 
 /** A keyed part, not built yet: a reload builds only the ones whose fingerprint changed. */
 export interface PartSpec {
-  kind: "alarm" | "jail" | "source";
+  kind: "alarm" | "jail" | "source" | "rootcheck";
   key: string;
   fingerprint: string;
   /** Builds the part; `previous` is the running part with the same key, when there is one. */
@@ -154,7 +155,23 @@ export function planParts(
       build: () => buildSourcePart(sc, id, factory, sourceEnv),
     };
   });
-  return [...alarms, ...jails, ...sources];
+  const hostChecks: PartSpec[] = [];
+  const rootcheck = config.rootcheck;
+  if (rootcheck)
+    hostChecks.push({
+      kind: "rootcheck",
+      key: "rootcheck",
+      fingerprint: rootcheckFingerprint(rootcheck, hostname),
+      build: () =>
+        buildRootcheckPart(rootcheck, {
+          store: env.store,
+          clock: env.clock,
+          log: env.log,
+          detections: shared.detections,
+          hostname,
+        }),
+    });
+  return [...alarms, ...jails, ...hostChecks, ...sources];
 }
 
 function asJailPart(s: Service | undefined): JailPart | undefined {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
+import { rootcheckSchema } from "../hids/rootcheck/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
@@ -163,6 +164,7 @@ export const configSchema = z.strictObject({
   jails: z.array(jailSchema).default([]),
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
+  rootcheck: rootcheckSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

@@ -234,6 +234,22 @@ export interface DeliveryStore {
   list(opts?: { topic?: string; limit?: number }): Promise<DeliveryAttempt[]>;
 }
 
+// ---------------------------------------------------------------- rootcheck
+
+/** A SUID/SGID file as the baseline holds it. */
+export interface SuidEntry {
+  /** permission bits including setuid/setgid (mode & 0o7777) */
+  mode: number;
+  uid: number;
+}
+
+export interface RootcheckStore {
+  /** The SUID/SGID files of the last run over `scope` (the scanned root), or undefined before the first. */
+  suidBaseline(scope: string): Promise<Map<string, SuidEntry> | undefined>;
+  /** Replaces the baseline of `scope` with what this run found. */
+  putSuidBaseline(scope: string, entries: ReadonlyMap<string, SuidEntry>, now: number): Promise<void>;
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store {
@@ -242,5 +258,6 @@ export interface Store {
   readonly alarms: AlarmStore;
   readonly bans: BanStore;
   readonly deliveries: DeliveryStore;
+  readonly rootcheck: RootcheckStore;
   close(): Promise<void>;
 }
