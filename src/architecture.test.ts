@@ -16,14 +16,14 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels)\/[^/]+\/config\.ts$/;
+const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {

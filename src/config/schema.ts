@@ -8,6 +8,7 @@ import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
 import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
+import { auditSchema } from "../hids/audit/config.js";
 import { jailSchema } from "./jails.js";
 import { sourceSchema } from "./sources.js";
 
@@ -163,6 +164,8 @@ export const configSchema = z.strictObject({
   jails: z.array(jailSchema).default([]),
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
+  /** policy audit (Wazuh SCA policies); absent: no audit runs in the daemon */
+  audit: auditSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

@@ -234,6 +234,25 @@ export interface DeliveryStore {
   list(opts?: { topic?: string; limit?: number }): Promise<DeliveryAttempt[]>;
 }
 
+// ---------------------------------------------------------------- policy audit
+
+/** The last result of one check of one policy (what the next run compares with). */
+export interface AuditResultRecord {
+  policy: string;
+  checkId: number;
+  result: "passed" | "failed" | "not_applicable";
+  reason: string;
+  /** ms */
+  updatedAt: number;
+}
+
+export interface AuditStore {
+  /** The stored results of every policy, or of one. */
+  results(policy?: string): Promise<AuditResultRecord[]>;
+  /** Stores (replacing) the results given, in one transaction. */
+  putResults(records: AuditResultRecord[]): Promise<void>;
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store {
@@ -242,5 +261,6 @@ export interface Store {
   readonly alarms: AlarmStore;
   readonly bans: BanStore;
   readonly deliveries: DeliveryStore;
+  readonly audit: AuditStore;
   close(): Promise<void>;
 }

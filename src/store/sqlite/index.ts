@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Store } from "../store.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
+import { auditSchema, SqliteAuditStore } from "./audit.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
@@ -12,7 +13,7 @@ import { secureDataDir } from "./permissions.js";
 
 export const DB_FILE = "mamori.db";
 
-const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema];
+const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema, auditSchema];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly alarms: SqliteAlarmStore;
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
+  readonly audit: SqliteAuditStore;
 
   constructor(
     readonly db: Db,
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
     this.alarms = new SqliteAlarmStore(db);
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
+    this.audit = new SqliteAuditStore(db);
   }
 
   async close(): Promise<void> {
