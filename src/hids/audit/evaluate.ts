@@ -161,10 +161,12 @@ function compare(a: number, op: string, b: number): boolean {
 export async function evaluateRuleSet(set: RuleSet, opts: EvalOptions): Promise<CheckOutcome> {
   let firstFalse: string | undefined;
   let firstNa: string | undefined;
+  const held: string[] = [];
   for (const rule of set.rules) {
     const o = await evaluateRule(rule, opts);
     const said = `'${clip(rule.text)}': ${o.detail}`;
     if (o.value === true) {
+      held.push(o.detail);
       if (set.condition === "any") return { result: "passed", reason: `passed by ${said}` };
       if (set.condition === "none") return { result: "failed", reason: `${rule.not ? "violated" : "matched"} ${said}` };
     } else if (o.value === false) {
@@ -175,7 +177,7 @@ export async function evaluateRuleSet(set: RuleSet, opts: EvalOptions): Promise<
   if (firstNa !== undefined) return { result: "not_applicable", reason: `could not check ${firstNa}` };
   if (set.condition === "any") return { result: "failed", reason: `no rule holds; first: ${firstFalse}` };
   if (set.condition === "none") return { result: "passed", reason: "no rule matched" };
-  return { result: "passed", reason: "every rule holds" };
+  return { result: "passed", reason: `every rule holds: ${held.join("; ")}` };
 }
 
 export type { Check };
