@@ -1,9 +1,15 @@
 /** The `audit:` section: which SCA policies run, how often, and where the host's files are. */
 import { z } from "zod";
-import { configPaths, duration, nonEmpty } from "../../core/config.js";
+import { configPaths, duration } from "../../core/config.js";
 
-/** `builtin:NAME` stays as written; a path or glob is resolved against the config's folder. */
-const policyRef = nonEmpty.register(configPaths, { isPath: (v) => !v.startsWith("builtin:") });
+/**
+ * `builtin:NAME` stays as written; a path or glob is resolved against the config's folder. (A schema of
+ * its own: registering the shared `nonEmpty` would mark every non-empty string of the config as a path.)
+ */
+const policyRef = z
+  .string()
+  .min(1, "must not be empty")
+  .register(configPaths, { isPath: (v) => !v.startsWith("builtin:") });
 
 export const auditSchema = z.strictObject({
   /** seconds between runs; one run at start */
