@@ -4,11 +4,11 @@
  */
 import { z } from "zod";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
+import { auditSchema } from "../hids/audit/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
 import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
-import { auditSchema } from "../hids/audit/config.js";
 import { jailSchema } from "./jails.js";
 import { sourceSchema } from "./sources.js";
 

@@ -16,5 +16,8 @@ export const auditKeys: Record<string, KeyDoc> = {
     "Folder that `f:` and `d:` rules read under: `/` is this host; a mounted disk image or container root is audited by pointing here.",
     "/mnt/image",
   ),
-  "audit.command_timeout": d("A `c:` rule's command is killed after this long; the check is then not applicable.", "10s"),
+  "audit.command_timeout": d(
+    "A `c:` rule's command is killed after this long; the check is then not applicable.",
+    "10s",
+  ),
 };

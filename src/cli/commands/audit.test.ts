@@ -22,7 +22,10 @@ describe("mamori audit", () => {
     fs.writeFileSync(path.join(root, "etc/ssh/sshd_config"), HARDENED);
     const r = await runCli(["audit", "--policy", "builtin:sshd", "--root", root, "--json"], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 7);
     for (const l of lines) {
       assert.deepEqual(Object.keys(l), ["policy", "id", "title", "result", "reason", "host"]);
@@ -36,8 +39,15 @@ describe("mamori audit", () => {
     fs.writeFileSync(path.join(root, "etc/ssh/sshd_config"), `${HARDENED}PermitEmptyPasswords yes\n`);
     const r = await runCli(["audit", "--policy", "builtin:sshd", "--root", root, "--json"], { cwd: dir });
     assert.equal(r.code, 3, r.stderr);
-    const failed = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.result === "failed");
-    assert.deepEqual(failed.map((f) => f.id), [1003]);
+    const failed = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.result === "failed");
+    assert.deepEqual(
+      failed.map((f) => f.id),
+      [1003],
+    );
     assert.match(failed[0].reason, /"PermitEmptyPasswords yes"/);
     assert.match(failed[0].remediation, /PermitEmptyPasswords/);
   });

@@ -27,19 +27,35 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function registerAudit(program: Command): void {
   program
     .command("audit")
-    .description("run policy audit checks (Wazuh SCA policies) now and print each result; exit 3 when a check failed")
-    .option("--policy <file>", "a policy file or builtin:NAME (repeatable); default: the config's audit.policies", collect)
+    .description(
+      "run policy audit checks (Wazuh SCA policies) now and print each result; exit 3 when a check failed",
+    )
+    .option(
+      "--policy <file>",
+      "a policy file or builtin:NAME (repeatable); default: the config's audit.policies",
+      collect,
+    )
     .option("--config <file>", "config file (default ./mamori.yaml, else built-in)")
-    .option("--root <dir>", "read the files of f: and d: rules under this folder (default: the config's audit.root, /)")
-    .option("--timeout <duration>", "kill a c: rule's command after this long (default: audit.command_timeout, 30s)")
-    .option("--json", 'one JSON line per check: {"policy","id","title","result","reason","remediation"?,"host"}')
+    .option(
+      "--root <dir>",
+      "read the files of f: and d: rules under this folder (default: the config's audit.root, /)",
+    )
+    .option(
+      "--timeout <duration>",
+      "kill a c: rule's command after this long (default: audit.command_timeout, 30s)",
+    )
+    .option(
+      "--json",
+      'one JSON line per check: {"policy","id","title","result","reason","remediation"?,"host"}',
+    )
     .action(async (opts: AuditOptions) => {
       const { config } = loadConfig(opts.config);
       const refs = opts.policy?.map((p) => (p.startsWith("builtin:") ? p : path.resolve(p))) ??
         config.audit?.policies ?? ["builtin:sshd"];
       const policies = loadPolicies(refs);
       const root = path.resolve(opts.root ?? config.audit?.root ?? "/");
-      const timeout = opts.timeout === undefined ? (config.audit?.command_timeout ?? 30) : parseTimeout(opts.timeout);
+      const timeout =
+        opts.timeout === undefined ? (config.audit?.command_timeout ?? 30) : parseTimeout(opts.timeout);
       const findings = await runPolicies(policies, { root, commandTimeoutMs: timeout * 1000 });
       const host = config.hostname ?? os.hostname();
       process.stdout.write(opts.json ? jsonLines(findings, host) : humanText(findings));
@@ -68,6 +84,8 @@ function humanText(findings: readonly AuditFinding[]): string {
     if (f.remediation) out.push(`        fix: ${printable(f.remediation)}`);
   }
   const count = (r: AuditFinding["result"]) => findings.filter((f) => f.result === r).length;
-  out.push(`${findings.length} checks: ${count("passed")} passed, ${count("failed")} failed, ${count("not_applicable")} not applicable`);
+  out.push(
+    `${findings.length} checks: ${count("passed")} passed, ${count("failed")} failed, ${count("not_applicable")} not applicable`,
+  );
   return `${out.join("\n")}\n`;
 }

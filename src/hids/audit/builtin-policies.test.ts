@@ -26,10 +26,13 @@ function hostWith(files: Record<string, string>): string {
   return root;
 }
 
-async function sshdResults(files: Record<string, string>): Promise<Record<number, { result: AuditResult; reason: string }>> {
+async function sshdResults(
+  files: Record<string, string>,
+): Promise<Record<number, { result: AuditResult; reason: string }>> {
   const [policy] = loadPolicies(["builtin:sshd"]);
   const out: Record<number, { result: AuditResult; reason: string }> = {};
-  for (const f of await runPolicies([policy], { root: hostWith(files), commandTimeoutMs: 1000 })) out[f.id] = f;
+  for (const f of await runPolicies([policy], { root: hostWith(files), commandTimeoutMs: 1000 }))
+    out[f.id] = f;
   return out;
 }
 
@@ -74,8 +77,18 @@ describe("builtin:sshd", () => {
     ["keywords and values in any case", { "etc/ssh/sshd_config": "permitrootlogin No\n" }, 1001, "passed"],
     ["Keyword=value", { "etc/ssh/sshd_config": "PermitRootLogin=no\nMaxAuthTries = 2\n" }, 1004, "passed"],
     ["quoted values", { "etc/ssh/sshd_config": 'PasswordAuthentication "no"\n' }, 1002, "passed"],
-    ["a commented-out line does not count", { "etc/ssh/sshd_config": "#PermitRootLogin no\n" }, 1001, "failed"],
-    ["prohibit-password is not no", { "etc/ssh/sshd_config": "PermitRootLogin prohibit-password\n" }, 1001, "failed"],
+    [
+      "a commented-out line does not count",
+      { "etc/ssh/sshd_config": "#PermitRootLogin no\n" },
+      1001,
+      "failed",
+    ],
+    [
+      "prohibit-password is not no",
+      { "etc/ssh/sshd_config": "PermitRootLogin prohibit-password\n" },
+      1001,
+      "failed",
+    ],
     [
       "an included file that turns passwords back on fails the check",
       {
@@ -88,14 +101,33 @@ describe("builtin:sshd", () => {
     ],
     [
       "the safe value may come from an included file",
-      { "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\n", "etc/ssh/sshd_config.d/10-hardening.conf": "MaxAuthTries 4\n" },
+      {
+        "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\n",
+        "etc/ssh/sshd_config.d/10-hardening.conf": "MaxAuthTries 4\n",
+      },
       1004,
       "passed",
     ],
-    ["MaxAuthTries absent: the default 6 is too many", { "etc/ssh/sshd_config": "Port 22\n" }, 1004, "failed"],
-    ["a second, higher MaxAuthTries fails", { "etc/ssh/sshd_config": "MaxAuthTries 3\nMatch User x\n  MaxAuthTries 9\n" }, 1004, "failed"],
+    [
+      "MaxAuthTries absent: the default 6 is too many",
+      { "etc/ssh/sshd_config": "Port 22\n" },
+      1004,
+      "failed",
+    ],
+    [
+      "a second, higher MaxAuthTries fails",
+      { "etc/ssh/sshd_config": "MaxAuthTries 3\nMatch User x\n  MaxAuthTries 9\n" },
+      1004,
+      "failed",
+    ],
     ["X11Forwarding absent: the default no passes", { "etc/ssh/sshd_config": "Port 22\n" }, 1005, "passed"],
-    ["no sshd_config: not applicable", { "etc/other": "" }, 1003, "not_applicable", /requirements do not hold/],
+    [
+      "no sshd_config: not applicable",
+      { "etc/other": "" },
+      1003,
+      "not_applicable",
+      /requirements do not hold/,
+    ],
   ];
   for (const [what, files, id, expected, reason] of table)
     it(what, async () => {
@@ -107,7 +139,10 @@ describe("builtin:sshd", () => {
 
 describe("builtin:kernel", () => {
   const sysctl = (values: Record<string, string>) =>
-    Object.fromEntries([["proc/sys/kernel/ostype", "Linux\n"], ...Object.entries(values).map(([k, v]) => [`proc/sys/${k}`, `${v}\n`])]);
+    Object.fromEntries([
+      ["proc/sys/kernel/ostype", "Linux\n"],
+      ...Object.entries(values).map(([k, v]) => [`proc/sys/${k}`, `${v}\n`]),
+    ]);
   const good = {
     "kernel/randomize_va_space": "2",
     "kernel/kptr_restrict": "1",
@@ -123,10 +158,16 @@ describe("builtin:kernel", () => {
     const [policy] = loadPolicies(["builtin:kernel"]);
     const run = async (values: Record<string, string>) =>
       Object.fromEntries(
-        (await runPolicies([policy], { root: hostWith(sysctl(values)), commandTimeoutMs: 1000 })).map((f) => [f.id, f.result]),
+        (await runPolicies([policy], { root: hostWith(sysctl(values)), commandTimeoutMs: 1000 })).map((f) => [
+          f.id,
+          f.result,
+        ]),
       );
     const hardened = await run(good);
-    assert.ok(Object.values(hardened).every((r) => r === "passed"), JSON.stringify(hardened));
+    assert.ok(
+      Object.values(hardened).every((r) => r === "passed"),
+      JSON.stringify(hardened),
+    );
     const weak = await run({ ...good, "kernel/randomize_va_space": "0", "kernel/kptr_restrict": "0" });
     assert.equal(weak[2001], "failed");
     assert.equal(weak[2002], "failed");

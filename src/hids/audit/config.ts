@@ -22,4 +22,3 @@ export const auditSchema = z.strictObject({
 });
 
 export type AuditConfig = z.output<typeof auditSchema>;
-

@@ -18,7 +18,8 @@ let root: string;
 const FILES: Record<string, string> = {
   "etc/ssh/sshd_config": "# comment\nPort 22\nPermitRootLogin no\nMaxAuthTries 3\nX11Forwarding yes\n",
   "etc/login.defs": "PASS_MAX_DAYS\t99999\nPASS_MIN_DAYS 1\nUMASK 022\n",
-  "etc/passwd": "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/bash\n",
+  "etc/passwd":
+    "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/bash\n",
   "etc/conf.d/a.conf": "enabled=false\n",
   "etc/conf.d/sub/b.conf": "enabled=true\nlevel=7\n",
   "etc/conf.d/readme.txt": "enabled=true\n",
@@ -56,7 +57,10 @@ async function check(
     "    rules:",
     ...rules.map((r) => `      - '${r.replace(/'/g, "''")}'`),
   ].join("\n");
-  const [f] = await runPolicy(parsePolicy(yaml, "t.yml"), { root, commandTimeoutMs: opts.timeoutMs ?? 10_000 });
+  const [f] = await runPolicy(parsePolicy(yaml, "t.yml"), {
+    root,
+    commandTimeoutMs: opts.timeoutMs ?? 10_000,
+  });
   return f;
 }
 
@@ -78,7 +82,12 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   ["!r: some line does not match", ["f:$sshd -> !r:^#"], "passed"],
   ["&&: all on one line", ["f:/etc/passwd -> !r:^# && !r:^root: && r:^\\w+:\\w+:0:"], "passed", "toor"],
   ["&&: not on one line", ["f:$sshd -> r:^Port && r:no"], "failed"],
-  ["not with content: a match fails", ["not f:/etc/passwd -> !r:^root: && r:^\\w+:\\w+:0:"], "failed", "line 2"],
+  [
+    "not with content: a match fails",
+    ["not f:/etc/passwd -> !r:^root: && r:^\\w+:\\w+:0:"],
+    "failed",
+    "line 2",
+  ],
   ["n: <=", ["f:$sshd -> n:^MaxAuthTries\\s+(\\d+) compare <= 4"], "passed"],
   ["n: >", ["f:$sshd -> n:^MaxAuthTries\\s+(\\d+) compare > 3"], "failed"],
   ["n: ==", ["f:/etc/login.defs -> n:^PASS_MIN_DAYS\\s+(\\d+) compare == 1"], "passed"],
@@ -94,7 +103,11 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   // directories
   ["d: a file of that name, recursively", ["d:/etc/conf.d -> b.conf"], "passed"],
   ["d: file regex and content", ["d:/etc/conf.d -> r:\\.conf$ -> r:^enabled=true"], "passed", "sub/b.conf"],
-  ["d: content only in files the regex picks", ["d:/etc/conf.d -> r:^a\\.conf$ -> r:^enabled=true"], "failed"],
+  [
+    "d: content only in files the regex picks",
+    ["d:/etc/conf.d -> r:^a\\.conf$ -> r:^enabled=true"],
+    "failed",
+  ],
   ["d: n: in a directory's files", ["d:/etc/conf.d -> r:\\.conf$ -> n:^level=(\\d+) compare >= 5"], "passed"],
   ["d: files of a missing directory: not applicable", ["d:/etc/nope.d -> r:x"], "not_applicable"],
   // pcre2
@@ -142,7 +155,10 @@ checks:
   - {id: 1, title: a, condition: all, rules: ['f:/etc/passwd']}
   - {id: 2, title: b, condition: all, rules: ['f:/etc/nope']}`;
     const out = await runPolicy(parsePolicy(yaml, "r.yml"), { root, commandTimeoutMs: 1000 });
-    assert.deepEqual(out.map((f) => f.result), ["not_applicable", "not_applicable"]);
+    assert.deepEqual(
+      out.map((f) => f.result),
+      ["not_applicable", "not_applicable"],
+    );
     assert.match(out[0].reason, /requirements do not hold \(needs sshd\)/);
   });
 });

@@ -62,7 +62,11 @@ async function evaluatePlain(rule: Rule, opts: EvalOptions): Promise<RuleOutcome
   }
 }
 
-async function evaluateFiles(targets: string[], content: Condition[] | undefined, opts: EvalOptions): Promise<RuleOutcome> {
+async function evaluateFiles(
+  targets: string[],
+  content: Condition[] | undefined,
+  opts: EvalOptions,
+): Promise<RuleOutcome> {
   const paths = await targetPaths(targets, opts.root);
   if (!content) {
     const found = [];
@@ -116,7 +120,10 @@ async function evaluateDirs(rule: Extract<Rule, { type: "dir" }>, opts: EvalOpti
     }
   }
   if (!anyDir) return { value: rule.file ? undefined : false, detail: lastError };
-  return { value: false, detail: rule.content ? "no line of a matching file matches" : "no file of that name" };
+  return {
+    value: false,
+    detail: rule.content ? "no line of a matching file matches" : "no file of that name",
+  };
 }
 
 /** True when one line satisfies every condition (Wazuh: the context of a content check is a line). */
@@ -168,7 +175,8 @@ export async function evaluateRuleSet(set: RuleSet, opts: EvalOptions): Promise<
     if (o.value === true) {
       held.push(o.detail);
       if (set.condition === "any") return { result: "passed", reason: `passed by ${said}` };
-      if (set.condition === "none") return { result: "failed", reason: `${rule.not ? "violated" : "matched"} ${said}` };
+      if (set.condition === "none")
+        return { result: "failed", reason: `${rule.not ? "violated" : "matched"} ${said}` };
     } else if (o.value === false) {
       firstFalse ??= said;
       if (set.condition === "all") return { result: "failed", reason: `failed ${said}` };
@@ -187,5 +195,7 @@ function clip(s: string): string {
 }
 
 function listed(paths: readonly string[]): string {
-  return paths.length <= 3 ? paths.join(", ") : `${paths.slice(0, 3).join(", ")} and ${paths.length - 3} more`;
+  return paths.length <= 3
+    ? paths.join(", ")
+    : `${paths.slice(0, 3).join(", ")} and ${paths.length - 3} more`;
 }

@@ -79,7 +79,7 @@ describe("audit part", () => {
     // fix one check; the next scheduled run reports only that one
     fs.writeFileSync(sshd, "PermitRootLogin no\n");
     clock.advance(3600_000);
-    await waitFor("the second run", () => (part.stats?.() as { runs: number }).runs === 2);
+    await waitFor("the second run", () => part.stats().runs === 2);
     await part.idle();
     const second = await waitFor("the changed result", async () => {
       const e = await events(store);
@@ -89,7 +89,7 @@ describe("audit part", () => {
 
     // nothing changed: a third run reports nothing
     clock.advance(3600_000);
-    await waitFor("the third run", () => (part.stats?.() as { runs: number }).runs === 3);
+    await waitFor("the third run", () => part.stats().runs === 3);
     await daemon.stop();
     store = openSqliteStore(dataDir);
     assert.equal((await events(store)).length, 4);
@@ -98,7 +98,7 @@ describe("audit part", () => {
     // a restart runs at once and compares with the stored results
     fs.writeFileSync(path.join(root, "etc/legacy"), "");
     ({ store, daemon, part } = await start());
-    await waitFor("the run at start", () => (part.stats?.() as { runs: number }).runs === 1);
+    await waitFor("the run at start", () => part.stats().runs === 1);
     const after = await waitFor("the change seen after the restart", async () => {
       const e = await events(store);
       return e.length === 5 && e;

@@ -26,6 +26,7 @@ export interface AuditPartDeps {
 export interface AuditPart extends Service {
   /** Resolves when the run in progress (if any) has finished; tests wait on it. */
   idle(): Promise<void>;
+  stats(): { runs: number; reported: number; failed: number; errors: number; policies: number };
 }
 
 export function auditFingerprint(config: AuditConfig, hostname: string): string {

@@ -28,7 +28,9 @@ export function policyRefProblem(ref: string): string | undefined {
   if (!ref.startsWith("builtin:")) return undefined;
   const name = ref.slice("builtin:".length);
   const known = builtinPolicyNames();
-  return known.includes(name) ? undefined : `no built-in policy "${name}"; built-in policies: ${known.join(", ")}`;
+  return known.includes(name)
+    ? undefined
+    : `no built-in policy "${name}"; built-in policies: ${known.join(", ")}`;
 }
 
 /** The files the refs name, in order, each once. A glob may name none; a plain path must exist. */
@@ -44,7 +46,12 @@ export function policyFiles(refs: readonly string[]): string[] {
       out.push(ref);
       continue;
     }
-    const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const re = new RegExp(
+      `^${base
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    );
     let names: string[] = [];
     try {
       names = fs.readdirSync(path.dirname(ref)).filter((n) => re.test(n) && !n.startsWith("."));
@@ -71,7 +78,12 @@ export function loadPolicies(refs: readonly string[]): Policy[] {
       const policy = loadPolicyFile(file);
       const other = byId.get(policy.id);
       if (other) {
-        problems.push({ file, line: 1, col: 1, message: `policy id "${policy.id}" is also the id of ${other}; policy ids must be unique` });
+        problems.push({
+          file,
+          line: 1,
+          col: 1,
+          message: `policy id "${policy.id}" is also the id of ${other}; policy ids must be unique`,
+        });
         continue;
       }
       byId.set(policy.id, file);

@@ -17,8 +17,16 @@ function problems(text: string): string[] {
 describe("policy file problems", () => {
   const table: Array<[string, string, RegExp]> = [
     ["YAML syntax", "policy: {id: x\nchecks: [", /^p\.yml:\d+:\d+: YAML syntax error/],
-    ["no policy section", "checks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n", /^p\.yml:1:1: the policy needs policy: \{ id, name/],
-    ["missing id", "policy: {name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n", /^p\.yml:1:9: missing id: /],
+    [
+      "no policy section",
+      "checks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n",
+      /^p\.yml:1:1: the policy needs policy: \{ id, name/,
+    ],
+    [
+      "missing id",
+      "policy: {name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n",
+      /^p\.yml:1:9: missing id: /,
+    ],
     ["unknown top-level key", "policy: {id: x, name: n}\nchekcs: []\n", /^p\.yml:2:1: unknown key "chekcs"/],
     ["no checks", "policy: {id: x, name: n}\n", /needs checks:/],
     [
@@ -51,19 +59,54 @@ describe("policy file problems", () => {
       "policy: {id: x, name: n}\nvariables: {$a: /etc/a}\nchecks:\n  - id: 1\n    title: t\n    condition: all\n    rules:\n      - 'f:$b'\n",
       /^p\.yml:8:12: unknown variable \$b: define it under variables: .*defined: \$a/,
     ],
-    ["a bad condition", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: most, rules: ['f:/x']}\n", /condition is all, any or none, not "most"/],
-    ["a relative path", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:etc/x']}\n", /not an absolute path/],
-    ["a command without content", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:id']}\n", /a command rule checks the output/],
-    ["a process rule with content", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['p:sshd -> r:x']}\n", /process rules only check/],
-    ["a registry rule", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['r:HKEY_LOCAL_MACHINE\\x']}\n", /Windows registry/],
-    ["a duplicate check id", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n  - {id: 1, title: u, condition: all, rules: ['f:/x']}\n", /^p\.yml:4:10: check id 1 is used twice/],
-    ["no rules", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: []}\n", /needs rules:/],
-    ["an unclosed quote in a command", "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:echo \"a -> r:a']}\n", /unclosed " quote/],
+    [
+      "a bad condition",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: most, rules: ['f:/x']}\n",
+      /condition is all, any or none, not "most"/,
+    ],
+    [
+      "a relative path",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:etc/x']}\n",
+      /not an absolute path/,
+    ],
+    [
+      "a command without content",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:id']}\n",
+      /a command rule checks the output/,
+    ],
+    [
+      "a process rule with content",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['p:sshd -> r:x']}\n",
+      /process rules only check/,
+    ],
+    [
+      "a registry rule",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['r:HKEY_LOCAL_MACHINE\\x']}\n",
+      /Windows registry/,
+    ],
+    [
+      "a duplicate check id",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:/x']}\n  - {id: 1, title: u, condition: all, rules: ['f:/x']}\n",
+      /^p\.yml:4:10: check id 1 is used twice/,
+    ],
+    [
+      "no rules",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: []}\n",
+      /needs rules:/,
+    ],
+    [
+      "an unclosed quote in a command",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:echo \"a -> r:a']}\n",
+      /unclosed " quote/,
+    ],
   ];
   for (const [what, text, expected] of table)
     it(what, () => {
       const ps = problems(text);
-      assert.ok(ps.some((p) => expected.test(p)), ps.join("\n"));
+      assert.ok(
+        ps.some((p) => expected.test(p)),
+        ps.join("\n"),
+      );
     });
 
   it("reports every problem of a file at once, in file order", () => {

@@ -59,7 +59,8 @@ export function parsePolicy(text: string, file: string): Policy {
     const pos = lines.linePos(Math.max(0, Math.min(offset, text.length)));
     problems.push({ file, line: pos.line, col: pos.col, message });
   };
-  for (const e of doc.errors) at(e.pos[0], `YAML syntax error: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+  for (const e of doc.errors)
+    at(e.pos[0], `YAML syntax error: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
   if (problems.length > 0) throw new ConfigError(problems);
   const root = doc.contents;
   if (!isMap(root)) {
@@ -79,9 +80,13 @@ export function parsePolicy(text: string, file: string): Policy {
   let engine: RegexEngine = "osregex";
   if (engineText !== undefined) {
     if (engineText === "pcre2" || engineText === "osregex") engine = engineText;
-    else at(start(pairOf(head as YAMLMap, "regex_type")?.value), `regex_type is "osregex" or "pcre2", not "${engineText}"`);
+    else
+      at(
+        start(pairOf(head as YAMLMap, "regex_type")?.value),
+        `regex_type is "osregex" or "pcre2", not "${engineText}"`,
+      );
   }
-  const variables = readVariables(r, root, at);
+  const variables = readVariables(root, at);
 
   let requirements: Policy["requirements"];
   const reqNode = pairOf(root, "requirements")?.value;
@@ -96,7 +101,11 @@ export function parsePolicy(text: string, file: string): Policy {
 
   const checks: Check[] = [];
   const checksNode = pairOf(root, "checks")?.value;
-  if (!isSeq(checksNode)) at(checksNode ? start(checksNode) : root.range?.[0] ?? 0, "the policy needs checks: a list of checks ({ id, title, condition, rules })");
+  if (!isSeq(checksNode))
+    at(
+      checksNode ? start(checksNode) : (root.range?.[0] ?? 0),
+      "the policy needs checks: a list of checks ({ id, title, condition, rules })",
+    );
   else {
     const seen = new Map<number, boolean>();
     for (const item of checksNode.items as Node[]) {
@@ -108,7 +117,8 @@ export function parsePolicy(text: string, file: string): Policy {
       let checkId: number | undefined;
       if (!isScalar(idNode) || typeof idNode.value !== "number" || !Number.isInteger(idNode.value))
         at(idNode ? start(idNode) : start(item), "a check needs id: a whole number, unique in the policy");
-      else if (seen.has(idNode.value)) at(start(idNode), `check id ${idNode.value} is used twice; give each check its own id`);
+      else if (seen.has(idNode.value))
+        at(start(idNode), `check id ${idNode.value} is used twice; give each check its own id`);
       else {
         checkId = idNode.value;
         seen.set(checkId, true);
@@ -122,7 +132,7 @@ export function parsePolicy(text: string, file: string): Policy {
         description: r.string(item, "description", undefined),
         rationale: r.string(item, "rationale", undefined),
         remediation: r.string(item, "remediation", undefined),
-        compliance: pairOf(item, "compliance")?.value ? (pairOf(item, "compliance")?.value as Node).toJSON() : undefined,
+        compliance: pairOf(item, "compliance")?.value?.toJSON(),
         ...set,
       });
     }
@@ -131,7 +141,7 @@ export function parsePolicy(text: string, file: string): Policy {
   return { id: id as string, name: name as string, description, file, requirements, checks };
 }
 
-function readVariables(r: Reader, root: YAMLMap, at: (o: number, m: string) => void): Map<string, string> {
+function readVariables(root: YAMLMap, at: (o: number, m: string) => void): Map<string, string> {
   const variables = new Map<string, string>();
   const node = pairOf(root, "variables")?.value;
   if (node === undefined || node === null) return variables;
@@ -142,11 +152,15 @@ function readVariables(r: Reader, root: YAMLMap, at: (o: number, m: string) => v
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     if (!/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      at(start(pair.key), `a variable's name starts with $ and has letters, digits and _ (as $sshd_file), not "${key}"`);
+      at(
+        start(pair.key),
+        `a variable's name starts with $ and has letters, digits and _ (as $sshd_file), not "${key}"`,
+      );
       continue;
     }
     const v = pair.value;
-    if (isScalar(v) && (typeof v.value === "string" || typeof v.value === "number")) variables.set(key, String(v.value));
+    if (isScalar(v) && (typeof v.value === "string" || typeof v.value === "number"))
+      variables.set(key, String(v.value));
     else if (isSeq(v)) variables.set(key, v.items.map((x) => String(isScalar(x) ? x.value : "")).join(","));
     else at(start(v ?? pair.key), `variable ${key} needs a value: a path, or paths separated by commas`);
   }
@@ -197,7 +211,12 @@ class Reader {
     return fallback;
   }
 
-  ruleSet(node: YAMLMap, variables: ReadonlyMap<string, string>, engine: RegexEngine, what: string): RuleSet | undefined {
+  ruleSet(
+    node: YAMLMap,
+    variables: ReadonlyMap<string, string>,
+    engine: RegexEngine,
+    what: string,
+  ): RuleSet | undefined {
     const condition = this.string(node, "condition", "all, any or none");
     let ok = condition !== undefined;
     if (condition !== undefined && !CONDITIONS.includes(condition)) {
@@ -206,7 +225,10 @@ class Reader {
     }
     const rulesPair = pairOf(node, "rules");
     if (!rulesPair || !isSeq(rulesPair.value) || rulesPair.value.items.length === 0) {
-      this.at(start(rulesPair?.value ?? rulesPair?.key ?? node), `${what} needs rules: a list of rules such as 'f:/etc/ssh/sshd_config -> r:^PermitRootLogin'`);
+      this.at(
+        start(rulesPair?.value ?? rulesPair?.key ?? node),
+        `${what} needs rules: a list of rules such as 'f:/etc/ssh/sshd_config -> r:^PermitRootLogin'`,
+      );
       return undefined;
     }
     const rules: Rule[] = [];
@@ -229,7 +251,9 @@ class Reader {
 }
 
 function pairOf(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair<Node, Node | null> | undefined;
+  return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as
+    | Pair<Node, Node | null>
+    | undefined;
 }
 
 function start(node: unknown): number {

@@ -28,9 +28,16 @@ export async function targetPaths(targets: readonly string[], root: string): Pro
       out.push(full);
       continue;
     }
-    const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const re = new RegExp(
+      `^${base
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    );
     try {
-      const names = (await fs.readdir(path.dirname(full))).filter((n) => re.test(n) && !n.startsWith(".")).sort();
+      const names = (await fs.readdir(path.dirname(full)))
+        .filter((n) => re.test(n) && !n.startsWith("."))
+        .sort();
       out.push(...names.map((n) => path.join(path.dirname(full), n)));
     } catch {
       // a glob whose folder is missing names no file
@@ -48,7 +55,8 @@ export async function readFileLines(p: string, existenceOnly: boolean): Promise<
     }
     const st = await fs.stat(p);
     if (st.isDirectory()) return { ok: false, error: `${p} is a directory, not a file` };
-    if (st.size > MAX_FILE_BYTES) return { ok: false, error: `${p} is larger than ${MAX_FILE_BYTES} bytes; not read` };
+    if (st.size > MAX_FILE_BYTES)
+      return { ok: false, error: `${p} is larger than ${MAX_FILE_BYTES} bytes; not read` };
     return { ok: true, lines: toLines(await fs.readFile(p, "utf8")) };
   } catch (err) {
     return { ok: false, error: readError(p, err) };

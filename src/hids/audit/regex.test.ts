@@ -50,10 +50,13 @@ describe("audit regex dialects", () => {
   ];
   for (const [engine, pattern, message] of errors)
     it(`${engine} ${pattern} is refused`, () => {
-      assert.throws(() => compileAuditRegex(pattern, engine), (err: unknown) => {
-        assert.ok(err instanceof AuditRegexError);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => compileAuditRegex(pattern, engine),
+        (err: unknown) => {
+          assert.ok(err instanceof AuditRegexError);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     });
 });

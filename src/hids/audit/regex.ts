@@ -141,7 +141,8 @@ export function compilePcre2(pattern: string): RegExp {
       const posix = /^\[:(\^?)([a-z]+):\]/.exec(src.slice(i));
       if (posix) {
         const range = POSIX_CLASSES[posix[2]];
-        if (!range || posix[1]) throw new AuditRegexError(`the POSIX class "${posix[0]}" is not supported`, at);
+        if (!range || posix[1])
+          throw new AuditRegexError(`the POSIX class "${posix[0]}" is not supported`, at);
         out += range;
         i += posix[0].length - 1;
         continue;
@@ -175,7 +176,10 @@ export function compilePcre2(pattern: string): RegExp {
       }
     }
     if ((c === "+" || c === "*" || c === "?" || c === "}") && src[i + 1] === "+")
-      throw new AuditRegexError("possessive quantifiers (*+, ++, ?+) are not supported; drop the second +", at + 1);
+      throw new AuditRegexError(
+        "possessive quantifiers (*+, ++, ?+) are not supported; drop the second +",
+        at + 1,
+      );
     out += c;
   }
   try {

@@ -74,7 +74,10 @@ export function parseRule(text: string, variables: ReadonlyMap<string, string>, 
     );
   const type = typeMatch[1];
   if (type === "r")
-    throw new RuleError("r: rules read the Windows registry; mamori audits Linux hosts, remove this rule", base);
+    throw new RuleError(
+      "r: rules read the Windows registry; mamori audits Linux hosts, remove this rule",
+      base,
+    );
   const body = rest.slice(2);
   const bodyAt = base + 2;
   const arrow = body.indexOf(ARROW);
@@ -86,7 +89,13 @@ export function parseRule(text: string, variables: ReadonlyMap<string, string>, 
 
   if (type === "f") {
     const targets = splitTargets(target, bodyAt);
-    return { text, not, type: "file", targets, content: right === undefined ? undefined : parseContent(right, rightAt, engine) };
+    return {
+      text,
+      not,
+      type: "file",
+      targets,
+      content: right === undefined ? undefined : parseContent(right, rightAt, engine),
+    };
   }
   if (type === "d") {
     const targets = splitTargets(target, bodyAt);
@@ -94,17 +103,33 @@ export function parseRule(text: string, variables: ReadonlyMap<string, string>, 
     const second = right.indexOf(ARROW);
     const fileText = second < 0 ? right : right.slice(0, second);
     const file = parseName(fileText.trim(), rightAt, engine);
-    const content = second < 0 ? undefined : parseContent(right.slice(second + ARROW.length), rightAt + second + ARROW.length, engine);
+    const content =
+      second < 0
+        ? undefined
+        : parseContent(right.slice(second + ARROW.length), rightAt + second + ARROW.length, engine);
     return { text, not, type: "dir", targets, file, content };
   }
   if (type === "p") {
     if (right !== undefined)
-      throw new RuleError('process rules only check that a process runs; remove the " -> ..." part', rightAt - ARROW.length);
+      throw new RuleError(
+        'process rules only check that a process runs; remove the " -> ..." part',
+        rightAt - ARROW.length,
+      );
     return { text, not, type: "process", name: parseName(target, bodyAt, engine) };
   }
   if (right === undefined)
-    throw new RuleError('a command rule checks the output: add " -> r:REGEX" (or a literal line) after the command', bodyAt + body.length);
-  return { text, not, type: "command", command: target, argv: splitArgv(target, bodyAt), content: parseContent(right, rightAt, engine) };
+    throw new RuleError(
+      'a command rule checks the output: add " -> r:REGEX" (or a literal line) after the command',
+      bodyAt + body.length,
+    );
+  return {
+    text,
+    not,
+    type: "command",
+    command: target,
+    argv: splitArgv(target, bodyAt),
+    content: parseContent(right, rightAt, engine),
+  };
 }
 
 function typeName(t: string): string {
@@ -124,7 +149,10 @@ function substitute(s: string, variables: ReadonlyMap<string, string>, at: numbe
 }
 
 function splitTargets(target: string, at: number): string[] {
-  const targets = target.split(",").map((t) => t.trim()).filter((t) => t !== "");
+  const targets = target
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   for (const t of targets)
     if (!t.startsWith("/"))
       throw new RuleError(`"${t}" is not an absolute path: file and directory rules name absolute paths`, at);
@@ -159,12 +187,22 @@ function parseCondition(s: string, at: number, engine: RegexEngine): Condition {
   if (text.startsWith("n:")) {
     const m = /^(.*) compare (\S+) (-?\d+)\s*$/.exec(text.slice(2));
     if (!m)
-      throw new RuleError('a numeric condition reads "n:REGEX_WITH_A_(\\d+)_GROUP compare OP NUMBER", OP one of < <= == != >= >', at);
+      throw new RuleError(
+        'a numeric condition reads "n:REGEX_WITH_A_(\\d+)_GROUP compare OP NUMBER", OP one of < <= == != >= >',
+        at,
+      );
     const op = OPS[m[2]];
-    if (!op) throw new RuleError(`unknown comparison "${m[2]}": use one of < <= == != >= >`, at + 2 + m[1].length + 9);
+    if (!op)
+      throw new RuleError(
+        `unknown comparison "${m[2]}": use one of < <= == != >= >`,
+        at + 2 + m[1].length + 9,
+      );
     const re = regex(m[1], at + 2, engine);
     if (new RegExp(`${re.source}|`).exec("")?.length === 1)
-      throw new RuleError("the regex of a numeric condition needs a capture group around the number, as (\\d+)", at + 2);
+      throw new RuleError(
+        "the regex of a numeric condition needs a capture group around the number, as (\\d+)",
+        at + 2,
+      );
     return { negate, kind: "numeric", re, op, value: Number(m[3]) };
   }
   if (text === "") throw new RuleError("the content condition is empty", at);
@@ -175,7 +213,8 @@ function regex(pattern: string, at: number, engine: RegexEngine): RegExp {
   try {
     return compileAuditRegex(pattern, engine);
   } catch (err) {
-    if (err instanceof AuditRegexError) throw new RuleError(`${engine} regex: ${err.message}`, at + (err.offset ?? 0));
+    if (err instanceof AuditRegexError)
+      throw new RuleError(`${engine} regex: ${err.message}`, at + (err.offset ?? 0));
     throw err;
   }
 }

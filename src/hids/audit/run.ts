@@ -21,12 +21,21 @@ export async function runPolicy(policy: Policy, opts: EvalOptions): Promise<Audi
   let unmet: string | undefined;
   if (policy.requirements) {
     const req = await evaluateRuleSet(policy.requirements, opts);
-    if (req.result !== "passed") unmet = `the policy's requirements do not hold (${policy.requirements.title}): ${req.reason}`;
+    if (req.result !== "passed")
+      unmet = `the policy's requirements do not hold (${policy.requirements.title}): ${req.reason}`;
   }
   const out: AuditFinding[] = [];
   for (const check of policy.checks) {
-    const o = unmet ? { result: "not_applicable" as const, reason: unmet } : await evaluateRuleSet(check, opts);
-    const finding: AuditFinding = { policy: policy.id, id: check.id, title: check.title, result: o.result, reason: o.reason };
+    const o = unmet
+      ? { result: "not_applicable" as const, reason: unmet }
+      : await evaluateRuleSet(check, opts);
+    const finding: AuditFinding = {
+      policy: policy.id,
+      id: check.id,
+      title: check.title,
+      result: o.result,
+      reason: o.reason,
+    };
     if (o.result === "failed" && check.remediation) finding.remediation = check.remediation;
     out.push(finding);
   }
@@ -43,12 +52,22 @@ export async function runPolicies(policies: readonly Policy[], opts: EvalOptions
  * The findings to report: those without a stored result (baseline) or whose result changed. Stores
  * the new results (a reason that changes alone is stored, not reported).
  */
-export async function changedFindings(findings: readonly AuditFinding[], store: AuditStore, now: number): Promise<AuditFinding[]> {
+export async function changedFindings(
+  findings: readonly AuditFinding[],
+  store: AuditStore,
+  now: number,
+): Promise<AuditFinding[]> {
   const before = new Map<string, AuditResultRecord>();
   for (const r of await store.results()) before.set(`${r.policy}\u0000${r.checkId}`, r);
   const changed = findings.filter((f) => before.get(`${f.policy}\u0000${f.id}`)?.result !== f.result);
   await store.putResults(
-    findings.map((f) => ({ policy: f.policy, checkId: f.id, result: f.result, reason: f.reason, updatedAt: now })),
+    findings.map((f) => ({
+      policy: f.policy,
+      checkId: f.id,
+      result: f.result,
+      reason: f.reason,
+      updatedAt: now,
+    })),
   );
   return changed;
 }

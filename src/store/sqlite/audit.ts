@@ -12,7 +12,8 @@ export const auditSchema = [
      PRIMARY KEY (policy, check_id)) WITHOUT ROWID`,
 ];
 
-const SELECT = "SELECT policy, check_id AS checkId, result, reason, updated_at AS updatedAt FROM audit_results";
+const SELECT =
+  "SELECT policy, check_id AS checkId, result, reason, updated_at AS updatedAt FROM audit_results";
 
 export class SqliteAuditStore implements AuditStore {
   constructor(private readonly db: Db) {}
@@ -20,7 +21,9 @@ export class SqliteAuditStore implements AuditStore {
   async results(policy?: string): Promise<AuditResultRecord[]> {
     if (policy === undefined)
       return this.db.prepare<[], AuditResultRecord>(`${SELECT} ORDER BY policy, check_id`).all();
-    return this.db.prepare<[string], AuditResultRecord>(`${SELECT} WHERE policy = ? ORDER BY check_id`).all(policy);
+    return this.db
+      .prepare<[string], AuditResultRecord>(`${SELECT} WHERE policy = ? ORDER BY check_id`)
+      .all(policy);
   }
 
   async putResults(records: AuditResultRecord[]): Promise<void> {
