@@ -46,7 +46,7 @@ async function check(
     "policy:",
     "  id: t",
     "  name: test",
-    ...(opts.engine ? [`  regex_type: ${opts.engine}`] : []),
+    `  regex_type: ${opts.engine ?? "osregex"}`,
     "variables:",
     "  $sshd: /etc/ssh/sshd_config",
     "  $both: /etc/missing,/etc/ssh/sshd_config",
@@ -214,6 +214,10 @@ describe("command rules (argv, no shell)", () => {
     assert.equal(fs.existsSync(marker), false);
     const literal = await check(["c:echo a;b|c>d -> a;b|c>d"]);
     assert.equal(literal.result, "passed", literal.reason);
+  });
+  it("a $word that names no variable reaches the program as written", async () => {
+    const r = await check(["c:echo $HOME $1 -> r:^\\$HOME \\$1$"], "all", { engine: "pcre2" });
+    assert.equal(r.result, "passed", r.reason);
   });
   it("quotes group words without a shell", async () => {
     assert.equal((await check([`c:printf "%s|%s" "a b" 'c d' -> a b|c d`])).result, "passed");

@@ -41,7 +41,7 @@ describe("policy file problems", () => {
     ],
     [
       "an OS_Regex escape that does not exist",
-      "policy: {id: x, name: n}\nchecks:\n  - id: 1\n    title: t\n    condition: all\n    rules:\n      - f:/etc/passwd -> r:a\\qb\n",
+      "policy: {id: x, name: n, regex_type: osregex}\nchecks:\n  - id: 1\n    title: t\n    condition: all\n    rules:\n      - f:/etc/passwd -> r:a\\qb\n",
       /^p\.yml:7:29: osregex regex: "\\q" is not an OS_Regex expression/,
     ],
     [
@@ -55,9 +55,19 @@ describe("policy file problems", () => {
       /unknown comparison "~": use one of/,
     ],
     [
-      "an unknown variable",
+      "a PCRE2 escape JavaScript reads differently (the default engine is pcre2)",
+      "policy: {id: x, name: n}\nchecks:\n  - id: 1\n    title: t\n    condition: all\n    rules:\n      - f:/etc/passwd -> r:a\\Kb\n",
+      /^p\.yml:7:29: pcre2 regex: the escape "\\K" is not supported/,
+    ],
+    [
+      "a $word that names no variable stays as written",
       "policy: {id: x, name: n}\nvariables: {$a: /etc/a}\nchecks:\n  - id: 1\n    title: t\n    condition: all\n    rules:\n      - 'f:$b'\n",
-      /^p\.yml:8:12: unknown variable \$b: define it under variables: .*defined: \$a/,
+      /^p\.yml:8:12: "\$b" is not an absolute path/,
+    ],
+    [
+      "an arrow without spaces",
+      "policy: {id: x, name: n}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:auditctl -l-> r:^-a']}\n",
+      /^p\.yml:3:61: write " -> " with a space on each side/,
     ],
     [
       "a bad condition",

@@ -77,7 +77,7 @@ export function parsePolicy(text: string, file: string): Policy {
   const name = head ? r.string(head, "name", "the policy's name") : undefined;
   const description = head ? r.string(head, "description", undefined) : undefined;
   const engineText = head ? r.string(head, "regex_type", undefined) : undefined;
-  let engine: RegexEngine = "osregex";
+  let engine: RegexEngine = "pcre2"; // as Wazuh 5; Wazuh 4 policies that need OS_Regex say regex_type: osregex
   if (engineText !== undefined) {
     if (engineText === "pcre2" || engineText === "osregex") engine = engineText;
     else
@@ -151,10 +151,10 @@ function readVariables(root: YAMLMap, at: (o: number, m: string) => void): Map<s
   }
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (!/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    if (!/^\$[A-Za-z0-9_.-]+$/.test(key)) {
       at(
         start(pair.key),
-        `a variable's name starts with $ and has letters, digits and _ (as $sshd_file), not "${key}"`,
+        `a variable's name starts with $ and has letters, digits, ., - and _ (as $sshd_file), not "${key}"`,
       );
       continue;
     }

@@ -28,6 +28,10 @@ const cases: Array<[RegexEngine, string, string, boolean]> = [
   ["pcre2", "(?P<n>\\d+)", "42", true],
   ["pcre2", "^(?!no$)\\S", "yes", true],
   ["pcre2", "^(?!no$)\\S", "no", false],
+  ["pcre2", '^\\"a\\:b\\ c\\#', '"a:b c#', true], // any non-alphanumeric escape is a literal
+  ["pcre2", "[\\w\\-@]+$", "a-b@c", true],
+  ["pcre2", "\\e", "\x1b", true],
+  ["pcre2", "a\\H+b", "axyb", true],
 ];
 
 describe("audit regex dialects", () => {
@@ -47,6 +51,7 @@ describe("audit regex dialects", () => {
     ["pcre2", "(?x)a", /inline flag "\(\?x\)"/],
     ["pcre2", "([a-", /invalid regular expression/],
     ["pcre2", "[[:foo:]]", /POSIX class/],
+    ["pcre2", "a\\qb", /the escape "\\q" is not supported/],
   ];
   for (const [engine, pattern, message] of errors)
     it(`${engine} ${pattern} is refused`, () => {

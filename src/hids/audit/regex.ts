@@ -90,6 +90,22 @@ function escapeLiteral(c: string): string {
 
 // ---------------------------------------------------------------- PCRE2
 
+/** letter and digit escapes PCRE2 and JavaScript read alike */
+const SHARED_ESCAPES = new Set([..."dDwWsSbBnrtfvxck0123456789"]);
+
+/**
+ * One escape: PCRE2 takes any non-alphanumeric character after a backslash as itself (`\"`, `\:`,
+ * `\-`), which JavaScript's stricter modes refuse, so those become plain literals; `\e` and `\a` are
+ * control characters; a letter escape JavaScript reads differently (or not at all) is an error.
+ */
+function pcre2Escape(n: string, at: number): string {
+  if (!/[A-Za-z0-9]/.test(n)) return /[\^$.*+?()[\]{}|/\\-]/.test(n) ? `\\${n}` : n;
+  if (SHARED_ESCAPES.has(n)) return `\\${n}`;
+  if (n === "e") return "\\x1b";
+  if (n === "a") return "\\x07";
+  throw new AuditRegexError(`the escape "\\${n}" is not supported; write the characters it stands for`, at);
+}
+
 const POSIX_CLASSES: Record<string, string> = {
   alpha: "A-Za-z",
   digit: "0-9",
@@ -134,7 +150,8 @@ export function compilePcre2(pattern: string): RegExp {
       if (!inClass && n === "A") out += "^";
       else if (!inClass && (n === "z" || n === "Z")) out += "$";
       else if (n === "h") out += inClass ? " \\t" : "[ \\t]";
-      else out += `\\${n}`;
+      else if (n === "H" && !inClass) out += "[^ \\t]";
+      else out += pcre2Escape(n, at);
       continue;
     }
     if (inClass) {

@@ -9,7 +9,7 @@
  *
  * CONTENT is conditions joined by ` && `, all true on one line: `r:REGEX`, `n:REGEX compare OP N` (the
  * first capture group compared as an integer), or a literal whole line; each may be negated with `!`.
- * `$name` variables of the policy are replaced in the part left of the first ` -> `.
+ * `$name` variables of the policy are replaced in the part left of the first ` -> ` (others stay as written).
  */
 import { AuditRegexError, compileAuditRegex, type RegexEngine } from "./regex.js";
 
@@ -85,7 +85,13 @@ export function parseRule(text: string, variables: ReadonlyMap<string, string>, 
   const right = arrow < 0 ? undefined : body.slice(arrow + ARROW.length);
   const rightAt = bodyAt + arrow + ARROW.length;
   if (left === "") throw new RuleError(`the rule names no ${typeName(type)} after "${type}:"`, bodyAt);
-  const target = substitute(left, variables, bodyAt);
+  const target = substitute(left, variables);
+  const tight = arrow < 0 ? /\S->|->\S/.exec(body) : null;
+  if (tight)
+    throw new RuleError(
+      'write " -> " with a space on each side of the arrow (as Wazuh requires)',
+      bodyAt + tight.index + (tight[0].startsWith("-") ? 0 : 1),
+    );
 
   if (type === "f") {
     const targets = splitTargets(target, bodyAt);
@@ -136,16 +142,15 @@ function typeName(t: string): string {
   return t === "f" ? "file" : t === "d" ? "directory" : t === "p" ? "process" : "command";
 }
 
-function substitute(s: string, variables: ReadonlyMap<string, string>, at: number): string {
-  return s.replace(/\$[A-Za-z_][A-Za-z0-9_]*/g, (name, offset: number) => {
-    const value = variables.get(name);
-    if (value === undefined)
-      throw new RuleError(
-        `unknown variable ${name}: define it under variables: (${name}: /some/path)${variables.size ? `; defined: ${[...variables.keys()].join(", ")}` : ""}`,
-        at + offset,
-      );
-    return value;
-  });
+/**
+ * Replaces the policy's variables, longest name first (so $sshd_files is not read as $sshd_file + "s").
+ * Like Wazuh, a `$word` that names no variable stays as written: commands use `$1`, `$HOME` and the like.
+ */
+function substitute(s: string, variables: ReadonlyMap<string, string>): string {
+  if (variables.size === 0 || !s.includes("$")) return s;
+  const names = [...variables.keys()].sort((a, b) => b.length - a.length);
+  const re = new RegExp(names.map((n) => n.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")).join("|"), "g");
+  return s.replace(re, (name) => variables.get(name) as string);
 }
 
 function splitTargets(target: string, at: number): string[] {
