@@ -90,7 +90,7 @@ describe("mamori audit", () => {
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     const lines = r.stderr.trim().split("\n");
-    assert.match(lines[0], new RegExp(`^${bad}:9:29: osregex regex: "\\\\q" is not an OS_Regex expression`));
+    assert.match(lines[0], new RegExp(`^${bad}:9:29: pcre2 regex: the escape "\\\\q" is not supported`));
     assert.match(lines[1], new RegExp(`^${bad}:10:10: unknown rule type`));
   });
 
@@ -103,7 +103,7 @@ describe("mamori audit", () => {
     fs.writeFileSync(config, "audit:\n  policies: [bad.yml]\n");
     r = await runCli(["config", "check", "--config", config], { cwd: dir });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /bad\.yml:9:29: osregex regex/);
+    assert.match(r.stderr, /bad\.yml:9:29: pcre2 regex/);
   });
 
   it("a missing policy file is exit 2; a bad --timeout is a usage error", async () => {
