@@ -13,7 +13,7 @@ import { ManualClock } from "../../core/clock.js";
 import { Daemon } from "../../daemon.js";
 import { openSqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../../testing/wait.js";
-import type { AuditPart } from "./part.js";
+import { type AuditPart, auditFingerprint } from "./part.js";
 
 const silent = pino({ level: "silent" });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-audit-part-"));
@@ -105,5 +105,16 @@ describe("audit part", () => {
     });
     assert.deepEqual([after[4].id, after[4].result], [3, "failed"]);
     await daemon.stop();
+  });
+
+  it("a reload restarts the part when a policy file's content changed (its fingerprint)", () => {
+    const file = path.join(dir, "fp.yml");
+    fs.writeFileSync(file, POLICY);
+    const config = configSchema.parse({ audit: { policies: [file] } }).audit;
+    assert.ok(config);
+    const before = auditFingerprint(config, "h");
+    assert.equal(auditFingerprint(config, "h"), before);
+    fs.writeFileSync(file, POLICY.replace("root login is off", "root login is disabled"));
+    assert.notEqual(auditFingerprint(config, "h"), before);
   });
 });

@@ -3,6 +3,8 @@
  * Each run's changed results (all of them on the first run: the baseline) become `mamori/audit` events.
  * Policies are loaded once when the part is built (config check has already compiled them).
  */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { errorMessage } from "../../core/errors.js";
@@ -10,7 +12,7 @@ import type { DetectionSink } from "../../pipeline/detections.js";
 import type { Service } from "../../service.js";
 import type { AuditStore } from "../../store/store.js";
 import type { AuditConfig } from "./config.js";
-import { loadPolicies } from "./policies.js";
+import { loadPolicies, policyFiles } from "./policies.js";
 import { changedFindings, runPolicies } from "./run.js";
 
 export const AUDIT_GROUP = "mamori/audit";
@@ -29,8 +31,21 @@ export interface AuditPart extends Service {
   stats(): { runs: number; reported: number; failed: number; errors: number; policies: number };
 }
 
+/**
+ * What decides how the audit runs: its config, the host name and the policy files' contents, so a
+ * reload (SIGHUP) after editing a policy restarts the part with the new checks.
+ */
 export function auditFingerprint(config: AuditConfig, hostname: string): string {
-  return JSON.stringify({ config, hostname });
+  const hash = createHash("sha256");
+  for (const file of policyFiles(config.policies)) {
+    hash.update(file);
+    try {
+      hash.update(fs.readFileSync(file));
+    } catch {
+      hash.update("\u0000missing");
+    }
+  }
+  return JSON.stringify({ config, hostname, policies: hash.digest("hex") });
 }
 
 export function buildAuditPart(config: AuditConfig, deps: AuditPartDeps): AuditPart {
