@@ -241,3 +241,25 @@ describe("command rules (argv, no shell)", () => {
     assert.ok(performance.now() - started < 10_000);
   });
 });
+
+describe("hostile input", () => {
+  it("invalid UTF-8, control characters and markup in a file are matched and reported as text", async () => {
+    const dir = path.join(root, "etc/hostile.d");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, "x.conf"),
+      Buffer.concat([
+        Buffer.from("Key "),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from("<script>alert(1)</script>\u001b[2J\n"),
+      ]),
+    );
+    fs.writeFileSync(path.join(dir, "name\nwith newline.conf"), "Key evil\n");
+    const r = await check(["d:/etc/hostile.d -> r:\\.conf$ -> r:^Key evil"], "all", { engine: "pcre2" });
+    assert.equal(r.result, "passed", r.reason);
+    assert.match(r.reason, /name\nwith newline\.conf/);
+    const x = await check(["not d:/etc/hostile.d -> r:^x\\.conf$ -> r:script"], "all", { engine: "pcre2" });
+    assert.equal(x.result, "failed");
+    assert.match(x.reason, /"Key \uFFFD\uFFFD<script>alert\(1\)<\/script>\\u001b\[2J"/);
+  });
+});
