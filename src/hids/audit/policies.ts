@@ -76,6 +76,11 @@ export function loadPolicies(refs: readonly string[]): Policy[] {
   for (const file of policyFiles(refs)) {
     try {
       const policy = loadPolicyFile(file);
+      const unsafe = unsafeCommandPolicy(file, policy);
+      if (unsafe) {
+        problems.push({ file, line: 1, col: 1, message: unsafe });
+        continue;
+      }
       const other = byId.get(policy.id);
       if (other) {
         problems.push({
@@ -95,4 +100,24 @@ export function loadPolicies(refs: readonly string[]): Policy[] {
   }
   if (problems.length) throw new ConfigError(problems);
   return policies;
+}
+
+/**
+ * A policy's c: rules run as mamori's user (root, usually): a policy file that another user can change
+ * would let them run any command as root. Such a policy is refused, as sudo refuses a writable sudoers.
+ */
+export function unsafeCommandPolicy(
+  file: string,
+  policy: Policy,
+  uid = process.getuid?.(),
+): string | undefined {
+  const sets = policy.requirements ? [policy.requirements, ...policy.checks] : policy.checks;
+  if (uid === undefined || !sets.some((s) => s.rules.some((r) => r.type === "command"))) return undefined;
+  const st = fs.statSync(file);
+  const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
+  if (st.uid !== uid && st.uid !== 0)
+    return `the policy has c: rules, which run as this user (uid ${uid}), but the file is owned by uid ${st.uid}; chown root ${file} (or remove its c: rules)`;
+  if (st.mode & 0o022)
+    return `the policy has c: rules, which run as this user (uid ${uid}), but other users may change the file (mode ${mode}); chmod go-w ${file}`;
+  return undefined;
 }

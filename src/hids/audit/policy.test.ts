@@ -1,7 +1,11 @@
 /** A policy file with mistakes: every problem at once, each at FILE:LINE:COL with what to fix. */
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, formatProblem } from "../../core/errors.js";
+import { loadPolicies, unsafeCommandPolicy } from "./policies.js";
 import { parsePolicy } from "./policy.js";
 
 function problems(text: string): string[] {
@@ -135,5 +139,43 @@ describe("policy file problems", () => {
     );
     assert.equal(p.checks[0].title, "t");
     assert.deepEqual(p.checks[0].compliance, { pci_dss: ["2.2"] });
+  });
+});
+
+describe("policies with command rules", () => {
+  it("are refused when another user can change the file (c: rules run as mamori's user)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-policy-perm-"));
+    try {
+      const file = path.join(dir, "cmd.yml");
+      fs.writeFileSync(
+        file,
+        "policy: {id: c, name: c}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['c:id -> r:uid']}\n",
+      );
+      fs.chmodSync(file, 0o644);
+      assert.equal(loadPolicies([file]).length, 1);
+      fs.chmodSync(file, 0o666);
+      assert.throws(
+        () => loadPolicies([file]),
+        /cmd\.yml:1:1: the policy has c: rules, .* other users may change the file \(mode 0666\); chmod go-w/,
+      );
+      const files = path.join(dir, "files.yml");
+      fs.writeFileSync(
+        files,
+        "policy: {id: f, name: f}\nchecks:\n  - {id: 1, title: t, condition: all, rules: ['f:/etc/passwd']}\n",
+      );
+      fs.chmodSync(files, 0o666);
+      assert.equal(loadPolicies([files]).length, 1, "a policy without c: rules only reads files");
+      fs.chmodSync(file, 0o644);
+      // only root can give a file away; as another user the mode check above is the part that runs
+      if (process.getuid?.() === 0) {
+        fs.chownSync(file, 4242, 4242);
+        assert.match(
+          unsafeCommandPolicy(file, parsePolicy(fs.readFileSync(file, "utf8"), file), 0) ?? "",
+          /owned by uid 4242; chown root/,
+        );
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
