@@ -154,7 +154,7 @@ export class Daemon {
     return this.pipeline.emitAndCommit(batch);
   }
 
-  /** Every part's counters: pipeline, notify, metric filters, and each source, jail and alarm by key. */
+  /** Every part's counters: pipeline, notify, metric filters, each source, jail and alarm by key, the audit. */
   stats(): Record<string, unknown> {
     const byKind = (kind: PartSpec["kind"]) =>
       Object.fromEntries(
@@ -168,6 +168,7 @@ export class Daemon {
       sources: byKind("source"),
       jails: byKind("jail"),
       alarms: byKind("alarm"),
+      audit: byKind("audit").audit,
     };
   }
 

@@ -90,6 +90,13 @@ describe("audit part", () => {
     // nothing changed: a third run reports nothing
     clock.advance(3600_000);
     await waitFor("the third run", () => part.stats().runs === 3);
+    assert.deepEqual((daemon.stats() as { audit: { runs: number; reported: number } }).audit, {
+      runs: 3,
+      reported: 4,
+      failed: 1,
+      errors: 0,
+      policies: 1,
+    });
     await daemon.stop();
     store = openSqliteStore(dataDir);
     assert.equal((await events(store)).length, 4);
