@@ -136,6 +136,7 @@ export class Daemon {
       sources: keys("source"),
       jails: keys("jail"),
       alarms: keys("alarm"),
+      hids: keys("hids"),
       topics: this.config.topics.map((t) => t.name),
     };
   }
@@ -154,7 +155,7 @@ export class Daemon {
     return this.pipeline.emitAndCommit(batch);
   }
 
-  /** Every part's counters: pipeline, notify, metric filters, and each source, jail and alarm by key. */
+  /** Every part's counters: pipeline, notify, metric filters, each source, jail, alarm and host check by key. */
   stats(): Record<string, unknown> {
     const byKind = (kind: PartSpec["kind"]) =>
       Object.fromEntries(
@@ -168,6 +169,7 @@ export class Daemon {
       sources: byKind("source"),
       jails: byKind("jail"),
       alarms: byKind("alarm"),
+      hids: byKind("hids"),
     };
   }
 

@@ -9,6 +9,7 @@ import { type ConfigStep, type LoadedConfig, type LoadOptions, resolveConfig } f
 import type { MamoriConfig } from "./config/schema.js";
 import type { DeepCheck } from "./core/config.js";
 import { applyFail2banImport } from "./fail2ban/import/apply.js";
+import { auditChecks } from "./hids/audit/check.js";
 import { jailActionChecks, jailChecks } from "./jails/check.js";
 import { compileJailFilters } from "./jails/filters.js";
 import type { JailFilter } from "./jails/jail.js";
@@ -19,7 +20,7 @@ export const fail2banImportStep: ConfigStep = (config, ctx) =>
   applyFail2banImport(config, { locate: ctx.locate, onWarning: ctx.onWarning });
 
 /** Checks that compile what the config names, so `config check` and a reload catch a bad pattern or filter. */
-export const deepChecks: Array<DeepCheck<MamoriConfig>> = [metricAndAlarmChecks, jailChecks];
+export const deepChecks: Array<DeepCheck<MamoriConfig>> = [metricAndAlarmChecks, jailChecks, auditChecks];
 
 export interface ConfigLoadOptions extends Pick<LoadOptions, "env" | "onWarning"> {
   /** also compile patterns and jail filters (config check, replay); default false */
@@ -54,6 +55,7 @@ export function loadForServe(
         return compiled.problems;
       },
       jailActionChecks,
+      auditChecks,
     ],
   });
   return { ...loaded, jailFilters };

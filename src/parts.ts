@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { auditFingerprint, buildAuditPart } from "./hids/audit/part.js";
 import { buildRootcheckPart, rootcheckFingerprint } from "./hids/rootcheck/part.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
@@ -56,7 +57,8 @@ export interface SharedParts {
 
 /** A keyed part, not built yet: a reload builds only the ones whose fingerprint changed. */
 export interface PartSpec {
-  kind: "alarm" | "jail" | "source" | "rootcheck";
+  /** hids: the host checks (fim, rootcheck, audit), keyed by their name */
+  kind: "alarm" | "jail" | "source" | "hids";
   key: string;
   fingerprint: string;
   /** Builds the part; `previous` is the running part with the same key, when there is one. */
@@ -89,7 +91,7 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
   return { notify, metrics, detections };
 }
 
-/** Every alarm, enabled jail and source of the config, in start order (sources last). */
+/** Every alarm, enabled jail, the audit and each source of the config, in start order (sources last). */
 export function planParts(
   config: MamoriConfig,
   configDir: string,
@@ -156,20 +158,28 @@ export function planParts(
     };
   });
   const hostChecks: PartSpec[] = [];
+  const hostCheckEnv = {
+    store: env.store,
+    clock: env.clock,
+    log: env.log,
+    detections: shared.detections,
+    hostname,
+  };
   const rootcheck = config.rootcheck;
   if (rootcheck)
     hostChecks.push({
-      kind: "rootcheck",
+      kind: "hids",
       key: "rootcheck",
       fingerprint: rootcheckFingerprint(rootcheck, hostname),
-      build: () =>
-        buildRootcheckPart(rootcheck, {
-          store: env.store,
-          clock: env.clock,
-          log: env.log,
-          detections: shared.detections,
-          hostname,
-        }),
+      build: () => buildRootcheckPart(rootcheck, hostCheckEnv),
+    });
+  const audit = config.audit;
+  if (audit)
+    hostChecks.push({
+      kind: "hids",
+      key: "audit",
+      fingerprint: auditFingerprint(audit, hostname),
+      build: () => buildAuditPart(audit, hostCheckEnv),
     });
   return [...alarms, ...jails, ...hostChecks, ...sources];
 }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
 import { rootcheckSchema } from "../hids/rootcheck/config.js";
+import { auditSchema } from "../hids/audit/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
@@ -165,6 +166,8 @@ export const configSchema = z.strictObject({
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
   rootcheck: rootcheckSchema.optional(),
+  /** policy audit (Wazuh SCA policies); absent: no audit runs in the daemon */
+  audit: auditSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

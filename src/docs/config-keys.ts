@@ -5,6 +5,7 @@
  * Examples are YAML values as a user writes them; a key without one shows its default as the example.
  */
 import { rootcheckKeys } from "./config-keys-rootcheck.js";
+import { auditKeys } from "./config-keys-audit.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -223,4 +224,5 @@ export const configKeys: Record<string, KeyDoc> = {
   ),
   "fail2ban.path": d("fail2ban's configuration folder.", "/etc/fail2ban"),
   ...rootcheckKeys,
+  ...auditKeys,
 };

@@ -250,6 +250,25 @@ export interface RootcheckStore {
   putSuidBaseline(scope: string, entries: ReadonlyMap<string, SuidEntry>, now: number): Promise<void>;
 }
 
+// ---------------------------------------------------------------- policy audit
+
+/** The last result of one check of one policy (what the next run compares with). */
+export interface AuditResultRecord {
+  policy: string;
+  checkId: number;
+  result: "passed" | "failed" | "not_applicable";
+  reason: string;
+  /** ms */
+  updatedAt: number;
+}
+
+export interface AuditStore {
+  /** The stored results of every policy, or of one. */
+  results(policy?: string): Promise<AuditResultRecord[]>;
+  /** Stores (replacing) the results given, in one transaction. */
+  putResults(records: AuditResultRecord[]): Promise<void>;
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store {
@@ -259,5 +278,6 @@ export interface Store {
   readonly bans: BanStore;
   readonly deliveries: DeliveryStore;
   readonly rootcheck: RootcheckStore;
+  readonly audit: AuditStore;
   close(): Promise<void>;
 }

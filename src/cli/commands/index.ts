@@ -20,6 +20,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   jails: async () => (await import("./jails.js")).registerJails,
   bans: async () => (await import("./bans.js")).registerBans,
   rootcheck: async () => (await import("./rootcheck.js")).registerRootcheck,
+  audit: async () => (await import("./audit.js")).registerAudit,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -46,7 +46,7 @@ describe("rootcheck part", () => {
         ["dev_files", "high", "/dev/.stash", "web-1"],
       );
 
-      const part = daemon.part("rootcheck", "rootcheck") as RootcheckPart;
+      const part = daemon.part("hids", "rootcheck") as RootcheckPart;
       await part.running;
       fs.mkdirSync(path.join(root, "etc/cron.hourly"), { recursive: true });
       fs.writeFileSync(path.join(root, "etc/cron.hourly/gcc.sh"), "#!/bin/sh\n");

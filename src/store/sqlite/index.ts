@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Store } from "../store.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
+import { auditSchema, SqliteAuditStore } from "./audit.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
@@ -13,7 +14,15 @@ import { rootcheckSchema, SqliteRootcheckStore } from "./rootcheck.js";
 
 export const DB_FILE = "mamori.db";
 
-const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema, rootcheckSchema];
+const schemas = [
+  logsSchema,
+  metricsSchema,
+  alarmsSchema,
+  bansSchema,
+  deliveriesSchema,
+  rootcheckSchema,
+  auditSchema,
+];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
@@ -27,6 +36,7 @@ export class SqliteStore implements Store {
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
   readonly rootcheck: SqliteRootcheckStore;
+  readonly audit: SqliteAuditStore;
 
   constructor(
     readonly db: Db,
@@ -47,6 +57,7 @@ export class SqliteStore implements Store {
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
     this.rootcheck = new SqliteRootcheckStore(db);
+    this.audit = new SqliteAuditStore(db);
   }
 
   async close(): Promise<void> {
