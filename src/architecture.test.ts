@@ -16,7 +16,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
