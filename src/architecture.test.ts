@@ -23,7 +23,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels)\/[^/]+\/config\.ts$/;
+const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
@@ -31,6 +31,7 @@ const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
+  hids: ["sources"], // FIM ignore globs use the sources' glob matcher
 };
 
 /** The one upward import components make: a part implements Service (a type, erased at build time). */

@@ -8,11 +8,13 @@ import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
 import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
+import { fimSchema } from "../hids/fim/config.js";
 import { jailSchema } from "./jails.js";
 import { sourceSchema } from "./sources.js";
 
 export { duration } from "../core/config.js";
 export { smtpSchema } from "../notify/channels/email/config.js";
+export type { FimConfig, FimPathConfig } from "../hids/fim/config.js";
 export type { CloudtrailSourceConfig } from "../sources/cloudtrail/config.js";
 export type { FileSourceConfig } from "../sources/file/config.js";
 export { fileSourceSchema } from "../sources/file/config.js";
@@ -163,6 +165,8 @@ export const configSchema = z.strictObject({
   jails: z.array(jailSchema).default([]),
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
+  /** file integrity monitoring (src/hids/fim/) */
+  fim: fimSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

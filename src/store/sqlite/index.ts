@@ -6,13 +6,14 @@ import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
+import { SqliteFimStore, fimSchema } from "./fim.js";
 import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
 import { secureDataDir } from "./permissions.js";
 
 export const DB_FILE = "mamori.db";
 
-const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema];
+const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema, fimSchema];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly alarms: SqliteAlarmStore;
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
+  readonly fim: SqliteFimStore;
 
   constructor(
     readonly db: Db,
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
     this.alarms = new SqliteAlarmStore(db);
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
+    this.fim = new SqliteFimStore(db);
   }
 
   async close(): Promise<void> {
