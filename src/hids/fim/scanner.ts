@@ -268,7 +268,8 @@ export class FimScanner {
     each: (p: string, bytes: Buffer, o: Observed) => Promise<void>,
   ): Promise<void> {
     const inflight = new Set<Promise<void>>();
-    const limit = this.config.hash_workers * 4;
+    // enough files in flight for the pool to hand each worker full batches (hash-pool.ts MAX_BATCH)
+    const limit = this.config.hash_workers * 64;
     const began = this.deps.clock.now();
     let hashed = 0;
     let failure: unknown;
