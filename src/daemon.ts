@@ -136,6 +136,7 @@ export class Daemon {
       sources: keys("source"),
       jails: keys("jail"),
       alarms: keys("alarm"),
+      hids: keys("hids"),
       topics: this.config.topics.map((t) => t.name),
     };
   }
@@ -168,6 +169,7 @@ export class Daemon {
       sources: byKind("source"),
       jails: byKind("jail"),
       alarms: byKind("alarm"),
+      hids: byKind("hids"),
     };
   }
 

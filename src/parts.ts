@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { buildFimPart, fimFingerprint } from "./hids/fim/part.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
   buildJailPart,
@@ -55,7 +56,7 @@ export interface SharedParts {
 
 /** A keyed part, not built yet: a reload builds only the ones whose fingerprint changed. */
 export interface PartSpec {
-  kind: "alarm" | "jail" | "source";
+  kind: "alarm" | "jail" | "source" | "hids";
   key: string;
   fingerprint: string;
   /** Builds the part; `previous` is the running part with the same key, when there is one. */
@@ -88,7 +89,7 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
   return { notify, metrics, detections };
 }
 
-/** Every alarm, enabled jail and source of the config, in start order (sources last). */
+/** Every alarm, enabled jail, source and host check of the config, in start order (sources, then host checks, last). */
 export function planParts(
   config: MamoriConfig,
   configDir: string,
@@ -154,7 +155,19 @@ export function planParts(
       build: () => buildSourcePart(sc, id, factory, sourceEnv),
     };
   });
-  return [...alarms, ...jails, ...sources];
+  const hids: PartSpec[] = [];
+  const fim = config.fim;
+  if (fim) {
+    const dataDir = path.resolve(configDir, config.data_dir);
+    const fimEnv = { ...sourceEnv, store: env.store, hostname: env.hostname, dataDir };
+    hids.push({
+      kind: "hids",
+      key: "fim",
+      fingerprint: fimFingerprint(fim, dataDir),
+      build: () => buildFimPart(fim, fimEnv),
+    });
+  }
+  return [...alarms, ...jails, ...sources, ...hids];
 }
 
 function asJailPart(s: Service | undefined): JailPart | undefined {

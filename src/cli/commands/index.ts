@@ -19,6 +19,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   metrics: async () => (await import("./metrics.js")).registerMetrics,
   jails: async () => (await import("./jails.js")).registerJails,
   bans: async () => (await import("./bans.js")).registerBans,
+  fim: async () => (await import("./fim.js")).registerFim,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

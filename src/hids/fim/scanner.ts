@@ -217,7 +217,7 @@ export class FimScanner {
       const previous = await this.copies.previous(p);
       if (event.change === "modified" && text !== undefined && previous !== undefined && text !== previous)
         event.diff = unifiedDiff(p, previous, text);
-      else if (event.change === "added" && text !== undefined) event.diff = unifiedDiff(p, "", text);
+      else if (event.change === "added" && text) event.diff = unifiedDiff(p, "", text);
     }
     if (this.config.verify_packages) await this.explain(event, bytes, now);
     const window = await this.deps.fim.maintenanceAt(this.deps.clock.now());
@@ -225,6 +225,9 @@ export class FimScanner {
       event.maintenance = true;
       if (window.reason) event.maintenance_reason = window.reason;
     }
+    // host last, after what was added above (reads better in an e-mail)
+    delete (event as { host?: string }).host;
+    event.host = host;
     const row = now ? JSON.stringify(now) : FIM_DELETED;
     await this.deps.commit(events, [fimCheckpoint(root, p, row)]);
     this.counters.changes++;
