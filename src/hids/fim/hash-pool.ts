@@ -60,6 +60,8 @@ export interface HashResult {
 
 /** Most files handed to one worker in one message. */
 const MAX_BATCH = 32;
+/** Batches a worker may hold at once: the one it hashes and the next. */
+const MAX_OUTSTANDING = 2;
 
 interface Job {
   id: number;
@@ -71,10 +73,10 @@ interface Job {
 }
 
 export class HashPool {
-  private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly busy = new Map<Worker, Job[]>();
+  /** batches sent to each worker and not answered yet, oldest first (answers come back in order) */
+  private readonly sent = new Map<Worker, Job[][]>();
   private nextId = 1;
   private closed = false;
 
@@ -99,23 +101,32 @@ export class HashPool {
   /** Jobs queued or running. */
   get pending(): number {
     let running = 0;
-    for (const batch of this.busy.values()) running += batch.length;
+    for (const batches of this.sent.values()) for (const b of batches) running += b.length;
     return this.queue.length + running;
   }
 
   /**
    * Hands queued jobs to workers in batches: one message (and one thread wake-up) each way per batch
    * instead of per file. Per-file messages cost more CPU than hashing /usr's many small files (measured
-   * by bench/fim.ts: 6.5 CPU-s vs 3.1 for the same 60,000 files hashed in one thread).
+   * by bench/fim.ts: 6.5 CPU-s vs 3.1 for the same 60,000 files hashed in one thread). Each worker holds
+   * up to MAX_OUTSTANDING batches, so it starts the next one without waiting for the main thread to be
+   * scheduled (on a loaded host that wait, not hashing, set the pace).
    */
   private pump(): void {
+    while (this.queue.length > 0 && this.all.length < this.size) this.spawn();
     while (this.queue.length > 0) {
-      const free = this.idle.length + (this.size - this.all.length);
-      const w = this.idle.pop() ?? this.spawn();
+      let w: Worker | undefined;
+      let least = MAX_OUTSTANDING;
+      let slots = 0;
+      for (const x of this.all) {
+        const n = this.sent.get(x)?.length ?? 0;
+        slots += MAX_OUTSTANDING - n;
+        if (n < least) [w, least] = [x, n];
+      }
       if (!w) return;
-      const take = Math.min(MAX_BATCH, Math.ceil(this.queue.length / Math.max(1, free)));
+      const take = Math.min(MAX_BATCH, Math.ceil(this.queue.length / Math.max(1, slots)));
       const batch = this.queue.splice(0, take);
-      this.busy.set(w, batch);
+      this.sent.get(w)?.push(batch);
       w.postMessage(
         batch.map((job) => ({
           id: job.id,
@@ -128,14 +139,12 @@ export class HashPool {
     }
   }
 
-  private spawn(): Worker | undefined {
-    if (this.all.length >= this.size) return undefined;
+  private spawn(): void {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
+    this.sent.set(w, []);
     w.on("message", (results: Array<HashResult & { id: number }>) => {
-      const batch = this.busy.get(w) ?? [];
-      this.busy.delete(w);
-      this.idle.push(w);
+      const batch = this.sent.get(w)?.shift() ?? [];
       batch.forEach((job, i) => {
         const { id: _id, ...result } = results[i] ?? { id: 0, code: "EWORKER", message: "no result" };
         job.resolve(result);
@@ -145,17 +154,15 @@ export class HashPool {
     w.on("error", (err) => this.fail(w, err));
     w.on("exit", () => this.fail(w, new Error("hash worker exited")));
     this.all.push(w);
-    return w;
   }
 
   private fail(w: Worker, err: Error): void {
-    const batch = this.busy.get(w);
-    this.busy.delete(w);
+    const batches = this.sent.get(w) ?? [];
+    this.sent.delete(w);
     const i = this.all.indexOf(w);
     if (i >= 0) this.all.splice(i, 1);
-    const j = this.idle.indexOf(w);
-    if (j >= 0) this.idle.splice(j, 1);
-    for (const job of batch ?? []) job.resolve({ code: "EWORKER", message: err.message });
+    for (const batch of batches)
+      for (const job of batch) job.resolve({ code: "EWORKER", message: err.message });
     if (!this.closed) this.pump();
   }
 
