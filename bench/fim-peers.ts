@@ -50,6 +50,8 @@ export interface TimedRun {
   seconds: number;
   /** peak resident set of the process (and its threads), MiB */
   rssMiB: number;
+  /** user + system CPU seconds (all threads): on a shared machine a steadier figure than wall time */
+  cpuSeconds: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -60,7 +62,7 @@ export function timedRun(cmd: string, argv: string[], opts: { cwd?: string } = {
   const report = path.join(fs.mkdtempSync(path.join(opts.cwd ?? "/tmp", "time-")), "rss");
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(TIME, ["-f", "%M", "-o", report, cmd, ...argv], {
+    const child = spawn(TIME, ["-f", "%M %U %S", "-o", report, cmd, ...argv], {
       cwd: opts.cwd,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -75,9 +77,13 @@ export function timedRun(cmd: string, argv: string[], opts: { cwd?: string } = {
     child.on("error", reject);
     child.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const kb = Number(/(\d+)\s*$/.exec(fs.readFileSync(report, "utf8"))?.[1] ?? Number.NaN);
+      // time writes "Command exited with non-zero status N" first when the command fails
+      const m = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(fs.readFileSync(report, "utf8"));
       fs.rmSync(path.dirname(report), { recursive: true, force: true });
-      resolve({ seconds, rssMiB: kb / 1024, code, stdout, stderr });
+      const [kb, user, sys] = m
+        ? [Number(m[1]), Number(m[2]), Number(m[3])]
+        : [Number.NaN, Number.NaN, Number.NaN];
+      resolve({ seconds, rssMiB: kb / 1024, cpuSeconds: user + sys, code, stdout, stderr });
     });
   });
 }

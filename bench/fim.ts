@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- fim [--tree gen|PATH] [--files N] [--mib M] [--workers W] [--latency-runs R] [--keep]`:
+ * `npm run bench -- fim [--tree gen|PATH] [--files N] [--mib M] [--workers W] [--rounds R] [--latency-runs R] [--keep]`:
  * mamori's FIM side by side with Debian's `aide` in one run, on the same tree with the same attributes
  * (sha256, size, mode, uid, gid, mtime, inode) and the same number of hashing threads (mamori's
  * `hash_workers`, aide's `num_workers`; default 2):
@@ -54,7 +54,7 @@ function rates(r: TimedRun, files: number, bytes: number): { filesPerS: number; 
 
 function row(s: Side, files: number, bytes: number): string {
   const { filesPerS, mbPerS } = rates(s.run, files, bytes);
-  return `  ${s.name.padEnd(22)} ${s.run.seconds.toFixed(2).padStart(8)} s ${filesPerS.toFixed(0).padStart(9)} files/s ${mbPerS.toFixed(1).padStart(8)} MB/s  peak RSS ${s.run.rssMiB.toFixed(0).padStart(5)} MiB  exit ${s.run.code}`;
+  return `  ${s.name.padEnd(22)} ${s.run.seconds.toFixed(2).padStart(8)} s ${filesPerS.toFixed(0).padStart(9)} files/s ${mbPerS.toFixed(1).padStart(8)} MB/s ${s.run.cpuSeconds.toFixed(1).padStart(6)} CPU-s  peak RSS ${s.run.rssMiB.toFixed(0).padStart(5)} MiB  exit ${s.run.code}`;
 }
 
 function compare(
@@ -68,8 +68,23 @@ function compare(
   if (!theirs) return [...out, "  aide: not installed, skipped"];
   out.push(row(theirs, files, bytes));
   const ratio = theirs.run.seconds / ours.run.seconds;
-  out.push(`  ratio mamori/aide: ${ratio.toFixed(2)}x (target >= 2x: ${ratio >= 2 ? "met" : "NOT met"})`);
+  const cpuRatio = theirs.run.cpuSeconds / ours.run.cpuSeconds;
+  out.push(
+    `  ratio mamori/aide: ${ratio.toFixed(2)}x wall (target >= 2x: ${ratio >= 2 ? "met" : "NOT met"}), ${cpuRatio.toFixed(2)}x CPU`,
+  );
   return out;
+}
+
+/** The run of median wall time, with the median CPU time and the highest peak RSS of all runs. */
+function medianRun(all: TimedRun[]): TimedRun {
+  const mid = <T>(xs: T[], key: (x: T) => number) =>
+    [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
+  const run = mid(all, (r) => r.seconds);
+  return {
+    ...run,
+    cpuSeconds: mid(all, (r) => r.cpuSeconds).cpuSeconds,
+    rssMiB: Math.max(...all.map((r) => r.rssMiB)),
+  };
 }
 
 function mustSucceed(what: string, r: TimedRun, okCodes: number[]): void {
@@ -110,6 +125,7 @@ export async function run(args: string[]): Promise<void> {
   const t = args.indexOf("--tree");
   const treeArg = t >= 0 ? args[t + 1] : "gen";
   const workers = arg(args, "--workers", 2);
+  const rounds = arg(args, "--rounds", 3);
   const latencyRuns = arg(args, "--latency-runs", 600);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-bench-fim-"));
   const keep = args.includes("--keep");
@@ -141,23 +157,38 @@ export async function run(args: string[]): Promise<void> {
     fs.writeFileSync(aideConf, aideConfig(tree, dir, workers));
     const runAide = (mode: string) => timedRun(aide as string, [`--config=${aideConf}`, mode], { cwd: dir });
 
-    const ourInit: Side = { name: "mamori fim baseline", run: await mamori("baseline") };
-    mustSucceed("mamori fim baseline", ourInit.run, [0]);
-    let theirInit: Side | undefined;
-    if (aide) {
-      theirInit = { name: "aide --init", run: await runAide("--init") };
-      mustSucceed("aide --init", theirInit.run, [0]);
-      fs.renameSync(path.join(dir, "aide.db.new"), path.join(dir, "aide.db"));
+    // the machine's speed drifts (other work shares it): rounds alternate the tools, medians are reported
+    const runs: Record<string, TimedRun[]> = { ourInit: [], theirInit: [], ourCheck: [], theirCheck: [] };
+    for (let round = 0; round < rounds; round++) {
+      const r1 = await mamori("baseline");
+      mustSucceed("mamori fim baseline", r1, [0]);
+      runs.ourInit.push(r1);
+      if (aide) {
+        const r2 = await runAide("--init");
+        mustSucceed("aide --init", r2, [0]);
+        runs.theirInit.push(r2);
+        fs.renameSync(path.join(dir, "aide.db.new"), path.join(dir, "aide.db"));
+      }
+      const r3 = await mamori("check");
+      mustSucceed("mamori fim check", r3, [0, 3]);
+      runs.ourCheck.push(r3);
+      if (aide) {
+        const r4 = await runAide("--check");
+        mustSucceed("aide --check", r4, [0, 1, 2, 3, 4, 5, 6, 7]);
+        runs.theirCheck.push(r4);
+      }
     }
-    const ourCheck: Side = { name: "mamori fim check", run: await mamori("check") };
-    mustSucceed("mamori fim check", ourCheck.run, [0, 3]);
-    const theirCheck: Side | undefined = aide
-      ? { name: "aide --check", run: await runAide("--check") }
+    const ourInit: Side = { name: "mamori fim baseline", run: medianRun(runs.ourInit) };
+    const theirInit: Side | undefined = aide
+      ? { name: "aide --init", run: medianRun(runs.theirInit) }
       : undefined;
-    if (theirCheck) mustSucceed("aide --check", theirCheck.run, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const ourCheck: Side = { name: "mamori fim check", run: medianRun(runs.ourCheck) };
+    const theirCheck: Side | undefined = aide
+      ? { name: "aide --check", run: medianRun(runs.theirCheck) }
+      : undefined;
 
     const out = [
-      `tree: ${tree}: ${files} regular files (${entries} entries), ${(bytes / 2 ** 30).toFixed(2)} GiB; page cache warm; ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(2)})`,
+      `tree: ${tree}: ${files} regular files (${entries} entries), ${(bytes / 2 ** 30).toFixed(2)} GiB; page cache warm; median of ${rounds} alternating rounds; ${os.cpus().length} CPUs (load ${os.loadavg()[0].toFixed(2)})`,
       `attributes: sha256 size mode uid gid mtime inode; hashing threads: mamori hash_workers ${workers}, aide num_workers ${workers}${aide ? "" : " (aide missing)"}`,
       ...compare("baseline (nothing stored yet):", ourInit, theirInit, files, bytes),
       ...compare("check (nothing changed):", ourCheck, theirCheck, files, bytes),
