@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   regex: () => import("./regex.js"),
   "alarm-latency": () => import("./alarm-latency.js"),
   rootcheck: () => import("./rootcheck.js"),
+  fim: () => import("./fim.js"),
 };
 
 async function main(): Promise<void> {

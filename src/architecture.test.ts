@@ -31,6 +31,7 @@ const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
+  hids: ["sources"], // FIM ignore globs use the sources' glob matcher
 };
 
 /** The one upward import components make: a part implements Service (a type, erased at build time). */

@@ -13,6 +13,7 @@ import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { auditFingerprint, buildAuditPart } from "./hids/audit/part.js";
+import { buildFimPart, fimFingerprint } from "./hids/fim/part.js";
 import { buildRootcheckPart, rootcheckFingerprint } from "./hids/rootcheck/part.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
@@ -91,7 +92,7 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
   return { notify, metrics, detections };
 }
 
-/** Every alarm, enabled jail, the audit and each source of the config, in start order (sources last). */
+/** Every alarm, enabled jail, source and host check of the config, in start order (sources, then host checks, last). */
 export function planParts(
   config: MamoriConfig,
   configDir: string,
@@ -165,6 +166,17 @@ export function planParts(
     detections: shared.detections,
     hostname,
   };
+  const fim = config.fim;
+  if (fim) {
+    const dataDir = path.resolve(configDir, config.data_dir);
+    const fimEnv = { ...sourceEnv, store: env.store, hostname: env.hostname, dataDir };
+    hostChecks.push({
+      kind: "hids",
+      key: "fim",
+      fingerprint: fimFingerprint(fim, dataDir),
+      build: () => buildFimPart(fim, fimEnv),
+    });
+  }
   const rootcheck = config.rootcheck;
   if (rootcheck)
     hostChecks.push({
@@ -181,7 +193,7 @@ export function planParts(
       fingerprint: auditFingerprint(audit, hostname),
       build: () => buildAuditPart(audit, hostCheckEnv),
     });
-  return [...alarms, ...jails, ...hostChecks, ...sources];
+  return [...alarms, ...jails, ...sources, ...hostChecks];
 }
 
 function asJailPart(s: Service | undefined): JailPart | undefined {

@@ -65,6 +65,20 @@ describe("examples/", () => {
     );
   });
 
+  it("fim-etc-ssh: an unexplained change under /etc/ssh counts; the baseline, upgrades and maintenance do not", () => {
+    const e = (o: object) => JSON.stringify({ change: "modified", host: "h", ...o });
+    assert.deepEqual(
+      points("fim-etc-ssh.yaml", [
+        e({ path: "/etc/ssh/sshd_config", unexplained: "no package explains this change" }),
+        e({ path: "/etc/ssh", change: "baseline", files: 12 }),
+        e({ path: "/etc/ssh/moduli", package: "openssh-server 1:9.2p1-2+deb12u3" }),
+        e({ path: "/etc/ssh/ssh_config", maintenance: true }),
+        e({ path: "/etc/sshd_config.bak" }),
+      ]),
+      { SshConfigChanged: [1] },
+    );
+  });
+
   it("http-5xx: 5xx lines count (and their bytes), 2xx do not", () => {
     const line = (status: number, bytes: number) =>
       `127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" ${status} ${bytes} "-" "curl/8.0"`;

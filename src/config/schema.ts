@@ -10,11 +10,13 @@ import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
 import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
+import { fimSchema } from "../hids/fim/config.js";
 import { jailSchema } from "./jails.js";
 import { sourceSchema } from "./sources.js";
 
 export { duration } from "../core/config.js";
 export { smtpSchema } from "../notify/channels/email/config.js";
+export type { FimConfig, FimPathConfig } from "../hids/fim/config.js";
 export type { CloudtrailSourceConfig } from "../sources/cloudtrail/config.js";
 export type { FileSourceConfig } from "../sources/file/config.js";
 export { fileSourceSchema } from "../sources/file/config.js";
@@ -168,6 +170,8 @@ export const configSchema = z.strictObject({
   rootcheck: rootcheckSchema.optional(),
   /** policy audit (Wazuh SCA policies); absent: no audit runs in the daemon */
   audit: auditSchema.optional(),
+  /** file integrity monitoring (src/hids/fim/) */
+  fim: fimSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

@@ -6,6 +6,7 @@
  */
 import { rootcheckKeys } from "./config-keys-rootcheck.js";
 import { auditKeys } from "./config-keys-audit.js";
+import { fimKeys } from "./config-keys-fim.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -225,4 +226,5 @@ export const configKeys: Record<string, KeyDoc> = {
   "fail2ban.path": d("fail2ban's configuration folder.", "/etc/fail2ban"),
   ...rootcheckKeys,
   ...auditKeys,
+  ...fimKeys,
 };

@@ -21,6 +21,7 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   bans: async () => (await import("./bans.js")).registerBans,
   rootcheck: async () => (await import("./rootcheck.js")).registerRootcheck,
   audit: async () => (await import("./audit.js")).registerAudit,
+  fim: async () => (await import("./fim.js")).registerFim,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -7,6 +7,7 @@ import { auditSchema, SqliteAuditStore } from "./audit.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
+import { SqliteFimStore, fimSchema } from "./fim.js";
 import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
 import { secureDataDir } from "./permissions.js";
@@ -22,6 +23,7 @@ const schemas = [
   deliveriesSchema,
   rootcheckSchema,
   auditSchema,
+  fimSchema,
 ];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
   readonly deliveries: SqliteDeliveryStore;
   readonly rootcheck: SqliteRootcheckStore;
   readonly audit: SqliteAuditStore;
+  readonly fim: SqliteFimStore;
 
   constructor(
     readonly db: Db,
@@ -58,6 +61,7 @@ export class SqliteStore implements Store {
     this.deliveries = new SqliteDeliveryStore(db);
     this.rootcheck = new SqliteRootcheckStore(db);
     this.audit = new SqliteAuditStore(db);
+    this.fim = new SqliteFimStore(db);
   }
 
   async close(): Promise<void> {

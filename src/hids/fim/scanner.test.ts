@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { waitFor } from "../../testing/wait.js";
+import type { FimEvent } from "./events.js";
+import { harness, tempDir } from "./testing/harness.js";
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const summary = (events: FimEvent[]) =>
+  events.map((e) => `${e.change} ${e.path}${e.changed?.length ? ` [${e.changed.join(",")}]` : ""}`).sort();
+
+/** A tree with one file per kind of change to come. */
+function makeTree(root: string): void {
+  fs.mkdirSync(path.join(root, "sub"), { recursive: true });
+  const w = (f: string, s: string) => fs.writeFileSync(path.join(root, f), s);
+  for (const f of ["content.txt", "mode.txt", "owner.txt", "delete.txt", "rename-old.txt", "linked.txt"])
+    w(f, `${f}\n`);
+  w("replaced", "a file for now\n");
+  w("sub/target-a", "a\n");
+  w("sub/target-b", "b\n");
+  fs.symlinkSync("target-a", path.join(root, "sub/link"));
+  fs.symlinkSync("/etc/passwd", path.join(root, "outside-link"));
+  fs.utimesSync(path.join(root, "content.txt"), 1_700_000_000, 1_700_000_000);
+}
+
+describe("FIM scanner", () => {
+  it("baseline is one summary event; each kind of change is exactly one event, once", async () => {
+    const dir = tempDir("scan");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    makeTree(root);
+    const h = harness({ paths: [{ path: root }] }, { dir });
+    try {
+      const first = await h.scanner.scanAll();
+      assert.deepEqual(first.map((e) => [e.change, e.path, e.files]), [["baseline", root, 13]]);
+      assert.deepEqual(await h.scanner.scanAll(), [], "nothing changed, nothing reported");
+
+      const p = (f: string) => path.join(root, f);
+      fs.writeFileSync(p("content.txt"), "content.TXT\n"); // same size, new content
+      fs.chmodSync(p("mode.txt"), 0o600);
+      fs.chownSync(p("owner.txt"), 1234, 4321);
+      fs.writeFileSync(p("new.txt"), "new\n");
+      fs.rmSync(p("delete.txt"));
+      fs.renameSync(p("rename-old.txt"), p("rename-new.txt"));
+      fs.rmSync(p("sub/link"));
+      fs.symlinkSync("target-b", p("sub/link"));
+      fs.linkSync(p("linked.txt"), p("hard-link.txt"));
+      fs.mkdirSync(p("replacement")); // made first, so it cannot reuse the file's inode
+      fs.rmSync(p("replaced"));
+      fs.renameSync(p("replacement"), p("replaced"));
+      fs.writeFileSync(p("empty.bin"), "");
+      const big = fs.openSync(p("big.sparse"), "w");
+      fs.ftruncateSync(big, 101 * 1024 * 1024);
+      fs.writeSync(big, "end", 101 * 1024 * 1024 - 3);
+      fs.closeSync(big);
+
+      const changes = await h.scanner.scanAll();
+      assert.deepEqual(summary(changes), [
+        `added ${p("big.sparse")}`,
+        `added ${p("empty.bin")}`,
+        `added ${p("hard-link.txt")}`,
+        `added ${p("new.txt")}`,
+        `added ${p("rename-new.txt")}`,
+        `attributes ${p("mode.txt")} [mode]`,
+        `attributes ${p("owner.txt")} [uid,gid]`,
+        `deleted ${p("delete.txt")}`,
+        `deleted ${p("rename-old.txt")}`,
+        `modified ${p("content.txt")} [sha256,mtime]`,
+        `modified ${p("replaced")} [sha256,size,mode,mtime,inode,type]`,
+        `modified ${p("sub/link")} [mtime,inode,link]`,
+      ]);
+      const byPath = new Map(changes.map((e) => [e.path, e]));
+      const content = byPath.get(p("content.txt")) as FimEvent;
+      assert.notEqual(content.before?.sha256, content.after?.sha256);
+      assert.equal(content.host, "testhost");
+      assert.deepEqual(byPath.get(p("mode.txt"))?.before, { mode: "0644" });
+      assert.deepEqual(byPath.get(p("mode.txt"))?.after, { mode: "0600" });
+      assert.deepEqual(byPath.get(p("owner.txt"))?.after, { uid: 1234, gid: 4321 });
+      assert.equal(byPath.get(p("sub/link"))?.after?.link, "target-b");
+      assert.equal(byPath.get(p("replaced"))?.after?.type, "directory");
+      assert.equal(byPath.get(p("empty.bin"))?.after?.size, 0);
+      assert.equal(byPath.get(p("big.sparse"))?.after?.size, 101 * 1024 * 1024);
+      assert.match(byPath.get(p("big.sparse"))?.after?.sha256 ?? "", /^[0-9a-f]{64}$/);
+      assert.equal(
+        byPath.get(p("hard-link.txt"))?.after?.inode,
+        fs.statSync(p("linked.txt")).ino,
+        "a hard link is a new name of the same inode",
+      );
+
+      assert.deepEqual(await h.scanner.scanAll(), [], "each change is reported once");
+      const stored = await h.stored();
+      assert.deepEqual(summary(stored), summary([...first, ...changes]), "the store holds exactly these");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("never opens a FIFO, takes a device as it is, and reports odd names escaped", async () => {
+    const dir = tempDir("odd");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    fs.mkdirSync(root);
+    const fifo = path.join(root, "pipe");
+    await new Promise<void>((resolve, reject) =>
+      spawn("mkfifo", [fifo]).on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`mkfifo ${c}`)))),
+    );
+    // a writer blocks until someone opens the FIFO for reading: if FIM did, it would finish
+    const writer = spawn("sh", ["-c", 'printf x > "$1"', "sh", fifo]);
+    const h = harness({ paths: [{ path: root }, { path: "/dev/null" }] }, { dir });
+    try {
+      const base = await h.scanner.scanAll();
+      assert.deepEqual(
+        base.map((e) => [e.change, e.path, e.files]),
+        [
+          ["baseline", root, 2],
+          ["baseline", "/dev/null", 1],
+        ],
+      );
+      const rootBytes = Buffer.from(root);
+      const odd = Buffer.concat([rootBytes, Buffer.from("/line\nbreak-\xff\xfe-\\-é", "latin1")]);
+      fs.writeFileSync(odd, "x");
+      const changes = await h.scanner.scanAll();
+      assert.deepEqual(summary(changes), [`added ${root}/line\nbreak-\\xff\\xfe-\\\\-\\xe9`]);
+      fs.writeFileSync(odd, "y");
+      const again = await h.scanner.scanAll();
+      assert.deepEqual(
+        again.map((e) => [e.change, e.path, e.changed?.[0]]),
+        [["modified", `${root}/line\nbreak-\\xff\\xfe-\\\\-\\xe9`, "sha256"]],
+      );
+      assert.equal(writer.exitCode, null, "the FIFO's writer still waits: nobody read the FIFO");
+      const rows = await h.store.fim.baseline(root);
+      assert.equal(JSON.parse(rows.get(fifo) as string).type, "fifo");
+      assert.equal(JSON.parse((await h.store.fim.baseline("/dev/null")).get("/dev/null") as string).type, "char");
+    } finally {
+      writer.kill();
+      await h.close();
+    }
+  });
+
+  it("ignore globs, growing files and report_changes diffs", async () => {
+    const dir = tempDir("opts");
+    dirs.push(dir);
+    const root = path.join(dir, "etc");
+    fs.mkdirSync(path.join(root, "certs"), { recursive: true });
+    fs.writeFileSync(path.join(root, "sshd_config"), "Port 22\nPermitRootLogin no\n");
+    fs.writeFileSync(path.join(root, "app.log"), "one\n");
+    fs.writeFileSync(path.join(root, "certs/a.pem"), "a\n");
+    const h = harness(
+      {
+        paths: [
+          { path: root, report_changes: true, ignore: ["*.swp", `${root}/certs/**`, "*.log"] },
+          { path: path.join(root, "app.log"), growing: true },
+        ],
+      },
+      { dir },
+    );
+    try {
+      await h.scanner.scanAll();
+      fs.writeFileSync(path.join(root, ".sshd_config.swp"), "x");
+      fs.writeFileSync(path.join(root, "certs/b.pem"), "b\n");
+      fs.appendFileSync(path.join(root, "app.log"), "two\n");
+      fs.writeFileSync(path.join(root, "sshd_config"), "Port 22\nPermitRootLogin yes\n");
+      const changes = await h.scanner.scanAll();
+      assert.deepEqual(summary(changes), [`modified ${root}/sshd_config [sha256,size,mtime]`]);
+      assert.equal(
+        changes[0].diff,
+        [
+          `--- ${root}/sshd_config`,
+          `+++ ${root}/sshd_config`,
+          "@@ -1,2 +1,2 @@",
+          " Port 22",
+          "-PermitRootLogin no",
+          "+PermitRootLogin yes",
+          "",
+        ].join("\n"),
+      );
+      const copies = path.join(dir, "data/fim/copies");
+      for (const f of fs.readdirSync(copies)) assert.equal(fs.statSync(path.join(copies, f)).mode & 0o777, 0o600);
+      fs.writeFileSync(path.join(root, "app.log"), "truncated\n".slice(0, 3));
+      assert.deepEqual(summary(await h.scanner.scanAll()), [
+        `modified ${root}/app.log [sha256,size,mtime]`,
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+});
