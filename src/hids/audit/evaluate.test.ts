@@ -68,6 +68,7 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   // existence
   ["a file that exists", ["f:/etc/passwd"], "passed"],
   ["a file that is missing", ["f:/etc/nope"], "failed"],
+  ["a directory is not a file", ["f:/etc/conf.d"], "failed"],
   ["not: a file that must be missing", ["not f:/etc/nope"], "passed"],
   ["not: a file that exists", ["not f:/etc/passwd"], "failed"],
   ["a directory that exists", ["d:/etc/conf.d"], "passed"],
