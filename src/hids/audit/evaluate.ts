@@ -135,7 +135,8 @@ export function matchLines(lines: readonly string[], conditions: Condition[], wh
   if (conditions.length === 1 && conditions[0].noLine) {
     const positive = { ...conditions[0], negate: false, noLine: false };
     const hit = lines.findIndex((l) => conditionHolds(positive, l));
-    if (hit >= 0) return { value: false, detail: `line ${hit + 1} of ${where}: ${JSON.stringify(clip(lines[hit]))}` };
+    if (hit >= 0)
+      return { value: false, detail: `line ${hit + 1} of ${where}: ${JSON.stringify(clip(lines[hit]))}` };
     return lines.length === 0
       ? { value: false, detail: `${where} is empty` }
       : { value: true, detail: `no line of ${where} matches` };
