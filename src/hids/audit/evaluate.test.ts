@@ -68,6 +68,7 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   // existence
   ["a file that exists", ["f:/etc/passwd"], "passed"],
   ["a file that is missing", ["f:/etc/nope"], "failed"],
+  ["a directory is not a file", ["f:/etc/conf.d"], "failed"],
   ["not: a file that must be missing", ["not f:/etc/nope"], "passed"],
   ["not: a file that exists", ["not f:/etc/passwd"], "failed"],
   ["a directory that exists", ["d:/etc/conf.d"], "passed"],
@@ -79,7 +80,9 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   ["r: OS_Regex ignores case", ["f:$sshd -> r:^permitrootlogin\\s+NO"], "passed"],
   ["literal: the whole line", ["f:$sshd -> Port 22"], "passed"],
   ["literal: part of a line is not enough", ["f:$sshd -> Port 2"], "failed"],
-  ["!r: some line does not match", ["f:$sshd -> !r:^#"], "passed"],
+  ["!r: some line does not match (osregex, as Wazuh 4)", ["f:$sshd -> !r:^#"], "passed"],
+  ["pcre2 lone !r: no line matches (as Wazuh 5)", ["f:$sshd -> !r:^#"], "failed", "line 1 of"],
+  ["pcre2 lone !r: true when no line matches", ["f:$sshd -> !r:^PermitRootLogin\\s+yes"], "passed"],
   ["&&: all on one line", ["f:/etc/passwd -> !r:^# && !r:^root: && r:^\\w+:\\w+:0:"], "passed", "toor"],
   ["&&: not on one line", ["f:$sshd -> r:^Port && r:no"], "failed"],
   [
@@ -111,7 +114,7 @@ const table: Array<[string, string[], AuditResult, string?]> = [
   ["d: n: in a directory's files", ["d:/etc/conf.d -> r:\\.conf$ -> n:^level=(\\d+) compare >= 5"], "passed"],
   ["d: files of a missing directory: not applicable", ["d:/etc/nope.d -> r:x"], "not_applicable"],
   // pcre2
-  ["pcre2 keeps case", ["f:$sshd -> r:^permitrootlogin"], "failed"],
+  ["pcre2 ignores case (Wazuh 5: PCRE2_CASELESS)", ["f:$sshd -> r:^permitrootlogin"], "passed"],
   ["pcre2 (?i)", ["f:$sshd -> r:(?i)^permitrootlogin\\s+(?!yes)\\w+"], "passed"],
 ];
 

@@ -76,6 +76,7 @@ async function evaluateFiles(
       : { value: false, detail: `${targets.join(", ")} does not exist` };
   }
   let missing: string | undefined;
+  let lastFalse: string | undefined;
   let checked = 0;
   for (const p of paths) {
     const read = await readFileLines(p, false);
@@ -86,8 +87,11 @@ async function evaluateFiles(
     checked++;
     const m = matchLines(read.lines, content, p);
     if (m.value) return m;
+    lastFalse = m.detail;
   }
   if (checked === 0) return { value: undefined, detail: missing ?? `${targets.join(", ")} does not exist` };
+  // one file read: its own answer (it may name the line that spoiled a lone !r:)
+  if (checked === 1 && lastFalse) return { value: false, detail: lastFalse };
   return { value: false, detail: `no line of ${listed(paths)} matches` };
 }
 
@@ -128,6 +132,15 @@ async function evaluateDirs(rule: Extract<Rule, { type: "dir" }>, opts: EvalOpti
 
 /** True when one line satisfies every condition (Wazuh: the context of a content check is a line). */
 export function matchLines(lines: readonly string[], conditions: Condition[], where: string): RuleOutcome {
+  if (conditions.length === 1 && conditions[0].noLine) {
+    const positive = { ...conditions[0], negate: false, noLine: false };
+    const hit = lines.findIndex((l) => conditionHolds(positive, l));
+    if (hit >= 0)
+      return { value: false, detail: `line ${hit + 1} of ${where}: ${JSON.stringify(clip(lines[hit]))}` };
+    return lines.length === 0
+      ? { value: false, detail: `${where} is empty` }
+      : { value: true, detail: `no line of ${where} matches` };
+  }
   for (let i = 0; i < lines.length; i++) {
     if (conditions.every((c) => conditionHolds(c, lines[i])))
       return { value: true, detail: `line ${i + 1} of ${where}: ${JSON.stringify(clip(lines[i]))}` };

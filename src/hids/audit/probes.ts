@@ -50,8 +50,9 @@ export async function targetPaths(targets: readonly string[], root: string): Pro
 export async function readFileLines(p: string, existenceOnly: boolean): Promise<Read<{ lines: string[] }>> {
   try {
     if (existenceOnly) {
-      await fs.stat(p);
-      return { ok: true, lines: [] };
+      // as Wazuh: f: is a regular file (a symlink to one counts), not a folder or a device
+      if ((await fs.stat(p)).isFile()) return { ok: true, lines: [] };
+      return { ok: false, error: `${p} is not a regular file` };
     }
     const st = await fs.stat(p);
     if (st.isDirectory()) return { ok: false, error: `${p} is a directory, not a file` };

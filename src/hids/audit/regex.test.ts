@@ -19,7 +19,7 @@ const cases: Array<[RegexEngine, string, string, boolean]> = [
   ["osregex", "x+", "x+", true], // + only counts after a backslash class
   ["osregex", "[a]", "[a]", true],
   ["pcre2", "^\\s*PermitRootLogin\\s+no", "\tPermitRootLogin no", true],
-  ["pcre2", "^PermitRootLogin", "permitrootlogin no", false], // pcre2 keeps case
+  ["pcre2", "^PermitRootLogin", "permitrootlogin no", true], // as Wazuh 5: PCRE2_CASELESS
   ["pcre2", "(?i)^PermitRootLogin", "permitrootlogin no", true],
   ["pcre2", "\\Afoo\\z", "foo", true],
   ["pcre2", "^[[:digit:]]+$", "123", true],

@@ -120,12 +120,12 @@ const POSIX_CLASSES: Record<string, string> = {
 };
 
 /**
- * PCRE2 → RegExp: the common syntax is the same. Leading inline flags `(?i)`, `(?s)`, `(?m)` become
+ * PCRE2 → RegExp, matching without regard to case as Wazuh 5 does: the common syntax is the same. Leading inline flags `(?i)`, `(?s)`, `(?m)` become
  * RegExp flags, `\A`/`\z`/`\Z` anchors, `\h` a blank, `[[:space:]]`-style classes their ranges. What
  * JavaScript lacks (possessive quantifiers, atomic groups, inline flags mid-pattern) is an error.
  */
 export function compilePcre2(pattern: string): RegExp {
-  let flags = "";
+  let flags = "i"; // Wazuh 5 compiles SCA patterns with PCRE2_CASELESS
   let src = pattern;
   const lead = /^\(\?([a-zA-Z]+)\)/.exec(src);
   if (lead) {

@@ -15,10 +15,15 @@ import { AuditRegexError, compileAuditRegex, type RegexEngine } from "./regex.js
 
 export type CompareOp = "<" | "<=" | "==" | "!=" | ">=" | ">";
 
-export type Condition =
-  | { negate: boolean; kind: "regex"; re: RegExp }
-  | { negate: boolean; kind: "numeric"; re: RegExp; op: CompareOp; value: number }
-  | { negate: boolean; kind: "literal"; text: string };
+export type Condition = {
+  negate: boolean;
+  /** a lone `!cond` of a pcre2 policy: true when no line satisfies cond (Wazuh 5) */
+  noLine?: boolean;
+} & (
+  | { kind: "regex"; re: RegExp }
+  | { kind: "numeric"; re: RegExp; op: CompareOp; value: number }
+  | { kind: "literal"; text: string }
+);
 
 /** What a directory's files are picked by: a regex on the name, or the exact name. */
 export type NameMatcher = { kind: "regex"; re: RegExp } | { kind: "literal"; name: string };
@@ -177,6 +182,8 @@ function parseContent(s: string, at: number, engine: RegexEngine): Condition[] {
     out.push(parseCondition(part, at + offset, engine));
     offset += part.length + 4;
   }
+  // Wazuh 5 (pcre2) reads a lone negated condition as "no line matches"; Wazuh 4 as "a line does not match"
+  if (engine === "pcre2" && out.length === 1 && out[0].negate) out[0] = { ...out[0], noLine: true };
   return out;
 }
 
