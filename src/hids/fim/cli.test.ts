@@ -13,6 +13,7 @@ import { cliEntry, runCli, spawnCli, tsxLoader } from "../../testing/cli.js";
 import { waitFor } from "../../testing/wait.js";
 import { FIM_GROUP, type FimEvent } from "./events.js";
 import { tempDir } from "./testing/harness.js";
+import { expectedChanges, makeTree, mutateTree, summary, TREE_PATHS } from "./testing/tree.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -87,6 +88,22 @@ describe("mamori fim (CLI)", () => {
     const rebuilt = await runCli(["fim", "baseline", "--config", config]);
     assert.equal(rebuilt.code, 0);
     assert.equal(rebuilt.stdout, "");
+  });
+
+  it("check --json: the change table gives exactly the expected lines, once", async () => {
+    const { root, config } = setup("table", "  paths:\n    - path: tree\n");
+    fs.rmSync(root, { recursive: true });
+    makeTree(root);
+    const first = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, new RegExp(`created: ${TREE_PATHS} paths`));
+    mutateTree(root);
+    const second = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(second.code, 3, second.stderr);
+    assert.deepEqual(summary(lines(second.stdout)), expectedChanges(root));
+    const third = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(third.code, 0);
+    assert.equal(third.stdout, "");
   });
 
   it("exit 2 on usage and config errors, with file:line:col", async () => {
