@@ -46,15 +46,23 @@ function syslogTime(d: Date): string {
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
-export async function run(args: string[]): Promise<void> {
-  const i = args.indexOf("--runs");
-  const runs = i >= 0 ? Number(args[i + 1]) : 200;
+/** A running `mamori serve` with `runs` alarms; fire(n) appends run-n's line and resolves with the ms to its webhook. */
+export interface AlarmDaemon {
+  fire(n: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `mamori serve` with the alarm-latency config (plus extraYaml, e.g. a `fim:` section, so the
+ * latency can be measured while something else runs in the daemon) and warms it up.
+ */
+export async function startAlarmDaemon(runs: number, extraYaml = ""): Promise<AlarmDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-bench-alarm-"));
   const rx = await startHttpReceiver();
   const log = path.join(dir, "auth.log");
   fs.writeFileSync(log, "");
   const file = path.join(dir, "mamori.yaml");
-  fs.writeFileSync(file, config(dir, log, rx.url, runs));
+  fs.writeFileSync(file, config(dir, log, rx.url, runs) + extraYaml);
   const child = spawnCli(["serve", "--config", file], {
     cwd: dir,
     env: { TZ: "UTC", MAMORI_LOG_LEVEL: "info" },
@@ -63,6 +71,14 @@ export async function run(args: string[]): Promise<void> {
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
   });
+  const close = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    await rx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     // ready once the source has read the (empty) file: a first line that matches no alarm comes back as stored
     const ready = performance.now();
@@ -77,36 +93,51 @@ export async function run(args: string[]): Promise<void> {
       `${syslogTime(new Date())} host sshd[1]: Connection closed by 10.0.0.1 [preauth] run-${warm}\n`,
     );
     await new Promise((r) => setTimeout(r, 1_500));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const fire = async (n: number): Promise<number> => {
+    const before = rx.requests.length;
+    const t0 = process.hrtime.bigint();
+    fs.appendFileSync(
+      log,
+      `${syslogTime(new Date())} host sshd[24078]: Connection closed by 10.0.0.167 [preauth] run-${n}\n`,
+    );
+    const req = await rx.waitFor(before + 1, 10_000);
+    const name = JSON.parse(req.body).AlarmName;
+    if (name !== `run-${n}`) throw new Error(`expected the alarm run-${n}, got ${name}`);
+    return Number(req.at - t0) / 1e6;
+  };
+  return { fire, close };
+}
 
+/** "p50 x ms, p90 y ms, p99 z ms, max, min" of latencies in ms. */
+export function latencySummary(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+  return `p50 ${fmt(quantile(sorted, 0.5))}, p90 ${fmt(quantile(sorted, 0.9))}, p99 ${fmt(quantile(sorted, 0.99))}, max ${fmt(sorted[sorted.length - 1])}, min ${fmt(sorted[0])}`;
+}
+
+export { quantile };
+
+export async function run(args: string[]): Promise<void> {
+  const i = args.indexOf("--runs");
+  const runs = i >= 0 ? Number(args[i + 1]) : 200;
+  const daemon = await startAlarmDaemon(runs);
+  try {
     const latencies: number[] = [];
-    for (let n = 0; n < runs; n++) {
-      const before = rx.requests.length;
-      const t0 = process.hrtime.bigint();
-      fs.appendFileSync(
-        log,
-        `${syslogTime(new Date())} host sshd[24078]: Connection closed by 10.0.0.167 [preauth] run-${n}\n`,
-      );
-      const req = await rx.waitFor(before + 1, 10_000);
-      const name = JSON.parse(req.body).AlarmName;
-      if (name !== `run-${n}`) throw new Error(`expected the alarm run-${n}, got ${name}`);
-      latencies.push(Number(req.at - t0) / 1e6);
-    }
+    for (let n = 0; n < runs; n++) latencies.push(await daemon.fire(n));
     const sorted = [...latencies].sort((a, b) => a - b);
-    const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
     process.stdout.write(
       [
         `runs: ${runs} (one alarm per run, ${os.cpus().length} CPUs)`,
-        `append → webhook received: p50 ${fmt(quantile(sorted, 0.5))}, p90 ${fmt(quantile(sorted, 0.9))}, p99 ${fmt(quantile(sorted, 0.99))}, max ${fmt(sorted[sorted.length - 1])}, min ${fmt(sorted[0])}`,
+        `append → webhook received: ${latencySummary(latencies)}`,
         `target p99 < 1000 ms: ${quantile(sorted, 0.99) < 1000 ? "met" : "NOT met"} (CloudWatch: 60 s or more)`,
         "",
       ].join("\n"),
     );
   } finally {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-    }
-    await rx.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await daemon.close();
   }
 }

@@ -16,16 +16,13 @@ const fs = require("node:fs");
 const crypto = require("node:crypto");
 const CHUNK = 1 << 20;
 const buf = Buffer.allocUnsafe(CHUNK);
-parentPort.on("message", (job) => {
+function hashOne(job) {
   const file = Buffer.from(job.path.buffer, job.path.byteOffset, job.path.byteLength);
   let fd;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.ino !== job.inode) {
-      parentPort.postMessage({ id: job.id, raced: true });
-      return;
-    }
+    if (!st.isFile() || st.ino !== job.inode) return { id: job.id, raced: true };
     const sha = job.sha256 ? crypto.createHash("sha256") : undefined;
     const md5 = job.md5 ? crypto.createHash("md5") : undefined;
     let bytes = 0;
@@ -37,12 +34,15 @@ parentPort.on("message", (job) => {
       if (md5) md5.update(chunk);
       bytes += n;
     }
-    parentPort.postMessage({ id: job.id, bytes, sha256: sha && sha.digest("hex"), md5: md5 && md5.digest("hex") });
+    return { id: job.id, bytes, sha256: sha && sha.digest("hex"), md5: md5 && md5.digest("hex") };
   } catch (err) {
-    parentPort.postMessage({ id: job.id, code: (err && err.code) || "EIO", message: String(err && err.message) });
+    return { id: job.id, code: (err && err.code) || "EIO", message: String(err && err.message) };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+parentPort.on("message", (batch) => {
+  parentPort.postMessage(batch.map(hashOne));
 });
 `;
 
@@ -58,6 +58,11 @@ export interface HashResult {
   message?: string;
 }
 
+/** Most files handed to one worker in one message. */
+const MAX_BATCH = 32;
+/** Batches a worker may hold at once: the one it hashes and the next. */
+const MAX_OUTSTANDING = 2;
+
 interface Job {
   id: number;
   path: Buffer;
@@ -68,10 +73,10 @@ interface Job {
 }
 
 export class HashPool {
-  private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly busy = new Map<Worker, Job>();
+  /** batches sent to each worker and not answered yet, oldest first (answers come back in order) */
+  private readonly sent = new Map<Worker, Job[][]>();
   private nextId = 1;
   private closed = false;
 
@@ -95,47 +100,69 @@ export class HashPool {
 
   /** Jobs queued or running. */
   get pending(): number {
-    return this.queue.length + this.busy.size;
+    let running = 0;
+    for (const batches of this.sent.values()) for (const b of batches) running += b.length;
+    return this.queue.length + running;
   }
 
+  /**
+   * Hands queued jobs to workers in batches: one message (and one thread wake-up) each way per batch
+   * instead of per file. Per-file messages cost more CPU than hashing /usr's many small files (measured
+   * by bench/fim.ts: 6.5 CPU-s vs 3.1 for the same 60,000 files hashed in one thread). Each worker holds
+   * up to MAX_OUTSTANDING batches, so it starts the next one without waiting for the main thread to be
+   * scheduled (on a loaded host that wait, not hashing, set the pace).
+   */
   private pump(): void {
+    while (this.queue.length > 0 && this.all.length < this.size) this.spawn();
     while (this.queue.length > 0) {
-      const w = this.idle.pop() ?? this.spawn();
+      let w: Worker | undefined;
+      let least = MAX_OUTSTANDING;
+      let slots = 0;
+      for (const x of this.all) {
+        const n = this.sent.get(x)?.length ?? 0;
+        slots += MAX_OUTSTANDING - n;
+        if (n < least) [w, least] = [x, n];
+      }
       if (!w) return;
-      const job = this.queue.shift() as Job;
-      this.busy.set(w, job);
-      w.postMessage({ id: job.id, path: new Uint8Array(job.path), inode: job.inode, sha256: job.sha256, md5: job.md5 });
+      const take = Math.min(MAX_BATCH, Math.ceil(this.queue.length / Math.max(1, slots)));
+      const batch = this.queue.splice(0, take);
+      this.sent.get(w)?.push(batch);
+      w.postMessage(
+        batch.map((job) => ({
+          id: job.id,
+          path: new Uint8Array(job.path),
+          inode: job.inode,
+          sha256: job.sha256,
+          md5: job.md5,
+        })),
+      );
     }
   }
 
-  private spawn(): Worker | undefined {
-    if (this.all.length >= this.size) return undefined;
+  private spawn(): void {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.on("message", (r: HashResult & { id: number }) => {
-      const job = this.busy.get(w);
-      this.busy.delete(w);
-      this.idle.push(w);
-      if (job) {
-        const { id: _id, ...result } = r;
+    this.sent.set(w, []);
+    w.on("message", (results: Array<HashResult & { id: number }>) => {
+      const batch = this.sent.get(w)?.shift() ?? [];
+      batch.forEach((job, i) => {
+        const { id: _id, ...result } = results[i] ?? { id: 0, code: "EWORKER", message: "no result" };
         job.resolve(result);
-      }
+      });
       this.pump();
     });
     w.on("error", (err) => this.fail(w, err));
     w.on("exit", () => this.fail(w, new Error("hash worker exited")));
     this.all.push(w);
-    return w;
   }
 
   private fail(w: Worker, err: Error): void {
-    const job = this.busy.get(w);
-    this.busy.delete(w);
+    const batches = this.sent.get(w) ?? [];
+    this.sent.delete(w);
     const i = this.all.indexOf(w);
     if (i >= 0) this.all.splice(i, 1);
-    const j = this.idle.indexOf(w);
-    if (j >= 0) this.idle.splice(j, 1);
-    job?.resolve({ code: "EWORKER", message: err.message });
+    for (const batch of batches)
+      for (const job of batch) job.resolve({ code: "EWORKER", message: err.message });
     if (!this.closed) this.pump();
   }
 

@@ -271,7 +271,9 @@ export class FimScanner {
     each: (p: string, bytes: Buffer, o: Observed) => Promise<void>,
   ): Promise<void> {
     const inflight = new Set<Promise<void>>();
-    const limit = this.config.hash_workers * 4;
+    let slotFreed: (() => void) | undefined;
+    // enough files in flight for the pool to hand each worker full batches (hash-pool.ts MAX_BATCH)
+    const limit = this.config.hash_workers * 96;
     const began = this.deps.clock.now();
     let hashed = 0;
     let failure: unknown;
@@ -293,9 +295,15 @@ export class FimScanner {
         .catch((err) => {
           failure ??= err;
         })
-        .finally(() => inflight.delete(job));
+        .finally(() => {
+          inflight.delete(job);
+          slotFreed?.();
+        });
       inflight.add(job);
-      if (inflight.size >= limit) await Promise.race(inflight);
+      // wait for one job to finish; Promise.race(inflight) here would add a reaction to every job in
+      // flight on each file (millions on /usr) and keep them all until the jobs settle
+      if (inflight.size >= limit) await new Promise<void>((r) => (slotFreed = r));
+      slotFreed = undefined;
       await this.pace(began, hashed);
     }
     await Promise.all(inflight);

@@ -3,7 +3,7 @@
  * FIFOs, sockets and devices are entries (never opened). A path that vanishes between readdir and lstat is
  * simply not there; a folder that cannot be listed is an entry with its error (reported, not skipped).
  */
-import type { Stats } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import type { IgnoreTest } from "./ignore.js";
 import { displayPath, joinBytes } from "./names.js";
@@ -15,6 +15,8 @@ export interface WalkEntry {
   /** set when a folder could not be listed (EACCES...) */
   listError?: string;
 }
+
+const LSTAT_BATCH = 256;
 
 const gone = (err: unknown) => {
   const code = (err as NodeJS.ErrnoException).code;
@@ -48,12 +50,18 @@ export async function* walkTree(start: Buffer, ignored: IgnoreTest): AsyncGenera
     yield e;
     names.sort(Buffer.compare);
     const children: WalkEntry[] = [];
-    for (const name of names) {
-      const bytes = joinBytes(e.bytes, name);
+    // lstat is synchronous: on a scanned tree its inode is almost always cached, so the call takes
+    // microseconds, while an awaited lstat costs a thread-pool round trip and an event-loop wake-up per
+    // file (5 CPU-seconds per 60,000 files, most of a scan's walking, measured by bench/fim.ts). The loop
+    // yields every LSTAT_BATCH entries so a huge folder never holds the event loop for long.
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % LSTAT_BATCH === 0) await new Promise((r) => setImmediate(r));
+      const bytes = joinBytes(e.bytes, names[i]);
       const p = displayPath(bytes);
       if (ignored(p)) continue;
       try {
-        children.push({ bytes, path: p, stat: await lstat(bytes) });
+        const stat = lstatSync(bytes, { throwIfNoEntry: false });
+        if (stat) children.push({ bytes, path: p, stat });
       } catch (err) {
         if (!gone(err)) throw err;
       }
