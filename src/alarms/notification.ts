@@ -30,7 +30,13 @@ function readableExtras(message: string): string[] {
     const m = JSON.parse(message) as { diff?: unknown; unexplained?: unknown };
     const out: string[] = [];
     if (typeof m.unexplained === "string") out.push(`    ${m.unexplained}`);
-    if (typeof m.diff === "string") out.push(...m.diff.replace(/\n$/, "").split("\n").map((l) => `    ${l}`));
+    if (typeof m.diff === "string")
+      out.push(
+        ...m.diff
+          .replace(/\n$/, "")
+          .split("\n")
+          .map((l) => `    ${l}`),
+      );
     return out;
   } catch {
     return [];

@@ -21,7 +21,10 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function stanza(status: string, pkg: string): string {
   const s = status.split(/\n\n/).find((x) => x.startsWith(`Package: ${pkg}\n`));
-  if (!s) throw new Error(`${pkg} is not installed on this host (scripts/install-test-deps.sh installs openssh-server)`);
+  if (!s)
+    throw new Error(
+      `${pkg} is not installed on this host (scripts/install-test-deps.sh installs openssh-server)`,
+    );
   return s;
 }
 
@@ -32,11 +35,12 @@ async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string) {
     stderr += d;
   });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  await waitFor("the daemon to run", () => stderr.includes("mamori is running") || (child.exitCode !== null && "exited")).then(
-    (v) => {
-      if (v === "exited") throw new Error(`mamori serve exited:\n${stderr}`);
-    },
-  );
+  await waitFor(
+    "the daemon to run",
+    () => stderr.includes("mamori is running") || (child.exitCode !== null && "exited"),
+  ).then((v) => {
+    if (v === "exited") throw new Error(`mamori serve exited:\n${stderr}`);
+  });
   return {
     stderr: () => stderr,
     stop: async () => {
@@ -63,7 +67,10 @@ describe("e2e: /etc/ssh changed, no package explains it → e-mail", () => {
       fs.copyFileSync(`/var/lib/dpkg/info/${pkg}.md5sums`, path.join(info, `${pkg}.md5sums`));
     const packagedSshConfig = fs.readFileSync("/etc/ssh/ssh_config");
     fs.writeFileSync(path.join(ssh, "ssh_config"), "# tampered before the baseline\n");
-    fs.writeFileSync(path.join(ssh, "sshd_config"), "Port 22\nPermitRootLogin no\nPasswordAuthentication no\n");
+    fs.writeFileSync(
+      path.join(ssh, "sshd_config"),
+      "Port 22\nPermitRootLogin no\nPasswordAuthentication no\n",
+    );
 
     const config = path.join(tmp, "fim-etc-ssh.yaml");
     const example = fs.readFileSync(path.join(repoRoot, "examples/fim-etc-ssh.yaml"), "utf8");
@@ -73,7 +80,9 @@ describe("e2e: /etc/ssh changed, no package explains it → e-mail", () => {
     const daemon = await serve(config, env, tmp);
     const store = openSqliteStore(dataDir);
     const fim = async () =>
-      (await store.logs.query({ group: "mamori/fim", limit: 1000, orderById: true })).map((e) => JSON.parse(e.message));
+      (await store.logs.query({ group: "mamori/fim", limit: 1000, orderById: true })).map((e) =>
+        JSON.parse(e.message),
+      );
     try {
       await waitFor("the baseline", async () => (await fim()).some((e) => e.change === "baseline"), 20_000);
 
@@ -88,7 +97,10 @@ describe("e2e: /etc/ssh changed, no package explains it → e-mail", () => {
       assert.equal(restored.unexplained, undefined);
 
       const editedAt = performance.now();
-      fs.writeFileSync(path.join(ssh, "sshd_config"), "Port 22\nPermitRootLogin yes\nPasswordAuthentication no\n");
+      fs.writeFileSync(
+        path.join(ssh, "sshd_config"),
+        "Port 22\nPermitRootLogin yes\nPasswordAuthentication no\n",
+      );
       const mail = await smtp.waitFor(1, 20_000).catch((err) => {
         throw new Error(`${err.message}\n${daemon.stderr()}`);
       });
@@ -102,7 +114,7 @@ describe("e2e: /etc/ssh changed, no package explains it → e-mail", () => {
       assert.ok(body.includes("+PermitRootLogin yes"), `the diff is in it:\n${body}`);
       assert.ok(body.includes("no package explains this change"), body);
       assert.ok(!body.includes(`${ssh}/ssh_config`), "the explained restore is not a sample");
-      assert.match(body, /^    -PermitRootLogin no$/m, "the diff as plain lines");
+      assert.match(body, /^ {4}-PermitRootLogin no$/m, "the diff as plain lines");
       assert.equal(smtp.mails.length, 1);
     } finally {
       await store.close();

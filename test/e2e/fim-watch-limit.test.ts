@@ -56,18 +56,30 @@ describe("e2e: inotify watch limit", () => {
     });
     const exited = new Promise((r) => child.on("exit", r));
     try {
-      await waitFor("the daemon", () => stderr.includes("mamori is running") || (child.exitCode !== null && "exited"), 30_000).then(
-        (v) => assert.notEqual(v, "exited", stderr),
-      );
+      await waitFor(
+        "the daemon",
+        () => stderr.includes("mamori is running") || (child.exitCode !== null && "exited"),
+        30_000,
+      ).then((v) => assert.notEqual(v, "exited", stderr));
       const store = openSqliteStore(path.join(tmp, "data"));
       try {
         const events = async () =>
-          (await store.logs.query({ group: "mamori/fim", limit: 100, orderById: true })).map((e) => JSON.parse(e.message));
-        const limit = await waitFor("the watch_limit event", async () => (await events()).find((e) => e.change === "watch_limit"), 20_000);
+          (await store.logs.query({ group: "mamori/fim", limit: 100, orderById: true })).map((e) =>
+            JSON.parse(e.message),
+          );
+        const limit = await waitFor(
+          "the watch_limit event",
+          async () => (await events()).find((e) => e.change === "watch_limit"),
+          20_000,
+        );
         assert.equal(limit.path, tree);
         assert.equal(limit.error, "ENOSPC");
         assert.match(limit.detail, /falls back to scheduled scans/);
-        await waitFor("the baseline", async () => (await events()).some((e) => e.change === "baseline"), 20_000);
+        await waitFor(
+          "the baseline",
+          async () => (await events()).some((e) => e.change === "baseline"),
+          20_000,
+        );
         fs.writeFileSync(path.join(tree, "a/file"), "2\n");
         const modified = await waitFor(
           "the change, found by a scheduled scan",

@@ -92,7 +92,9 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
         const batch = [...queued.values()];
         queued.clear();
         for (const { pc, at } of batch)
-          await scanner.checkPath(pc, at).catch((err) => log.error({ err: errorMessage(err) }, "fim realtime check failed"));
+          await scanner
+            .checkPath(pc, at)
+            .catch((err) => log.error({ err: errorMessage(err) }, "fim realtime check failed"));
       }
     } finally {
       draining = false;
@@ -115,7 +117,10 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
             ? "the inotify watch limit is reached (fs.inotify.max_user_watches); this path falls back to scheduled scans — raise the limit and restart mamori for realtime"
             : `realtime watching failed (${err.message}); this path falls back to scheduled scans`;
         log.warn({ path: pc.path, code: err.code }, detail);
-        void commit([{ path: pc.path, change: "watch_limit", error: err.code ?? "EIO", detail, host: env.hostname() }], []);
+        void commit(
+          [{ path: pc.path, change: "watch_limit", error: err.code ?? "EIO", detail, host: env.hostname() }],
+          [],
+        );
       },
     );
     watchers.push(w);

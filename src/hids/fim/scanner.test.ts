@@ -3,10 +3,16 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { waitFor } from "../../testing/wait.js";
 import type { FimEvent } from "./events.js";
 import { harness, tempDir } from "./testing/harness.js";
-import { BIG_FILE_BYTES, expectedChanges, makeTree, mutateTree, summary, TREE_PATHS } from "./testing/tree.js";
+import {
+  BIG_FILE_BYTES,
+  expectedChanges,
+  makeTree,
+  mutateTree,
+  summary,
+  TREE_PATHS,
+} from "./testing/tree.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -22,7 +28,10 @@ describe("FIM scanner", () => {
     const h = harness({ paths: [{ path: root }] }, { dir });
     try {
       const first = await h.scanner.scanAll();
-      assert.deepEqual(first.map((e) => [e.change, e.path, e.files]), [["baseline", root, TREE_PATHS]]);
+      assert.deepEqual(
+        first.map((e) => [e.change, e.path, e.files]),
+        [["baseline", root, TREE_PATHS]],
+      );
       assert.deepEqual(await h.scanner.scanAll(), [], "nothing changed, nothing reported");
 
       const p = (f: string) => path.join(root, f);
@@ -91,7 +100,10 @@ describe("FIM scanner", () => {
       assert.equal(writer.exitCode, null, "the FIFO's writer still waits: nobody read the FIFO");
       const rows = await h.store.fim.baseline(root);
       assert.equal(JSON.parse(rows.get(fifo) as string).type, "fifo");
-      assert.equal(JSON.parse((await h.store.fim.baseline("/dev/null")).get("/dev/null") as string).type, "char");
+      assert.equal(
+        JSON.parse((await h.store.fim.baseline("/dev/null")).get("/dev/null") as string).type,
+        "char",
+      );
     } finally {
       writer.kill();
       await h.close();
@@ -136,11 +148,10 @@ describe("FIM scanner", () => {
         ].join("\n"),
       );
       const copies = path.join(dir, "data/fim/copies");
-      for (const f of fs.readdirSync(copies)) assert.equal(fs.statSync(path.join(copies, f)).mode & 0o777, 0o600);
+      for (const f of fs.readdirSync(copies))
+        assert.equal(fs.statSync(path.join(copies, f)).mode & 0o777, 0o600);
       fs.writeFileSync(path.join(root, "app.log"), "truncated\n".slice(0, 3));
-      assert.deepEqual(summary(await h.scanner.scanAll()), [
-        `modified ${root}/app.log [sha256,size,mtime]`,
-      ]);
+      assert.deepEqual(summary(await h.scanner.scanAll()), [`modified ${root}/app.log [sha256,size,mtime]`]);
     } finally {
       await h.close();
     }
@@ -157,11 +168,17 @@ describe("FIM scanner", () => {
     fs.mkdirSync(path.join(root, "var/lib/dpkg/info"), { recursive: true });
     fs.mkdirSync(path.join(root, "etc/ssh"), { recursive: true });
     fs.writeFileSync(path.join(root, "var/lib/dpkg/status"), `${server}\n\n`);
-    fs.copyFileSync("/var/lib/dpkg/info/openssh-server.md5sums", path.join(root, "var/lib/dpkg/info/openssh-server.md5sums"));
+    fs.copyFileSync(
+      "/var/lib/dpkg/info/openssh-server.md5sums",
+      path.join(root, "var/lib/dpkg/info/openssh-server.md5sums"),
+    );
     const moduli = path.join(root, "etc/ssh/moduli");
     fs.writeFileSync(moduli, "# an old moduli\n");
     const version = /^Version: (.*)$/m.exec(server)?.[1];
-    const h = harness({ paths: [{ path: path.join(root, "etc") }], verify_packages: true, package_root: root }, { dir });
+    const h = harness(
+      { paths: [{ path: path.join(root, "etc") }], verify_packages: true, package_root: root },
+      { dir },
+    );
     try {
       await h.scanner.scanAll();
       fs.copyFileSync("/etc/ssh/moduli", moduli); // what openssh-server shipped (a conffile)

@@ -35,7 +35,9 @@ export class SqliteFimStore implements FimStore {
 
   async row(root: string, path: string): Promise<string | undefined> {
     const r = this.db
-      .prepare<[string, string], { value: string }>("SELECT value FROM checkpoints WHERE source = ? AND key = ?")
+      .prepare<[string, string], { value: string }>(
+        "SELECT value FROM checkpoints WHERE source = ? AND key = ?",
+      )
       .get(source(root), path);
     return r && r.value !== FIM_DELETED ? r.value : undefined;
   }
@@ -52,7 +54,9 @@ export class SqliteFimStore implements FimStore {
 
   async baselined(root: string): Promise<{ at: number; files: number } | undefined> {
     const row = this.db
-      .prepare<[string, string], { value: string }>("SELECT value FROM checkpoints WHERE source = ? AND key = ?")
+      .prepare<[string, string], { value: string }>(
+        "SELECT value FROM checkpoints WHERE source = ? AND key = ?",
+      )
       .get(source(root), FIM_BASELINE_KEY);
     return row ? (JSON.parse(row.value) as { at: number; files: number }) : undefined;
   }
