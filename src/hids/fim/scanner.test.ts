@@ -203,4 +203,31 @@ describe("FIM scanner", () => {
       await h.close();
     }
   });
+
+  it("a file over max_hash_size is reported once as too_large; its other attributes still count", async () => {
+    const dir = tempDir("large");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    fs.mkdirSync(root);
+    const big = path.join(root, "big");
+    fs.writeFileSync(big, "x".repeat(64));
+    const h = harness({ paths: [{ path: root }], max_hash_size: 16 }, { dir });
+    try {
+      const base = await h.scanner.scanAll();
+      assert.deepEqual(
+        base.map((e) => [e.change, e.path]),
+        [
+          ["too_large", big],
+          ["baseline", root],
+        ],
+      );
+      assert.match(base[0].detail ?? "", /max_hash_size/);
+      assert.deepEqual(await h.scanner.scanAll(), [], "reported once");
+      fs.chmodSync(big, 0o640);
+      assert.deepEqual(summary(await h.scanner.scanAll()), [`attributes ${big} [mode]`]);
+      assert.equal(h.scanner.counters.tooLarge, 1);
+    } finally {
+      await h.close();
+    }
+  });
 });
