@@ -76,8 +76,15 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
       progress.cancel();
     }
   };
+  // a scan longer than the schedule does not pile up more: at most one waits behind the running one
+  let waiting = false;
   const scanNow = () => {
-    scanning = scanning.then(runScan);
+    if (waiting) return scanning;
+    waiting = true;
+    scanning = scanning.then(() => {
+      waiting = false;
+      return runScan();
+    });
     return scanning;
   };
 
