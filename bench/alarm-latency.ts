@@ -49,6 +49,8 @@ const quantile = (sorted: number[], q: number) =>
 /** A running `mamori serve` with `runs` alarms; fire(n) appends run-n's line and resolves with the ms to its webhook. */
 export interface AlarmDaemon {
   fire(n: number): Promise<number>;
+  /** what the daemon wrote to stderr so far (its log) */
+  output(): string;
   close(): Promise<void>;
 }
 
@@ -109,7 +111,7 @@ export async function startAlarmDaemon(runs: number, extraYaml = ""): Promise<Al
     if (name !== `run-${n}`) throw new Error(`expected the alarm run-${n}, got ${name}`);
     return Number(req.at - t0) / 1e6;
   };
-  return { fire, close };
+  return { fire, close, output: () => stderr };
 }
 
 /** "p50 x ms, p90 y ms, p99 z ms, max, min" of latencies in ms. */

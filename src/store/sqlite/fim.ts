@@ -25,12 +25,17 @@ export class SqliteFimStore implements FimStore {
   constructor(private readonly db: Db) {}
 
   async baseline(root: string): Promise<Map<string, string>> {
+    // iterated into the map, never materialised as an array of row objects first: on /usr (140,000
+    // rows) the array doubled the check's peak memory
+    const out = new Map<string, string>();
     const rows = this.db
-      .prepare<[string, string, string], { key: string; value: string }>(
+      .prepare<[string, string, string], [string, string]>(
         "SELECT key, value FROM checkpoints WHERE source = ? AND key <> ? AND value <> ?",
       )
-      .all(source(root), FIM_BASELINE_KEY, FIM_DELETED);
-    return new Map(rows.map((r) => [r.key, r.value]));
+      .raw()
+      .iterate(source(root), FIM_BASELINE_KEY, FIM_DELETED);
+    for (const [key, value] of rows) out.set(key, value);
+    return out;
   }
 
   async row(root: string, path: string): Promise<string | undefined> {
