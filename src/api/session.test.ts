@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Harness, PASSWORD, startHarness } from "./testing/harness.js";
+import { base32Decode, newTotpSecret, totp } from "./totp.js";
 
 describe("first start: the setup link", () => {
   let h: Harness;
@@ -87,6 +88,21 @@ describe("sessions", () => {
     assert.equal((await c.get("/api/v1/logs/groups")).status, 200);
     assert.equal((await c.delete("/api/v1/session")).status, 204);
     assert.equal((await c.get("/api/v1/logs/groups")).status, 401);
+  });
+
+  it("asks a TOTP user for the code and takes only the right one", async () => {
+    const secret = newTotpSecret();
+    await h.addUser("tia", "viewer", secret);
+    const c = h.client();
+    const without = await c.post("/api/v1/session", { username: "tia", password: PASSWORD });
+    assert.equal(without.status, 401);
+    assert.equal(((await without.json()) as { error: { code: string } }).error.code, "totp_required");
+    const code = totp(base32Decode(secret), h.clock.now());
+    const wrong = code === "000000" ? "000001" : "000000";
+    assert.equal((await c.post("/api/v1/session", { username: "tia", password: PASSWORD, totp: wrong })).status, 401);
+    assert.equal((await c.post("/api/v1/session", { username: "tia", password: "wrong password", totp: code })).status, 401);
+    assert.equal((await c.post("/api/v1/session", { username: "tia", password: PASSWORD, totp: code })).status, 204);
+    assert.equal((await c.get("/api/v1/session")).status, 200);
   });
 
   it("ends a session after session_ttl (clock stepped)", async () => {
