@@ -11,12 +11,12 @@
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
 import pino from "pino";
 import { buildApiApp } from "../src/api/app.js";
 import { newApiToken, sha256 } from "../src/api/secrets.js";
@@ -46,9 +46,20 @@ function argNumber(args: string[], name: string, dflt: number): number {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 }
 
-async function fill(store: ReturnType<typeof openSqliteStore>, group: string, lines: Iterable<string>, file: string) {
+async function fill(
+  store: ReturnType<typeof openSqliteStore>,
+  group: string,
+  lines: Iterable<string>,
+  file: string,
+) {
   const out = fs.openSync(file, "w");
-  let batch: Array<{ group: string; stream: string; timestamp: number; ingestTime: number; message: string }> = [];
+  let batch: Array<{
+    group: string;
+    stream: string;
+    timestamp: number;
+    ingestTime: number;
+    message: string;
+  }> = [];
   let ts = Date.UTC(2026, 10, 1);
   let n = 0;
   let ingestMs = 0;
@@ -68,7 +79,9 @@ async function fill(store: ReturnType<typeof openSqliteStore>, group: string, li
   if (batch.length) await flush();
   fs.closeSync(out);
   const s = ingestMs / 1000;
-  process.stdout.write(`stored ${n} events in ${group}: ingest ${s.toFixed(1)} s (${Math.round(n / s)} events/s)\n`);
+  process.stdout.write(
+    `stored ${n} events in ${group}: ingest ${s.toFixed(1)} s (${Math.round(n / s)} events/s)\n`,
+  );
 }
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
@@ -112,8 +125,23 @@ export async function run(args: string[]): Promise<void> {
     });
     pipeline.addConsumer(api.hub);
     const t = newApiToken();
-    await store.users.add({ name: "bench", role: "admin", passwordHash: "x", totpSecret: null, createdAt: 0, updatedAt: 0 });
-    await store.users.putToken({ id: t.id, hash: sha256(t.secret), role: "viewer", createdBy: "bench", createdAt: 0, expiresAt: null, lastUsedAt: null });
+    await store.users.add({
+      name: "bench",
+      role: "admin",
+      passwordHash: "x",
+      totpSecret: null,
+      createdAt: 0,
+      updatedAt: 0,
+    });
+    await store.users.putToken({
+      id: t.id,
+      hash: sha256(t.secret),
+      role: "viewer",
+      createdBy: "bench",
+      createdAt: 0,
+      expiresAt: null,
+      lastUsedAt: null,
+    });
     const server = createAdaptorServer({ fetch: api.app.fetch }) as Server;
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -131,7 +159,8 @@ export async function run(args: string[]): Promise<void> {
         label: 'term "Invalid user" admin',
         group: "auth",
         pattern: '"Invalid user" admin',
-        peer: () => execFileAsync("sh", ["-c", 'grep -F "Invalid user" "$0" | grep -m 100 -F admin', authFile]),
+        peer: () =>
+          execFileAsync("sh", ["-c", 'grep -F "Invalid user" "$0" | grep -m 100 -F admin', authFile]),
       },
       {
         label: 'JSON { $.eventName = "ConsoleLogin" && $.responseElements.ConsoleLogin = "Failure" }',
@@ -153,7 +182,10 @@ export async function run(args: string[]): Promise<void> {
       for (let i = 0; i < RUNS; i++)
         ours.push(
           await timeIt(async () => {
-            const body = (await (await fetch(url, { headers })).json()) as { events: unknown[]; scanned: number };
+            const body = (await (await fetch(url, { headers })).json()) as {
+              events: unknown[];
+              scanned: number;
+            };
             found = body.events.length;
             scanned = body.scanned;
           }),
@@ -207,7 +239,15 @@ export async function run(args: string[]): Promise<void> {
       const all = Promise.all(readers.map((r) => r.waitFor(marker)));
       const t0 = performance.now();
       await pipeline.emitAndCommit({
-        events: [{ group: "mamori/bans", stream: "bench", timestamp: systemClock.now(), ingestTime: systemClock.now(), message: JSON.stringify({ action: "ban", ip: marker }) }],
+        events: [
+          {
+            group: "mamori/bans",
+            stream: "bench",
+            timestamp: systemClock.now(),
+            ingestTime: systemClock.now(),
+            message: JSON.stringify({ action: "ban", ip: marker }),
+          },
+        ],
         checkpoints: [],
       });
       await all;

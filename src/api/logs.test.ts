@@ -34,8 +34,14 @@ async function all(store: Awaited<ReturnType<typeof storeWith>>, pattern: string
 describe("event search paging", () => {
   it("returns every match once, in event-time order, with many events on one timestamp", async () => {
     // 3 events per millisecond, stored out of order
-    const store = await storeWith(2500, (i) => `line ${i} ${i % 3 === 0 ? "hit" : "miss"}`, (i) => 1000 + Math.floor((2499 - i) / 3));
-    const want = (await store.logs.query({ group: "g", limit: 10_000 })).map((e) => e.message).filter((m) => m.endsWith("hit"));
+    const store = await storeWith(
+      2500,
+      (i) => `line ${i} ${i % 3 === 0 ? "hit" : "miss"}`,
+      (i) => 1000 + Math.floor((2499 - i) / 3),
+    );
+    const want = (await store.logs.query({ group: "g", limit: 10_000 }))
+      .map((e) => e.message)
+      .filter((m) => m.endsWith("hit"));
     const got = await all(store, "hit", 37);
     assert.equal(got.out.length, 834);
     assert.deepEqual(got.out, want);
@@ -47,13 +53,24 @@ describe("event search paging", () => {
 
   it("ends a page after MAX_SCANNED events with fewer matches and a next that goes on", async () => {
     const n = MAX_SCANNED + 5000;
-    const store = await storeWith(n, (i) => (i === 10 || i === n - 1 ? "rare one" : "common line"), (i) => i);
+    const store = await storeWith(
+      n,
+      (i) => (i === 10 || i === n - 1 ? "rare one" : "common line"),
+      (i) => i,
+    );
     const first = await searchEvents(store.logs, { group: "g", limit: 100 }, compileOr422("rare"));
     assert.equal(first.events.length, 1);
     assert.equal(first.scanned, MAX_SCANNED);
     assert.ok(first.next);
-    const second = await searchEvents(store.logs, { group: "g", limit: 100, after: decodeNext(first.next) }, compileOr422("rare"));
-    assert.deepEqual(second.events.map((e) => e.timestamp), [n - 1]);
+    const second = await searchEvents(
+      store.logs,
+      { group: "g", limit: 100, after: decodeNext(first.next) },
+      compileOr422("rare"),
+    );
+    assert.deepEqual(
+      second.events.map((e) => e.timestamp),
+      [n - 1],
+    );
     assert.equal(second.next, null);
   });
 });

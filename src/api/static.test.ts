@@ -23,7 +23,10 @@ describe("static files", () => {
     web = path.join(parent, "web");
     fs.mkdirSync(web);
     fs.mkdirSync(path.join(web, "assets"));
-    fs.writeFileSync(path.join(web, "index.html"), '<!doctype html><script type="module" src="/assets/app-1a2b.js"></script>');
+    fs.writeFileSync(
+      path.join(web, "index.html"),
+      '<!doctype html><script type="module" src="/assets/app-1a2b.js"></script>',
+    );
     fs.writeFileSync(path.join(web, "assets", "app-1a2b.js"), "console.log(1)");
     fs.writeFileSync(path.join(path.dirname(web), "secret-outside.txt"), "nope");
     h = await startHarness({ webRoot: web });
@@ -35,7 +38,16 @@ describe("static files", () => {
   });
 
   it("answers index.html with a strict CSP at every page address of the spec", async () => {
-    for (const p of ["/", "/logs?group=G&pattern=P", "/alarms", "/alarms/ssh%20storm", "/bans", "/host", "/agents", "/login"]) {
+    for (const p of [
+      "/",
+      "/logs?group=G&pattern=P",
+      "/alarms",
+      "/alarms/ssh%20storm",
+      "/bans",
+      "/host",
+      "/agents",
+      "/login",
+    ]) {
       const r = await h.client().get(p);
       assert.equal(r.status, 200, p);
       assert.match(r.headers.get("content-type") ?? "", /text\/html/);
@@ -53,7 +65,13 @@ describe("static files", () => {
     assert.equal(js.status, 200);
     assert.match(js.headers.get("content-type") ?? "", /javascript/);
     assert.match(js.headers.get("cache-control") ?? "", /immutable/);
-    for (const p of ["/assets/none.js", "/../secret-outside.txt", "/assets/..%2f..%2fsecret-outside.txt", "/%2e%2e/secret-outside.txt", "/nope"]) {
+    for (const p of [
+      "/assets/none.js",
+      "/../secret-outside.txt",
+      "/assets/..%2f..%2fsecret-outside.txt",
+      "/%2e%2e/secret-outside.txt",
+      "/nope",
+    ]) {
       const r = await h.client().get(p);
       assert.equal(r.status, 404, p);
       assert.doesNotMatch(await r.text(), /nope$/);
@@ -92,7 +110,9 @@ describe("HTTPS", () => {
         { method: "POST", ca, agent: false, headers: { "content-type": "application/json" } },
         (r) => {
           r.resume();
-          r.on("end", () => resolve({ status: r.statusCode ?? 0, cookies: (r.headers["set-cookie"] ?? []) as string[] }));
+          r.on("end", () =>
+            resolve({ status: r.statusCode ?? 0, cookies: (r.headers["set-cookie"] ?? []) as string[] }),
+          );
         },
       );
       req.on("error", reject);

@@ -27,8 +27,16 @@ describe("mamori serve: the web UI/API server", () => {
     const base = `http://127.0.0.1:${port}`;
     const cli = (args: string[], input?: string) => runCli([...args, "--config", file], { input });
     try {
-      const link = await waitFor("the setup link", () => new RegExp(`${base}/setup\\?token=[A-Za-z0-9_-]+`).exec(log)?.[0], 30_000);
-      assert.equal((await fetch(`${base}/api/v1/alarms`)).status, 403, "nothing but setup before the first user");
+      const link = await waitFor(
+        "the setup link",
+        () => new RegExp(`${base}/setup\\?token=[A-Za-z0-9_-]+`).exec(log)?.[0],
+        30_000,
+      );
+      assert.equal(
+        (await fetch(`${base}/api/v1/alarms`)).status,
+        403,
+        "nothing but setup before the first user",
+      );
       const token = new URL(link).searchParams.get("token");
       const setup = await fetch(`${base}/api/v1/setup`, {
         method: "POST",
@@ -46,7 +54,10 @@ describe("mamori serve: the web UI/API server", () => {
       assert.equal((await cli(["users", "add", "shorty", "--role", "viewer"], "short\n")).code, 2);
       const list = await cli(["users", "list", "--json"]);
       assert.deepEqual(
-        list.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { name: string; role: string }).role),
+        list.stdout
+          .trim()
+          .split("\n")
+          .map((l) => (JSON.parse(l) as { name: string; role: string }).role),
         ["admin", "viewer"],
       );
       const login = await fetch(`${base}/api/v1/session`, {
@@ -62,7 +73,10 @@ describe("mamori serve: the web UI/API server", () => {
       const auth = { authorization: `Bearer ${t.token}` };
       assert.equal((await fetch(`${base}/api/v1/logs/groups`, { headers: auth })).status, 200);
       const listed = await cli(["api-tokens", "list", "--json"]);
-      assert.ok(listed.stdout.includes(t.id) && !listed.stdout.includes(t.token.split("_")[2]), "list never shows the secret");
+      assert.ok(
+        listed.stdout.includes(t.id) && !listed.stdout.includes(t.token.split("_")[2]),
+        "list never shows the secret",
+      );
       assert.equal((await cli(["api-tokens", "revoke", t.id])).code, 0);
       assert.equal((await fetch(`${base}/api/v1/logs/groups`, { headers: auth })).status, 401);
 

@@ -90,7 +90,13 @@ export async function searchEvents(
 
 export function logRoutes(r: ApiRouter, deps: ApiDeps): void {
   r.add(
-    { method: "GET", path: "/api/v1/logs/groups", access: "viewer", summary: "log groups", response: list(groupInfo, "groups") },
+    {
+      method: "GET",
+      path: "/api/v1/logs/groups",
+      access: "viewer",
+      summary: "log groups",
+      response: list(groupInfo, "groups"),
+    },
     async (c) => c.json({ groups: await deps.store.logs.groups() }),
   );
   r.add(
