@@ -187,6 +187,44 @@ describe("bans, the live stream, alarms", () => {
     assert.equal(later.acknowledged, null);
   });
 
+  it("lets an admin manage users and API tokens (token shown once, never listed)", async () => {
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "short" })).status,
+      422,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "long enough pw" }))
+        .status,
+      204,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "long enough pw" }))
+        .status,
+      409,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "<script>", role: "viewer", password: "long enough pw" }))
+        .status,
+      422,
+    );
+    const users = (await (await admin.get("/api/v1/users")).json()) as { users: Array<{ name: string }> };
+    assert.deepEqual(
+      users.users.map((u) => u.name),
+      ["ana", "new-viewer"],
+    );
+    assert.equal((await admin.delete("/api/v1/users/ana")).status, 409, "not yourself");
+    const created = await admin.post("/api/v1/api-tokens", { role: "viewer", ttl: "1h" });
+    assert.equal(created.status, 201);
+    const t = (await created.json()) as { id: string; token: string };
+    const listed = await (await admin.get("/api/v1/api-tokens")).text();
+    assert.ok(listed.includes(t.id) && !listed.includes(t.token.split("_")[2]));
+    const bearer = { authorization: `Bearer ${t.token}` };
+    assert.equal((await h.client().get("/api/v1/jails", bearer)).status, 200);
+    assert.equal((await admin.delete(`/api/v1/api-tokens/${t.id}`)).status, 204);
+    assert.equal((await h.client().get("/api/v1/jails", bearer)).status, 401);
+    assert.equal((await admin.delete("/api/v1/users/new-viewer")).status, 204);
+  });
+
   it("serves the OpenAPI document generated from the route table", async () => {
     const doc = (await (await h.client().get("/api/v1/openapi.json")).json()) as {
       openapi: string;

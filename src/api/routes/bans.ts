@@ -117,6 +117,7 @@ export function banRoutes(r: ApiRouter, deps: ApiDeps): void {
       path: "/api/v1/bans",
       access: "admin",
       summary: "ban an address in a jail (through its action)",
+      status: 201,
       body: banBody,
       response: banInfo,
     },
