@@ -187,6 +187,47 @@ describe("bans, the live stream, alarms", () => {
     assert.equal(later.acknowledged, null);
   });
 
+  it("serves host-check findings from their mamori/* groups, and streams them as `finding`", async () => {
+    const stream = await admin.get("/api/v1/stream");
+    const frames: Array<{ event: string; data: string }> = [];
+    const stop = collectSse(stream, frames);
+    await waitFor("hello", () => frames.some((f) => f.event === "hello"), 5000, 10);
+    h.daemon.parts.detections.emit("mamori/fim", {
+      path: "/etc/passwd",
+      change: "modified",
+      note: "<img src=x>",
+    });
+    h.daemon.parts.detections.emit("mamori/rootcheck", { finding: "hidden process", pid: 4242 });
+    await waitFor(
+      "the fim change",
+      async () => {
+        const page = (await (await admin.get("/api/v1/fim/changes")).json()) as {
+          events: Array<{ message: string }>;
+        };
+        return page.events.length === 1 && page.events[0].message.includes("/etc/passwd");
+      },
+      5000,
+      20,
+    );
+    const rc = (await (
+      await admin.get("/api/v1/rootcheck/findings?pattern=%7B%24.pid%3D4242%7D")
+    ).json()) as {
+      events: unknown[];
+    };
+    assert.equal(rc.events.length, 1);
+    assert.equal(
+      ((await (await admin.get("/api/v1/audit/results")).json()) as { events: unknown[] }).events.length,
+      0,
+    );
+    await waitFor(
+      "two findings on the stream",
+      () => frames.filter((f) => f.event === "finding").length === 2,
+      5000,
+      10,
+    );
+    await stop();
+  });
+
   it("lets an admin manage users and API tokens (token shown once, never listed)", async () => {
     assert.equal(
       (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "short" })).status,

@@ -30,7 +30,7 @@ export const sessionInfo = z.object({
   csrfToken: z.string().optional().describe("send it as X-CSRF-Token on POST/DELETE"),
 });
 
-const timeParam = z
+export const timeParam = z
   .string()
   .regex(/^(\d{1,16}|\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)$/, "ms since epoch or ISO 8601")
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))
