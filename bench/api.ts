@@ -199,6 +199,16 @@ export async function run(args: string[]): Promise<void> {
       );
     }
 
+    const groupsMs: number[] = [];
+    for (let i = 0; i < 10; i++)
+      groupsMs.push(
+        await timeIt(async () => (await fetch(`${base}/api/v1/logs/groups`, { headers })).json()),
+      );
+    const g = stats(groupsMs);
+    process.stdout.write(
+      `GET /logs/groups (counts and bytes of ${2 * n} events): p50 ${fmt(g.p50)}, max ${fmt(Math.max(...groupsMs))}\n`,
+    );
+
     // SSE: VIEWERS streams, a ban event through the pipeline, until every viewer has it
     const readers: Array<{ waitFor(marker: string): Promise<void>; cancel(): Promise<void> }> = [];
     for (let i = 0; i < VIEWERS; i++) {

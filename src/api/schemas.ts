@@ -149,6 +149,9 @@ export const banInfo = z.object({
   remainingSeconds: z.number().nullable(),
   failures: z.number(),
   banCount: z.number(),
+  lines: z
+    .array(z.string())
+    .describe("the log lines that led to the ban (up to 10; attacker-controlled text)"),
 });
 
 export const banBody = z.strictObject({

@@ -26,6 +26,8 @@ export function banJson(b: BanRecord, now: number) {
     remainingSeconds: b.end === null ? null : Math.max(0, Math.round((b.end - now) / 1000)),
     failures: b.failures,
     banCount: b.banCount,
+    /** the log lines that led to the ban (attacker-controlled text) */
+    lines: b.lines,
   };
 }
 
