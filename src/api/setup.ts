@@ -37,7 +37,7 @@ export class SetupGate {
     return async (c, next) => {
       if (this.open || (await this.check()) === undefined) return next();
       const p = c.req.path;
-      if (p === "/setup" || p === "/api/v1/setup") return next();
+      if (p === "/setup" || p === "/setup.css" || p === "/api/v1/setup") return next();
       return sendError(
         c,
         new ApiError(403, "setup_required", "no user exists yet: open the setup link mamori logged at start"),
