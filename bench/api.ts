@@ -191,7 +191,12 @@ export async function run(args: string[]): Promise<void> {
           }),
         );
       const peer: number[] = [];
-      for (let i = 0; i < 10; i++) peer.push(await timeIt(s.peer));
+      try {
+        for (let i = 0; i < 10; i++) peer.push(await timeIt(s.peer));
+      } catch (err) {
+        process.stdout.write(`(peer tool failed or is not installed: ${String(err).slice(0, 120)})\n`);
+        peer.push(Number.NaN);
+      }
       const a = stats(ours);
       const b = stats(peer);
       process.stdout.write(
