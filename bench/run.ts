@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   "alarm-latency": () => import("./alarm-latency.js"),
   rootcheck: () => import("./rootcheck.js"),
   fim: () => import("./fim.js"),
+  api: () => import("./api.js"),
 };
 
 async function main(): Promise<void> {

@@ -16,20 +16,21 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids", "api"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts$/;
+const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts|api\/config\.ts)$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   alarms: ["metrics", "notify"], // alarms read the compiled metric filters and publish through notify
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
+  api: ["jails", "alarms", "metrics", "actions"], // the API reads every component's state; bans go through the running jails
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
   hids: ["sources"], // FIM ignore globs use the sources' glob matcher
 };

@@ -3,6 +3,8 @@
  * action a jail names, channels), and the checks that need the whole config: unique names, references
  * between sections, two sources on one port.
  */
+
+import { httpServerPorts } from "../api/config.js";
 import { type Locator, type PortClaim, scopedLocator } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
 import { checkJail } from "./jails.js";
@@ -51,6 +53,16 @@ export function portConflicts(config: MamoriConfig, locate: Locator): ConfigProb
       } else taken.push({ claim, index: i });
     }
   });
+  for (const claim of httpServerPorts(config.http)) {
+    const other = taken.find((t) => sameSocket(t.claim, claim));
+    if (other)
+      problems.push(
+        locate(
+          ["http", "listen"],
+          `tcp port ${claim.port} is already bound by sources[${other.index}]; give the web UI/API server (http.listen) another port`,
+        ),
+      );
+  }
   return problems;
 }
 

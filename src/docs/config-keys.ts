@@ -7,6 +7,7 @@
 import { rootcheckKeys } from "./config-keys-rootcheck.js";
 import { auditKeys } from "./config-keys-audit.js";
 import { fimKeys } from "./config-keys-fim.js";
+import { httpKeys } from "./config-keys-http.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -32,6 +33,7 @@ export const configKeys: Record<string, KeyDoc> = {
     "Where log lines come from. Each source feeds a log group; metric filters and jails read groups.",
   ),
   ...sourceKeys,
+  ...httpKeys,
 
   log_groups: d("Settings of log groups. A group also exists without an entry here (a source creates it)."),
   "log_groups[].name": d("The log group.", "/var/log/auth.log"),

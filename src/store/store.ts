@@ -53,6 +53,32 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A bounded search (the web API's): events containing every text of `contains`, reading at most scanLimit. */
+export interface EventSearch {
+  group: string;
+  streams?: string[];
+  /** inclusive, ms */
+  start?: number;
+  /** exclusive, ms */
+  end?: number;
+  /** events after this (timestamp, id) in event order */
+  afterKey?: { ts: number; id: number };
+  /** case-sensitive substrings every returned message contains (a prefilter: the caller still matches) */
+  contains: string[];
+  /** at most this many matching events */
+  limit: number;
+  /** at most this many events read */
+  scanLimit: number;
+}
+
+export interface EventSearchResult {
+  events: StoredEvent[];
+  /** the key of the last event read (to go on from); absent when nothing was read */
+  lastRead?: { ts: number; id: number };
+  /** the scan reached the end of the range */
+  exhausted: boolean;
+}
+
 export interface LogGroupInfo {
   name: string;
   retentionDays: number | null;
@@ -80,6 +106,8 @@ export interface LogStore {
   deleteCheckpoint(source: string, key: string): Promise<void>;
   /** Events in event-time order (then id), within the query's bounds. */
   query(q: EventQuery): Promise<StoredEvent[]>;
+  /** Optional fast path of the web API's search (SQLite does it in C); without it the API scans with query(). */
+  search?(q: EventSearch): Promise<EventSearchResult>;
   /** The newest events of a group (for `logs tail`), oldest first. */
   latest(group: string, limit: number): Promise<StoredEvent[]>;
   groups(): Promise<LogGroupInfo[]>;
@@ -313,6 +341,79 @@ export interface FimStore {
   maintenanceWindows(limit?: number): Promise<MaintenanceWindow[]>;
 }
 
+// ---------------------------------------------------------------- web users, sessions, API tokens
+
+export type Role = "viewer" | "admin";
+
+export interface UserRecord {
+  name: string;
+  role: Role;
+  /** "scrypt$N$r$p$salt$hash" (base64url parts); never leaves the store but for verification */
+  passwordHash: string;
+  /** base32 TOTP secret, when the second factor is on */
+  totpSecret: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SessionRecord {
+  /** sha256 of the cookie value (the cookie itself is never stored) */
+  idHash: string;
+  user: string;
+  /** the CSRF token the session's state-changing requests must send */
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ApiTokenRecord {
+  /** public id, printed in `api-tokens list` and the first part of the token */
+  id: string;
+  /** sha256 of the secret part */
+  hash: string;
+  role: Role;
+  /** who created it (a user name, or "cli") */
+  createdBy: string;
+  createdAt: number;
+  /** null = never expires */
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface AlarmAck {
+  alarm: string;
+  by: string;
+  why: string;
+  /** ms; null = until the alarm changes state */
+  until: number | null;
+  at: number;
+}
+
+export interface UserStore {
+  get(name: string): Promise<UserRecord | undefined>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+  /** Adds a user; false when the name is taken. */
+  add(user: UserRecord): Promise<boolean>;
+  update(
+    name: string,
+    change: Partial<Pick<UserRecord, "passwordHash" | "totpSecret" | "role">>,
+    now: number,
+  ): Promise<boolean>;
+  /** Removes the user, their sessions and the tokens they created; false when there was none. */
+  remove(name: string): Promise<boolean>;
+  putSession(s: SessionRecord): Promise<void>;
+  session(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  putToken(t: ApiTokenRecord): Promise<void>;
+  token(id: string): Promise<ApiTokenRecord | undefined>;
+  tokens(): Promise<ApiTokenRecord[]>;
+  touchToken(id: string, now: number): Promise<void>;
+  revokeToken(id: string): Promise<boolean>;
+  acknowledge(ack: AlarmAck): Promise<void>;
+  acks(alarm?: string): Promise<AlarmAck[]>;
+}
+
 // ---------------------------------------------------------------- the whole store
 
 export interface Store {
@@ -324,5 +425,6 @@ export interface Store {
   readonly rootcheck: RootcheckStore;
   readonly audit: AuditStore;
   readonly fim: FimStore;
+  readonly users: UserStore;
   close(): Promise<void>;
 }

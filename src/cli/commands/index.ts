@@ -22,6 +22,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   rootcheck: async () => (await import("./rootcheck.js")).registerRootcheck,
   audit: async () => (await import("./audit.js")).registerAudit,
   fim: async () => (await import("./fim.js")).registerFim,
+  users: async () => (await import("./users.js")).registerUsers,
+  "api-tokens": async () => (await import("./api-tokens.js")).registerApiTokens,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -12,6 +12,7 @@ import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
 import { secureDataDir } from "./permissions.js";
 import { rootcheckSchema, SqliteRootcheckStore } from "./rootcheck.js";
+import { SqliteUserStore, usersSchema } from "./users.js";
 
 export const DB_FILE = "mamori.db";
 
@@ -24,6 +25,7 @@ const schemas = [
   rootcheckSchema,
   auditSchema,
   fimSchema,
+  usersSchema,
 ];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
   readonly rootcheck: SqliteRootcheckStore;
   readonly audit: SqliteAuditStore;
   readonly fim: SqliteFimStore;
+  readonly users: SqliteUserStore;
 
   constructor(
     readonly db: Db,
@@ -62,6 +65,7 @@ export class SqliteStore implements Store {
     this.rootcheck = new SqliteRootcheckStore(db);
     this.audit = new SqliteAuditStore(db);
     this.fim = new SqliteFimStore(db);
+    this.users = new SqliteUserStore(db);
   }
 
   async close(): Promise<void> {
