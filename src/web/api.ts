@@ -18,14 +18,9 @@ export class ApiError extends Error {
 
 let csrfToken = "";
 
-/** The API hands the CSRF token out with the session (a response header, or a readable cookie). */
+/** The session's CSRF token, from GET /api/v1/session (sent as X-CSRF-Token on POST and DELETE). */
 function csrf(): string {
-  if (csrfToken) return csrfToken;
-  for (const part of document.cookie.split(";")) {
-    const [k, ...v] = part.trim().split("=");
-    if (/csrf/i.test(k)) return decodeURIComponent(v.join("="));
-  }
-  return "";
+  return csrfToken;
 }
 
 export function setCsrfToken(token: string): void {
@@ -63,7 +58,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (fresh) csrfToken = fresh;
   if (!res.ok) {
     const err = await errorOf(res);
-    if (res.status === 401 && !/^\/(login|setup)/.test(location.pathname) && path !== "/session") {
+    if (res.status === 401 && location.pathname !== "/login" && path !== "/session") {
       navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true);
     }
     throw err;

@@ -1,7 +1,7 @@
 /** The UI's entry: which page an address shows, and whether someone is signed in. */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { get } from "./api";
+import { get, setCsrfToken } from "./api";
 import { Loading } from "./components/bits";
 import { type Me, Shell } from "./components/shell";
 import { disconnect } from "./live";
@@ -13,14 +13,14 @@ import { Host } from "./pages/host";
 import { Login } from "./pages/login";
 import { Logs } from "./pages/logs";
 import { Overview } from "./pages/overview";
-import { Setup } from "./pages/setup";
 import { navigate, type Route, useRoute } from "./router";
 import "./style.css";
 
+/** GET /api/v1/session: {user, role, via, csrfToken}. */
 function meOf(raw: unknown): Me {
   const o = (raw ?? {}) as Record<string, unknown>;
-  const u = (o.user && typeof o.user === "object" ? o.user : o) as Record<string, unknown>;
-  return { username: String(u.username ?? u.name ?? ""), role: String(u.role ?? "") };
+  if (typeof o.csrfToken === "string") setCsrfToken(o.csrfToken);
+  return { username: String(o.user ?? ""), role: String(o.role ?? "") };
 }
 
 function Page({ route }: { route: Route }) {
@@ -49,14 +49,13 @@ const TITLES: Array<[RegExp, string]> = [
   [/^\/host/, "Host checks"],
   [/^\/agents/, "Agents"],
   [/^\/login/, "Sign in"],
-  [/^\/setup/, "Set up"],
 ];
 
 function App() {
   const route = useRoute();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [epoch, setEpoch] = useState(0);
-  const isPublic = route.path === "/login" || route.path === "/setup";
+  const isPublic = route.path === "/login";
 
   useEffect(() => {
     const t = TITLES.find(([re]) => re.test(route.path))?.[1];
@@ -79,7 +78,6 @@ function App() {
     setEpoch((e) => e + 1);
   };
   if (route.path === "/login") return <Login next={route.query.get("next")} onLogin={signedIn} />;
-  if (route.path === "/setup") return <Setup token={route.query.get("token")} onLogin={signedIn} />;
   if (!me) return <Loading />;
   return (
     <Shell

@@ -155,7 +155,8 @@ export function AlarmDetail({ name }: { name: string }) {
     typeof s === "string" ? s : String((s as Obj).message ?? JSON.stringify(s)),
   );
   const points = datapointsOf(d);
-  const metricName = [cfg.namespace, cfg.metric ?? cfg.metricName ?? cfg.metric_name].filter((x) => typeof x === "string").join(" / ");
+  const metric = (d.metric ?? {}) as Obj;
+  const metricName = [metric.namespace, metric.name].filter((x) => typeof x === "string").join(" / ");
   const start = now - 24 * 3600_000;
   return (
     <>

@@ -132,7 +132,7 @@ function ManualBan() {
     setError(undefined);
     setDone("");
     try {
-      await api("POST", "/bans", { jail: jail || names[0], ip: ip.trim(), duration });
+      await api("POST", "/bans", { jail: jail || names[0], ip: ip.trim(), duration: duration === "-1" ? -1 : duration });
       setDone(`Banned ${ip.trim()}.`);
       setIp("");
     } catch (err) {
