@@ -16,7 +16,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "api"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
@@ -24,13 +24,15 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels)\/[^/]+\/config\.ts$/;
+const COMPONENT_CONFIG =
+  /^src\/((sources|actions|notify\/channels)\/[^/]+\/config\.ts|api\/config\.ts)$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   alarms: ["metrics", "notify"], // alarms read the compiled metric filters and publish through notify
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
+  api: ["jails", "alarms", "metrics", "actions"], // the API reads every component's state; bans go through the running jails
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
 };
 

@@ -16,7 +16,12 @@ import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
 import type { JailFilter } from "./jails/jail.js";
 import type { JailDeps } from "./jails/part.js";
+import type { RunningJail } from "./api/deps.js";
+import type { ApiPart } from "./api/part.js";
+import type { JailPart } from "./jails/part.js";
 import {
+  type ApiTestOptions,
+  buildHttpPart,
   buildSharedParts,
   channelSettings,
   configDirOf,
@@ -48,6 +53,11 @@ export interface DaemonOptions {
   jailFilters?: ReadonlyMap<string, JailFilter>;
   /** overrides how the data directory's free space is read (tests); default statfs */
   diskSpace?: DiskSpaceReader;
+  /**
+   * Run the web UI/API server of `http:` (when http.enabled). `mamori serve` turns it on; replay and
+   * tests that do not need it leave it off, so they never bind a port. An object: on, with test options.
+   */
+  serveHttp?: boolean | ApiTestOptions;
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -67,12 +77,15 @@ export class Daemon {
   private stopped = false;
   /** the free-space watch of data_dir; none when a test hands in a store that lives elsewhere */
   private readonly diskSpace?: DiskSpaceWatch;
+  private readonly serveHttp: boolean | ApiTestOptions;
+  private http?: ApiPart;
 
   constructor(opts: DaemonOptions) {
     this.config = opts.config;
     this.configPath = opts.configPath;
     this.clock = opts.clock;
     this.log = opts.log;
+    this.serveHttp = opts.serveHttp ?? false;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir), { log: opts.log });
     this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
     this.env = {
@@ -118,10 +131,34 @@ export class Daemon {
     await this.shared.metrics.service.start();
     const plan = planParts(this.config, dir, this.env, this.shared);
     this.running = await applyPlan([], plan, this.log);
+    if (this.serveHttp && this.config.http.enabled) {
+      this.http = buildHttpPart(
+        this.env,
+        this.shared,
+        { config: () => this.config, jails: () => this.runningJails() },
+        typeof this.serveHttp === "object" ? this.serveHttp : {},
+      );
+      await this.http.start();
+    }
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
     this.diskSpace?.start();
     this.log.info({ ...this.whatRuns(), dataDir: this.config.data_dir }, "mamori is running");
+  }
+
+  /** The web UI/API server, when it runs (tests read its URL). */
+  get httpServer(): ApiPart | undefined {
+    return this.http;
+  }
+
+  private runningJails(): ReadonlyMap<string, RunningJail> {
+    const out = new Map<string, RunningJail>();
+    for (const r of this.running)
+      if (r.kind === "jail") {
+        const j = r.service as JailPart;
+        out.set(r.key, { config: j.config, manager: j.manager });
+      }
+    return out;
   }
 
   private async ensureGroups(config: MamoriConfig): Promise<void> {
@@ -168,6 +205,7 @@ export class Daemon {
       sources: byKind("source"),
       jails: byKind("jail"),
       alarms: byKind("alarm"),
+      http: this.http?.stats?.(),
     };
   }
 
@@ -187,6 +225,10 @@ export class Daemon {
         this.config.data_dir,
       );
       config = { ...config, data_dir: this.config.data_dir };
+    }
+    if (JSON.stringify(config.http) !== JSON.stringify(this.config.http)) {
+      this.log.warn("http changed: a reload keeps the web UI/API server as it runs; restart mamori to apply it");
+      config = { ...config, http: this.config.http };
     }
     const shared = this.shared;
     const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
@@ -232,6 +274,7 @@ export class Daemon {
   /** Stops the sources, commits what they handed over, then stops every other part. */
   private async stopParts(): Promise<void> {
     this.retentionTimer?.cancel();
+    await this.http?.stop().catch((err) => this.log.error({ err: errorMessage(err) }, "stopping the web server failed"));
     this.diskSpace?.stop();
     for (const r of [...this.running].reverse()) {
       try {

@@ -10,6 +10,8 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
+import type { ApiDeps, RunningJail } from "./api/deps.js";
+import { type ApiPart, buildApiPart } from "./api/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import type { JailFilter } from "./jails/jail.js";
@@ -159,4 +161,34 @@ export function planParts(
 
 function asJailPart(s: Service | undefined): JailPart | undefined {
   return s && "handOver" in s ? (s as JailPart) : undefined;
+}
+
+/** What tests may set for the web UI/API server (a lower scrypt cost, where the UI files are, limits). */
+export type ApiTestOptions = Partial<Pick<ApiDeps, "webRoot" | "passwordParams" | "loginLimits" | "maxBodyBytes">>;
+
+/**
+ * The web UI/API server (config `http:`). It reads the config and the running jails through functions,
+ * so it sees each reload without being rebuilt.
+ */
+export function buildHttpPart(
+  env: PartsEnv,
+  shared: SharedParts,
+  view: { config: () => MamoriConfig; jails: () => ReadonlyMap<string, RunningJail> },
+  options: ApiTestOptions = {},
+): ApiPart {
+  const config = view.config();
+  return buildApiPart(
+    {
+      store: env.store,
+      clock: env.clock,
+      log: env.log,
+      detections: shared.detections,
+      config: view.config,
+      http: config.http,
+      jails: view.jails,
+      metricFilters: () => shared.metrics.filters.filters,
+      ...options,
+    },
+    env.pipeline,
+  );
 }

@@ -3,6 +3,7 @@
  * Durations are kept as written here and turned into seconds by `duration` (so errors point at the value).
  */
 import { z } from "zod";
+import { HTTP_SERVER_DEFAULTS, httpServerSchema } from "../api/config.js";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
@@ -163,6 +164,8 @@ export const configSchema = z.strictObject({
   jails: z.array(jailSchema).default([]),
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
+  /** the web UI and API server (spec/web.md); not the `type: http` ingest source */
+  http: httpServerSchema.default(HTTP_SERVER_DEFAULTS),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;
@@ -170,6 +173,7 @@ export type MetricFilterConfig = z.output<typeof metricFilterSchema>;
 export type AlarmConfig = z.output<typeof alarmSchema>;
 export type TopicConfig = z.output<typeof topicSchema>;
 export type SubscriptionConfig = z.output<typeof subscriptionSchema>;
+export type { HttpServerConfig } from "../api/config.js";
 export type SmtpConfig = z.output<typeof smtpSchema>;
 
 /** The checks of a subscription's own keys. */

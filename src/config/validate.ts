@@ -5,6 +5,7 @@
  */
 import { type Locator, type PortClaim, scopedLocator } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
+import { httpServerPorts } from "../api/config.js";
 import { checkJail } from "./jails.js";
 import { checkSubscription, type MamoriConfig } from "./schema.js";
 import { checkSource, portsOf } from "./sources.js";
@@ -51,6 +52,16 @@ export function portConflicts(config: MamoriConfig, locate: Locator): ConfigProb
       } else taken.push({ claim, index: i });
     }
   });
+  for (const claim of httpServerPorts(config.http)) {
+    const other = taken.find((t) => sameSocket(t.claim, claim));
+    if (other)
+      problems.push(
+        locate(
+          ["http", "listen"],
+          `tcp port ${claim.port} is already bound by sources[${other.index}]; give the web UI/API server (http.listen) another port`,
+        ),
+      );
+  }
   return problems;
 }
 

@@ -4,6 +4,7 @@
  * no entry here (describe keys you add) or an entry names a key the schema no longer has.
  * Examples are YAML values as a user writes them; a key without one shows its default as the example.
  */
+import { httpKeys } from "./config-keys-http.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -29,6 +30,7 @@ export const configKeys: Record<string, KeyDoc> = {
     "Where log lines come from. Each source feeds a log group; metric filters and jails read groups.",
   ),
   ...sourceKeys,
+  ...httpKeys,
 
   log_groups: d("Settings of log groups. A group also exists without an entry here (a source creates it)."),
   "log_groups[].name": d("The log group.", "/var/log/auth.log"),

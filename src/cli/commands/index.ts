@@ -19,6 +19,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   metrics: async () => (await import("./metrics.js")).registerMetrics,
   jails: async () => (await import("./jails.js")).registerJails,
   bans: async () => (await import("./bans.js")).registerBans,
+  users: async () => (await import("./users.js")).registerUsers,
+  "api-tokens": async () => (await import("./api-tokens.js")).registerApiTokens,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -33,6 +33,7 @@ export function registerServe(program: Command): void {
         jailFilters: loaded.jailFilters,
         clock: systemClock,
         log,
+        serveHttp: true,
       });
       await daemon.start();
       // with only polling sources (vpc-flow, cloudtrail) nothing else holds the event loop until SIGTERM

@@ -9,10 +9,11 @@ import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
 import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
 import { secureDataDir } from "./permissions.js";
+import { SqliteUserStore, usersSchema } from "./users.js";
 
 export const DB_FILE = "mamori.db";
 
-const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema];
+const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema, usersSchema];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly alarms: SqliteAlarmStore;
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
+  readonly users: SqliteUserStore;
 
   constructor(
     readonly db: Db,
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
     this.alarms = new SqliteAlarmStore(db);
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
+    this.users = new SqliteUserStore(db);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,133 @@
+/**
+ * Log groups, streams and events. Events come in event-time order, a page at a time, filtered with the
+ * CloudWatch filter-pattern language (src/patterns/); a pattern with a syntax error is a 422 that says
+ * where. A page ends after `limit` matches or after MAX_SCANNED events read, whichever comes first (as
+ * FilterLogEvents does), so a rare term over a big group never holds the server for long: `next` goes on.
+ */
+import type { Context } from "hono";
+import type { StoredEvent } from "../../core/event.js";
+import { type CompiledPattern, compilePattern, PatternSyntaxError } from "../../patterns/index.js";
+import type { LogStore } from "../../store/store.js";
+import type { ApiDeps, ApiEnv } from "../deps.js";
+import { ApiError, badRequest } from "../errors.js";
+import { type ApiRouter, param, readQuery } from "../router.js";
+import { eventsPage, eventsQuery, groupInfo, list, streamInfo } from "../schemas.js";
+
+export const MAX_SCANNED = 20_000;
+const PAGE = 1_000;
+
+export function compileOr422(pattern: string | undefined): CompiledPattern | undefined {
+  if (pattern === undefined || pattern.trim() === "") return undefined;
+  try {
+    return compilePattern(pattern);
+  } catch (err) {
+    if (err instanceof PatternSyntaxError)
+      throw new ApiError(422, "pattern_syntax", err.message, {
+        line: err.line,
+        col: err.col,
+        offset: err.offset,
+        reason: err.reason,
+      });
+    throw err;
+  }
+}
+
+export function eventJson(e: StoredEvent) {
+  return {
+    eventId: String(e.id),
+    timestamp: e.timestamp,
+    ingestionTime: e.ingestTime,
+    logStreamName: e.stream,
+    message: e.message,
+  };
+}
+
+type Cursor = { ts: number; id: number };
+
+function encodeNext(k: Cursor): string {
+  return Buffer.from(`${k.ts}.${k.id}`).toString("base64url");
+}
+
+export function decodeNext(s: string): Cursor {
+  const m = /^(-?\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(s, "base64url").toString());
+  if (!m) throw badRequest("next is not a token this API gave out");
+  return { ts: Number(m[1]), id: Number(m[2]) };
+}
+
+/** One page of matching events: up to limit matches, reading at most MAX_SCANNED events. */
+export async function searchEvents(
+  logs: Pick<LogStore, "query">,
+  q: { group: string; streams?: string[]; start?: number; end?: number; limit: number; after?: Cursor },
+  pattern: CompiledPattern | undefined,
+) {
+  const out: StoredEvent[] = [];
+  let cursor = q.after;
+  let scanned = 0;
+  for (;;) {
+    const page = await logs.query({
+      group: q.group,
+      streams: q.streams,
+      start: cursor ? Math.max(cursor.ts, q.start ?? cursor.ts) : q.start,
+      end: q.end,
+      afterKey: cursor,
+      limit: PAGE,
+    });
+    for (const e of page) {
+      scanned++;
+      cursor = { ts: e.timestamp, id: e.id };
+      if (!pattern || pattern.match(e.message) !== undefined) out.push(e);
+      if (out.length >= q.limit || scanned >= MAX_SCANNED) {
+        const more = page.length === PAGE || e !== page[page.length - 1];
+        return { events: out, next: more && cursor ? encodeNext(cursor) : null, scanned };
+      }
+    }
+    if (page.length < PAGE) return { events: out, next: null, scanned };
+  }
+}
+
+export function logRoutes(r: ApiRouter, deps: ApiDeps): void {
+  r.add(
+    { method: "GET", path: "/api/v1/logs/groups", access: "viewer", summary: "log groups", response: list(groupInfo, "groups") },
+    async (c) => c.json({ groups: await deps.store.logs.groups() }),
+  );
+  r.add(
+    {
+      method: "GET",
+      path: "/api/v1/logs/groups/:group/streams",
+      access: "viewer",
+      summary: "the streams of a group (the group name URL-encoded: mamori%2Fbans)",
+      response: list(streamInfo, "streams"),
+    },
+    async (c) => {
+      const streams = await deps.store.logs.streams(param(c, "group"));
+      return c.json({ streams: streams.map(({ group: _, ...s }) => s) });
+    },
+  );
+  r.add(
+    {
+      method: "GET",
+      path: "/api/v1/logs/events",
+      access: "viewer",
+      summary: "events of a group in event-time order, filtered by a filter pattern, paged with next",
+      query: eventsQuery,
+      response: eventsPage,
+    },
+    async (c: Context<ApiEnv>) => {
+      const q = readQuery(c, eventsQuery);
+      const pattern = compileOr422(q.pattern);
+      const page = await searchEvents(
+        deps.store.logs,
+        {
+          group: q.group,
+          streams: q.stream ? [q.stream] : undefined,
+          start: q.start,
+          end: q.end,
+          limit: q.limit,
+          after: q.next ? decodeNext(q.next) : undefined,
+        },
+        pattern,
+      );
+      return c.json({ events: page.events.map(eventJson), next: page.next, scanned: page.scanned });
+    },
+  );
+}
