@@ -204,7 +204,7 @@ export class BanManager implements TicketSink {
       const now = this.o.clock.now();
       const banCount = await this.previousBans(target);
       const seconds = opts.bantime ?? banSeconds(this.o.jail, banCount, this.o.rng);
-      return this.apply({
+      const record = await this.apply({
         jail: this.jail,
         ip: target,
         start: now,
@@ -213,6 +213,9 @@ export class BanManager implements TicketSink {
         banCount,
         lines: opts.lines ?? [],
       });
+      // a ban by hand (the web API) is an event in mamori/bans like the jail's own
+      this.changed({ action: "ban", record, bantime: seconds, reason: "manual" });
+      return record;
     });
   }
 
