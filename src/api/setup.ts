@@ -37,7 +37,7 @@ export class SetupGate {
     return async (c, next) => {
       if (this.open || (await this.check()) === undefined) return next();
       const p = c.req.path;
-      if (p === "/setup" || p === "/api/v1/setup") return next();
+      if (p === "/setup" || p === "/setup.css" || p === "/api/v1/setup") return next();
       return sendError(
         c,
         new ApiError(403, "setup_required", "no user exists yet: open the setup link mamori logged at start"),
@@ -78,7 +78,7 @@ function setupPage(token: string, problem?: string): string {
 ${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ""}
 <form method="post" action="/setup">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<p><label>User name <input name="username" autocomplete="username" required pattern="[A-Za-z0-9_.@-]{1,64}"></label></p>
+<p><label>User name <input name="username" autocomplete="username" required pattern="[A-Za-z0-9_.@\\-]{1,64}"></label></p>
 <p><label>Password (10 characters or more) <input name="password" type="password" autocomplete="new-password" required minlength="10"></label></p>
 <p><button type="submit">Create admin</button></p>
 </form></main></body></html>`;
