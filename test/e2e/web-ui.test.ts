@@ -165,6 +165,28 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
         assert.ok(!text.includes("\u202E"));
       } else assert.ok(text.includes(HOSTILE[1].replace(/"/g, '\\"')), text);
     }
+    // file paths from host checks: the overview's latest changes and /host
+    const paths = HOSTILE.map((h, i) => `/etc/${h}/${i}`);
+    appendLines(
+      daemon.hostLogs.fim,
+      paths.map((p) => JSON.stringify({ path: p, change: "modified", changed: ["sha256"], diff: `-a\n+${HOSTILE[0]}`, host: "web1" })),
+    );
+    appendLines(daemon.hostLogs.rootcheck, [JSON.stringify({ check: "suid", severity: "high", title: HOSTILE[1], detail: HOSTILE[2], path: paths[3], host: "web1" })]);
+    await page.goto(`${daemon.url}/`);
+    await page.waitForSelector("#file-changes .list li");
+    await page.waitForFunction(`document.querySelectorAll('#file-changes .list li').length === ${paths.length}`);
+    const overview = await page.$eval("#file-changes .list", (el) => el.textContent ?? "");
+    for (const p of paths.slice(0, 3)) assert.ok(overview.includes(p), overview);
+    await page.click("header nav a:text('Host')");
+    await page.waitForSelector("#rootcheck tbody tr");
+    await page.waitForFunction(`document.querySelectorAll('#fim .change').length === ${paths.length}`);
+    const host = await page.$eval("main", (el) => el.textContent ?? "");
+    for (const p of paths.slice(0, 3)) assert.ok(host.includes(p), host);
+    assert.ok(host.includes("/etc/evil⟦U+202E⟧txt.exe⟦U+2066⟧bidi⟦U+2069⟧/3"), host);
+    assert.ok(host.includes(HOSTILE[1]) && host.includes(HOSTILE[2]));
+    await page.click("#fim .change summary");
+    assert.ok(((await page.textContent("#fim .diff")) ?? "").includes(`+${HOSTILE[0]}`));
+    assert.equal(await page.$$eval("#fim .list img, #fim .list script, #fim .list a, #rootcheck tbody img, #rootcheck tbody a", (e) => e.length), 0);
     assert.equal(await page.evaluate("document.querySelectorAll('script:not([src])').length"), 0);
     assert.deepEqual(browser.dialogs.slice(dialogsBefore), [], "no dialog fired");
   });

@@ -19,6 +19,8 @@ export interface ChartProps {
   threshold?: number;
   height?: number;
   bars?: boolean;
+  /** show the legend even for one series (it names the series) */
+  legend?: boolean;
   label: string;
 }
 
@@ -41,10 +43,12 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
       width: 2,
       fill: p.bars ? colour : `${colour}22`,
       paths: p.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
-      points: { show: false },
+      points: { show: !p.bars && s.values.filter((v) => v !== null).length < 30, size: 5, fill: colour },
     });
   });
-  const data: uPlot.AlignedData = [p.x.map((t) => t / 1000), ...p.series.map((s) => s.values)];
+  // a bar of 0 is drawn as a dash: leave it out instead
+  const values = p.series.map((s) => (p.bars ? s.values.map((v) => (v === 0 ? null : v)) : s.values));
+  const data: uPlot.AlignedData = [p.x.map((t) => t / 1000), ...values];
   if (p.threshold !== undefined) {
     series.push({ label: "threshold", stroke: cssVar("--bad"), width: 1.5, dash: [6, 4], points: { show: false } });
     data.push(p.x.map(() => p.threshold as number));
@@ -54,7 +58,7 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
     height: p.height ?? 180,
     series,
     axes: [axis, { ...axis, size: 44 }],
-    legend: { show: p.series.length > 1 || p.threshold !== undefined },
+    legend: { show: p.legend === true || p.series.length > 1 || p.threshold !== undefined, live: false },
     cursor: { drag: { x: false, y: false } },
     scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1, (p.threshold ?? 0) * 1.2)] } },
   };
@@ -63,7 +67,7 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
 
 export function Chart(props: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const signature = JSON.stringify([props.x, props.series, props.threshold, props.bars, props.height]);
+  const signature = JSON.stringify([props.x, props.series, props.threshold, props.bars, props.height, props.legend]);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;

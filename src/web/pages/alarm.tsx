@@ -4,7 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { systemClock } from "../../core/clock";
-import { api } from "../api";
+import { api, qs } from "../api";
 import { Empty, ErrorBox, Loading, Panel, StateBadge, Text } from "../components/bits";
 import { Chart } from "../components/chart";
 import { Link } from "../components/link";
@@ -19,6 +19,8 @@ type Obj = Record<string, unknown>;
 interface Transition {
   timestamp: number;
   state: string;
+  /** the state before this change */
+  from?: string;
   summary: string;
 }
 
@@ -35,8 +37,15 @@ function transitions(history: Obj[]): Transition[] {
       // keep {}
     }
     const newState = (data.newState as Obj | undefined)?.stateValue ?? data.new_state ?? data.newState ?? h.newState ?? h.state;
+    const oldState = (data.oldState as Obj | undefined)?.stateValue ?? data.old_state;
     const ts = typeof h.timestamp === "number" ? h.timestamp : Date.parse(String(h.timestamp));
-    if (typeof newState === "string" && Number.isFinite(ts)) out.push({ timestamp: ts, state: newState, summary: String(h.summary ?? "") });
+    if (typeof newState === "string" && Number.isFinite(ts))
+      out.push({
+        timestamp: ts,
+        state: newState,
+        from: typeof oldState === "string" ? oldState : undefined,
+        summary: String(h.summary ?? ""),
+      });
   }
   return out.sort((a, b) => a.timestamp - b.timestamp);
 }
@@ -45,7 +54,8 @@ function transitions(history: Obj[]): Transition[] {
 function Timeline({ items, start, end, current }: { items: Transition[]; start: number; end: number; current: string }) {
   const span = Math.max(1, end - start);
   const segs: Array<{ from: number; to: number; state: string }> = [];
-  let state = items.find((t) => t.timestamp <= start)?.state ?? items[0]?.state ?? current;
+  // before the first change in view: the state it changed from (or, with no changes, the current one)
+  let state = [...items].reverse().find((t) => t.timestamp <= start)?.state ?? items[0]?.from ?? items[0]?.state ?? current;
   let from = start;
   for (const t of items) {
     if (t.timestamp <= start) {
@@ -59,15 +69,18 @@ function Timeline({ items, start, end, current }: { items: Transition[]; start: 
   segs.push({ from, to: end, state });
   return (
     <div class="timeline">
-      <svg viewBox="0 0 1000 24" preserveAspectRatio="none" role="img" aria-label="State over the last 24 hours">
+      <svg viewBox="0 0 1000 24" preserveAspectRatio="none" role="img" aria-label={`State over the last ${formatDuration(end - start)}`}>
         {segs.map((s, i) => (
-          <rect key={i} class={`seg s-${s.state}`} x={((s.from - start) / span) * 1000} width={Math.max(1, ((s.to - s.from) / span) * 1000)} y={0} height={24}>
+          <rect key={i} class={`seg s-${s.state}`} x={((s.from - start) / span) * 1000} width={Math.max(4, ((s.to - s.from) / span) * 1000)} y={0} height={24}>
             <title>{`${s.state} from ${formatTime(s.from)} for ${formatDuration(s.to - s.from)}`}</title>
           </rect>
         ))}
       </svg>
       <div class="axis muted small">
-        <span>{formatTime(start)}</span>
+        <span>{formatDuration(end - start)} ago</span>
+        <span class="legend">
+          <span class="key s-OK">OK</span> <span class="key s-ALARM">ALARM</span> <span class="key s-INSUFFICIENT_DATA">no data</span>
+        </span>
         <span>now</span>
       </div>
     </div>
@@ -117,19 +130,54 @@ function Acknowledge({ name, onDone }: { name: string; onDone(): void }) {
   );
 }
 
-function datapointsOf(d: Obj): { x: number[]; y: Array<number | null>; statistic: string } {
-  const points = listOf<Obj>(d.datapoints ?? (d.metric as Obj | undefined)?.datapoints, "datapoints");
-  const statistic = String((d.metric as Obj | undefined)?.statistic ?? d.statistic ?? "Sum");
-  const key = statistic.charAt(0).toLowerCase() + statistic.slice(1);
-  const rows = points
-    .map((p) => {
-      const t = typeof p.timestamp === "number" ? p.timestamp : Date.parse(String(p.timestamp));
-      const v = p.value ?? p[key] ?? p[statistic] ?? p.sum ?? p.Sum;
-      return [t, typeof v === "number" ? v : null] as const;
-    })
-    .filter(([t]) => Number.isFinite(t))
-    .sort((a, b) => a[0] - b[0]);
-  return { x: rows.map((r) => r[0]), y: rows.map((r) => r[1]), statistic };
+const CHART_SPAN_MS = 3 * 3600_000;
+
+/** Every period of the last 3 hours (a period without data is a gap, as CloudWatch draws it). */
+function seriesOf(points: Obj[], periodS: number, end: number): { x: number[]; y: Array<number | null> } {
+  const step = Math.max(10, periodS) * 1000;
+  const last = Math.floor(end / step) * step;
+  const first = last - Math.floor(CHART_SPAN_MS / step) * step;
+  const byTime = new Map<number, number>();
+  for (const p of points) if (typeof p.timestamp === "number" && typeof p.value === "number") byTime.set(p.timestamp, p.value);
+  const x: number[] = [];
+  const y: Array<number | null> = [];
+  for (let t = first; t <= last; t += step) {
+    x.push(t);
+    y.push(byTime.get(t) ?? null);
+  }
+  return { x, y };
+}
+
+function MetricChart({ d, now }: { d: Obj; now: number }) {
+  const metric = (d.metric ?? {}) as Obj;
+  const statistic = String(d.statistic ?? "Sum");
+  const period = typeof d.period === "number" ? d.period : 60;
+  const dims = metric.dimensions && Object.keys(metric.dimensions as Obj).length > 0 ? JSON.stringify(metric.dimensions) : undefined;
+  const path =
+    typeof metric.namespace === "string" && typeof metric.name === "string"
+      ? `/metrics/${encodeURIComponent(metric.namespace)}/${encodeURIComponent(metric.name)}${qs({
+          start: Math.floor((now - CHART_SPAN_MS) / 60_000) * 60_000,
+          period,
+          statistic,
+          dimensions: dims,
+        })}`
+      : null;
+  const res = useResource<Obj>(path, ALARM_LIVE);
+  const threshold = typeof d.threshold === "number" ? d.threshold : undefined;
+  if (res.error) return <ErrorBox error={res.error} />;
+  if (!res.data) return <Loading />;
+  const s = seriesOf(listOf<Obj>(res.data, "datapoints"), period, now);
+  return (
+    <>
+      <Chart label={`${statistic} per ${period} s with the threshold, last 3 hours`} x={s.x} series={[{ label: statistic, values: s.y }]} threshold={threshold} />
+      {threshold !== undefined && (
+        <p class="muted small">
+          {statistic} per {period} s; alarm when <Text value={String(d.comparison ?? "")} /> {threshold} for {String(d.evaluationPeriods ?? 1)}{" "}
+          period(s).
+        </p>
+      )}
+    </>
+  );
 }
 
 export function AlarmDetail({ name }: { name: string }) {
@@ -148,16 +196,15 @@ export function AlarmDetail({ name }: { name: string }) {
   if (!res.data) return <Loading />;
   const d = res.data;
   const a = alarmOf(d.alarm ?? d);
-  const cfg = (d.config ?? d.definition ?? d) as Obj;
-  const threshold = typeof cfg.threshold === "number" ? cfg.threshold : undefined;
   const history = transitions(listOf<Obj>(d.history, "history", "items"));
   const samples = listOf<unknown>(d.samples ?? d.sampleLines ?? d.sample_lines, "lines", "samples").map((s) =>
     typeof s === "string" ? s : String((s as Obj).message ?? JSON.stringify(s)),
   );
-  const points = datapointsOf(d);
   const metric = (d.metric ?? {}) as Obj;
   const metricName = [metric.namespace, metric.name].filter((x) => typeof x === "string").join(" / ");
-  const start = now - 24 * 3600_000;
+  // from a bit before the first change shown, between 1 and 24 hours back
+  const first = history.find((h) => h.timestamp > now - 24 * 3600_000)?.timestamp ?? now;
+  const start = now - Math.min(24 * 3600_000, Math.max(3600_000, (now - first) * 1.25));
   return (
     <>
       <p class="crumbs">
@@ -189,16 +236,7 @@ export function AlarmDetail({ name }: { name: string }) {
           <Timeline items={history} start={start} end={now} current={a.state} />
         </Panel>
         <Panel title={metricName ? `Metric: ${metricName}` : "Metric"} id="alarm-metric">
-          {points.x.length === 0 ? (
-            <Empty>No datapoints in the alarm's window yet.</Empty>
-          ) : (
-            <Chart label={`${points.statistic} per period with the threshold`} x={points.x} series={[{ label: points.statistic, values: points.y }]} threshold={threshold} />
-          )}
-          {threshold !== undefined && (
-            <p class="muted small">
-              Threshold: <Text value={String(cfg.comparison ?? cfg.comparisonOperator ?? "")} /> {threshold}
-            </p>
-          )}
+          <MetricChart d={d} now={now} />
         </Panel>
         <Panel title="Sample lines" id="alarm-samples">
           {samples.length === 0 ? (

@@ -120,7 +120,7 @@ function Findings() {
                     </div>
                   )}
                 </td>
-                <td class="hide-narrow mono small">
+                <td class="hide-narrow mono small nowrap">
                   <Text value={f.check} />
                 </td>
                 <td title={formatTime(f.timestamp)}>{ago(f.timestamp, now)}</td>

@@ -260,7 +260,8 @@ export function Logs({ route }: { route: Route }) {
         <ErrorBox error={search.state.error ?? groups.error} />
         {!group && <Empty>Choose a log group to search.</Empty>}
         {group && search.state.loading && search.state.events.length === 0 && <Loading />}
-        {group && !search.state.loading && !search.state.error && search.state.events.length === 0 && (
+        {group && !applied.ok && <Empty>Fix the pattern above to search.</Empty>}
+        {group && applied.ok && !search.state.loading && !search.state.error && search.state.events.length === 0 && (
           <Empty>No events match{pattern ? " this pattern" : ""} in this time range.</Empty>
         )}
         {search.state.events.length > 0 && <Rows events={search.state.events} check={applied} />}

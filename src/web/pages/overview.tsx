@@ -87,7 +87,7 @@ function EventRates() {
       {res.data && res.data.series.length === 0 && <Empty>No log groups yet.</Empty>}
       {res.data && res.data.series.length > 0 && (
         <>
-          <Chart label="Events per minute per log group, last hour" x={res.data.x} series={res.data.series} />
+          <Chart label="Events per minute per log group, last hour" x={res.data.x} series={res.data.series} legend />
           {res.data.sampled && <p class="muted small">Busy groups are counted up to 2000 events an hour.</p>}
         </>
       )}

@@ -30,6 +30,8 @@ export interface WebDaemon {
   dir: string;
   config: string;
   authLog: string;
+  /** JSON lines the daemon reads into mamori/fim, mamori/rootcheck and mamori/audit (host-check results) */
+  hostLogs: { fim: string; rootcheck: string; audit: string };
   log(): string;
   cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -37,6 +39,9 @@ export interface WebDaemon {
 
 /** Config: an auth log feeding a [preauth] alarm and a dry-run sshd jail; the UI on `port`. */
 export function webConfig(dir: string, port: number, authLog: string): string {
+  const host = ["fim", "rootcheck", "audit"]
+    .map((g) => `  - { type: file, path: ${path.join(dir, `${g}.jsonl`)}, group: mamori/${g}, start_position: start_of_file }\n`)
+    .join("");
   return `data_dir: ${path.join(dir, "data")}
 http:
   listen: 127.0.0.1:${port}
@@ -45,7 +50,7 @@ sources:
     path: ${authLog}
     group: auth
     start_position: start_of_file
-metric_filters:
+${host}metric_filters:
   - name: ssh-preauth
     group: auth
     pattern: '"[preauth]"'
@@ -76,6 +81,12 @@ export async function startWebDaemon(prefix: string): Promise<WebDaemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mamori-${prefix}-`));
   const authLog = path.join(dir, "auth.log");
   fs.writeFileSync(authLog, "");
+  const hostLogs = {
+    fim: path.join(dir, "fim.jsonl"),
+    rootcheck: path.join(dir, "rootcheck.jsonl"),
+    audit: path.join(dir, "audit.jsonl"),
+  };
+  for (const f of Object.values(hostLogs)) fs.writeFileSync(f, "");
   const port = await freePort();
   const config = path.join(dir, "mamori.yaml");
   fs.writeFileSync(config, webConfig(dir, port, authLog));
@@ -99,6 +110,7 @@ export async function startWebDaemon(prefix: string): Promise<WebDaemon> {
     dir,
     config,
     authLog,
+    hostLogs,
     log: () => out,
     cli: (args) => runCli([...args, "--config", config], { cwd: dir }),
     async stop() {
