@@ -1,5 +1,6 @@
 /** The frame around every signed-in page: the navigation, who is signed in, whether live updates flow. */
 import type { ComponentChildren } from "preact";
+import { useEffect } from "preact/hooks";
 import { api } from "../api";
 import { disconnect, useLiveStatus } from "../live";
 import { navigate } from "../router";
@@ -24,8 +25,14 @@ function isCurrent(path: string, item: string): boolean {
   return item === "/" ? path === "/" : path === item || path.startsWith(`${item}/`);
 }
 
+/** Marks the first time something rendered, for the time-to-first-render figure (bench/web.ts). */
+export function markOnce(name: string): void {
+  if (performance.getEntriesByName(name, "mark").length === 0) performance.mark(name);
+}
+
 export function Shell(props: { path: string; me: Me; children: ComponentChildren; onLogout(): void }) {
   const live = useLiveStatus();
+  useEffect(() => markOnce("mamori:frame"), []);
   const logout = async () => {
     try {
       await api("DELETE", "/session");

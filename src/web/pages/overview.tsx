@@ -1,9 +1,11 @@
 /** /: alarm states, events per minute per group, bans over time, top attacking addresses, latest file changes. */
+import { useEffect } from "preact/hooks";
 import { systemClock } from "../../core/clock";
 import { get } from "../api";
 import { Empty, ErrorBox, Loading, Panel, StateBadge, Text } from "../components/bits";
 import { bucket, Chart } from "../components/chart";
 import { Link } from "../components/link";
+import { markOnce } from "../components/shell";
 import { ago, compact, formatTime } from "../format";
 import { useNow } from "../live";
 import { type AlarmView, alarmOf, eventsIn, jsonOf, listOf } from "../model";
@@ -24,6 +26,9 @@ function AlarmStates() {
   const order = (a: AlarmView) => (a.state === "ALARM" ? 0 : a.state === "INSUFFICIENT_DATA" ? 1 : 2);
   alarms.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
   const firing = alarms.filter((a) => a.state === "ALARM").length;
+  useEffect(() => {
+    if (res.data !== undefined) markOnce("mamori:alarms");
+  }, [res.data]);
   return (
     <Panel
       title="Alarms"
