@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   replay: () => import("./replay.js"),
   regex: () => import("./regex.js"),
   "alarm-latency": () => import("./alarm-latency.js"),
+  api: () => import("./api.js"),
   web: () => import("./web.js"),
 };
 

@@ -24,8 +24,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG =
-  /^src\/((sources|actions|notify\/channels)\/[^/]+\/config\.ts|api\/config\.ts)$/;
+const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels)\/[^/]+\/config\.ts|api\/config\.ts)$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {

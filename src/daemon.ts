@@ -11,14 +11,13 @@
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
+import type { RunningJail } from "./api/deps.js";
+import type { ApiPart } from "./api/part.js";
 import type { MamoriConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
 import type { JailFilter } from "./jails/jail.js";
-import type { JailDeps } from "./jails/part.js";
-import type { RunningJail } from "./api/deps.js";
-import type { ApiPart } from "./api/part.js";
-import type { JailPart } from "./jails/part.js";
+import type { JailDeps, JailPart } from "./jails/part.js";
 import {
   type ApiTestOptions,
   buildHttpPart,
@@ -227,7 +226,9 @@ export class Daemon {
       config = { ...config, data_dir: this.config.data_dir };
     }
     if (JSON.stringify(config.http) !== JSON.stringify(this.config.http)) {
-      this.log.warn("http changed: a reload keeps the web UI/API server as it runs; restart mamori to apply it");
+      this.log.warn(
+        "http changed: a reload keeps the web UI/API server as it runs; restart mamori to apply it",
+      );
       config = { ...config, http: this.config.http };
     }
     const shared = this.shared;
@@ -274,7 +275,9 @@ export class Daemon {
   /** Stops the sources, commits what they handed over, then stops every other part. */
   private async stopParts(): Promise<void> {
     this.retentionTimer?.cancel();
-    await this.http?.stop().catch((err) => this.log.error({ err: errorMessage(err) }, "stopping the web server failed"));
+    await this.http
+      ?.stop()
+      .catch((err) => this.log.error({ err: errorMessage(err) }, "stopping the web server failed"));
     this.diskSpace?.stop();
     for (const r of [...this.running].reverse()) {
       try {

@@ -164,7 +164,9 @@ function asJailPart(s: Service | undefined): JailPart | undefined {
 }
 
 /** What tests may set for the web UI/API server (a lower scrypt cost, where the UI files are, limits). */
-export type ApiTestOptions = Partial<Pick<ApiDeps, "webRoot" | "passwordParams" | "loginLimits" | "maxBodyBytes">>;
+export type ApiTestOptions = Partial<
+  Pick<ApiDeps, "webRoot" | "passwordParams" | "loginLimits" | "maxBodyBytes">
+>;
 
 /**
  * The web UI/API server (config `http:`). It reads the config and the running jails through functions,

@@ -12,11 +12,11 @@ import { errorMessage } from "../core/errors.js";
 import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, errorBody, sendError } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
-import { ApiRouter, readQuery, type RouteSpec } from "./router.js";
+import { ApiRouter, type RouteSpec, readQuery } from "./router.js";
 import { alarmRoutes } from "./routes/alarms.js";
 import { banRoutes } from "./routes/bans.js";
 import { hidsRoutes } from "./routes/hids.js";
-import { logRoutes, compileOr422 } from "./routes/logs.js";
+import { compileOr422, logRoutes } from "./routes/logs.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/session.js";
 import { SetupGate, setupRoutes } from "./setup.js";
@@ -59,7 +59,11 @@ export function buildApiApp(deps: ApiDeps): ApiApp {
     "*",
     bodyLimit({
       maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody("too_large", `the body is over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`), 413),
+      onError: (c) =>
+        c.json(
+          errorBody("too_large", `the body is over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`),
+          413,
+        ),
     }),
   );
   setupRoutes(app, setup, deps);
@@ -72,7 +76,13 @@ export function buildApiApp(deps: ApiDeps): ApiApp {
   banRoutes(r, deps);
   hidsRoutes(r, deps);
   r.add(
-    { method: "GET", path: "/api/v1/stream", access: "viewer", summary: "Server-Sent Events: alarm, ban, finding, agent, tail (?tail=GROUP&pattern=P)", query: streamQuery },
+    {
+      method: "GET",
+      path: "/api/v1/stream",
+      access: "viewer",
+      summary: "Server-Sent Events: alarm, ban, finding, agent, tail (?tail=GROUP&pattern=P)",
+      query: streamQuery,
+    },
     (c) => {
       const q = readQuery(c, streamQuery);
       const tail = q.tail ? { group: q.tail, pattern: compileOr422(q.pattern) } : undefined;
@@ -91,7 +101,10 @@ export function buildApiApp(deps: ApiDeps): ApiApp {
   app.onError((err, c) => {
     if (err instanceof ApiError) return sendError(c, err);
     if (err instanceof HTTPException && err.status < 500)
-      return sendError(c, new ApiError(err.status === 413 ? 413 : 400, "bad_request", err.message || "bad request"));
+      return sendError(
+        c,
+        new ApiError(err.status === 413 ? 413 : 400, "bad_request", err.message || "bad request"),
+      );
     deps.log.error({ err: errorMessage(err), path: c.req.path, method: c.req.method }, "API request failed");
     return sendError(c, new ApiError(500, "internal", "the server failed; the log says why"));
   });

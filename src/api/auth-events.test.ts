@@ -31,7 +31,12 @@ function loginFrom(
       },
       (res) => {
         res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers["retry-after"] as string | undefined,
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -71,7 +76,8 @@ describe("failed sign-ins", () => {
   after(() => h.close());
 
   it("answers 429 with Retry-After past the per-user limit, even for the right password; others go on", async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await loginFrom(h, "127.0.0.2", "ana", "wrong password")).status, 401);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await loginFrom(h, "127.0.0.2", "ana", "wrong password")).status, 401);
     const blocked = await loginFrom(h, "127.0.0.2", "ana", PASSWORD);
     assert.equal(blocked.status, 429);
     assert.ok(Number(blocked.retryAfter) > 0 && Number(blocked.retryAfter) <= 900);
@@ -83,7 +89,8 @@ describe("failed sign-ins", () => {
   });
 
   it("answers 429 past the per-address limit, whatever the user name", async () => {
-    for (let i = 0; i < 5; i++) assert.equal((await loginFrom(h, "127.0.0.4", `nobody${i}`, "x")).status, 401);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await loginFrom(h, "127.0.0.4", `nobody${i}`, "x")).status, 401);
     assert.equal((await loginFrom(h, "127.0.0.4", "bob", PASSWORD)).status, 429);
     assert.equal((await loginFrom(h, "127.0.0.5", "bob", PASSWORD)).status, 204);
   });
@@ -91,7 +98,12 @@ describe("failed sign-ins", () => {
   it("writes each failure to mamori/auth with the address first; hostile names stay inside their JSON string", async () => {
     const hostile = 'x","ip":"10.9.9.9<script>\n';
     assert.equal((await loginFrom(h, "127.0.0.7", hostile, "x")).status, 401);
-    await waitFor("the failure event", async () => (await authEvents(h)).some((e) => e.user === hostile), 5000, 20);
+    await waitFor(
+      "the failure event",
+      async () => (await authEvents(h)).some((e) => e.user === hostile),
+      5000,
+      20,
+    );
     const events = await authEvents(h);
     const failed = events.filter((e) => e.event === "login_failed");
     assert.ok(failed.some((e) => e.ip === "127.0.0.2" && e.user === "ana" && e.reason === "bad_password"));

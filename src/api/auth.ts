@@ -95,7 +95,13 @@ export async function openSession(c: Context, deps: ApiDeps, user: string): Prom
   const id = randomToken(32);
   const csrf = randomToken(24);
   const ttl = deps.http.session_ttl;
-  await deps.store.users.putSession({ idHash: sha256(id), user, csrf, createdAt: now, expiresAt: now + ttl * 1000 });
+  await deps.store.users.putSession({
+    idHash: sha256(id),
+    user,
+    csrf,
+    createdAt: now,
+    expiresAt: now + ttl * 1000,
+  });
   const secure = deps.http.tls !== undefined;
   setCookie(c, SESSION_COOKIE, id, { httpOnly: true, sameSite: "Strict", secure, path: "/", maxAge: ttl });
   setCookie(c, CSRF_COOKIE, csrf, { httpOnly: false, sameSite: "Strict", secure, path: "/", maxAge: ttl });

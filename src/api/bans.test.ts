@@ -58,7 +58,12 @@ describe("bans, the live stream, alarms", () => {
           },
         ],
         metric_filters: [
-          { name: "f", group: "mamori/auth", pattern: '{ $.event = "login_failed" }', metric: { namespace: "Mamori", name: "WebFail" } },
+          {
+            name: "f",
+            group: "mamori/auth",
+            pattern: '{ $.event = "login_failed" }',
+            metric: { namespace: "Mamori", name: "WebFail" },
+          },
         ],
         alarms: [
           {
@@ -91,9 +96,20 @@ describe("bans, the live stream, alarms", () => {
     const ban = (await r.json()) as { jail: string; ip: string; end: number | null };
     assert.deepEqual([ban.jail, ban.ip, ban.end], ["web", "203.0.113.9", null]);
     const listed = (await (await admin.get("/api/v1/bans")).json()) as { bans: Array<{ ip: string }> };
-    assert.deepEqual(listed.bans.map((b) => b.ip), ["203.0.113.9"]);
-    assert.deepEqual((await cliBans(h)).map((b) => [b.jail, b.ip]), [["web", "203.0.113.9"]]);
-    await waitFor("the ban on the stream", () => frames.some((f) => f.event === "ban" && f.data.includes("203.0.113.9")), 5000, 10);
+    assert.deepEqual(
+      listed.bans.map((b) => b.ip),
+      ["203.0.113.9"],
+    );
+    assert.deepEqual(
+      (await cliBans(h)).map((b) => [b.jail, b.ip]),
+      [["web", "203.0.113.9"]],
+    );
+    await waitFor(
+      "the ban on the stream",
+      () => frames.some((f) => f.event === "ban" && f.data.includes("203.0.113.9")),
+      5000,
+      10,
+    );
 
     // the guards of `mamori bans add` hold here too
     for (const ip of ["0.0.0.0", "224.0.0.1", "10.0.0.0/4", "not-an-ip; rm -rf /"]) {
@@ -128,7 +144,9 @@ describe("bans, the live stream, alarms", () => {
     await h.client().post("/api/v1/session", { username: "ghost", password: "whatever1" });
     await h.client().post("/api/v1/session", { username: "ana", password: "wrong password" });
     await waitFor("the tail event", () => frames.some((f) => f.event === "tail"), 5000, 10);
-    const tails = frames.filter((f) => f.event === "tail").map((f) => JSON.parse(f.data) as { message: string });
+    const tails = frames
+      .filter((f) => f.event === "tail")
+      .map((f) => JSON.parse(f.data) as { message: string });
     assert.ok(tails.every((t) => t.message.includes('"unknown_user"')));
     assert.ok(tails.some((t) => t.message.includes('"ghost"')));
     await stop();
@@ -136,19 +154,33 @@ describe("bans, the live stream, alarms", () => {
   });
 
   it("shows alarms and stores who acknowledged, why and until when", async () => {
-    const list = (await (await admin.get("/api/v1/alarms")).json()) as { alarms: Array<{ name: string; state: string; threshold: number }> };
-    assert.deepEqual(list.alarms.map((a) => [a.name, a.threshold]), [["web-fail", 100]]);
+    const list = (await (await admin.get("/api/v1/alarms")).json()) as {
+      alarms: Array<{ name: string; state: string; threshold: number }>;
+    };
+    assert.deepEqual(
+      list.alarms.map((a) => [a.name, a.threshold]),
+      [["web-fail", 100]],
+    );
     const until = h.clock.now() + 3600_000;
-    const r = await admin.post("/api/v1/alarms/web-fail/acknowledge", { why: "pen test <b>today</b>", until });
+    const r = await admin.post("/api/v1/alarms/web-fail/acknowledge", {
+      why: "pen test <b>today</b>",
+      until,
+    });
     assert.equal(r.status, 204);
     const detail = (await (await admin.get("/api/v1/alarms/web-fail")).json()) as {
       acknowledged: { by: string; why: string; until: number };
       history: unknown[];
       datapoints: unknown[];
     };
-    assert.deepEqual(detail.acknowledged && [detail.acknowledged.by, detail.acknowledged.why, detail.acknowledged.until], ["ana", "pen test <b>today</b>", until]);
+    assert.deepEqual(
+      detail.acknowledged && [detail.acknowledged.by, detail.acknowledged.why, detail.acknowledged.until],
+      ["ana", "pen test <b>today</b>", until],
+    );
     assert.ok(Array.isArray(detail.history) && Array.isArray(detail.datapoints));
-    assert.equal((await admin.post("/api/v1/alarms/web-fail/acknowledge", { why: "x", until: 5 })).status, 400);
+    assert.equal(
+      (await admin.post("/api/v1/alarms/web-fail/acknowledge", { why: "x", until: 5 })).status,
+      400,
+    );
     assert.equal((await admin.post("/api/v1/alarms/web-fail/acknowledge", {})).status, 422);
     h.clock.advance(3600_000 + 1);
     const later = (await (await admin.get("/api/v1/alarms/web-fail")).json()) as { acknowledged: unknown };
@@ -158,7 +190,13 @@ describe("bans, the live stream, alarms", () => {
   it("serves the OpenAPI document generated from the route table", async () => {
     const doc = (await (await h.client().get("/api/v1/openapi.json")).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { "x-mamori-role": string; requestBody?: unknown; parameters: Array<{ name: string }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { "x-mamori-role": string; requestBody?: unknown; parameters: Array<{ name: string }> }
+        >
+      >;
     };
     assert.equal(doc.openapi, "3.1.0");
     assert.equal(doc.paths["/api/v1/bans"].post["x-mamori-role"], "admin");

@@ -23,7 +23,18 @@ const RFC6238: Array<[number, string, string, string]> = [
 
 describe("TOTP (RFC 6238) and HOTP (RFC 4226)", () => {
   it("gives the RFC 4226 appendix D values", () => {
-    const want = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
+    const want = [
+      "755224",
+      "287082",
+      "359152",
+      "969429",
+      "338314",
+      "254676",
+      "287922",
+      "162583",
+      "399871",
+      "520489",
+    ];
     assert.deepEqual(
       want.map((_, i) => hotp(SEEDS.sha1, i)),
       want,
@@ -45,7 +56,8 @@ describe("TOTP (RFC 6238) and HOTP (RFC 4226)", () => {
     assert.ok(verifyTotp(secret, code(now - 30_000), now));
     assert.ok(verifyTotp(secret, code(now + 30_000), now));
     assert.ok(!verifyTotp(secret, code(now - 90_000), now));
-    for (const bad of ["", "12345", "1234567", "abcdef", "12 456"]) assert.ok(!verifyTotp(secret, bad, now), bad);
+    for (const bad of ["", "12345", "1234567", "abcdef", "12 456"])
+      assert.ok(!verifyTotp(secret, bad, now), bad);
   });
 
   it("round-trips base32 (RFC 4648 vectors)", () => {
@@ -67,7 +79,13 @@ describe("passwords (scrypt)", () => {
   });
 
   it("never matches a malformed or hostile stored hash", async () => {
-    for (const bad of ["", "scrypt$", "bcrypt$1$2$3$4$5", "scrypt$40$8$1$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA"])
+    for (const bad of [
+      "",
+      "scrypt$",
+      "bcrypt$1$2$3$4$5",
+      "scrypt$40$8$1$AAAA$AAAA",
+      "scrypt$x$8$1$AAAA$AAAA",
+    ])
       assert.equal(await verifyPassword("x", bad), false, bad);
   });
 });
@@ -76,7 +94,14 @@ describe("API tokens", () => {
   it("parses what it makes and nothing else", () => {
     const t = newApiToken();
     assert.deepEqual(parseApiToken(t.token), { id: t.id, secret: t.secret });
-    for (const bad of ["", "mmr_", `mmr_${t.id}`, `xyz_${t.id}_${t.secret}`, `${t.token}\n`, `mmr_${t.id}_${t.secret}x`])
+    for (const bad of [
+      "",
+      "mmr_",
+      `mmr_${t.id}`,
+      `xyz_${t.id}_${t.secret}`,
+      `${t.token}\n`,
+      `mmr_${t.id}_${t.secret}x`,
+    ])
       assert.equal(parseApiToken(bad), undefined, JSON.stringify(bad));
   });
 });

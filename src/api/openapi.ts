@@ -35,7 +35,11 @@ function operation(r: RouteSpec): Json {
   const ok: Json = r.response
     ? { description: "OK", content: { "application/json": { schema: schemaOf(r.response, "output") } } }
     : { description: "done, no body" };
-  const status = r.response ? (r.method === "POST" && r.path.endsWith("/bans") ? "201" : "200") : String(r.status ?? 204);
+  const status = r.response
+    ? r.method === "POST" && r.path.endsWith("/bans")
+      ? "201"
+      : "200"
+    : String(r.status ?? 204);
   const errorContent = { "application/json": { schema: schemaOf(errorSchema, "output") } };
   return {
     summary: r.summary,
@@ -43,11 +47,18 @@ function operation(r: RouteSpec): Json {
     ...(r.access === "public" ? { security: [] } : {}),
     parameters: params,
     ...(r.body
-      ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body, "input") } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: schemaOf(r.body, "input") } },
+          },
+        }
       : {}),
     responses: {
       [status]: ok,
-      ...Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, { description, content: errorContent }])),
+      ...Object.fromEntries(
+        Object.entries(ERRORS).map(([code, description]) => [code, { description, content: errorContent }]),
+      ),
     },
   };
 }

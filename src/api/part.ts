@@ -4,10 +4,10 @@
  * cannot be bound is logged and retried every 30 s: the UI failing never stops detection.
  */
 import fs from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
 import type { TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import { parseHostPort } from "../core/ip.js";
@@ -24,7 +24,10 @@ export interface ApiPart extends Service {
   url(): string | undefined;
 }
 
-export function buildApiPart(deps: ApiDeps, pipeline: Pick<Pipeline, "addConsumer" | "removeConsumer">): ApiPart {
+export function buildApiPart(
+  deps: ApiDeps,
+  pipeline: Pick<Pipeline, "addConsumer" | "removeConsumer">,
+): ApiPart {
   const api = buildApiApp(deps);
   const log = deps.log.child({ part: "http" });
   let server: Server | undefined;
@@ -59,7 +62,11 @@ export function buildApiPart(deps: ApiDeps, pipeline: Pick<Pipeline, "addConsume
     url = `${tls ? "https" : "http"}://${shownHost}:${addr.port}`;
     const token = await api.setup.check();
     log.info({ url }, "web UI and API listening");
-    if (token) log.warn({ setup: `${url}/setup?token=${token}` }, `no user yet: create the first admin at ${url}/setup?token=${token}`);
+    if (token)
+      log.warn(
+        { setup: `${url}/setup?token=${token}` },
+        `no user yet: create the first admin at ${url}/setup?token=${token}`,
+      );
   };
 
   const tryListen = async (): Promise<void> => {

@@ -33,9 +33,14 @@ function derive(password: string, salt: Buffer, p: ScryptParams): Promise<Buffer
 export async function hashPassword(password: string, params: ScryptParams = OWASP_SCRYPT): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, params);
-  return ["scrypt", params.logN, params.r, params.p, salt.toString("base64url"), key.toString("base64url")].join(
-    "$",
-  );
+  return [
+    "scrypt",
+    params.logN,
+    params.r,
+    params.p,
+    salt.toString("base64url"),
+    key.toString("base64url"),
+  ].join("$");
 }
 
 /** Whether password matches the stored hash (a malformed hash never matches). */
@@ -53,7 +58,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** What is wrong with a new password, or undefined. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `a password has at most ${MAX_PASSWORD_LENGTH} characters`;
+  if (password.length < MIN_PASSWORD_LENGTH)
+    return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > MAX_PASSWORD_LENGTH)
+    return `a password has at most ${MAX_PASSWORD_LENGTH} characters`;
   return undefined;
 }

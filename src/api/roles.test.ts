@@ -94,14 +94,20 @@ describe("roles, route by route", () => {
     assert.ok(admins.length >= 3);
     for (const r of admins) {
       assert.equal(await call(viewer, r), 403, `session ${r.method} ${r.path}`);
-      assert.equal(await call(h.client(), r, { authorization: `Bearer ${viewerToken}` }), 403, `token ${r.method} ${r.path}`);
+      assert.equal(
+        await call(h.client(), r, { authorization: `Bearer ${viewerToken}` }),
+        403,
+        `token ${r.method} ${r.path}`,
+      );
     }
   });
 
   it("a viewer gets through on every viewer route; an admin on every admin route", async () => {
     // signing out last: it ends the session the others use
     const signOutLast = (x: RouteSpec) => (x.method === "DELETE" && x.path === "/api/v1/session" ? 1 : 0);
-    for (const r of table.filter((x) => x.access === "viewer").sort((a, b) => signOutLast(a) - signOutLast(b))) {
+    for (const r of table
+      .filter((x) => x.access === "viewer")
+      .sort((a, b) => signOutLast(a) - signOutLast(b))) {
       const s = await call(viewer, r);
       assert.ok(![401, 403].includes(s), `${r.method} ${r.path}: ${s}`);
       const t = await call(h.client(), r, { authorization: `Bearer ${viewerToken}` });

@@ -79,7 +79,12 @@ export const streamInfo = z.object({
 export const metricQuery = z.strictObject({
   start: timeParam.optional(),
   end: timeParam.optional(),
-  period: z.coerce.number().int().min(10).max(86_400 * 7).default(60),
+  period: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(86_400 * 7)
+    .default(60),
   statistic: z.enum(["Sum", "Average", "Minimum", "Maximum", "SampleCount"]).default("Sum"),
   dimensions: z.string().max(1000).optional().describe('JSON object, e.g. {"jail":"sshd"}'),
 });
@@ -92,7 +97,12 @@ export const metricSeries = z.object({
   datapoints: z.array(z.object({ timestamp: z.number(), value: z.number(), unit: z.string().optional() })),
 });
 
-export const ackInfo = z.object({ by: z.string(), why: z.string(), until: z.number().nullable(), at: z.number() });
+export const ackInfo = z.object({
+  by: z.string(),
+  why: z.string(),
+  until: z.number().nullable(),
+  at: z.number(),
+});
 
 export const alarmSummary = z.object({
   name: z.string(),
@@ -112,15 +122,22 @@ export const alarmSummary = z.object({
 
 export const alarmDetail = alarmSummary.extend({
   reasonData: z.unknown().nullable(),
-  history: z.array(z.object({ timestamp: z.number(), type: z.string(), summary: z.string(), data: z.unknown() })),
+  history: z.array(
+    z.object({ timestamp: z.number(), type: z.string(), summary: z.string(), data: z.unknown() }),
+  ),
   datapoints: z.array(z.object({ timestamp: z.number(), value: z.number() })),
-  samples: z.array(z.object({ timestamp: z.number(), logGroup: z.string(), logStream: z.string(), message: z.string() })),
+  samples: z.array(
+    z.object({ timestamp: z.number(), logGroup: z.string(), logStream: z.string(), message: z.string() }),
+  ),
   acks: z.array(ackInfo),
 });
 
 export const ackBody = z.strictObject({
   why: z.string().min(1).max(1000),
-  until: z.union([z.number().int().positive(), z.string().max(40)]).optional().describe("ms or ISO 8601; default until the state changes"),
+  until: z
+    .union([z.number().int().positive(), z.string().max(40)])
+    .optional()
+    .describe("ms or ISO 8601; default until the state changes"),
 });
 
 export const banInfo = z.object({
@@ -137,7 +154,10 @@ export const banInfo = z.object({
 export const banBody = z.strictObject({
   jail: z.string().min(1).max(64),
   ip: z.string().min(1).max(64),
-  duration: z.union([z.number(), z.string().max(20)]).optional().describe("seconds or 10m/1h/1d; -1 forever; default the jail's bantime"),
+  duration: z
+    .union([z.number(), z.string().max(20)])
+    .optional()
+    .describe("seconds or 10m/1h/1d; -1 forever; default the jail's bantime"),
 });
 
 export const jailInfo = z.object({

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Harness, PASSWORD, startHarness } from "./testing/harness.js";
+import { base32Decode, newTotpSecret, totp } from "./totp.js";
 
 describe("first start: the setup link", () => {
   let h: Harness;
@@ -89,6 +90,30 @@ describe("sessions", () => {
     assert.equal((await c.get("/api/v1/logs/groups")).status, 401);
   });
 
+  it("asks a TOTP user for the code and takes only the right one", async () => {
+    const secret = newTotpSecret();
+    await h.addUser("tia", "viewer", secret);
+    const c = h.client();
+    const without = await c.post("/api/v1/session", { username: "tia", password: PASSWORD });
+    assert.equal(without.status, 401);
+    assert.equal(((await without.json()) as { error: { code: string } }).error.code, "totp_required");
+    const code = totp(base32Decode(secret), h.clock.now());
+    const wrong = code === "000000" ? "000001" : "000000";
+    assert.equal(
+      (await c.post("/api/v1/session", { username: "tia", password: PASSWORD, totp: wrong })).status,
+      401,
+    );
+    assert.equal(
+      (await c.post("/api/v1/session", { username: "tia", password: "wrong password", totp: code })).status,
+      401,
+    );
+    assert.equal(
+      (await c.post("/api/v1/session", { username: "tia", password: PASSWORD, totp: code })).status,
+      204,
+    );
+    assert.equal((await c.get("/api/v1/session")).status, 200);
+  });
+
   it("ends a session after session_ttl (clock stepped)", async () => {
     const c = await h.login("vic");
     assert.equal((await c.get("/api/v1/session")).status, 200);
@@ -102,9 +127,13 @@ describe("sessions", () => {
     const noToken = await c.post("/api/v1/alarms/none/acknowledge", body, { csrf: false });
     assert.equal(noToken.status, 403);
     assert.equal(((await noToken.json()) as { error: { code: string } }).error.code, "csrf");
-    const cross = await c.post("/api/v1/alarms/none/acknowledge", body, { headers: { origin: "https://evil.example" } });
+    const cross = await c.post("/api/v1/alarms/none/acknowledge", body, {
+      headers: { origin: "https://evil.example" },
+    });
     assert.equal(cross.status, 403);
-    const fetchSite = await c.post("/api/v1/alarms/none/acknowledge", body, { headers: { "sec-fetch-site": "cross-site" } });
+    const fetchSite = await c.post("/api/v1/alarms/none/acknowledge", body, {
+      headers: { "sec-fetch-site": "cross-site" },
+    });
     assert.equal(fetchSite.status, 403);
     // with the token the request gets through to the route (no such alarm: 404)
     assert.equal((await c.post("/api/v1/alarms/none/acknowledge", body)).status, 404);
@@ -117,8 +146,20 @@ describe("sessions", () => {
       ["not JSON", { raw: "username=a", headers: { "content-type": "application/x-www-form-urlencoded" } }],
       ["wrong shape", { body: { username: 5, password: [] } }],
       ["unknown keys", { body: { username: "ana", password: PASSWORD, admin: true } }],
-      ["oversized", { raw: JSON.stringify({ username: "ana", password: "x".repeat(200_000) }), headers: { "content-type": "application/json" } }],
-      ["<script> and invalid UTF-8", { raw: '{"username":"<script>\udc00","password":"\\u0000"}', headers: { "content-type": "application/json" } }],
+      [
+        "oversized",
+        {
+          raw: JSON.stringify({ username: "ana", password: "x".repeat(200_000) }),
+          headers: { "content-type": "application/json" },
+        },
+      ],
+      [
+        "<script> and invalid UTF-8",
+        {
+          raw: '{"username":"<script>\udc00","password":"\\u0000"}',
+          headers: { "content-type": "application/json" },
+        },
+      ],
     ];
     for (const [what, o] of cases) {
       const r = await c.request("POST", "/api/v1/session", o);
@@ -136,7 +177,7 @@ describe("sessions", () => {
 
   it("puts a pattern's syntax error at its position (422)", async () => {
     const c = await h.login("vic");
-    const r = await c.get(`/api/v1/logs/events?group=auth&pattern=${encodeURIComponent('{ $.user = ')}`);
+    const r = await c.get(`/api/v1/logs/events?group=auth&pattern=${encodeURIComponent("{ $.user = ")}`);
     assert.equal(r.status, 422);
     const body = (await r.json()) as { error: { code: string; line: number; col: number; message: string } };
     assert.equal(body.error.code, "pattern_syntax");

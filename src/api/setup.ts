@@ -9,9 +9,9 @@ import type { ApiDeps, ApiEnv } from "./deps.js";
 import { ApiError, sendError } from "./errors.js";
 import { hashPassword, OWASP_SCRYPT } from "./password.js";
 import { issuesText, readJson } from "./router.js";
+import { AUTH_GROUP, authEvent } from "./routes/session.js";
 import { setupBody } from "./schemas.js";
 import { randomToken, sameSecret } from "./secrets.js";
-import { AUTH_GROUP, authEvent } from "./routes/session.js";
 
 export class SetupGate {
   /** the one-time token while no user exists */
@@ -67,8 +67,7 @@ export class SetupGate {
   }
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 function setupPage(token: string, problem?: string): string {
   return `<!doctype html>
@@ -84,7 +83,8 @@ ${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ""}
 </form></main></body></html>`;
 }
 
-const SETUP_CSS = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin-top:.25rem}@media (prefers-color-scheme:dark){body{background:#111;color:#eee}}";
+const SETUP_CSS =
+  "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin-top:.25rem}@media (prefers-color-scheme:dark){body{background:#111;color:#eee}}";
 
 async function createFromForm(c: Context<ApiEnv>, gate: SetupGate, deps: ApiDeps): Promise<Response> {
   if (crossSite(c)) return sendError(c, new ApiError(403, "csrf", "cross-site request refused"));
@@ -95,7 +95,10 @@ async function createFromForm(c: Context<ApiEnv>, gate: SetupGate, deps: ApiDeps
   if (!parsed.success) return c.html(setupPage(token, issuesText(parsed.error)), 422);
   if (!(await gate.complete(parsed.data.token, parsed.data.username, parsed.data.password)))
     return sendError(c, new ApiError(403, "setup_token", "the setup link is wrong or was used already"));
-  deps.detections.emit(AUTH_GROUP, authEvent("setup", c.get("clientIp"), parsed.data.username, deps.clock.now()));
+  deps.detections.emit(
+    AUTH_GROUP,
+    authEvent("setup", c.get("clientIp"), parsed.data.username, deps.clock.now()),
+  );
   await openSession(c, deps, parsed.data.username);
   return c.redirect("/", 303);
 }
@@ -107,7 +110,10 @@ export function setupRoutes(app: Hono<ApiEnv>, gate: SetupGate, deps: ApiDeps): 
     if (want === undefined) return c.redirect("/login", 302);
     const token = c.req.query("token") ?? "";
     if (!sameSecret(token, want))
-      return sendError(c, new ApiError(403, "setup_token", "the setup link is wrong; use the one mamori logged at start"));
+      return sendError(
+        c,
+        new ApiError(403, "setup_token", "the setup link is wrong; use the one mamori logged at start"),
+      );
     return c.html(setupPage(token));
   });
   app.post("/setup", (c) => createFromForm(c, gate, deps));

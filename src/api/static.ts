@@ -36,7 +36,16 @@ export function securityHeaders(): MiddlewareHandler<ApiEnv> {
 }
 
 /** The page addresses of the UI: each answers index.html. */
-export const SPA_PAGES = [/^\/$/, /^\/logs$/, /^\/alarms$/, /^\/alarms\/[^/]+$/, /^\/bans$/, /^\/host$/, /^\/agents$/, /^\/login$/];
+export const SPA_PAGES = [
+  /^\/$/,
+  /^\/logs$/,
+  /^\/alarms$/,
+  /^\/alarms\/[^/]+$/,
+  /^\/bans$/,
+  /^\/host$/,
+  /^\/agents$/,
+  /^\/login$/,
+];
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -90,7 +99,10 @@ export function staticRoutes(app: Hono<ApiEnv>, webRoot: string): void {
     if (SPA_PAGES.some((re) => re.test(p))) {
       const index = fileUnder(root, "/index.html");
       if (!index)
-        return c.text("the web UI is not built: run `npm run build:web` (the API under /api/v1 works without it)", 404);
+        return c.text(
+          "the web UI is not built: run `npm run build:web` (the API under /api/v1 works without it)",
+          404,
+        );
       return send(index, false);
     }
     const file = p === "/index.html" ? undefined : fileUnder(root, p);

@@ -51,7 +51,11 @@ export class StreamHub implements EventConsumer {
       const json = kind ? JSON.stringify({ group: e.group, ...eventJson(e) }) : undefined;
       for (const v of this.viewers) {
         if (json && kind) this.push(v, kind, json);
-        if (v.tail && v.tail.group === e.group && (!v.tail.pattern || v.tail.pattern.match(e.message) !== undefined))
+        if (
+          v.tail &&
+          v.tail.group === e.group &&
+          (!v.tail.pattern || v.tail.pattern.match(e.message) !== undefined)
+        )
           this.push(v, "tail", JSON.stringify(eventJson(e)));
       }
     }

@@ -43,7 +43,12 @@ export function base32Decode(text: string): Buffer {
 export type TotpAlgorithm = "sha1" | "sha256" | "sha512";
 
 /** RFC 4226 HOTP value of `counter`, `digits` long. */
-export function hotp(key: Uint8Array, counter: number, digits = 6, algorithm: TotpAlgorithm = "sha1"): string {
+export function hotp(
+  key: Uint8Array,
+  counter: number,
+  digits = 6,
+  algorithm: TotpAlgorithm = "sha1",
+): string {
   const msg = Buffer.alloc(8);
   msg.writeBigUInt64BE(BigInt(counter));
   const mac = createHmac(algorithm, key).update(msg).digest();

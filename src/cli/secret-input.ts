@@ -7,7 +7,9 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   // one trailing newline is the pipe's, not the password's
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 function prompt(question: string): Promise<string> {
@@ -36,6 +38,7 @@ export async function readSecret(question: string, o: { confirm?: string } = {})
     return s;
   }
   const first = await prompt(question);
-  if (o.confirm !== undefined && (await prompt(o.confirm)) !== first) throw new UsageError("the two passwords differ");
+  if (o.confirm !== undefined && (await prompt(o.confirm)) !== first)
+    throw new UsageError("the two passwords differ");
   return first;
 }

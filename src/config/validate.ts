@@ -3,9 +3,10 @@
  * action a jail names, channels), and the checks that need the whole config: unique names, references
  * between sections, two sources on one port.
  */
+
+import { httpServerPorts } from "../api/config.js";
 import { type Locator, type PortClaim, scopedLocator } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
-import { httpServerPorts } from "../api/config.js";
 import { checkJail } from "./jails.js";
 import { checkSubscription, type MamoriConfig } from "./schema.js";
 import { checkSource, portsOf } from "./sources.js";

@@ -288,7 +288,11 @@ export interface UserStore {
   count(): Promise<number>;
   /** Adds a user; false when the name is taken. */
   add(user: UserRecord): Promise<boolean>;
-  update(name: string, change: Partial<Pick<UserRecord, "passwordHash" | "totpSecret" | "role">>, now: number): Promise<boolean>;
+  update(
+    name: string,
+    change: Partial<Pick<UserRecord, "passwordHash" | "totpSecret" | "role">>,
+    now: number,
+  ): Promise<boolean>;
   /** Removes the user, their sessions and the tokens they created; false when there was none. */
   remove(name: string): Promise<boolean>;
   putSession(s: SessionRecord): Promise<void>;

@@ -21,7 +21,11 @@ const parseJson = (s: string | null): unknown => {
 };
 
 /** The latest acknowledgement still in force for this state. */
-export function ackInForce(acks: readonly AlarmAck[], state: AlarmStateRecord | undefined, now: number): AlarmAck | null {
+export function ackInForce(
+  acks: readonly AlarmAck[],
+  state: AlarmStateRecord | undefined,
+  now: number,
+): AlarmAck | null {
   for (const a of acks) {
     if (state && a.at < state.since) continue;
     if (a.until !== null && a.until <= now) continue;
@@ -64,21 +68,41 @@ export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
   };
 
   r.add(
-    { method: "GET", path: "/api/v1/alarms", access: "viewer", summary: "every alarm and its state", response: list(alarmSummary, "alarms") },
+    {
+      method: "GET",
+      path: "/api/v1/alarms",
+      access: "viewer",
+      summary: "every alarm and its state",
+      response: list(alarmSummary, "alarms"),
+    },
     async (c) => {
       const now = deps.clock.now();
       const states = new Map((await deps.store.alarms.list()).map((s) => [s.name, s]));
       const acks = await deps.store.users.acks();
       const alarms = deps.config().alarms.map((a) => {
         const s = states.get(a.name);
-        return summary(a, s, ackInForce(acks.filter((k) => k.alarm === a.name), s, now));
+        return summary(
+          a,
+          s,
+          ackInForce(
+            acks.filter((k) => k.alarm === a.name),
+            s,
+            now,
+          ),
+        );
       });
       return c.json({ alarms });
     },
   );
 
   r.add(
-    { method: "GET", path: "/api/v1/alarms/:name", access: "viewer", summary: "one alarm: state, reason, history, datapoints, sample lines", response: alarmDetail },
+    {
+      method: "GET",
+      path: "/api/v1/alarms/:name",
+      access: "viewer",
+      summary: "one alarm: state, reason, history, datapoints, sample lines",
+      response: alarmDetail,
+    },
     async (c) => {
       const a = find(param(c, "name"));
       const now = deps.clock.now();
@@ -87,14 +111,33 @@ export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
       const periodMs = a.period * 1000;
       const end = Math.floor(now / periodMs) * periodMs + periodMs;
       const start = end - Math.max(a.evaluation_periods * 3, 60) * periodMs;
-      const points = await deps.store.metrics.statistics({ ...a.metric, dimensions: a.metric.dimensions ?? {}, start, end, period: a.period });
-      const breaching = s?.state === "ALARM" ? Array.from({ length: a.evaluation_periods }, (_, i) => Math.floor(s.since / periodMs) * periodMs - i * periodMs) : [];
-      const samples = breaching.length ? await findSamples(deps.store.logs, a, feedersOf(a, deps.metricFilters()), breaching) : [];
+      const points = await deps.store.metrics.statistics({
+        ...a.metric,
+        dimensions: a.metric.dimensions ?? {},
+        start,
+        end,
+        period: a.period,
+      });
+      const breaching =
+        s?.state === "ALARM"
+          ? Array.from(
+              { length: a.evaluation_periods },
+              (_, i) => Math.floor(s.since / periodMs) * periodMs - i * periodMs,
+            )
+          : [];
+      const samples = breaching.length
+        ? await findSamples(deps.store.logs, a, feedersOf(a, deps.metricFilters()), breaching)
+        : [];
       const history = await deps.store.alarms.history(a.name, 100);
       return c.json({
         ...summary(a, s, ackInForce(acks, s, now)),
         reasonData: parseJson(s?.reasonData ?? null),
-        history: history.map((h) => ({ timestamp: h.timestamp, type: h.type, summary: h.summary, data: parseJson(h.data) })),
+        history: history.map((h) => ({
+          timestamp: h.timestamp,
+          type: h.type,
+          summary: h.summary,
+          data: parseJson(h.data),
+        })),
         datapoints: points.map((d) => ({ timestamp: d.timestamp, value: statisticOf(d, a.statistic) })),
         samples,
         acks: acks.map((k) => ({ by: k.by, why: k.why, until: k.until, at: k.at })),
@@ -103,13 +146,26 @@ export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
   );
 
   r.add(
-    { method: "POST", path: "/api/v1/alarms/:name/acknowledge", access: "admin", summary: "acknowledge an alarm (who, why, until)", body: ackBody, status: 204 },
+    {
+      method: "POST",
+      path: "/api/v1/alarms/:name/acknowledge",
+      access: "admin",
+      summary: "acknowledge an alarm (who, why, until)",
+      body: ackBody,
+      status: 204,
+    },
     async (c) => {
       const a = find(param(c, "name"));
       const body = await readJson(c, ackBody);
       const now = deps.clock.now();
       const who = c.get("principal")?.user ?? "unknown";
-      await deps.store.users.acknowledge({ alarm: a.name, by: who, why: body.why, until: parseUntil(body.until, now), at: now });
+      await deps.store.users.acknowledge({
+        alarm: a.name,
+        by: who,
+        why: body.why,
+        until: parseUntil(body.until, now),
+        at: now,
+      });
       return c.body(null, 204);
     },
   );

@@ -3,6 +3,8 @@
  * would: the firewall action runs, the store records it, `mamori/bans` gets the event, and `mamori bans
  * list` shows it. The same guards as `mamori bans add` apply (never 0.0.0.0, ignoreip, huge prefixes).
  */
+
+import { z } from "zod";
 import { parseTarget } from "../../actions/target.js";
 import { parseDuration } from "../../core/duration.js";
 import { errorMessage } from "../../core/errors.js";
@@ -13,7 +15,6 @@ import type { ApiDeps } from "../deps.js";
 import { ApiError, badRequest, notFound } from "../errors.js";
 import { type ApiRouter, param, readJson } from "../router.js";
 import { banBody, banInfo, jailInfo, list } from "../schemas.js";
-import { z } from "zod";
 
 export function banJson(b: BanRecord, now: number) {
   return {
@@ -51,12 +52,22 @@ export function banRoutes(r: ApiRouter, deps: ApiDeps): void {
     const jail = deps.jails().get(name);
     if (jail) return jail;
     if (deps.config().jails.some((j) => j.name === name))
-      throw new ApiError(409, "jail_not_running", `jail "${name}" is not running (disabled, or failed to start)`);
+      throw new ApiError(
+        409,
+        "jail_not_running",
+        `jail "${name}" is not running (disabled, or failed to start)`,
+      );
     throw notFound(`jail "${name}"`);
   };
 
   r.add(
-    { method: "GET", path: "/api/v1/jails", access: "viewer", summary: "jails with their counters", response: list(jailInfo, "jails") },
+    {
+      method: "GET",
+      path: "/api/v1/jails",
+      access: "viewer",
+      summary: "jails with their counters",
+      response: list(jailInfo, "jails"),
+    },
     async (c) => {
       const now = deps.clock.now();
       const stats = new Map((await deps.store.bans.jailStats()).map((s) => [s.jail, s]));
@@ -101,23 +112,43 @@ export function banRoutes(r: ApiRouter, deps: ApiDeps): void {
   );
 
   r.add(
-    { method: "POST", path: "/api/v1/bans", access: "admin", summary: "ban an address in a jail (through its action)", body: banBody, response: banInfo },
+    {
+      method: "POST",
+      path: "/api/v1/bans",
+      access: "admin",
+      summary: "ban an address in a jail (through its action)",
+      body: banBody,
+      response: banInfo,
+    },
     async (c) => {
       const body = await readJson(c, banBody);
       const jail = running(body.jail);
       const t = parseTarget(body.ip);
       if (!t) throw new ApiError(422, "invalid", `"${body.ip.slice(0, 80)}" is not an IP address or CIDR`);
-      const ignore = await buildIgnoreList({ ignoreip: jail.config.ignoreip, ignoreself: jail.config.ignoreself });
+      const ignore = await buildIgnoreList({
+        ignoreip: jail.config.ignoreip,
+        ignoreself: jail.config.ignoreself,
+      });
       const refusal = banRefusal(t.text, { ignore });
-      if (refusal) throw new ApiError(422, "refused", `refusing to ban in jail ${jail.config.name}: ${refusal}`);
+      if (refusal)
+        throw new ApiError(422, "refused", `refusing to ban in jail ${jail.config.name}: ${refusal}`);
       const bantime = durationSeconds(body.duration);
-      const record = await jail.manager.banNow(t.text, { bantime, lines: [`banned through the API by ${c.get("principal")?.user}`] });
+      const record = await jail.manager.banNow(t.text, {
+        bantime,
+        lines: [`banned through the API by ${c.get("principal")?.user}`],
+      });
       return c.json(banJson(record, deps.clock.now()), 201);
     },
   );
 
   r.add(
-    { method: "DELETE", path: "/api/v1/bans/:jail/:ip", access: "admin", summary: "lift a ban (IPv6 prefixes URL-encoded)", status: 204 },
+    {
+      method: "DELETE",
+      path: "/api/v1/bans/:jail/:ip",
+      access: "admin",
+      summary: "lift a ban (IPv6 prefixes URL-encoded)",
+      status: 204,
+    },
     async (c) => {
       const jail = running(param(c, "jail"));
       const t = parseTarget(param(c, "ip"));

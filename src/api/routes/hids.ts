@@ -3,11 +3,12 @@
  * (spec/hids.md), so the API serves them as searches of those groups (newest pages via start/next, the
  * same filter patterns). They work as soon as the host checks write events, and need nothing of them.
  */
+
+import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
 import { type ApiRouter, readQuery } from "../router.js";
 import { eventsPage } from "../schemas.js";
 import { compileOr422, decodeNext, eventJson, searchEvents } from "./logs.js";
-import { z } from "zod";
 
 export const HOST_CHECK_GROUPS = {
   "/api/v1/fim/changes": "mamori/fim",
@@ -26,12 +27,23 @@ const hidsQuery = z.strictObject({
 export function hidsRoutes(r: ApiRouter, deps: ApiDeps): void {
   for (const [path, group] of Object.entries(HOST_CHECK_GROUPS)) {
     r.add(
-      { method: "GET", path, access: "viewer", summary: `events of ${group} (each message is the finding as JSON)`, query: hidsQuery, response: eventsPage },
+      {
+        method: "GET",
+        path,
+        access: "viewer",
+        summary: `events of ${group} (each message is the finding as JSON)`,
+        query: hidsQuery,
+        response: eventsPage,
+      },
       async (c) => {
         const q = readQuery(c, hidsQuery);
         const pattern = compileOr422(q.pattern);
         const after = q.next ? decodeNext(q.next) : undefined;
-        const page = await searchEvents(deps.store.logs, { group, start: q.start, end: q.end, limit: q.limit, after }, pattern);
+        const page = await searchEvents(
+          deps.store.logs,
+          { group, start: q.start, end: q.end, limit: q.limit, after },
+          pattern,
+        );
         return c.json({ events: page.events.map(eventJson), next: page.next, scanned: page.scanned });
       },
     );

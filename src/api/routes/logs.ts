@@ -63,6 +63,8 @@ export async function searchEvents(
   const out: StoredEvent[] = [];
   let cursor = q.after;
   let scanned = 0;
+  // small reads first (a common pattern fills its page from the first few hundred events), growing
+  let size = Math.min(PAGE, Math.max(100, q.limit * 2));
   for (;;) {
     const page = await logs.query({
       group: q.group,
@@ -70,24 +72,31 @@ export async function searchEvents(
       start: cursor ? Math.max(cursor.ts, q.start ?? cursor.ts) : q.start,
       end: q.end,
       afterKey: cursor,
-      limit: PAGE,
+      limit: size,
     });
     for (const e of page) {
       scanned++;
       cursor = { ts: e.timestamp, id: e.id };
       if (!pattern || pattern.match(e.message) !== undefined) out.push(e);
       if (out.length >= q.limit || scanned >= MAX_SCANNED) {
-        const more = page.length === PAGE || e !== page[page.length - 1];
+        const more = page.length === size || e !== page[page.length - 1];
         return { events: out, next: more && cursor ? encodeNext(cursor) : null, scanned };
       }
     }
-    if (page.length < PAGE) return { events: out, next: null, scanned };
+    if (page.length < size) return { events: out, next: null, scanned };
+    size = Math.min(PAGE, size * 2);
   }
 }
 
 export function logRoutes(r: ApiRouter, deps: ApiDeps): void {
   r.add(
-    { method: "GET", path: "/api/v1/logs/groups", access: "viewer", summary: "log groups", response: list(groupInfo, "groups") },
+    {
+      method: "GET",
+      path: "/api/v1/logs/groups",
+      access: "viewer",
+      summary: "log groups",
+      response: list(groupInfo, "groups"),
+    },
     async (c) => c.json({ groups: await deps.store.logs.groups() }),
   );
   r.add(

@@ -1,10 +1,11 @@
 /** Metric statistics over a time range, as GetMetricStatistics gives them (one statistic, one period). */
+
+import { z } from "zod";
 import type { MetricDatapoint } from "../../store/store.js";
 import type { ApiDeps } from "../deps.js";
 import { badRequest } from "../errors.js";
 import { type ApiRouter, param, readQuery } from "../router.js";
 import { list, metricQuery, metricSeries } from "../schemas.js";
-import { z } from "zod";
 
 export function statisticOf(d: MetricDatapoint, statistic: string): number {
   switch (statistic) {
@@ -29,7 +30,12 @@ function dimensionsOf(text: string | undefined): Record<string, string> {
   } catch {
     throw badRequest('dimensions must be a JSON object, e.g. {"jail":"sshd"}');
   }
-  if (!v || typeof v !== "object" || Array.isArray(v) || !Object.values(v).every((x) => typeof x === "string"))
+  if (
+    !v ||
+    typeof v !== "object" ||
+    Array.isArray(v) ||
+    !Object.values(v).every((x) => typeof x === "string")
+  )
     throw badRequest("dimensions must be a JSON object of strings");
   return v as Record<string, string>;
 }
@@ -41,7 +47,10 @@ export function metricRoutes(r: ApiRouter, deps: ApiDeps): void {
       path: "/api/v1/metrics",
       access: "viewer",
       summary: "known metrics",
-      response: list(z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()) }), "metrics"),
+      response: list(
+        z.object({ namespace: z.string(), name: z.string(), dimensions: z.record(z.string(), z.string()) }),
+        "metrics",
+      ),
     },
     async (c) => c.json({ metrics: await deps.store.metrics.list() }),
   );
@@ -78,7 +87,11 @@ export function metricRoutes(r: ApiRouter, deps: ApiDeps): void {
         name,
         statistic: q.statistic,
         period: q.period,
-        datapoints: points.map((d) => ({ timestamp: d.timestamp, value: statisticOf(d, q.statistic), ...(d.unit ? { unit: d.unit } : {}) })),
+        datapoints: points.map((d) => ({
+          timestamp: d.timestamp,
+          value: statisticOf(d, q.statistic),
+          ...(d.unit ? { unit: d.unit } : {}),
+        })),
       });
     },
   );

@@ -18,7 +18,13 @@ export const AUTH_GROUP = "mamori/auth";
 export type LoginFailure = "unknown_user" | "bad_password" | "totp_required" | "bad_totp" | "rate_limited";
 
 /** One line of `mamori/auth`. */
-export function authEvent(event: "login" | "login_failed" | "logout" | "setup", ip: string, user: string, now: number, reason?: LoginFailure) {
+export function authEvent(
+  event: "login" | "login_failed" | "logout" | "setup",
+  ip: string,
+  user: string,
+  now: number,
+  reason?: LoginFailure,
+) {
   return { event, ip, user, ...(reason ? { reason } : {}), time: new Date(now).toISOString() };
 }
 
@@ -32,13 +38,31 @@ export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
   };
 
   r.add(
-    { method: "POST", path: "/api/v1/session", access: "public", summary: "sign in (sets the session cookie)", body: loginBody, status: 204 },
+    {
+      method: "POST",
+      path: "/api/v1/session",
+      access: "public",
+      summary: "sign in (sets the session cookie)",
+      body: loginBody,
+      status: 204,
+    },
     async (c: Context<ApiEnv>) => {
       const body = await readJson(c, loginBody);
       const ip = c.get("clientIp");
-      const fail = (reason: LoginFailure, status: 401 | 429 = 401, message = "wrong user name, password or code") => {
-        deps.detections.emit(AUTH_GROUP, authEvent("login_failed", ip, body.username, deps.clock.now(), reason));
-        return new ApiError(status, reason === "totp_required" ? "totp_required" : status === 429 ? "rate_limited" : "unauthorized", message);
+      const fail = (
+        reason: LoginFailure,
+        status: 401 | 429 = 401,
+        message = "wrong user name, password or code",
+      ) => {
+        deps.detections.emit(
+          AUTH_GROUP,
+          authEvent("login_failed", ip, body.username, deps.clock.now(), reason),
+        );
+        return new ApiError(
+          status,
+          reason === "totp_required" ? "totp_required" : status === 429 ? "rate_limited" : "unauthorized",
+          message,
+        );
       };
       const wait = limiter.retryAfter(ip, body.username);
       if (wait > 0) {
@@ -57,7 +81,9 @@ export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
         throw fail(
           failure ?? "unknown_user",
           401,
-          failure === "totp_required" ? "this account needs the 6-digit code of its authenticator (totp)" : undefined,
+          failure === "totp_required"
+            ? "this account needs the 6-digit code of its authenticator (totp)"
+            : undefined,
         );
       }
       limiter.succeeded(user.name);
@@ -68,7 +94,13 @@ export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
   );
 
   r.add(
-    { method: "GET", path: "/api/v1/session", access: "viewer", summary: "who is signed in, and the CSRF token", response: sessionInfo },
+    {
+      method: "GET",
+      path: "/api/v1/session",
+      access: "viewer",
+      summary: "who is signed in, and the CSRF token",
+      response: sessionInfo,
+    },
     (c) => {
       const p = c.get("principal");
       if (!p) throw new ApiError(401, "unauthorized", "not signed in");
@@ -84,4 +116,3 @@ export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
     },
   );
 }
-

@@ -44,7 +44,15 @@ export function registerApiTokens(program: Command): void {
         const now = systemClock.now();
         const t = newApiToken();
         const expiresAt = ttl === undefined ? null : now + ttl * 1000;
-        await store.users.putToken({ id: t.id, hash: sha256(t.secret), role, createdBy: "cli", createdAt: now, expiresAt, lastUsedAt: null });
+        await store.users.putToken({
+          id: t.id,
+          hash: sha256(t.secret),
+          role,
+          createdBy: "cli",
+          createdAt: now,
+          expiresAt,
+          lastUsedAt: null,
+        });
         const expires = expiresAt === null ? null : isoTime(expiresAt);
         if (o.json) process.stdout.write(`${JSON.stringify({ id: t.id, token: t.token, role, expires })}\n`);
         else
@@ -67,7 +75,11 @@ export function registerApiTokens(program: Command): void {
             expires: t.expiresAt === null ? null : isoTime(t.expiresAt),
             lastUsed: t.lastUsedAt === null ? null : isoTime(t.lastUsedAt),
           };
-          process.stdout.write(o.json ? `${JSON.stringify(row)}\n` : `${t.id}  ${t.role.padEnd(6)}  created ${row.created}  ${row.expires ? `expires ${row.expires}` : "no expiry"}  ${row.lastUsed ? `used ${row.lastUsed}` : "never used"}\n`);
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify(row)}\n`
+              : `${t.id}  ${t.role.padEnd(6)}  created ${row.created}  ${row.expires ? `expires ${row.expires}` : "no expiry"}  ${row.lastUsed ? `used ${row.lastUsed}` : "never used"}\n`,
+          );
         }
         if (list.length === 0 && !o.json) process.stdout.write("no API tokens\n");
       });
@@ -77,7 +89,8 @@ export function registerApiTokens(program: Command): void {
     .argument("<id>", "the id from `api-tokens list`")
     .action(async (id: string, o: Common) => {
       await withStore(o, async (store) => {
-        if (!(await store.users.revokeToken(id))) throw new UsageError(`no API token with id "${id}" (mamori api-tokens list)`);
+        if (!(await store.users.revokeToken(id)))
+          throw new UsageError(`no API token with id "${id}" (mamori api-tokens list)`);
         process.stdout.write(`revoked ${id}\n`);
       });
     });

@@ -45,16 +45,30 @@ export function registerUsers(program: Command): void {
     .requiredOption("--role <role>", "admin or viewer")
     .option("--totp", "turn on the second factor: prints the otpauth:// URI for an authenticator app")
     .action(async (name: string, o: Common & { role: string; totp?: boolean }) => {
-      if (!USER_NAME.test(name)) throw new UsageError(`user name "${printable(name)}": use 1-64 letters, digits, '_', '.', '@' or '-'`);
+      if (!USER_NAME.test(name))
+        throw new UsageError(
+          `user name "${printable(name)}": use 1-64 letters, digits, '_', '.', '@' or '-'`,
+        );
       const role = parseRole(o.role);
       const password = await newPassword();
       await withStore(o, async (store) => {
         const now = systemClock.now();
         const totpSecret = o.totp ? newTotpSecret() : null;
-        const added = await store.users.add({ name, role, passwordHash: await hashPassword(password), totpSecret, createdAt: now, updatedAt: now });
-        if (!added) throw new UsageError(`user "${name}" exists already; use \`mamori users passwd ${name}\` to change the password`);
+        const added = await store.users.add({
+          name,
+          role,
+          passwordHash: await hashPassword(password),
+          totpSecret,
+          createdAt: now,
+          updatedAt: now,
+        });
+        if (!added)
+          throw new UsageError(
+            `user "${name}" exists already; use \`mamori users passwd ${name}\` to change the password`,
+          );
         process.stdout.write(`added ${role} ${name}\n`);
-        if (totpSecret) process.stdout.write(`TOTP secret (shown once): ${totpSecret}\n${otpauthUri(name, totpSecret)}\n`);
+        if (totpSecret)
+          process.stdout.write(`TOTP secret (shown once): ${totpSecret}\n${otpauthUri(name, totpSecret)}\n`);
       });
     });
 
@@ -64,10 +78,22 @@ export function registerUsers(program: Command): void {
       await withStore(o, async (store) => {
         const list = await store.users.list();
         for (const u of list) {
-          const row = { name: u.name, role: u.role, totp: u.totpSecret !== null, created: isoTime(u.createdAt) };
-          process.stdout.write(o.json ? `${JSON.stringify(row)}\n` : `${printable(u.name).padEnd(24)} ${u.role.padEnd(7)} ${row.totp ? "totp" : "    "} ${row.created}\n`);
+          const row = {
+            name: u.name,
+            role: u.role,
+            totp: u.totpSecret !== null,
+            created: isoTime(u.createdAt),
+          };
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify(row)}\n`
+              : `${printable(u.name).padEnd(24)} ${u.role.padEnd(7)} ${row.totp ? "totp" : "    "} ${row.created}\n`,
+          );
         }
-        if (list.length === 0 && !o.json) process.stdout.write("no users (mamori serve logs a setup link, or: mamori users add NAME --role admin)\n");
+        if (list.length === 0 && !o.json)
+          process.stdout.write(
+            "no users (mamori serve logs a setup link, or: mamori users add NAME --role admin)\n",
+          );
       });
     });
 
@@ -75,7 +101,8 @@ export function registerUsers(program: Command): void {
     .argument("<name>", "user name")
     .action(async (name: string, o: Common) => {
       await withStore(o, async (store) => {
-        if (!(await store.users.remove(name))) throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
+        if (!(await store.users.remove(name)))
+          throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
         process.stdout.write(`removed ${name}\n`);
       });
     });
@@ -86,7 +113,8 @@ export function registerUsers(program: Command): void {
     .action(async (name: string, o: Common & { role?: string }) => {
       const role = o.role === undefined ? undefined : parseRole(o.role);
       await withStore(o, async (store) => {
-        if (!(await store.users.get(name))) throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
+        if (!(await store.users.get(name)))
+          throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
         const passwordHash = await hashPassword(await newPassword());
         await store.users.update(name, { passwordHash, ...(role ? { role } : {}) }, systemClock.now());
         process.stdout.write(`password of ${name} changed; their sessions ended\n`);
@@ -98,10 +126,14 @@ export function registerUsers(program: Command): void {
     .option("--off", "turn it off")
     .action(async (name: string, o: Common & { off?: boolean }) => {
       await withStore(o, async (store) => {
-        if (!(await store.users.get(name))) throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
+        if (!(await store.users.get(name)))
+          throw new UsageError(`no user "${printable(name)}" (mamori users list)`);
         const secret = o.off ? null : newTotpSecret();
         await store.users.update(name, { totpSecret: secret }, systemClock.now());
-        if (secret) process.stdout.write(`TOTP secret of ${name} (shown once): ${secret}\n${otpauthUri(name, secret)}\n`);
+        if (secret)
+          process.stdout.write(
+            `TOTP secret of ${name} (shown once): ${secret}\n${otpauthUri(name, secret)}\n`,
+          );
         else process.stdout.write(`TOTP off for ${name}\n`);
       });
     });

@@ -111,7 +111,9 @@ export class SqliteUserStore implements UserStore {
     const next = { ...u, ...change };
     this.db.transaction(() => {
       this.db
-        .prepare("UPDATE users SET role = ?, password_hash = ?, totp_secret = ?, updated_at = ? WHERE name = ?")
+        .prepare(
+          "UPDATE users SET role = ?, password_hash = ?, totp_secret = ?, updated_at = ? WHERE name = ?",
+        )
         .run(next.role, next.passwordHash, next.totpSecret, now, name);
       // a new password or second factor ends the sessions opened with the old one
       if (change.passwordHash !== undefined || change.totpSecret !== undefined || change.role !== undefined)
@@ -136,16 +138,23 @@ export class SqliteUserStore implements UserStore {
 
   async session(idHash: string, now: number): Promise<SessionRecord | undefined> {
     const r = this.db
-      .prepare<[string], { id_hash: string; user: string; csrf: string; created_at: number; expires_at: number }>(
-        "SELECT * FROM sessions WHERE id_hash = ?",
-      )
+      .prepare<
+        [string],
+        { id_hash: string; user: string; csrf: string; created_at: number; expires_at: number }
+      >("SELECT * FROM sessions WHERE id_hash = ?")
       .get(idHash);
     if (!r) return undefined;
     if (r.expires_at <= now) {
       this.db.prepare("DELETE FROM sessions WHERE expires_at <= ?").run(now);
       return undefined;
     }
-    return { idHash: r.id_hash, user: r.user, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at };
+    return {
+      idHash: r.id_hash,
+      user: r.user,
+      csrf: r.csrf,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    };
   }
 
   async deleteSession(idHash: string): Promise<void> {
@@ -166,7 +175,10 @@ export class SqliteUserStore implements UserStore {
   }
 
   async tokens(): Promise<ApiTokenRecord[]> {
-    return this.db.prepare<[], TokenRow>("SELECT * FROM api_tokens ORDER BY created_at, id").all().map(tokenOf);
+    return this.db
+      .prepare<[], TokenRow>("SELECT * FROM api_tokens ORDER BY created_at, id")
+      .all()
+      .map(tokenOf);
   }
 
   async touchToken(id: string, now: number): Promise<void> {
@@ -186,7 +198,9 @@ export class SqliteUserStore implements UserStore {
   async acks(alarm?: string): Promise<AlarmAck[]> {
     type Row = { alarm: string; by_user: string; why: string; until: number | null; at: number };
     const rows = alarm
-      ? this.db.prepare<[string], Row>("SELECT * FROM alarm_acks WHERE alarm = ? ORDER BY at DESC, id DESC").all(alarm)
+      ? this.db
+          .prepare<[string], Row>("SELECT * FROM alarm_acks WHERE alarm = ? ORDER BY at DESC, id DESC")
+          .all(alarm)
       : this.db.prepare<[], Row>("SELECT * FROM alarm_acks ORDER BY at DESC, id DESC").all();
     return rows.map((r) => ({ alarm: r.alarm, by: r.by_user, why: r.why, until: r.until, at: r.at }));
   }
