@@ -9,16 +9,21 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { launchBrowser, startWebDaemon } from "../test/e2e/testing/web.js";
 import { repoRoot } from "../src/testing/cli.js";
+import { launchBrowser, startWebDaemon } from "../test/e2e/testing/web.js";
 
 const BUDGET_KIB = 150;
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 
 function bundle(): { js: number; jsGz: number; css: number; cssGz: number } {
   const dir = path.join(repoRoot, "dist/web/assets");
   if (!fs.existsSync(dir))
-    execFileSync(path.join(repoRoot, "node_modules/.bin/vite"), ["build", "--config", "src/web/vite.config.ts"], { cwd: repoRoot, stdio: "inherit" });
+    execFileSync(
+      path.join(repoRoot, "node_modules/.bin/vite"),
+      ["build", "--config", "src/web/vite.config.ts"],
+      { cwd: repoRoot, stdio: "inherit" },
+    );
   const out = { js: 0, jsGz: 0, css: 0, cssGz: 0 };
   for (const f of fs.readdirSync(dir)) {
     const data = fs.readFileSync(path.join(dir, f));

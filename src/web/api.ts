@@ -17,6 +17,15 @@ export class ApiError extends Error {
 }
 
 let csrfToken = "";
+let role = "";
+
+/** The signed-in user's role, from GET /api/v1/session: viewers do not get admin-only controls. */
+export function setRole(r: string): void {
+  role = r;
+}
+export function isAdmin(): boolean {
+  return role === "admin";
+}
 
 /** The session's CSRF token, from GET /api/v1/session (sent as X-CSRF-Token on POST and DELETE). */
 function csrf(): string {

@@ -5,7 +5,7 @@
  * browser checks a pattern's syntax with the same parser and shows the error at its position.
  */
 import type { JsonExpr, PatternAst } from "../patterns/ast";
-import { compilePattern, type CompiledPattern, PatternSyntaxError, parsePattern } from "../patterns/index";
+import { type CompiledPattern, compilePattern, PatternSyntaxError, parsePattern } from "../patterns/index";
 
 export interface PatternCheck {
   ok: boolean;
@@ -20,7 +20,10 @@ export function checkPattern(source: string): PatternCheck {
     return { ok: true, ast, compiled: compilePattern(source) };
   } catch (e) {
     if (e instanceof PatternSyntaxError)
-      return { ok: false, error: { offset: e.offset, line: e.line, col: e.col, reason: e.reason, message: e.message } };
+      return {
+        ok: false,
+        error: { offset: e.offset, line: e.line, col: e.col, reason: e.reason, message: e.message },
+      };
     return { ok: false, error: { offset: 0, line: 1, col: 1, reason: String(e), message: String(e) } };
   }
 }

@@ -1,7 +1,7 @@
 /** The UI's entry: which page an address shows, and whether someone is signed in. */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { get, setCsrfToken } from "./api";
+import { get, setCsrfToken, setRole } from "./api";
 import { Loading } from "./components/bits";
 import { type Me, Shell } from "./components/shell";
 import { disconnect } from "./live";
@@ -20,6 +20,7 @@ import "./style.css";
 function meOf(raw: unknown): Me {
   const o = (raw ?? {}) as Record<string, unknown>;
   if (typeof o.csrfToken === "string") setCsrfToken(o.csrfToken);
+  setRole(String(o.role ?? ""));
   return { username: String(o.user ?? ""), role: String(o.role ?? "") };
 }
 
@@ -70,7 +71,8 @@ function App() {
   }, [epoch]);
 
   useEffect(() => {
-    if (me === null && !isPublic) navigate(`/login?next=${encodeURIComponent(route.path + location.search)}`, true);
+    if (me === null && !isPublic)
+      navigate(`/login?next=${encodeURIComponent(route.path + location.search)}`, true);
   }, [me, isPublic]);
 
   const signedIn = () => {

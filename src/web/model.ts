@@ -60,24 +60,32 @@ export function listOf<T>(data: unknown, ...keys: string[]): T[] {
   return [];
 }
 
-const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) || Number(v) : Number.NaN);
+const num = (v: unknown): number =>
+  typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) || Number(v) : Number.NaN;
 
 export function eventOf(raw: unknown): LogEventView {
   const o = (raw ?? {}) as Obj;
   return {
     id: String(o.eventId ?? o.id ?? ""),
     timestamp: num(o.timestamp),
-    ingestionTime: o.ingestionTime !== undefined || o.ingestTime !== undefined ? num(o.ingestionTime ?? o.ingestTime) : undefined,
+    ingestionTime:
+      o.ingestionTime !== undefined || o.ingestTime !== undefined
+        ? num(o.ingestionTime ?? o.ingestTime)
+        : undefined,
     stream: String(o.logStreamName ?? o.stream ?? ""),
     message: String(o.message ?? ""),
-    group: o.logGroupName !== undefined || o.group !== undefined ? String(o.logGroupName ?? o.group) : undefined,
+    group:
+      o.logGroupName !== undefined || o.group !== undefined ? String(o.logGroupName ?? o.group) : undefined,
   };
 }
 
 export function eventPageOf(raw: unknown): EventPage {
   const o = (raw ?? {}) as Obj;
   const next = o.next ?? o.nextToken ?? o.nextForwardToken;
-  return { events: listOf(raw, "events").map(eventOf), next: typeof next === "string" && next ? next : undefined };
+  return {
+    events: listOf(raw, "events").map(eventOf),
+    next: typeof next === "string" && next ? next : undefined,
+  };
 }
 
 export function alarmOf(raw: unknown): AlarmView {

@@ -1,7 +1,7 @@
 /** Data a page shows: fetched from the API, refetched when a live message of the given types arrives. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { systemClock } from "../core/clock";
-import { ApiError, get } from "./api";
+import { type ApiError, get } from "./api";
 import { useLive } from "./live";
 
 export interface Resource<T> {
@@ -61,7 +61,12 @@ export function useResource<T>(path: string | null, liveTypes: readonly string[]
 }
 
 /** Like useResource for a computation over several requests; `key` names what it depends on. */
-export function useAsync<T>(key: string, fn: () => Promise<T>, liveTypes: readonly string[] = [], refreshMs = 0): Resource<T> {
+export function useAsync<T>(
+  key: string,
+  fn: () => Promise<T>,
+  liveTypes: readonly string[] = [],
+  refreshMs = 0,
+): Resource<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [loading, setLoading] = useState(true);

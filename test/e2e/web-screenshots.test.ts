@@ -28,10 +28,22 @@ const SCHEMES = ["light", "dark"] as const;
 /** Each page, and what shows it has its data. */
 const PAGES: Array<{ name: string; path: string; ready: string }> = [
   { name: "overview", path: "/", ready: '[data-alarm="ssh-intrusion"][data-state="ALARM"]' },
-  { name: "logs", path: `/logs?group=auth&pattern=${encodeURIComponent('"Failed password"')}&range=24h`, ready: ".log-row mark" },
-  { name: "logs-error", path: `/logs?group=auth&pattern=${encodeURIComponent('{ $.user = "root" && }')}`, ready: ".pattern-error" },
+  {
+    name: "logs",
+    path: `/logs?group=auth&pattern=${encodeURIComponent('"Failed password"')}&range=24h`,
+    ready: ".log-row mark",
+  },
+  {
+    name: "logs-error",
+    path: `/logs?group=auth&pattern=${encodeURIComponent('{ $.user = "root" && }')}`,
+    ready: ".pattern-error",
+  },
   { name: "alarms", path: "/alarms", ready: '[data-alarm="ssh-intrusion"]' },
-  { name: "alarm", path: "/alarms/ssh-intrusion", ready: "#alarm-metric .chart canvas, #alarm-metric .empty" },
+  {
+    name: "alarm",
+    path: "/alarms/ssh-intrusion",
+    ready: "#alarm-metric .chart canvas, #alarm-metric .empty",
+  },
   { name: "bans", path: "/bans", ready: "[data-ban]" },
   { name: "host", path: "/host", ready: "#fim .change" },
   { name: "agents", path: "/agents", ready: "[data-testid=fleet-not-configured]" },
@@ -64,25 +76,77 @@ function populate(d: WebDaemon): void {
   const attackers = ["203.0.113.7", "198.51.100.23", "192.0.2.146", "203.0.113.88"];
   attackers.forEach((ip, i) => {
     for (let n = 0; n < 3 + i; n++)
-      lines.push(ssh(`Failed password for invalid user admin${n} from ${ip} port ${40000 + n} ssh2`, (i * 6 + n) * 20_000));
+      lines.push(
+        ssh(
+          `Failed password for invalid user admin${n} from ${ip} port ${40000 + n} ssh2`,
+          (i * 6 + n) * 20_000,
+        ),
+      );
   });
   lines.push(ssh("Accepted publickey for deploy from 10.0.0.5 port 50022 ssh2: ED25519 SHA256:x", 120_000));
   lines.push(ssh("Connection closed by authenticating user root 203.0.113.7 port 51234 [preauth]"));
   appendLines(d.authLog, lines);
   appendLines(d.hostLogs.fim, [
-    JSON.stringify({ path: "/etc/ssh/sshd_config", change: "modified", changed: ["sha256", "size"], diff: "--- a/etc/ssh/sshd_config\n+++ b/etc/ssh/sshd_config\n@@ -32,1 +32,1 @@\n-PermitRootLogin no\n+PermitRootLogin yes", host: "web1" }),
-    JSON.stringify({ path: "/usr/sbin/sshd", change: "modified", changed: ["sha256", "mtime"], package: "openssh-server 1:9.2p1-2+deb12u3", host: "web1" }),
+    JSON.stringify({
+      path: "/etc/ssh/sshd_config",
+      change: "modified",
+      changed: ["sha256", "size"],
+      diff: "--- a/etc/ssh/sshd_config\n+++ b/etc/ssh/sshd_config\n@@ -32,1 +32,1 @@\n-PermitRootLogin no\n+PermitRootLogin yes",
+      host: "web1",
+    }),
+    JSON.stringify({
+      path: "/usr/sbin/sshd",
+      change: "modified",
+      changed: ["sha256", "mtime"],
+      package: "openssh-server 1:9.2p1-2+deb12u3",
+      host: "web1",
+    }),
     JSON.stringify({ path: "/etc/cron.d/.hidden-job", change: "added", changed: [], host: "web1" }),
     JSON.stringify({ path: "/var/www/html/shell.php", change: "deleted", changed: [], host: "web1" }),
   ]);
   appendLines(d.hostLogs.rootcheck, [
-    JSON.stringify({ check: "suid", severity: "high", title: "SUID binary outside the package database", detail: "owned by root, mode 4755", path: "/tmp/.x/bash", host: "web1" }),
-    JSON.stringify({ check: "hidden_ports", severity: "medium", title: "Port 31337/tcp is listening but not shown by ss", detail: "bound by pid 4242", host: "web1" }),
+    JSON.stringify({
+      check: "suid",
+      severity: "high",
+      title: "SUID binary outside the package database",
+      detail: "owned by root, mode 4755",
+      path: "/tmp/.x/bash",
+      host: "web1",
+    }),
+    JSON.stringify({
+      check: "hidden_ports",
+      severity: "medium",
+      title: "Port 31337/tcp is listening but not shown by ss",
+      detail: "bound by pid 4242",
+      host: "web1",
+    }),
   ]);
   appendLines(d.hostLogs.audit, [
-    JSON.stringify({ policy: "cis-debian-12", id: "5.2.10", title: "SSH root login is disabled", result: "failed", reason: "PermitRootLogin yes", remediation: "set PermitRootLogin no in /etc/ssh/sshd_config", host: "web1" }),
-    JSON.stringify({ policy: "cis-debian-12", id: "5.2.4", title: "SSH X11 forwarding is disabled", result: "passed", reason: "X11Forwarding no", host: "web1" }),
-    JSON.stringify({ policy: "cis-debian-12", id: "1.1.2", title: "/tmp is a separate partition", result: "not_applicable", reason: "container", host: "web1" }),
+    JSON.stringify({
+      policy: "cis-debian-12",
+      id: "5.2.10",
+      title: "SSH root login is disabled",
+      result: "failed",
+      reason: "PermitRootLogin yes",
+      remediation: "set PermitRootLogin no in /etc/ssh/sshd_config",
+      host: "web1",
+    }),
+    JSON.stringify({
+      policy: "cis-debian-12",
+      id: "5.2.4",
+      title: "SSH X11 forwarding is disabled",
+      result: "passed",
+      reason: "X11Forwarding no",
+      host: "web1",
+    }),
+    JSON.stringify({
+      policy: "cis-debian-12",
+      id: "1.1.2",
+      title: "/tmp is a separate partition",
+      result: "not_applicable",
+      reason: "container",
+      host: "web1",
+    }),
   ]);
 }
 
@@ -97,15 +161,28 @@ describe("web UI screenshots, phone width and keyboard", { timeout: 300_000 }, (
         await shoot(page, `setup-${size.name}-${scheme}`);
       }
     const res = await page.request.post(`${daemon.url}/api/v1/setup`, {
-      data: { token: new URL(daemon.setupLink).searchParams.get("token"), username: "admin", password: "correct horse battery staple" },
+      data: {
+        token: new URL(daemon.setupLink).searchParams.get("token"),
+        username: "admin",
+        password: "correct horse battery staple",
+      },
     });
     assert.equal(res.status(), 204);
     populate(daemon);
-    await waitFor("the bans and the alarm", async () => {
-      const bans = (await (await page.request.get(`${daemon.url}/api/v1/bans`)).json()) as { bans: unknown[] };
-      const alarm = (await (await page.request.get(`${daemon.url}/api/v1/alarms/ssh-intrusion`)).json()) as { state: string };
-      return bans.bans.length >= 4 && alarm.state === "ALARM";
-    }, 30_000, 200);
+    await waitFor(
+      "the bans and the alarm",
+      async () => {
+        const bans = (await (await page.request.get(`${daemon.url}/api/v1/bans`)).json()) as {
+          bans: unknown[];
+        };
+        const alarm = (await (
+          await page.request.get(`${daemon.url}/api/v1/alarms/ssh-intrusion`)
+        ).json()) as { state: string };
+        return bans.bans.length >= 4 && alarm.state === "ALARM";
+      },
+      30_000,
+      200,
+    );
 
     const written: string[] = [];
     for (const size of SIZES)
@@ -118,7 +195,9 @@ describe("web UI screenshots, phone width and keyboard", { timeout: 300_000 }, (
           await page.waitForLoadState("networkidle").catch(() => undefined);
           written.push(await shoot(page, `${p.name}-${size.name}-${scheme}`));
           if (size.name === "phone") {
-            const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            const overflow = await page.evaluate(
+              "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            );
             assert.equal(overflow, 0, `${p.path} scrolls sideways at ${size.width} px`);
           }
         }

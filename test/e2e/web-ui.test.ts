@@ -9,13 +9,20 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { PatternSyntaxError, parsePattern } from "../../src/patterns/index.js";
-import { appendLines, type Browser, launchBrowser, login, startWebDaemon, syslogTime, type WebDaemon } from "./testing/web.js";
+import {
+  appendLines,
+  type Browser,
+  launchBrowser,
+  startWebDaemon,
+  syslogTime,
+  type WebDaemon,
+} from "./testing/web.js";
 
 const ADMIN = "admin";
 const PASSWORD = "correct horse battery staple";
 const HOSTILE = [
   "<script>alert('script')</script>",
-  '"><img src=x onerror=alert(\'img\')>',
+  "\"><img src=x onerror=alert('img')>",
   "javascript:alert('link')",
   "evil\u202Etxt.exe\u2066bidi\u2069",
 ];
@@ -70,7 +77,9 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     await page.waitForSelector('[data-live="live"]');
     const before = await loadedAt(page);
     const t0 = performance.now();
-    appendLines(daemon.authLog, [sshLine("Connection closed by authenticating user root 203.0.113.7 port 51234 [preauth]")]);
+    appendLines(daemon.authLog, [
+      sshLine("Connection closed by authenticating user root 203.0.113.7 port 51234 [preauth]"),
+    ]);
     await page.waitForSelector(`${card}[data-state="ALARM"]`, { timeout: 10_000 });
     const ms = performance.now() - t0;
     process.stdout.write(`# overview showed ALARM ${ms.toFixed(0)} ms after the line was written\n`);
@@ -96,7 +105,10 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
         .split("\n")
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { jail: string; ip: string });
-    assert.ok((await listed()).some((b) => b.jail === "sshd" && b.ip === ip), "the store has the ban");
+    assert.ok(
+      (await listed()).some((b) => b.jail === "sshd" && b.ip === ip),
+      "the store has the ban",
+    );
 
     await page.click(`${row} button:text('Unban')`);
     await page.waitForSelector(row, { state: "detached" });
@@ -113,7 +125,9 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
   });
 
   it("searches logs with a pattern, highlights matches, and shows a syntax error at its position", async () => {
-    await page.goto(`${daemon.url}/logs?group=auth&pattern=${encodeURIComponent('"Failed password"')}&range=24h`);
+    await page.goto(
+      `${daemon.url}/logs?group=auth&pattern=${encodeURIComponent('"Failed password"')}&range=24h`,
+    );
     await page.waitForSelector(".log-row");
     const marks = await page.$$eval(".log-row mark", (els) => els.map((e) => e.textContent));
     assert.ok(marks.length >= 3 && marks.every((m) => m === "Failed password"), JSON.stringify(marks));
@@ -133,7 +147,11 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     assert.equal(await page.getAttribute(".pattern-error", "data-col"), String(expected.col));
     assert.match((await page.textContent(".pattern-error p")) ?? "", new RegExp(`^1:${expected.col} `));
     assert.equal(await page.textContent(".pattern-error mark.at"), bad.charAt(expected.offset) || " ");
-    assert.equal(await page.isDisabled("form.toolbar button[type=submit]"), true, "a bad pattern cannot be searched");
+    assert.equal(
+      await page.isDisabled("form.toolbar button[type=submit]"),
+      true,
+      "a bad pattern cannot be searched",
+    );
 
     // a bookmarked address with a bad pattern shows the same error instead of results
     await page.goto(`${daemon.url}/logs?group=auth&pattern=${encodeURIComponent(bad)}`);
@@ -143,7 +161,10 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
 
   it("renders hostile log lines, user names and paths as text", async () => {
     const dialogsBefore = browser.dialogs.length;
-    appendLines(daemon.authLog, HOSTILE.map((h) => sshLine(`Invalid user ${h} from 192.0.2.66 port 22`)));
+    appendLines(
+      daemon.authLog,
+      HOSTILE.map((h) => sshLine(`Invalid user ${h} from 192.0.2.66 port 22`)),
+    );
     // a user name from a failed login lands in mamori/auth
     const res = await page.request.post(`${daemon.url}/api/v1/session`, {
       data: { username: HOSTILE[1], password: "x" },
@@ -154,14 +175,23 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
       ["auth", "Invalid user"],
       ["mamori/auth", "login_failed"],
     ] as const) {
-      await page.goto(`${daemon.url}/logs?group=${encodeURIComponent(group)}&pattern=${encodeURIComponent(`"${needle}"`)}&range=24h`);
+      await page.goto(
+        `${daemon.url}/logs?group=${encodeURIComponent(group)}&pattern=${encodeURIComponent(`"${needle}"`)}&range=24h`,
+      );
       await page.waitForSelector(".log-row");
       const html = await page.$eval(".log-rows", (el) => el.innerHTML);
       const text = await page.$eval(".log-rows", (el) => el.textContent ?? "");
-      assert.equal(await page.$$eval(".log-rows img, .log-rows script, .log-rows a", (e) => e.length), 0, html);
+      assert.equal(
+        await page.$$eval(".log-rows img, .log-rows script, .log-rows a", (e) => e.length),
+        0,
+        html,
+      );
       if (group === "auth") {
         assert.ok(text.includes(HOSTILE[0]) && text.includes(HOSTILE[1]) && text.includes(HOSTILE[2]), text);
-        assert.ok(text.includes("evil⟦U+202E⟧txt.exe⟦U+2066⟧bidi⟦U+2069⟧"), "bidi controls are shown, not obeyed");
+        assert.ok(
+          text.includes("evil⟦U+202E⟧txt.exe⟦U+2066⟧bidi⟦U+2069⟧"),
+          "bidi controls are shown, not obeyed",
+        );
         assert.ok(!text.includes("\u202E"));
       } else assert.ok(text.includes(HOSTILE[1].replace(/"/g, '\\"')), text);
     }
@@ -169,12 +199,31 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     const paths = HOSTILE.map((h, i) => `/etc/${h}/${i}`);
     appendLines(
       daemon.hostLogs.fim,
-      paths.map((p) => JSON.stringify({ path: p, change: "modified", changed: ["sha256"], diff: `-a\n+${HOSTILE[0]}`, host: "web1" })),
+      paths.map((p) =>
+        JSON.stringify({
+          path: p,
+          change: "modified",
+          changed: ["sha256"],
+          diff: `-a\n+${HOSTILE[0]}`,
+          host: "web1",
+        }),
+      ),
     );
-    appendLines(daemon.hostLogs.rootcheck, [JSON.stringify({ check: "suid", severity: "high", title: HOSTILE[1], detail: HOSTILE[2], path: paths[3], host: "web1" })]);
+    appendLines(daemon.hostLogs.rootcheck, [
+      JSON.stringify({
+        check: "suid",
+        severity: "high",
+        title: HOSTILE[1],
+        detail: HOSTILE[2],
+        path: paths[3],
+        host: "web1",
+      }),
+    ]);
     await page.goto(`${daemon.url}/`);
     await page.waitForSelector("#file-changes .list li");
-    await page.waitForFunction(`document.querySelectorAll('#file-changes .list li').length === ${paths.length}`);
+    await page.waitForFunction(
+      `document.querySelectorAll('#file-changes .list li').length === ${paths.length}`,
+    );
     const overview = await page.$eval("#file-changes .list", (el) => el.textContent ?? "");
     for (const p of paths.slice(0, 3)) assert.ok(overview.includes(p), overview);
     await page.click("header nav a:text('Host')");
@@ -186,7 +235,13 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     assert.ok(host.includes(HOSTILE[1]) && host.includes(HOSTILE[2]));
     await page.click("#fim .change summary");
     assert.ok(((await page.textContent("#fim .diff")) ?? "").includes(`+${HOSTILE[0]}`));
-    assert.equal(await page.$$eval("#fim .list img, #fim .list script, #fim .list a, #rootcheck tbody img, #rootcheck tbody a", (e) => e.length), 0);
+    assert.equal(
+      await page.$$eval(
+        "#fim .list img, #fim .list script, #fim .list a, #rootcheck tbody img, #rootcheck tbody a",
+        (e) => e.length,
+      ),
+      0,
+    );
     assert.equal(await page.evaluate("document.querySelectorAll('script:not([src])').length"), 0);
     assert.deepEqual(browser.dialogs.slice(dialogsBefore), [], "no dialog fired");
   });
@@ -209,14 +264,29 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     await tab.close();
 
     // the existing session still reads mamori/auth: 5 bad passwords and the refusal
-    await page.goto(`${daemon.url}/logs?group=mamori%2Fauth&pattern=${encodeURIComponent('{ $.user = "admin" && $.event = "login_failed" }')}&range=24h`);
+    await page.goto(
+      `${daemon.url}/logs?group=mamori%2Fauth&pattern=${encodeURIComponent('{ $.user = "admin" && $.event = "login_failed" }')}&range=24h`,
+    );
     await page.waitForSelector(".log-row");
-    const reasons = await page.$$eval(".log-row .msg", (els) => els.map((e) => JSON.parse(e.textContent ?? "{}").reason as string));
+    const reasons = await page.$$eval(".log-row .msg", (els) =>
+      els.map((e) => JSON.parse(e.textContent ?? "{}").reason as string),
+    );
     assert.equal(reasons.filter((r) => r === "bad_password").length, 5, JSON.stringify(reasons));
     assert.ok(reasons.includes("rate_limited"), JSON.stringify(reasons));
-    const cli = await daemon.cli(["logs", "filter", "mamori/auth", "--pattern", '{ $.reason = "rate_limited" }', "--json"]);
+    const cli = await daemon.cli([
+      "logs",
+      "filter",
+      "mamori/auth",
+      "--pattern",
+      '{ $.reason = "rate_limited" }',
+      "--json",
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /rate_limited/);
-    assert.deepEqual(browser.errors.filter((e) => /Content Security Policy/i.test(e)), [], "nothing broke the CSP");
+    assert.deepEqual(
+      browser.errors.filter((e) => /Content Security Policy/i.test(e)),
+      [],
+      "nothing broke the CSP",
+    );
   });
 });

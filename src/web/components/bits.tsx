@@ -22,7 +22,12 @@ export function StateBadge({ state }: { state: string }) {
   );
 }
 
-export function Panel(props: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Panel(props: {
+  title: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  id?: string;
+}) {
   const headingId = props.id ? `${props.id}-title` : undefined;
   return (
     <section class="panel" id={props.id} aria-labelledby={headingId}>

@@ -50,7 +50,13 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
   const values = p.series.map((s) => (p.bars ? s.values.map((v) => (v === 0 ? null : v)) : s.values));
   const data: uPlot.AlignedData = [p.x.map((t) => t / 1000), ...values];
   if (p.threshold !== undefined) {
-    series.push({ label: "threshold", stroke: cssVar("--bad"), width: 1.5, dash: [6, 4], points: { show: false } });
+    series.push({
+      label: "threshold",
+      stroke: cssVar("--bad"),
+      width: 1.5,
+      dash: [6, 4],
+      points: { show: false },
+    });
     data.push(p.x.map(() => p.threshold as number));
   }
   const opts: uPlot.Options = {
@@ -60,19 +66,30 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
     axes: [axis, { ...axis, size: 44 }],
     legend: { show: p.legend === true || p.series.length > 1 || p.threshold !== undefined, live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1, (p.threshold ?? 0) * 1.2)] } },
+    scales: {
+      y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1, (p.threshold ?? 0) * 1.2)] },
+    },
   };
   return new uPlot(opts, data, el);
 }
 
 export function Chart(props: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const signature = JSON.stringify([props.x, props.series, props.threshold, props.bars, props.height, props.legend]);
+  const signature = JSON.stringify([
+    props.x,
+    props.series,
+    props.threshold,
+    props.bars,
+    props.height,
+    props.legend,
+  ]);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     let plot = build(el, props);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 180 }));
+    const resize = new ResizeObserver(() =>
+      plot.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 180 }),
+    );
     resize.observe(el);
     const scheme = matchMedia("(prefers-color-scheme: dark)");
     const rebuild = () => {
@@ -90,7 +107,12 @@ export function Chart(props: ChartProps) {
 }
 
 /** Buckets timestamps into per-minute (or `stepMs`) counts over [start, end). */
-export function bucket(times: number[], start: number, end: number, stepMs: number): { x: number[]; y: number[] } {
+export function bucket(
+  times: number[],
+  start: number,
+  end: number,
+  stepMs: number,
+): { x: number[]; y: number[] } {
   const n = Math.max(1, Math.ceil((end - start) / stepMs));
   const x = Array.from({ length: n }, (_, i) => start + i * stepMs);
   const y = new Array<number>(n).fill(0);

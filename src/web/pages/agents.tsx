@@ -7,8 +7,8 @@ export function Agents() {
       <h1>Agents</h1>
       <Panel title="Fleet not configured" id="agents">
         <p class="empty" data-testid="fleet-not-configured">
-          The fleet is not configured: this server watches only its own host. Agents (status, last seen, version,
-          enrollment tokens) appear here once mamori runs as a fleet server.
+          The fleet is not configured: this server watches only its own host. Agents (status, last seen,
+          version, enrollment tokens) appear here once mamori runs as a fleet server.
         </p>
       </Panel>
     </>

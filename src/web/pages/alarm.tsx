@@ -4,7 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { systemClock } from "../../core/clock";
-import { api, qs } from "../api";
+import { api, isAdmin, qs } from "../api";
 import { Empty, ErrorBox, Loading, Panel, StateBadge, Text } from "../components/bits";
 import { Chart } from "../components/chart";
 import { Link } from "../components/link";
@@ -36,7 +36,12 @@ function transitions(history: Obj[]): Transition[] {
     } catch {
       // keep {}
     }
-    const newState = (data.newState as Obj | undefined)?.stateValue ?? data.new_state ?? data.newState ?? h.newState ?? h.state;
+    const newState =
+      (data.newState as Obj | undefined)?.stateValue ??
+      data.new_state ??
+      data.newState ??
+      h.newState ??
+      h.state;
     const oldState = (data.oldState as Obj | undefined)?.stateValue ?? data.old_state;
     const ts = typeof h.timestamp === "number" ? h.timestamp : Date.parse(String(h.timestamp));
     if (typeof newState === "string" && Number.isFinite(ts))
@@ -51,11 +56,25 @@ function transitions(history: Obj[]): Transition[] {
 }
 
 /** A horizontal bar: one segment per state, coloured by state (SVG attributes, no inline styles). */
-function Timeline({ items, start, end, current }: { items: Transition[]; start: number; end: number; current: string }) {
+function Timeline({
+  items,
+  start,
+  end,
+  current,
+}: {
+  items: Transition[];
+  start: number;
+  end: number;
+  current: string;
+}) {
   const span = Math.max(1, end - start);
   const segs: Array<{ from: number; to: number; state: string }> = [];
   // before the first change in view: the state it changed from (or, with no changes, the current one)
-  let state = [...items].reverse().find((t) => t.timestamp <= start)?.state ?? items[0]?.from ?? items[0]?.state ?? current;
+  let state =
+    [...items].reverse().find((t) => t.timestamp <= start)?.state ??
+    items[0]?.from ??
+    items[0]?.state ??
+    current;
   let from = start;
   for (const t of items) {
     if (t.timestamp <= start) {
@@ -69,9 +88,21 @@ function Timeline({ items, start, end, current }: { items: Transition[]; start: 
   segs.push({ from, to: end, state });
   return (
     <div class="timeline">
-      <svg viewBox="0 0 1000 24" preserveAspectRatio="none" role="img" aria-label={`State over the last ${formatDuration(end - start)}`}>
+      <svg
+        viewBox="0 0 1000 24"
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={`State over the last ${formatDuration(end - start)}`}
+      >
         {segs.map((s, i) => (
-          <rect key={i} class={`seg s-${s.state}`} x={((s.from - start) / span) * 1000} width={Math.max(4, ((s.to - s.from) / span) * 1000)} y={0} height={24}>
+          <rect
+            key={i}
+            class={`seg s-${s.state}`}
+            x={((s.from - start) / span) * 1000}
+            width={Math.max(4, ((s.to - s.from) / span) * 1000)}
+            y={0}
+            height={24}
+          >
             <title>{`${s.state} from ${formatTime(s.from)} for ${formatDuration(s.to - s.from)}`}</title>
           </rect>
         ))}
@@ -79,7 +110,8 @@ function Timeline({ items, start, end, current }: { items: Transition[]; start: 
       <div class="axis muted small">
         <span>{formatDuration(end - start)} ago</span>
         <span class="legend">
-          <span class="key s-OK">OK</span> <span class="key s-ALARM">ALARM</span> <span class="key s-INSUFFICIENT_DATA">no data</span>
+          <span class="key s-OK">OK</span> <span class="key s-ALARM">ALARM</span>{" "}
+          <span class="key s-INSUFFICIENT_DATA">no data</span>
         </span>
         <span>now</span>
       </div>
@@ -110,7 +142,13 @@ function Acknowledge({ name, onDone }: { name: string; onDone(): void }) {
     <form class="inline-form" onSubmit={submit} aria-label="Acknowledge">
       <label class="grow">
         Why
-        <input name="why" required value={why} placeholder="looking into it" onInput={(e) => setWhy(e.currentTarget.value)} />
+        <input
+          name="why"
+          required
+          value={why}
+          placeholder="looking into it"
+          onInput={(e) => setWhy(e.currentTarget.value)}
+        />
       </label>
       <label>
         For
@@ -138,7 +176,8 @@ function seriesOf(points: Obj[], periodS: number, end: number): { x: number[]; y
   const last = Math.floor(end / step) * step;
   const first = last - Math.floor(CHART_SPAN_MS / step) * step;
   const byTime = new Map<number, number>();
-  for (const p of points) if (typeof p.timestamp === "number" && typeof p.value === "number") byTime.set(p.timestamp, p.value);
+  for (const p of points)
+    if (typeof p.timestamp === "number" && typeof p.value === "number") byTime.set(p.timestamp, p.value);
   const x: number[] = [];
   const y: Array<number | null> = [];
   for (let t = first; t <= last; t += step) {
@@ -152,7 +191,10 @@ function MetricChart({ d, now }: { d: Obj; now: number }) {
   const metric = (d.metric ?? {}) as Obj;
   const statistic = String(d.statistic ?? "Sum");
   const period = typeof d.period === "number" ? d.period : 60;
-  const dims = metric.dimensions && Object.keys(metric.dimensions as Obj).length > 0 ? JSON.stringify(metric.dimensions) : undefined;
+  const dims =
+    metric.dimensions && Object.keys(metric.dimensions as Obj).length > 0
+      ? JSON.stringify(metric.dimensions)
+      : undefined;
   const path =
     typeof metric.namespace === "string" && typeof metric.name === "string"
       ? `/metrics/${encodeURIComponent(metric.namespace)}/${encodeURIComponent(metric.name)}${qs({
@@ -169,11 +211,16 @@ function MetricChart({ d, now }: { d: Obj; now: number }) {
   const s = seriesOf(listOf<Obj>(res.data, "datapoints"), period, now);
   return (
     <>
-      <Chart label={`${statistic} per ${period} s with the threshold, last 3 hours`} x={s.x} series={[{ label: statistic, values: s.y }]} threshold={threshold} />
+      <Chart
+        label={`${statistic} per ${period} s with the threshold, last 3 hours`}
+        x={s.x}
+        series={[{ label: statistic, values: s.y }]}
+        threshold={threshold}
+      />
       {threshold !== undefined && (
         <p class="muted small">
-          {statistic} per {period} s; alarm when <Text value={String(d.comparison ?? "")} /> {threshold} for {String(d.evaluationPeriods ?? 1)}{" "}
-          period(s).
+          {statistic} per {period} s; alarm when <Text value={String(d.comparison ?? "")} /> {threshold} for{" "}
+          {String(d.evaluationPeriods ?? 1)} period(s).
         </p>
       )}
     </>
@@ -197,8 +244,8 @@ export function AlarmDetail({ name }: { name: string }) {
   const d = res.data;
   const a = alarmOf(d.alarm ?? d);
   const history = transitions(listOf<Obj>(d.history, "history", "items"));
-  const samples = listOf<unknown>(d.samples ?? d.sampleLines ?? d.sample_lines, "lines", "samples").map((s) =>
-    typeof s === "string" ? s : String((s as Obj).message ?? JSON.stringify(s)),
+  const samples = listOf<unknown>(d.samples ?? d.sampleLines ?? d.sample_lines, "lines", "samples").map(
+    (s) => (typeof s === "string" ? s : String((s as Obj).message ?? JSON.stringify(s))),
   );
   const metric = (d.metric ?? {}) as Obj;
   const metricName = [metric.namespace, metric.name].filter((x) => typeof x === "string").join(" / ");
@@ -251,19 +298,25 @@ export function AlarmDetail({ name }: { name: string }) {
             </ul>
           )}
         </Panel>
-        <Panel title="Acknowledge" id="alarm-ack">
-          <Acknowledge name={a.name} onDone={res.reload} />
-        </Panel>
+        {isAdmin() && (
+          <Panel title="Acknowledge" id="alarm-ack">
+            <Acknowledge name={a.name} onDone={res.reload} />
+          </Panel>
+        )}
         <Panel title="History" id="alarm-history">
           {history.length === 0 ? (
             <Empty>No state changes recorded.</Empty>
           ) : (
             <ul class="list small">
-              {[...history].reverse().slice(0, 30).map((h, i) => (
-                <li key={i}>
-                  <span class="mono">{formatTime(h.timestamp)}</span> <StateBadge state={h.state} /> <Text value={h.summary} />
-                </li>
-              ))}
+              {[...history]
+                .reverse()
+                .slice(0, 30)
+                .map((h, i) => (
+                  <li key={i}>
+                    <span class="mono">{formatTime(h.timestamp)}</span> <StateBadge state={h.state} />{" "}
+                    <Text value={h.summary} />
+                  </li>
+                ))}
             </ul>
           )}
         </Panel>

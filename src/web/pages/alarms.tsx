@@ -10,13 +10,17 @@ import { ALARM_LIVE } from "./overview";
 export function Alarms() {
   const res = useResource<unknown>("/alarms", ALARM_LIVE);
   const now = useNow(10_000);
-  const alarms = listOf<unknown>(res.data, "alarms").map(alarmOf).sort((a, b) => a.name.localeCompare(b.name));
+  const alarms = listOf<unknown>(res.data, "alarms")
+    .map(alarmOf)
+    .sort((a, b) => a.name.localeCompare(b.name));
   return (
     <>
       <h1>Alarms</h1>
       <ErrorBox error={res.error} />
       {res.data === undefined && !res.error && <Loading />}
-      {res.data !== undefined && alarms.length === 0 && <Empty>No alarms configured. Add some under `alarms:` in mamori.yaml.</Empty>}
+      {res.data !== undefined && alarms.length === 0 && (
+        <Empty>No alarms configured. Add some under `alarms:` in mamori.yaml.</Empty>
+      )}
       {alarms.length > 0 && (
         <table class="table panel">
           <thead>
@@ -24,7 +28,9 @@ export function Alarms() {
               <th scope="col">Alarm</th>
               <th scope="col">State</th>
               <th scope="col">Since</th>
-              <th scope="col" class="hide-narrow">Reason</th>
+              <th scope="col" class="hide-narrow">
+                Reason
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -1,6 +1,6 @@
 /** /bans: per-jail counters, active bans with the time left, unban, and a manual ban (admins). */
 import { useState } from "preact/hooks";
-import { api } from "../api";
+import { api, isAdmin } from "../api";
 import { Empty, ErrorBox, Loading, Panel, Text } from "../components/bits";
 import { Link } from "../components/link";
 import { compact, formatDuration, formatTime } from "../format";
@@ -67,9 +67,16 @@ function BanRow({ b, now, onUnban }: { b: BanView; now: number; onUnban(b: BanVi
       <td data-time-left>{b.state === "pending-unban" ? "unban pending" : left}</td>
       <td class="num hide-narrow">{b.failures}</td>
       <td>
-        <button type="button" class="danger small" onClick={() => onUnban(b)} aria-label={`Unban ${b.ip} from ${b.jail}`}>
-          Unban
-        </button>
+        {isAdmin() && (
+          <button
+            type="button"
+            class="danger small"
+            onClick={() => onUnban(b)}
+            aria-label={`Unban ${b.ip} from ${b.jail}`}
+          >
+            Unban
+          </button>
+        )}
       </td>
     </tr>
   );
@@ -79,7 +86,9 @@ function ActiveBans() {
   const res = useResource<unknown>("/bans", BAN_LIVE);
   const now = useNow(1000);
   const [error, setError] = useState<Error | undefined>(undefined);
-  const bans = listOf<unknown>(res.data, "bans").map(banOf).sort((a, b) => b.start - a.start);
+  const bans = listOf<unknown>(res.data, "bans")
+    .map(banOf)
+    .sort((a, b) => b.start - a.start);
   const unban = async (b: BanView) => {
     setError(undefined);
     try {
@@ -100,9 +109,13 @@ function ActiveBans() {
             <tr>
               <th scope="col">Address</th>
               <th scope="col">Jail</th>
-              <th scope="col" class="hide-narrow">Banned at</th>
+              <th scope="col" class="hide-narrow">
+                Banned at
+              </th>
               <th scope="col">Time left</th>
-              <th scope="col" class="num hide-narrow">Failures</th>
+              <th scope="col" class="num hide-narrow">
+                Failures
+              </th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
               </th>
@@ -132,7 +145,11 @@ function ManualBan() {
     setError(undefined);
     setDone("");
     try {
-      await api("POST", "/bans", { jail: jail || names[0], ip: ip.trim(), duration: duration === "-1" ? -1 : duration });
+      await api("POST", "/bans", {
+        jail: jail || names[0],
+        ip: ip.trim(),
+        duration: duration === "-1" ? -1 : duration,
+      });
       setDone(`Banned ${ip.trim()}.`);
       setIp("");
     } catch (err) {
@@ -154,7 +171,14 @@ function ManualBan() {
         </label>
         <label class="grow">
           Address or prefix
-          <input name="ip" class="mono" required placeholder="203.0.113.9 or 2001:db8::/64" value={ip} onInput={(e) => setIp(e.currentTarget.value)} />
+          <input
+            name="ip"
+            class="mono"
+            required
+            placeholder="203.0.113.9 or 2001:db8::/64"
+            value={ip}
+            onInput={(e) => setIp(e.currentTarget.value)}
+          />
         </label>
         <label>
           For
@@ -187,7 +211,7 @@ export function Bans() {
       <div class="grid">
         <Jails />
         <ActiveBans />
-        <ManualBan />
+        {isAdmin() && <ManualBan />}
       </div>
     </>
   );

@@ -36,7 +36,8 @@ export interface AuditResult {
   host: string;
 }
 
-const str = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+const str = (v: unknown): string =>
+  v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
 
 export function fimChangeOf(e: LogEventView): FimChange {
   const j = jsonOf(e.message) ?? {};

@@ -19,9 +19,15 @@ function latest(group: string, days: number) {
 /** A unified diff, one line per row, coloured by its first character (as text, never markup). */
 function Diff({ text }: { text: string }) {
   return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a wide diff scrolls sideways; focus lets the keyboard scroll it
     <pre class="diff" tabIndex={0}>
       {text.split("\n").map((line, i) => (
-        <span key={i} class={line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : ""}>
+        <span
+          key={i}
+          class={
+            line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : ""
+          }
+        >
           <Text value={line} />
           {"\n"}
         </span>
@@ -48,7 +54,10 @@ function Change({ c, now }: { c: FimChange; now: number }) {
           </span>
         )}
         {c.package ? (
-          <span class="tag good" title="the new content matches this package's checksums: an upgrade, not tampering">
+          <span
+            class="tag good"
+            title="the new content matches this package's checksums: an upgrade, not tampering"
+          >
             package <Text value={c.package} />
           </span>
         ) : (
@@ -67,13 +76,23 @@ function Change({ c, now }: { c: FimChange; now: number }) {
 }
 
 function FileChanges() {
-  const res = useAsync("host-fim", async () => (await latest("mamori/fim", 30)).reverse().slice(0, 100).map(fimChangeOf), HOST_LIVE);
+  const res = useAsync(
+    "host-fim",
+    async () => (await latest("mamori/fim", 30)).reverse().slice(0, 100).map(fimChangeOf),
+    HOST_LIVE,
+  );
   const now = useNow(30_000);
   return (
-    <Panel title="File changes" id="fim" actions={<Link href={href("/logs", { group: "mamori/fim" })}>as logs</Link>}>
+    <Panel
+      title="File changes"
+      id="fim"
+      actions={<Link href={href("/logs", { group: "mamori/fim" })}>as logs</Link>}
+    >
       <ErrorBox error={res.error} />
       {!res.data && !res.error && <Loading />}
-      {res.data?.length === 0 && <Empty>No file changes in the last 30 days (or file integrity monitoring is off).</Empty>}
+      {res.data?.length === 0 && (
+        <Empty>No file changes in the last 30 days (or file integrity monitoring is off).</Empty>
+      )}
       <ul class="list changes">
         {res.data?.map((c) => (
           <Change key={c.id} c={c} now={now} />
@@ -84,10 +103,18 @@ function FileChanges() {
 }
 
 function Findings() {
-  const res = useAsync("host-rootcheck", async () => (await latest("mamori/rootcheck", 30)).reverse().slice(0, 100).map(rootcheckOf), HOST_LIVE);
+  const res = useAsync(
+    "host-rootcheck",
+    async () => (await latest("mamori/rootcheck", 30)).reverse().slice(0, 100).map(rootcheckOf),
+    HOST_LIVE,
+  );
   const now = useNow(30_000);
   return (
-    <Panel title="Rootcheck findings" id="rootcheck" actions={<Link href={href("/logs", { group: "mamori/rootcheck" })}>as logs</Link>}>
+    <Panel
+      title="Rootcheck findings"
+      id="rootcheck"
+      actions={<Link href={href("/logs", { group: "mamori/rootcheck" })}>as logs</Link>}
+    >
       <ErrorBox error={res.error} />
       {!res.data && !res.error && <Loading />}
       {res.data?.length === 0 && <Empty>No rootcheck findings in the last 30 days.</Empty>}
@@ -97,7 +124,9 @@ function Findings() {
             <tr>
               <th scope="col">Severity</th>
               <th scope="col">Finding</th>
-              <th scope="col" class="hide-narrow">Check</th>
+              <th scope="col" class="hide-narrow">
+                Check
+              </th>
               <th scope="col">When</th>
             </tr>
           </thead>
@@ -142,13 +171,21 @@ function current(results: AuditResult[]): AuditResult[] {
 }
 
 function Audit() {
-  const res = useAsync("host-audit", async () => current((await latest("mamori/audit", 90)).map(auditOf)), HOST_LIVE);
+  const res = useAsync(
+    "host-audit",
+    async () => current((await latest("mamori/audit", 90)).map(auditOf)),
+    HOST_LIVE,
+  );
   const failed = res.data?.filter((r) => r.result === "failed").length ?? 0;
   return (
     <Panel
       title="Configuration audit"
       id="audit"
-      actions={res.data && res.data.length > 0 ? <span class={failed ? "count bad" : "count good"}>{failed} failed</span> : undefined}
+      actions={
+        res.data && res.data.length > 0 ? (
+          <span class={failed ? "count bad" : "count good"}>{failed} failed</span>
+        ) : undefined
+      }
     >
       <ErrorBox error={res.error} />
       {!res.data && !res.error && <Loading />}
@@ -159,7 +196,9 @@ function Audit() {
             <tr>
               <th scope="col">Result</th>
               <th scope="col">Check</th>
-              <th scope="col" class="hide-narrow">Policy</th>
+              <th scope="col" class="hide-narrow">
+                Policy
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -6,7 +6,7 @@ import { navigate } from "../router";
 
 /** Only a path of this UI is a place to go back to after signing in (never another origin). */
 function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+  return next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
 }
 
 export function Login(props: { next: string | null; onLogin(): void; notice?: string }) {
@@ -43,7 +43,13 @@ export function Login(props: { next: string | null; onLogin(): void; notice?: st
         {props.notice && <p class="notice">{props.notice}</p>}
         <label>
           User name
-          <input name="username" autoComplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            name="username"
+            autoComplete="username"
+            required
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label>
           Password
@@ -59,7 +65,13 @@ export function Login(props: { next: string | null; onLogin(): void; notice?: st
         {needTotp && (
           <label>
             One-time code
-            <input name="totp" inputMode="numeric" autoComplete="one-time-code" value={totp} onInput={(e) => setTotp(e.currentTarget.value)} />
+            <input
+              name="totp"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              value={totp}
+              onInput={(e) => setTotp(e.currentTarget.value)}
+            />
           </label>
         )}
         <ErrorBox error={error} />

@@ -65,21 +65,19 @@ function Message({ text, marks }: { text: string; marks: string[] }) {
 
 function Rows({ events, check }: { events: LogEventView[]; check: PatternCheck }) {
   return (
-    <div class="log-rows" role="table" aria-label="Log events">
+    <ol class="log-rows" aria-label="Log events">
       {events.map((e) => (
-        <div class="log-row" role="row" key={e.id}>
-          <span class="ts mono" role="cell">
-            {formatTime(e.timestamp)}
-          </span>
-          <span class="stream mono muted" role="cell">
+        <li class="log-row" key={e.id}>
+          <span class="ts mono">{formatTime(e.timestamp)}</span>
+          <span class="stream mono muted">
             <Text value={e.stream} />
           </span>
-          <span class="msg mono" role="cell">
+          <span class="msg mono">
             <Message text={e.message} marks={needles(check, e.message)} />
           </span>
-        </div>
+        </li>
       ))}
-    </div>
+    </ol>
   );
 }
 
@@ -105,7 +103,11 @@ function useSearch(group: string, stream: string, pattern: string, range: string
     try {
       const page = eventPageOf(await get(`/logs/events${qs({ ...base, limit: 200, next })}`));
       if (mine !== seq.current) return;
-      setState((s) => ({ events: next ? [...s.events, ...page.events] : page.events, next: page.next, loading: false }));
+      setState((s) => ({
+        events: next ? [...s.events, ...page.events] : page.events,
+        next: page.next,
+        loading: false,
+      }));
     } catch (e) {
       if (mine === seq.current) setState((s) => ({ ...s, error: e as Error, loading: false }));
     }
@@ -131,7 +133,11 @@ function useTail(on: boolean, group: string, pattern: string, append: (e: LogEve
     const onEvent = (m: MessageEvent) => {
       try {
         const data = JSON.parse(m.data) as Record<string, unknown>;
-        const items = Array.isArray(data) ? data : Array.isArray(data.events) ? data.events : [data.event ?? data];
+        const items = Array.isArray(data)
+          ? data
+          : Array.isArray(data.events)
+            ? data.events
+            : [data.event ?? data];
         for (const item of items) {
           const e = eventOf(item);
           if (e.message || e.id) ref.current(e);
@@ -162,19 +168,36 @@ export function Logs({ route }: { route: Route }) {
 
   const groups = useResource<unknown>("/logs/groups");
   const streams = useResource<unknown>(group ? `/logs/groups/${encodeURIComponent(group)}/streams` : null);
-  const groupNames = listOf<Record<string, unknown>>(groups.data, "groups", "logGroups").map((g) => String(g.name ?? g.logGroupName ?? ""));
-  const streamNames = listOf<Record<string, unknown>>(streams.data, "streams", "logStreams").map((s) => String(s.name ?? s.logStreamName ?? ""));
+  const groupNames = listOf<Record<string, unknown>>(groups.data, "groups", "logGroups").map((g) =>
+    String(g.name ?? g.logGroupName ?? ""),
+  );
+  const streamNames = listOf<Record<string, unknown>>(streams.data, "streams", "logStreams").map((s) =>
+    String(s.name ?? s.logStreamName ?? ""),
+  );
 
   const draftCheck = useMemo(() => checkPattern(draft), [draft]);
   const applied = useMemo(() => checkPattern(pattern), [pattern]);
   const search = useSearch(group, stream, pattern, range, applied.ok);
   const tail = useTail(live, group, pattern, (e) => {
     if (stream && e.stream && e.stream !== stream) return;
-    search.setState((s) => (s.events.some((x) => x.id === e.id && e.id) ? s : { ...s, events: [...s.events, e].slice(-MAX_LIVE_ROWS) }));
+    search.setState((s) =>
+      s.events.some((x) => x.id === e.id && e.id)
+        ? s
+        : { ...s, events: [...s.events, e].slice(-MAX_LIVE_ROWS) },
+    );
   });
 
   const go = (changes: Record<string, string | undefined>) =>
-    navigate(href("/logs", { group, stream, pattern, range: range === "1h" ? undefined : range, live: live ? "1" : undefined, ...changes }));
+    navigate(
+      href("/logs", {
+        group,
+        stream,
+        pattern,
+        range: range === "1h" ? undefined : range,
+        live: live ? "1" : undefined,
+        ...changes,
+      }),
+    );
 
   const submit = (e: Event) => {
     e.preventDefault();
@@ -188,7 +211,11 @@ export function Logs({ route }: { route: Route }) {
       <form class="toolbar" onSubmit={submit} aria-label="Search logs">
         <label>
           Group
-          <select name="group" value={group} onChange={(e) => go({ group: e.currentTarget.value, stream: undefined })}>
+          <select
+            name="group"
+            value={group}
+            onChange={(e) => go({ group: e.currentTarget.value, stream: undefined })}
+          >
             <option value="">choose a group…</option>
             {groupNames.map((g) => (
               <option key={g} value={g}>
@@ -200,7 +227,12 @@ export function Logs({ route }: { route: Route }) {
         </label>
         <label>
           Stream
-          <select name="stream" value={stream} onChange={(e) => go({ stream: e.currentTarget.value || undefined })} disabled={!group}>
+          <select
+            name="stream"
+            value={stream}
+            onChange={(e) => go({ stream: e.currentTarget.value || undefined })}
+            disabled={!group}
+          >
             <option value="">all streams</option>
             {streamNames.map((s) => (
               <option key={s} value={s}>
@@ -238,14 +270,17 @@ export function Logs({ route }: { route: Route }) {
             Search
           </button>
           <label class="check">
-            <input type="checkbox" checked={live} disabled={!group} onChange={(e) => go({ live: e.currentTarget.checked ? "1" : undefined })} />
+            <input
+              type="checkbox"
+              checked={live}
+              disabled={!group}
+              onChange={(e) => go({ live: e.currentTarget.checked ? "1" : undefined })}
+            />
             Live tail
           </label>
         </div>
       </form>
-      <div id="pattern-help">
-        {!draftCheck.ok && <PatternError source={draft} check={draftCheck} />}
-      </div>
+      <div id="pattern-help">{!draftCheck.ok && <PatternError source={draft} check={draftCheck} />}</div>
       <Panel
         title={group ? `Events in ${group}` : "Events"}
         id="log-events"
@@ -261,9 +296,13 @@ export function Logs({ route }: { route: Route }) {
         {!group && <Empty>Choose a log group to search.</Empty>}
         {group && search.state.loading && search.state.events.length === 0 && <Loading />}
         {group && !applied.ok && <Empty>Fix the pattern above to search.</Empty>}
-        {group && applied.ok && !search.state.loading && !search.state.error && search.state.events.length === 0 && (
-          <Empty>No events match{pattern ? " this pattern" : ""} in this time range.</Empty>
-        )}
+        {group &&
+          applied.ok &&
+          !search.state.loading &&
+          !search.state.error &&
+          search.state.events.length === 0 && (
+            <Empty>No events match{pattern ? " this pattern" : ""} in this time range.</Empty>
+          )}
         {search.state.events.length > 0 && <Rows events={search.state.events} check={applied} />}
         {search.state.next && (
           <button type="button" onClick={search.more} disabled={search.state.loading}>

@@ -33,7 +33,9 @@ function AlarmStates() {
     <Panel
       title="Alarms"
       id="alarm-states"
-      actions={<span class={firing ? "count bad" : "count good"}>{firing ? `${firing} in alarm` : "all quiet"}</span>}
+      actions={
+        <span class={firing ? "count bad" : "count good"}>{firing ? `${firing} in alarm` : "all quiet"}</span>
+      }
     >
       <ErrorBox error={res.error} />
       {res.data === undefined && !res.error && <Loading />}
@@ -41,7 +43,12 @@ function AlarmStates() {
       <ul class="alarm-grid">
         {alarms.map((a) => (
           <li key={a.name}>
-            <Link href={`/alarms/${encodeURIComponent(a.name)}`} class={`alarm-card s-${a.state}`} data-alarm={a.name} data-state={a.state}>
+            <Link
+              href={`/alarms/${encodeURIComponent(a.name)}`}
+              class={`alarm-card s-${a.state}`}
+              data-alarm={a.name}
+              data-state={a.state}
+            >
               <span class="name">
                 <Text value={a.name} />
               </span>
@@ -66,7 +73,11 @@ async function eventRates(): Promise<Rates> {
   const now = systemClock.now();
   const end = Math.ceil(now / MINUTE) * MINUTE;
   const start = end - HOUR;
-  const groups = listOf<{ name?: string; logGroupName?: string; storedEvents?: number }>(await get("/logs/groups"), "groups", "logGroups");
+  const groups = listOf<{ name?: string; logGroupName?: string; storedEvents?: number }>(
+    await get("/logs/groups"),
+    "groups",
+    "logGroups",
+  );
   const names = groups
     .sort((a, b) => (b.storedEvents ?? 0) - (a.storedEvents ?? 0))
     .map((g) => String(g.name ?? g.logGroupName ?? ""))
@@ -77,7 +88,15 @@ async function eventRates(): Promise<Rates> {
     names.map(async (g) => {
       const events = await eventsIn(g, { start, end, limit: 2000 });
       if (events.length >= 2000) sampled = true;
-      return { label: g, values: bucket(events.map((e) => e.timestamp), start, end, MINUTE).y };
+      return {
+        label: g,
+        values: bucket(
+          events.map((e) => e.timestamp),
+          start,
+          end,
+          MINUTE,
+        ).y,
+      };
     }),
   );
   return { x: bucket([], start, end, MINUTE).x, series, sampled };
@@ -92,7 +111,12 @@ function EventRates() {
       {res.data && res.data.series.length === 0 && <Empty>No log groups yet.</Empty>}
       {res.data && res.data.series.length > 0 && (
         <>
-          <Chart label="Events per minute per log group, last hour" x={res.data.x} series={res.data.series} legend />
+          <Chart
+            label="Events per minute per log group, last hour"
+            x={res.data.x}
+            series={res.data.series}
+            legend
+          />
           {res.data.sampled && <p class="muted small">Busy groups are counted up to 2000 events an hour.</p>}
         </>
       )}
@@ -115,7 +139,7 @@ async function banStats(): Promise<BanStats> {
   const byIp = new Map<string, BanStats["top"][number]>();
   for (const e of events) {
     const j = jsonOf(e.message);
-    if (!j || j.action !== "ban") continue;
+    if (j?.action !== "ban") continue;
     times.push(e.timestamp);
     const ip = String(j.ip ?? "");
     const row = byIp.get(ip) ?? { ip, bans: 0, failures: 0, jails: [], last: 0 };
@@ -139,7 +163,14 @@ function Bans() {
       <Panel title="Bans, last 24 hours" id="bans-over-time" actions={<Link href="/bans">all bans</Link>}>
         <ErrorBox error={res.error} />
         {!res.data && !res.error && <Loading />}
-        {res.data && <Chart label="Bans per hour, last 24 hours" x={res.data.x} series={[{ label: "bans", values: res.data.bans }]} bars />}
+        {res.data && (
+          <Chart
+            label="Bans per hour, last 24 hours"
+            x={res.data.x}
+            series={[{ label: "bans", values: res.data.bans }]}
+            bars
+          />
+        )}
       </Panel>
       <Panel title="Top attacking addresses" id="top-attackers">
         {res.data && res.data.top.length === 0 && <Empty>No bans in the last 24 hours.</Empty>}
@@ -148,9 +179,15 @@ function Bans() {
             <thead>
               <tr>
                 <th scope="col">Address</th>
-                <th scope="col" class="num">Bans</th>
-                <th scope="col" class="num">Failures</th>
-                <th scope="col" class="hide-narrow">Jails</th>
+                <th scope="col" class="num">
+                  Bans
+                </th>
+                <th scope="col" class="num">
+                  Failures
+                </th>
+                <th scope="col" class="hide-narrow">
+                  Jails
+                </th>
                 <th scope="col">Last</th>
               </tr>
             </thead>
@@ -179,15 +216,11 @@ function Bans() {
 }
 
 function FileChanges() {
-  const res = useAsync(
-    "fim",
-    async () => {
-      const now = systemClock.now();
-      const events = await eventsIn("mamori/fim", { start: now - 7 * 24 * HOUR, limit: 1000 }).catch(() => []);
-      return events.slice(-8).reverse().map(fimChangeOf);
-    },
-    ["finding", "fim"],
-  );
+  const res = useAsync("fim", async () => {
+    const now = systemClock.now();
+    const events = await eventsIn("mamori/fim", { start: now - 7 * 24 * HOUR, limit: 1000 }).catch(() => []);
+    return events.slice(-8).reverse().map(fimChangeOf);
+  }, ["finding", "fim"]);
   const now = useNow(30_000);
   return (
     <Panel title="Latest file changes" id="file-changes" actions={<Link href="/host">host checks</Link>}>

@@ -40,7 +40,10 @@ export interface WebDaemon {
 /** Config: an auth log feeding a [preauth] alarm and a dry-run sshd jail; the UI on `port`. */
 export function webConfig(dir: string, port: number, authLog: string): string {
   const host = ["fim", "rootcheck", "audit"]
-    .map((g) => `  - { type: file, path: ${path.join(dir, `${g}.jsonl`)}, group: mamori/${g}, start_position: start_of_file }\n`)
+    .map(
+      (g) =>
+        `  - { type: file, path: ${path.join(dir, `${g}.jsonl`)}, group: mamori/${g}, start_position: start_of_file }\n`,
+    )
     .join("");
   return `data_dir: ${path.join(dir, "data")}
 http:
