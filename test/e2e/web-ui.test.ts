@@ -98,7 +98,10 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     );
     await page.click("header nav a:text('Bans')");
     const row = `[data-ban="sshd/${ip}"]`;
-    await page.waitForSelector(row, { timeout: 20_000 });
+    await page.waitForSelector(row, { timeout: 30_000 }).catch(async (e) => {
+      const api = await (await page.request.get(`${daemon.url}/api/v1/bans`)).text();
+      throw new Error(`${e}\nGET /api/v1/bans: ${api}\npage: ${await page.textContent("main")}\ndaemon log:\n${daemon.log().slice(-3000)}`);
+    });
     assert.match((await page.textContent(`${row} [data-time-left]`)) ?? "", /^(59m|1h)/);
     const listed = async () =>
       (await daemon.cli(["bans", "list", "--json"])).stdout
