@@ -79,7 +79,7 @@ export function disconnect(): void {
   setStatus("offline");
 }
 
-/** Calls `fn` for every live message whose type is in `types` (every message when empty). */
+/** Calls `fn` for every live message whose type is in `types` (none when empty; the stream opens anyway). */
 export function useLive(types: readonly string[], fn: (m: LiveMessage) => void): void {
   const ref = useRef(fn);
   ref.current = fn;
@@ -88,7 +88,7 @@ export function useLive(types: readonly string[], fn: (m: LiveMessage) => void):
     connect();
     const wanted = new Set(key ? key.split(",") : []);
     const l: Listener = (m) => {
-      if (wanted.size === 0 || wanted.has(m.type) || wanted.has(m.type.split(/[.:/]/)[0])) ref.current(m);
+      if (wanted.has(m.type) || wanted.has(m.type.split(/[.:/]/)[0])) ref.current(m);
     };
     listeners.add(l);
     return () => {

@@ -90,6 +90,20 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     assert.equal(border, "rgb(209, 36, 47)");
   });
 
+  it("opens the alarm from the overview: reason, sample line, threshold chart, acknowledge", async () => {
+    await page.click('[data-alarm="ssh-intrusion"]');
+    await page.waitForSelector("main h1:has-text('ssh-intrusion') [data-state=ALARM]");
+    assert.equal(new URL(page.url()).pathname, "/alarms/ssh-intrusion");
+    assert.match((await page.textContent("[data-testid=alarm-reason]")) ?? "", /Threshold Crossed/);
+    assert.match((await page.textContent("#alarm-samples")) ?? "", /\[preauth\]/);
+    await page.waitForSelector("#alarm-metric .chart canvas");
+    assert.match((await page.textContent("#alarm-metric .u-legend")) ?? "", /threshold/);
+    await page.fill("#alarm-ack input[name=why]", "looking into <b>it</b>");
+    await page.click("#alarm-ack button[type=submit]");
+    await page.waitForSelector("#alarm-state .notice:has-text('Acknowledged by admin')");
+    assert.match((await page.textContent("#alarm-state .notice")) ?? "", /looking into <b>it<\/b>/);
+  });
+
   it("shows a dry-run jail's ban on /bans, unbans it there, bans by hand, and agrees with `mamori bans list`", async () => {
     const ip = "198.51.100.23";
     appendLines(
@@ -145,6 +159,7 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
       expected = e as PatternSyntaxError;
     }
     assert.ok(expected instanceof PatternSyntaxError);
+    await page.uncheck("form.toolbar input[type=checkbox]");
     await page.fill("input[name=pattern]", bad);
     await page.waitForSelector(".pattern-error");
     assert.equal(await page.getAttribute(".pattern-error", "data-col"), String(expected.col));
@@ -155,6 +170,18 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
       true,
       "a bad pattern cannot be searched",
     );
+
+    // live tail: a new matching line appears without a search
+    await page.check("form.toolbar input[type=checkbox]");
+    await page.waitForSelector('[data-tail="live"]');
+    const marker = "tailuser7";
+    appendLines(daemon.authLog, [
+      sshLine(`Accepted password for ${marker} from 192.0.2.9 port 22 ssh2`),
+      sshLine(`Failed password for ${marker} from 192.0.2.9 port 22 ssh2`),
+    ]);
+    await page.waitForSelector(`.log-row .msg:has-text("Failed password for ${marker}")`);
+    assert.equal(await page.$$eval(".log-row .msg", (els) => els.filter((e) => e.textContent?.includes("Accepted password")).length), 0);
+    assert.match(new URL(page.url()).search, /live=1/);
 
     // a bookmarked address with a bad pattern shows the same error instead of results
     await page.goto(`${daemon.url}/logs?group=auth&pattern=${encodeURIComponent(bad)}`);
