@@ -114,7 +114,9 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     const row = `[data-ban="sshd/${ip}"]`;
     await page.waitForSelector(row, { timeout: 30_000 }).catch(async (e) => {
       const api = await (await page.request.get(`${daemon.url}/api/v1/bans`)).text();
-      throw new Error(`${e}\nGET /api/v1/bans: ${api}\npage: ${await page.textContent("main")}\ndaemon log:\n${daemon.log().slice(-3000)}`);
+      throw new Error(
+        `${e}\nGET /api/v1/bans: ${api}\npage: ${await page.textContent("main")}\ndaemon log:\n${daemon.log().slice(-3000)}`,
+      );
     });
     assert.match((await page.textContent(`${row} [data-time-left]`)) ?? "", /^(59m|1h)/);
     const listed = async () =>
@@ -180,7 +182,13 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
       sshLine(`Failed password for ${marker} from 192.0.2.9 port 22 ssh2`),
     ]);
     await page.waitForSelector(`.log-row .msg:has-text("Failed password for ${marker}")`);
-    assert.equal(await page.$$eval(".log-row .msg", (els) => els.filter((e) => e.textContent?.includes("Accepted password")).length), 0);
+    assert.equal(
+      await page.$$eval(
+        ".log-row .msg",
+        (els) => els.filter((e) => e.textContent?.includes("Accepted password")).length,
+      ),
+      0,
+    );
     assert.match(new URL(page.url()).search, /live=1/);
 
     // a bookmarked address with a bad pattern shows the same error instead of results
