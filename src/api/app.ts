@@ -19,6 +19,7 @@ import { hidsRoutes } from "./routes/hids.js";
 import { compileOr422, logRoutes } from "./routes/logs.js";
 import { metricRoutes } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/session.js";
+import { userRoutes } from "./routes/users.js";
 import { SetupGate, setupRoutes } from "./setup.js";
 import { defaultWebRoot, securityHeaders, staticRoutes } from "./static.js";
 import { StreamHub } from "./stream.js";
@@ -75,6 +76,7 @@ export function buildApiApp(deps: ApiDeps): ApiApp {
   alarmRoutes(r, deps);
   banRoutes(r, deps);
   hidsRoutes(r, deps);
+  userRoutes(r, deps);
   r.add(
     {
       method: "GET",

@@ -187,6 +187,85 @@ describe("bans, the live stream, alarms", () => {
     assert.equal(later.acknowledged, null);
   });
 
+  it("serves host-check findings from their mamori/* groups, and streams them as `finding`", async () => {
+    const stream = await admin.get("/api/v1/stream");
+    const frames: Array<{ event: string; data: string }> = [];
+    const stop = collectSse(stream, frames);
+    await waitFor("hello", () => frames.some((f) => f.event === "hello"), 5000, 10);
+    h.daemon.parts.detections.emit("mamori/fim", {
+      path: "/etc/passwd",
+      change: "modified",
+      note: "<img src=x>",
+    });
+    h.daemon.parts.detections.emit("mamori/rootcheck", { finding: "hidden process", pid: 4242 });
+    await waitFor(
+      "the fim change",
+      async () => {
+        const page = (await (await admin.get("/api/v1/fim/changes")).json()) as {
+          events: Array<{ message: string }>;
+        };
+        return page.events.length === 1 && page.events[0].message.includes("/etc/passwd");
+      },
+      5000,
+      20,
+    );
+    const rc = (await (
+      await admin.get("/api/v1/rootcheck/findings?pattern=%7B%24.pid%3D4242%7D")
+    ).json()) as {
+      events: unknown[];
+    };
+    assert.equal(rc.events.length, 1);
+    assert.equal(
+      ((await (await admin.get("/api/v1/audit/results")).json()) as { events: unknown[] }).events.length,
+      0,
+    );
+    await waitFor(
+      "two findings on the stream",
+      () => frames.filter((f) => f.event === "finding").length === 2,
+      5000,
+      10,
+    );
+    await stop();
+  });
+
+  it("lets an admin manage users and API tokens (token shown once, never listed)", async () => {
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "short" })).status,
+      422,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "long enough pw" }))
+        .status,
+      204,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "new-viewer", role: "viewer", password: "long enough pw" }))
+        .status,
+      409,
+    );
+    assert.equal(
+      (await admin.post("/api/v1/users", { name: "<script>", role: "viewer", password: "long enough pw" }))
+        .status,
+      422,
+    );
+    const users = (await (await admin.get("/api/v1/users")).json()) as { users: Array<{ name: string }> };
+    assert.deepEqual(
+      users.users.map((u) => u.name),
+      ["ana", "new-viewer"],
+    );
+    assert.equal((await admin.delete("/api/v1/users/ana")).status, 409, "not yourself");
+    const created = await admin.post("/api/v1/api-tokens", { role: "viewer", ttl: "1h" });
+    assert.equal(created.status, 201);
+    const t = (await created.json()) as { id: string; token: string };
+    const listed = await (await admin.get("/api/v1/api-tokens")).text();
+    assert.ok(listed.includes(t.id) && !listed.includes(t.token.split("_")[2]));
+    const bearer = { authorization: `Bearer ${t.token}` };
+    assert.equal((await h.client().get("/api/v1/jails", bearer)).status, 200);
+    assert.equal((await admin.delete(`/api/v1/api-tokens/${t.id}`)).status, 204);
+    assert.equal((await h.client().get("/api/v1/jails", bearer)).status, 401);
+    assert.equal((await admin.delete("/api/v1/users/new-viewer")).status, 204);
+  });
+
   it("serves the OpenAPI document generated from the route table", async () => {
     const doc = (await (await h.client().get("/api/v1/openapi.json")).json()) as {
       openapi: string;

@@ -105,3 +105,34 @@ describe("API tokens", () => {
       assert.equal(parseApiToken(bad), undefined, JSON.stringify(bad));
   });
 });
+
+describe("password check slots", () => {
+  it("runs at most `size` at once, queues up to maxWaiting, refuses beyond", async () => {
+    const { Slots } = await import("./slots.js");
+    const slots = new Slots(2, 1);
+    let running = 0;
+    let most = 0;
+    const gates: Array<() => void> = [];
+    const job = () =>
+      slots.run(async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((r) => gates.push(r));
+        running--;
+        return "done";
+      });
+    const a = job();
+    const b = job();
+    const c = job();
+    const d = await job(); // the queue (1) is full
+    assert.equal(d, undefined);
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    gates.shift()?.();
+    assert.deepEqual(await a, { value: "done" });
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    for (const g of gates.splice(0)) g();
+    assert.deepEqual(await b, { value: "done" });
+    assert.deepEqual(await c, { value: "done" });
+    assert.equal(most, 2);
+  });
+});

@@ -35,11 +35,7 @@ function operation(r: RouteSpec): Json {
   const ok: Json = r.response
     ? { description: "OK", content: { "application/json": { schema: schemaOf(r.response, "output") } } }
     : { description: "done, no body" };
-  const status = r.response
-    ? r.method === "POST" && r.path.endsWith("/bans")
-      ? "201"
-      : "200"
-    : String(r.status ?? 204);
+  const status = String(r.status ?? (r.response ? 200 : 204));
   const errorContent = { "application/json": { schema: schemaOf(errorSchema, "output") } };
   return {
     summary: r.summary,

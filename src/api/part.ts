@@ -58,7 +58,9 @@ export function buildApiPart(
     });
     server = s;
     const addr = s.address() as AddressInfo;
-    const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    // a wildcard listener is reached on loopback from this host (the setup link is for whoever runs it)
+    const host0 = addr.address === "0.0.0.0" ? "127.0.0.1" : addr.address === "::" ? "::1" : addr.address;
+    const shownHost = host0.includes(":") ? `[${host0}]` : host0;
     url = `${tls ? "https" : "http"}://${shownHost}:${addr.port}`;
     const token = await api.setup.check();
     log.info({ url }, "web UI and API listening");

@@ -15,6 +15,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   name: "none",
   jail: "sshd",
   ip: "203.0.113.9",
+  id: "000000000000",
 };
 
 function concretePath(r: RouteSpec): string {

@@ -19,8 +19,8 @@ export interface RouteSpec {
   body?: z.ZodType;
   /** the 200 response body; none = 204 or not JSON */
   response?: z.ZodType;
-  /** status of a success without JSON body */
-  status?: 204 | 200;
+  /** status of a success (default 200 with a response schema, else 204) */
+  status?: 200 | 201 | 204;
 }
 
 export class ApiRouter {

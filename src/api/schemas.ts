@@ -30,7 +30,7 @@ export const sessionInfo = z.object({
   csrfToken: z.string().optional().describe("send it as X-CSRF-Token on POST/DELETE"),
 });
 
-const timeParam = z
+export const timeParam = z
   .string()
   .regex(/^(\d{1,16}|\d{4}-\d\d-\d\d[T ][0-9:.]+(Z|[+-]\d\d:?\d\d)?)$/, "ms since epoch or ISO 8601")
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))
@@ -149,6 +149,9 @@ export const banInfo = z.object({
   remainingSeconds: z.number().nullable(),
   failures: z.number(),
   banCount: z.number(),
+  lines: z
+    .array(z.string())
+    .describe("the log lines that led to the ban (up to 10; attacker-controlled text)"),
 });
 
 export const banBody = z.strictObject({

@@ -30,6 +30,9 @@ describe("first start: the setup link", () => {
     assert.match(html, /<form method="post" action="\/setup">/);
     assert.doesNotMatch(html, /<script/);
     assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    const css = await c.get("/setup.css");
+    assert.equal(css.status, 200, "the setup page's style sheet is reachable before setup");
+    assert.match(css.headers.get("content-type") ?? "", /text\/css/);
     // a cross-site form post is refused even with the token
     const cross = await c.request("POST", "/setup", {
       raw: new URLSearchParams({ token, username: "eve", password: "0123456789ab" }).toString(),

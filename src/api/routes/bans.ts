@@ -26,6 +26,8 @@ export function banJson(b: BanRecord, now: number) {
     remainingSeconds: b.end === null ? null : Math.max(0, Math.round((b.end - now) / 1000)),
     failures: b.failures,
     banCount: b.banCount,
+    /** the log lines that led to the ban (attacker-controlled text) */
+    lines: b.lines,
   };
 }
 
@@ -117,6 +119,7 @@ export function banRoutes(r: ApiRouter, deps: ApiDeps): void {
       path: "/api/v1/bans",
       access: "admin",
       summary: "ban an address in a jail (through its action)",
+      status: 201,
       body: banBody,
       response: banInfo,
     },

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
 import { type ApiRouter, readQuery } from "../router.js";
-import { eventsPage } from "../schemas.js";
+import { eventsPage, timeParam } from "../schemas.js";
 import { compileOr422, decodeNext, eventJson, searchEvents } from "./logs.js";
 
 export const HOST_CHECK_GROUPS = {
@@ -18,8 +18,8 @@ export const HOST_CHECK_GROUPS = {
 
 const hidsQuery = z.strictObject({
   pattern: z.string().max(1024).optional(),
-  start: z.coerce.number().int().optional(),
-  end: z.coerce.number().int().optional(),
+  start: timeParam.optional(),
+  end: timeParam.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   next: z.string().max(200).optional(),
 });

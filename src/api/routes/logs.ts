@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { StoredEvent } from "../../core/event.js";
 import { type CompiledPattern, compilePattern, PatternSyntaxError } from "../../patterns/index.js";
-import type { LogStore } from "../../store/store.js";
+import type { LogGroupInfo, LogStore } from "../../store/store.js";
 import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError, badRequest } from "../errors.js";
 import { type ApiRouter, param, readQuery } from "../router.js";
@@ -88,16 +88,31 @@ export async function searchEvents(
   }
 }
 
+/**
+ * The store counts each group's events and bytes by reading them all (seconds per million events, and
+ * SQLite blocks the daemon meanwhile), so the answer is kept for a minute: a dashboard that polls does
+ * not stall ingestion.
+ */
+const GROUPS_TTL_MS = 60_000;
+
 export function logRoutes(r: ApiRouter, deps: ApiDeps): void {
+  let cached: { at: number; value: LogGroupInfo[] } | undefined;
+  const groups = async () => {
+    const now = deps.clock.now();
+    if (!cached || now - cached.at >= GROUPS_TTL_MS || now < cached.at)
+      cached = { at: now, value: await deps.store.logs.groups() };
+    return cached.value;
+  };
+
   r.add(
     {
       method: "GET",
       path: "/api/v1/logs/groups",
       access: "viewer",
-      summary: "log groups",
+      summary: "log groups (their counts are at most a minute old)",
       response: list(groupInfo, "groups"),
     },
-    async (c) => c.json({ groups: await deps.store.logs.groups() }),
+    async (c) => c.json({ groups: await groups() }),
   );
   r.add(
     {

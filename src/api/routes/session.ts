@@ -11,6 +11,7 @@ import { hashPassword, OWASP_SCRYPT, verifyPassword } from "../password.js";
 import { LoginLimiter } from "../rate-limit.js";
 import { type ApiRouter, readJson } from "../router.js";
 import { loginBody, sessionInfo } from "../schemas.js";
+import { Slots } from "../slots.js";
 import { verifyTotp } from "../totp.js";
 
 export const AUTH_GROUP = "mamori/auth";
@@ -30,6 +31,7 @@ export function authEvent(
 
 export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
   const limiter = new LoginLimiter(deps.clock, deps.loginLimits);
+  const slots = new Slots(2, 64);
   // unknown users cost the same scrypt as known ones, so timing does not tell which names exist
   let dummy: Promise<string> | undefined;
   const dummyHash = () => {
@@ -70,7 +72,14 @@ export function sessionRoutes(r: ApiRouter, deps: ApiDeps): void {
         throw fail("rate_limited", 429, `too many failed logins; try again in ${wait} s`);
       }
       const user = await deps.store.users.get(body.username);
-      const ok = await verifyPassword(body.password, user?.passwordHash ?? (await dummyHash()));
+      const checked = await slots.run(async () =>
+        verifyPassword(body.password, user?.passwordHash ?? (await dummyHash())),
+      );
+      if (!checked) {
+        c.header("Retry-After", "5");
+        throw new ApiError(429, "busy", "too many sign-ins at once; try again in a few seconds");
+      }
+      const ok = checked.value;
       let failure: LoginFailure | undefined = !user ? "unknown_user" : !ok ? "bad_password" : undefined;
       if (!failure && user?.totpSecret) {
         if (body.totp === undefined) failure = "totp_required";
