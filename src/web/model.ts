@@ -163,3 +163,38 @@ export async function eventsIn(
   } while (next && out.length < want);
   return out;
 }
+
+const DAY_MS = 24 * 3600_000;
+const WINDOWS_MS = [3600_000, DAY_MS, 7 * DAY_MS, 30 * DAY_MS, 90 * DAY_MS, 365 * DAY_MS];
+
+/**
+ * The newest `n` events of a group, newest first, looking back at most `maxAgeMs`. The API pages forward
+ * in time, so this reads windows backwards from now (the last hour, day, week, month) and keeps the last
+ * `n` of each, stopping as soon as it has enough: a quiet group costs one small request.
+ */
+export async function latestEvents(
+  group: string,
+  n: number,
+  now: number,
+  maxAgeMs: number,
+): Promise<LogEventView[]> {
+  const found: LogEventView[] = [];
+  let end = now + 60_000;
+  for (const span of WINDOWS_MS) {
+    const start = Math.max(now - Math.min(span, maxAgeMs), 0);
+    if (start >= end) continue;
+    const window: LogEventView[] = [];
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      const page = eventPageOf(await get(`/logs/events${qs({ group, start, end, limit: 1000, next })}`));
+      window.push(...page.events);
+      if (window.length > n) window.splice(0, window.length - n);
+      next = page.next;
+    } while (next && ++pages < 20);
+    found.unshift(...window);
+    if (found.length >= n || span >= maxAgeMs) break;
+    end = start;
+  }
+  return found.slice(-n).reverse();
+}

@@ -4,7 +4,7 @@ import { Empty, ErrorBox, Loading, Panel, Text } from "../components/bits";
 import { Link } from "../components/link";
 import { ago, formatTime } from "../format";
 import { useNow } from "../live";
-import { eventsIn } from "../model";
+import { latestEvents } from "../model";
 import { useAsync } from "../resource";
 import { href } from "../router";
 import { type AuditResult, auditOf, type FimChange, fimChangeOf, rootcheckOf } from "./host-model";
@@ -12,8 +12,9 @@ import { type AuditResult, auditOf, type FimChange, fimChangeOf, rootcheckOf } f
 const DAY = 24 * 3600_000;
 const HOST_LIVE = ["finding", "fim", "rootcheck", "audit"];
 
-function latest(group: string, days: number) {
-  return eventsIn(group, { start: systemClock.now() - days * DAY, limit: 2000 }).catch(() => []);
+/** The newest `n` events of the last `days` days, newest first (none when the group does not exist yet). */
+function newest(group: string, n: number, days: number) {
+  return latestEvents(group, n, systemClock.now(), days * DAY).catch(() => []);
 }
 
 /** A unified diff, one line per row, coloured by its first character (as text, never markup). */
@@ -78,7 +79,7 @@ function Change({ c, now }: { c: FimChange; now: number }) {
 function FileChanges() {
   const res = useAsync(
     "host-fim",
-    async () => (await latest("mamori/fim", 30)).reverse().slice(0, 100).map(fimChangeOf),
+    async () => (await newest("mamori/fim", 100, 30)).map(fimChangeOf),
     HOST_LIVE,
   );
   const now = useNow(30_000);
@@ -105,7 +106,7 @@ function FileChanges() {
 function Findings() {
   const res = useAsync(
     "host-rootcheck",
-    async () => (await latest("mamori/rootcheck", 30)).reverse().slice(0, 100).map(rootcheckOf),
+    async () => (await newest("mamori/rootcheck", 100, 30)).map(rootcheckOf),
     HOST_LIVE,
   );
   const now = useNow(30_000);
@@ -173,7 +174,7 @@ function current(results: AuditResult[]): AuditResult[] {
 function Audit() {
   const res = useAsync(
     "host-audit",
-    async () => current((await latest("mamori/audit", 90)).map(auditOf)),
+    async () => current((await newest("mamori/audit", 5000, 90)).reverse().map(auditOf)),
     HOST_LIVE,
   );
   const failed = res.data?.filter((r) => r.result === "failed").length ?? 0;

@@ -8,7 +8,7 @@ import { Link } from "../components/link";
 import { markOnce } from "../components/shell";
 import { ago, compact, formatTime } from "../format";
 import { useNow } from "../live";
-import { type AlarmView, alarmOf, eventsIn, jsonOf, listOf } from "../model";
+import { type AlarmView, alarmOf, eventsIn, jsonOf, latestEvents, listOf } from "../model";
 import { useAsync, useResource } from "../resource";
 import { href } from "../router";
 import { fimChangeOf } from "./host-model";
@@ -221,9 +221,8 @@ function Bans() {
 
 function FileChanges() {
   const res = useAsync("fim", async () => {
-    const now = systemClock.now();
-    const events = await eventsIn("mamori/fim", { start: now - 7 * 24 * HOUR, limit: 1000 }).catch(() => []);
-    return events.slice(-8).reverse().map(fimChangeOf);
+    const events = await latestEvents("mamori/fim", 8, systemClock.now(), 7 * 24 * HOUR).catch(() => []);
+    return events.map(fimChangeOf);
   }, ["finding", "fim"]);
   const now = useNow(30_000);
   return (
