@@ -36,7 +36,7 @@ export function Alarms() {
           <tbody>
             {alarms.map((a) => (
               <tr key={a.name} data-alarm={a.name} data-state={a.state}>
-                <td>
+                <td class="nowrap">
                   <Link href={`/alarms/${encodeURIComponent(a.name)}`}>
                     <Text value={a.name} />
                   </Link>
@@ -44,7 +44,7 @@ export function Alarms() {
                 <td>
                   <StateBadge state={a.state} />
                 </td>
-                <td title={formatTime(a.since)}>{a.since ? ago(a.since, now) : "—"}</td>
+                <td class="nowrap" title={formatTime(a.since)}>{a.since ? ago(a.since, now) : "—"}</td>
                 <td class="hide-narrow small">
                   <Text value={a.reason} />
                 </td>
