@@ -53,6 +53,32 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** A bounded search (the web API's): events containing every text of `contains`, reading at most scanLimit. */
+export interface EventSearch {
+  group: string;
+  streams?: string[];
+  /** inclusive, ms */
+  start?: number;
+  /** exclusive, ms */
+  end?: number;
+  /** events after this (timestamp, id) in event order */
+  afterKey?: { ts: number; id: number };
+  /** case-sensitive substrings every returned message contains (a prefilter: the caller still matches) */
+  contains: string[];
+  /** at most this many matching events */
+  limit: number;
+  /** at most this many events read */
+  scanLimit: number;
+}
+
+export interface EventSearchResult {
+  events: StoredEvent[];
+  /** the key of the last event read (to go on from); absent when nothing was read */
+  lastRead?: { ts: number; id: number };
+  /** the scan reached the end of the range */
+  exhausted: boolean;
+}
+
 export interface LogGroupInfo {
   name: string;
   retentionDays: number | null;
@@ -80,6 +106,8 @@ export interface LogStore {
   deleteCheckpoint(source: string, key: string): Promise<void>;
   /** Events in event-time order (then id), within the query's bounds. */
   query(q: EventQuery): Promise<StoredEvent[]>;
+  /** Optional fast path of the web API's search (SQLite does it in C); without it the API scans with query(). */
+  search?(q: EventSearch): Promise<EventSearchResult>;
   /** The newest events of a group (for `logs tail`), oldest first. */
   latest(group: string, limit: number): Promise<StoredEvent[]>;
   groups(): Promise<LogGroupInfo[]>;

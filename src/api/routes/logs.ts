@@ -12,6 +12,7 @@ import type { ApiDeps, ApiEnv } from "../deps.js";
 import { ApiError, badRequest } from "../errors.js";
 import { type ApiRouter, param, readQuery } from "../router.js";
 import { eventsPage, eventsQuery, groupInfo, list, streamInfo } from "../schemas.js";
+import { prefilteredPage, requiredTexts } from "../search.js";
 
 export const MAX_SCANNED = 20_000;
 const PAGE = 1_000;
@@ -54,12 +55,21 @@ export function decodeNext(s: string): Cursor {
   return { ts: Number(m[1]), id: Number(m[2]) };
 }
 
-/** One page of matching events: up to limit matches, reading at most MAX_SCANNED events. */
+/**
+ * One page of matching events: up to limit matches, reading at most MAX_SCANNED events here — or, for a
+ * term pattern on a store with `search`, SQL_SCAN_LIMIT events inside the store (search.ts).
+ */
 export async function searchEvents(
-  logs: Pick<LogStore, "query">,
+  logs: Pick<LogStore, "query" | "search">,
   q: { group: string; streams?: string[]; start?: number; end?: number; limit: number; after?: Cursor },
   pattern: CompiledPattern | undefined,
 ) {
+  const texts = pattern && logs.search ? requiredTexts(pattern.source) : [];
+  if (pattern && logs.search && texts.length > 0) {
+    const page = await prefilteredPage(logs.search.bind(logs), q, texts, pattern);
+    const next = !page.done && page.cursor ? encodeNext(page.cursor) : null;
+    return { events: page.events, next, scanned: page.examined };
+  }
   const out: StoredEvent[] = [];
   let cursor = q.after;
   let scanned = 0;

@@ -4,6 +4,8 @@ import { LruMap } from "../../core/lru.js";
 import type {
   Checkpoint,
   EventQuery,
+  EventSearch,
+  EventSearchResult,
   IngestBatch,
   LogGroupInfo,
   LogStore,
@@ -11,6 +13,7 @@ import type {
   MetricPoint,
 } from "../store.js";
 import type { Db } from "./db.js";
+import { searchEvents } from "./log-search.js";
 
 export const logsSchema = [
   `CREATE TABLE IF NOT EXISTS log_groups (
@@ -327,6 +330,10 @@ export class SqliteLogStore implements LogStore {
       )
       .all(...args);
     return rows.map(toStored);
+  }
+
+  async search(q: EventSearch): Promise<EventSearchResult> {
+    return searchEvents(this.db, q);
   }
 
   async latest(group: string, limit: number): Promise<StoredEvent[]> {
