@@ -11,7 +11,7 @@ import { Alarms } from "./pages/alarms";
 import { Bans } from "./pages/bans";
 import { Host } from "./pages/host";
 import { Login } from "./pages/login";
-import { Logs } from "./pages/logs";
+import type { Logs as LogsPage } from "./pages/logs";
 import { Overview } from "./pages/overview";
 import { navigate, type Route, useRoute } from "./router";
 import "./style.css";
@@ -22,6 +22,18 @@ function meOf(raw: unknown): Me {
   if (typeof o.csrfToken === "string") setCsrfToken(o.csrfToken);
   setRole(String(o.role ?? ""));
   return { username: String(o.user ?? ""), role: String(o.role ?? "") };
+}
+
+let logsLoading: Promise<typeof LogsPage> | undefined;
+
+/** The logs page brings the filter-pattern parser: it loads when first opened, not with the overview. */
+function Logs({ route }: { route: Route }) {
+  const [Page, setPage] = useState<typeof LogsPage | undefined>(undefined);
+  useEffect(() => {
+    logsLoading ??= import("./pages/logs").then((m) => m.Logs);
+    void logsLoading.then((p) => setPage(() => p));
+  }, []);
+  return Page ? <Page route={route} /> : <Loading />;
 }
 
 function Page({ route }: { route: Route }) {

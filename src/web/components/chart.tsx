@@ -3,8 +3,16 @@
  * Colours come from CSS variables so the chart follows the light/dark theme.
  */
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+
+type UPlot = typeof uPlot;
+let uplotLoading: Promise<UPlot> | undefined;
+/** uPlot loads with the first chart, not with the page: the overview's frame paints without it. */
+function loadUplot(): Promise<UPlot> {
+  uplotLoading ??= import("uplot").then((m) => m.default);
+  return uplotLoading;
+}
 
 export interface Series {
   label: string;
@@ -30,7 +38,7 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
-function build(el: HTMLDivElement, p: ChartProps): uPlot {
+function build(U: UPlot, el: HTMLDivElement, p: ChartProps): uPlot {
   const fg = cssVar("--muted");
   const grid = cssVar("--grid");
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -42,7 +50,7 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
       stroke: colour,
       width: 2,
       fill: p.bars ? colour : `${colour}22`,
-      paths: p.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
+      paths: p.bars ? U.paths.bars?.({ size: [0.7, 40] }) : undefined,
       points: { show: !p.bars && s.values.filter((v) => v !== null).length < 30, size: 5, fill: colour },
     });
   });
@@ -70,7 +78,7 @@ function build(el: HTMLDivElement, p: ChartProps): uPlot {
       y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1, (p.threshold ?? 0) * 1.2)] },
     },
   };
-  return new uPlot(opts, data, el);
+  return new U(opts, data, el);
 }
 
 export function Chart(props: ChartProps) {
@@ -86,21 +94,30 @@ export function Chart(props: ChartProps) {
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    let plot = build(el, props);
+    let plot: uPlot | undefined;
+    let U: UPlot | undefined;
+    let gone = false;
     const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 180 }),
+      plot?.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 180 }),
     );
-    resize.observe(el);
     const scheme = matchMedia("(prefers-color-scheme: dark)");
     const rebuild = () => {
-      plot.destroy();
-      plot = build(el, props);
+      if (!U) return;
+      plot?.destroy();
+      plot = build(U, el, props);
     };
-    scheme.addEventListener("change", rebuild);
+    void loadUplot().then((loaded) => {
+      if (gone) return;
+      U = loaded;
+      rebuild();
+      resize.observe(el);
+      scheme.addEventListener("change", rebuild);
+    });
     return () => {
+      gone = true;
       resize.disconnect();
       scheme.removeEventListener("change", rebuild);
-      plot.destroy();
+      plot?.destroy();
     };
   }, [signature]);
   return <div class="chart" ref={ref} role="img" aria-label={props.label} />;

@@ -44,7 +44,9 @@ export function Alarms() {
                 <td>
                   <StateBadge state={a.state} />
                 </td>
-                <td class="nowrap" title={formatTime(a.since)}>{a.since ? ago(a.since, now) : "—"}</td>
+                <td class="nowrap" title={formatTime(a.since)}>
+                  {a.since ? ago(a.since, now) : "—"}
+                </td>
                 <td class="hide-narrow small">
                   <Text value={a.reason} />
                 </td>
