@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   rootcheck: () => import("./rootcheck.js"),
   fim: () => import("./fim.js"),
   api: () => import("./api.js"),
+  web: () => import("./web.js"),
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,8 @@ if [ ! -x node_modules/.bin/tsc ]; then
 fi
 node_modules/.bin/tsc -p tsconfig.build.json
 node_modules/.bin/tsc -p tsconfig.json --noEmit
+node_modules/.bin/tsc -p src/web/tsconfig.json
+node_modules/.bin/vite build --config src/web/vite.config.ts
 
 mapfile -t files < <(find src test bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi

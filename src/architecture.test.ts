@@ -20,6 +20,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
+  ["web", ["web"]], // the browser UI (built by Vite): reads the API, uses patterns/ and core/clock.ts
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */

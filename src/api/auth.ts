@@ -51,6 +51,9 @@ export async function resolvePrincipal(c: Context<ApiEnv>, deps: ApiDeps): Promi
 export function crossSite(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") return true;
+  // a browser's own verdict wins: under Referrer-Policy no-referrer, Chromium sends `Origin: null` on
+  // same-origin form and fetch POSTs, which the Origin check below would refuse
+  if (site === "same-origin") return false;
   const origin = c.req.header("origin");
   if (origin === undefined) return false;
   const host = c.req.header("host");

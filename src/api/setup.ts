@@ -77,14 +77,23 @@ function setupPage(token: string, problem?: string): string {
 ${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ""}
 <form method="post" action="/setup">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<p><label>User name <input name="username" autocomplete="username" required pattern="[A-Za-z0-9_.@-]{1,64}"></label></p>
+<p><label>User name <input name="username" autocomplete="username" required pattern="[A-Za-z0-9_.@\\-]{1,64}"></label></p>
 <p><label>Password (10 characters or more) <input name="password" type="password" autocomplete="new-password" required minlength="10"></label></p>
 <p><button type="submit">Create admin</button></p>
 </form></main></body></html>`;
 }
 
-const SETUP_CSS =
-  "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}input{display:block;width:100%;margin-top:.25rem}@media (prefers-color-scheme:dark){body{background:#111;color:#eee}}";
+/** The look of the UI's sign-in card (src/web/style.css), light and dark. */
+const SETUP_CSS = [
+  ":root{color-scheme:light dark;--bg:#f5f6f8;--panel:#fff;--fg:#1b1f24;--muted:#5b6472;--border:#dde1e6;--accent:#2f6fdb;--bad:#d1242f}",
+  "@media (prefers-color-scheme:dark){:root{--bg:#0f1216;--panel:#171b21;--fg:#e6e9ed;--muted:#9aa4b2;--border:#2a3038;--accent:#5b93f0;--bad:#ff6b6b}}",
+  "*{box-sizing:border-box}body{margin:0;min-height:100vh;display:grid;place-items:center;padding:16px;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,sans-serif}",
+  "main{width:100%;max-width:400px;padding:24px;background:var(--panel);border:1px solid var(--border);border-radius:12px}",
+  "h1{font-size:20px;margin:0 0 16px}label{display:block;font-size:12px;color:var(--muted)}p[role=alert]{color:var(--bad)}",
+  "input{display:block;width:100%;margin-top:4px;padding:7px 10px;min-height:36px;font:inherit;font-size:14px;color:var(--fg);background:var(--panel);border:1px solid var(--border);border-radius:6px}",
+  "button{width:100%;min-height:36px;padding:8px;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:1px solid var(--accent);border-radius:6px;cursor:pointer}",
+  ":focus-visible{outline:2px solid var(--accent);outline-offset:2px}",
+].join("");
 
 async function createFromForm(c: Context<ApiEnv>, gate: SetupGate, deps: ApiDeps): Promise<Response> {
   if (crossSite(c)) return sendError(c, new ApiError(403, "csrf", "cross-site request refused"));

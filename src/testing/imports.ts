@@ -54,11 +54,11 @@ function walk(dir: string, rel: string, out: string[]): void {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const r = `${rel}/${e.name}`;
     if (e.isDirectory()) walk(path.join(dir, e.name), r, out);
-    else if (e.name.endsWith(".ts")) out.push(r);
+    else if (e.name.endsWith(".ts") || e.name.endsWith(".tsx")) out.push(r);
   }
 }
 
-/** Every .ts module under src/ with its imports. */
+/** Every .ts (and the UI's .tsx) module under src/ with its imports. */
 export function readSrc(root = srcRoot): SrcModule[] {
   const files: string[] = [];
   walk(root, "src", files);
