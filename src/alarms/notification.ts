@@ -20,6 +20,37 @@ function sampleLines(m: AlarmMessage): string[] {
   return m.Samples.map((s) => `${cloudwatchIso(s.timestamp)} ${s.logGroup} ${s.logStream}: ${s.message}`);
 }
 
+/**
+ * A sample whose JSON message carries a `diff` (a FIM change with report_changes) also gets the diff as
+ * plain lines below it, and its `unexplained` note: an e-mail reader should not have to unescape JSON.
+ */
+function readableExtras(message: string): string[] {
+  if (!message.startsWith("{") || !message.includes('"diff"')) return [];
+  try {
+    const m = JSON.parse(message) as { diff?: unknown; unexplained?: unknown };
+    const out: string[] = [];
+    if (typeof m.unexplained === "string") out.push(`    ${m.unexplained}`);
+    if (typeof m.diff === "string")
+      out.push(
+        ...m.diff
+          .replace(/\n$/, "")
+          .split("\n")
+          .map((l) => `    ${l}`),
+      );
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+function emailSampleLines(m: AlarmMessage): string[] {
+  if (m.Samples.length === 0) return sampleLines(m).map((s) => `  ${s}`);
+  return m.Samples.flatMap((s) => [
+    `  ${cloudwatchIso(s.timestamp)} ${s.logGroup} ${s.logStream}: ${s.message}`,
+    ...readableExtras(s.message),
+  ]);
+}
+
 export function alarmEmail(m: AlarmMessage, ctx: RenderContext): { subject: string; text: string } {
   const where = `mamori@${ctx.host}`;
   const when = emailDate(Date.parse(m.StateChangeTime.replace("+0000", "Z")));
@@ -49,7 +80,7 @@ export function alarmEmail(m: AlarmMessage, ctx: RenderContext): { subject: stri
     line("TreatMissingData", t.TreatMissingData),
     "",
     `Sample log events (up to 10):`,
-    ...sampleLines(m).map((s) => `  ${s}`),
+    ...emailSampleLines(m),
     "",
   ].join("\n");
   return { subject: `${m.NewStateValue}: "${m.AlarmName}" in ${where}`, text };

@@ -4,17 +4,17 @@
  */
 import { z } from "zod";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
+import { fimSchema } from "../hids/fim/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
 import { webhookChannelSchema } from "../notify/channels/webhook/config.js";
-import { fimSchema } from "../hids/fim/config.js";
 import { jailSchema } from "./jails.js";
 import { sourceSchema } from "./sources.js";
 
 export { duration } from "../core/config.js";
-export { smtpSchema } from "../notify/channels/email/config.js";
 export type { FimConfig, FimPathConfig } from "../hids/fim/config.js";
+export { smtpSchema } from "../notify/channels/email/config.js";
 export type { CloudtrailSourceConfig } from "../sources/cloudtrail/config.js";
 export type { FileSourceConfig } from "../sources/file/config.js";
 export { fileSourceSchema } from "../sources/file/config.js";

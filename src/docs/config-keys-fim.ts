@@ -9,8 +9,13 @@ export const fimKeys: Record<string, KeyDoc> = {
   ),
   "fim.schedule": d("Interval of full scans (plus one at start, see `scan_on_start`).", "12h"),
   "fim.scan_on_start": d("Scan every path when the daemon starts (OSSEC's scan_on_start).", "true"),
-  "fim.paths": d("The files and folders to watch; the first scan of each is its baseline (one summary event)."),
-  "fim.paths[].path": d("A folder (watched with everything below it) or a single file; never followed when a symlink.", "/etc"),
+  "fim.paths": d(
+    "The files and folders to watch; the first scan of each is its baseline (one summary event).",
+  ),
+  "fim.paths[].path": d(
+    "A folder (watched with everything below it) or a single file; never followed when a symlink.",
+    "/etc",
+  ),
   "fim.paths[].realtime": d(
     "Watch with inotify: a change is an event within a second. At the kernel's watch limit the path falls back to scheduled scans and a `watch_limit` event says so.",
     "true",
@@ -36,8 +41,14 @@ export const fimKeys: Record<string, KeyDoc> = {
     "Files larger than this are not hashed (other attributes still count); each is reported once as `too_large`.",
     "4GiB",
   ),
-  "fim.max_io": d("Read at most this many MB/s while hashing (0: no limit), so a scan never saturates the disk.", "50"),
-  "fim.hash_workers": d("Worker threads hashing files (the daemon's ingest and jails never wait for them).", "2"),
+  "fim.max_io": d(
+    "Read at most this many MB/s while hashing (0: no limit), so a scan never saturates the disk.",
+    "50",
+  ),
+  "fim.hash_workers": d(
+    "Worker threads hashing files (the daemon's ingest and jails never wait for them).",
+    "2",
+  ),
   "fim.verify_packages": d(
     'A change whose new content matches dpkg\'s checksums gets `"package": "NAME VERSION"`; one that matches none gets `"unexplained": "no package explains this change"`.',
     "true",

@@ -68,18 +68,30 @@ async function withScanner<T>(
 
 function describeEvent(e: FimEvent): string {
   const what = e.changed?.length ? ` (${e.changed.join(", ")})` : e.detail ? `: ${e.detail}` : "";
-  const tags = [e.package ? `package ${e.package}` : "", e.unexplained ?? "", e.maintenance ? "maintenance" : ""]
+  const tags = [
+    e.package ? `package ${e.package}` : "",
+    e.unexplained ?? "",
+    e.maintenance ? "maintenance" : "",
+  ]
     .filter(Boolean)
     .join("; ");
   return `${e.change.padEnd(10)} ${printable(e.path)}${what}${tags ? ` [${printable(tags)}]` : ""}`;
 }
 
 export function registerFim(program: Command): void {
-  const fim = program.command("fim").description("file integrity monitoring: check, baseline, maintenance windows");
+  const fim = program
+    .command("fim")
+    .description("file integrity monitoring: check, baseline, maintenance windows");
   const common = (c: Command) =>
     c.option("-c, --config <file>", "config file (default ./mamori.yaml, else the built-in default)");
 
-  common(fim.command("check").description("scan now against the stored baseline (created when there is none); exit 3 when something changed"))
+  common(
+    fim
+      .command("check")
+      .description(
+        "scan now against the stored baseline (created when there is none); exit 3 when something changed",
+      ),
+  )
     .option("--json", "one JSON line per change (the mamori/fim message)")
     .action(async (o: Common) => {
       await withScanner(o, async (scanner) => {
@@ -98,17 +110,22 @@ export function registerFim(program: Command): void {
       });
     });
 
-  common(fim.command("baseline").description("(re)build the baseline of every fim path, reporting nothing")).action(
-    async (o: Common) => {
-      await withScanner(o, async (scanner) => {
-        const events = await scanner.scanAll({ rebuild: true });
-        for (const e of events)
-          if (e.change === "baseline") process.stderr.write(`baseline of ${printable(e.path)}: ${e.files} paths\n`);
-      });
-    },
-  );
+  common(
+    fim.command("baseline").description("(re)build the baseline of every fim path, reporting nothing"),
+  ).action(async (o: Common) => {
+    await withScanner(o, async (scanner) => {
+      const events = await scanner.scanAll({ rebuild: true });
+      for (const e of events)
+        if (e.change === "baseline")
+          process.stderr.write(`baseline of ${printable(e.path)}: ${e.files} paths\n`);
+    });
+  });
 
-  common(fim.command("maintenance").description("open a maintenance window: changes in it carry \"maintenance\": true"))
+  common(
+    fim
+      .command("maintenance")
+      .description('open a maintenance window: changes in it carry "maintenance": true'),
+  )
     .requiredOption("--for <duration>", "how long the window lasts (30m, 2h)")
     .option("--reason <text>", "why (kept with the window and shown in its events)")
     .action(async (o: Common & { for: string; reason?: string }) => {

@@ -13,6 +13,7 @@ import { cliEntry, runCli, spawnCli, tsxLoader } from "../../testing/cli.js";
 import { waitFor } from "../../testing/wait.js";
 import { FIM_GROUP, type FimEvent } from "./events.js";
 import { tempDir } from "./testing/harness.js";
+import { expectedChanges, makeTree, mutateTree, summary, TREE_PATHS } from "./testing/tree.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -75,7 +76,16 @@ describe("mamori fim (CLI)", () => {
     const logged = await runCli(["logs", "filter", FIM_GROUP, "--config", config, "--json"]);
     assert.equal(lines(logged.stdout).length, 4, "baseline + 3 changes");
 
-    const window = await runCli(["fim", "maintenance", "--for", "30m", "--reason", "apt upgrade", "--config", config]);
+    const window = await runCli([
+      "fim",
+      "maintenance",
+      "--for",
+      "30m",
+      "--reason",
+      "apt upgrade",
+      "--config",
+      config,
+    ]);
     assert.equal(window.code, 0, window.stderr);
     fs.writeFileSync(path.join(root, "sshd_config"), "PermitRootLogin prohibit-password\n");
     const during = lines((await runCli(["fim", "check", "--config", config, "--json"])).stdout);
@@ -87,6 +97,22 @@ describe("mamori fim (CLI)", () => {
     const rebuilt = await runCli(["fim", "baseline", "--config", config]);
     assert.equal(rebuilt.code, 0);
     assert.equal(rebuilt.stdout, "");
+  });
+
+  it("check --json: the change table gives exactly the expected lines, once", async () => {
+    const { root, config } = setup("table", "  paths:\n    - path: tree\n");
+    fs.rmSync(root, { recursive: true });
+    makeTree(root);
+    const first = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, new RegExp(`created: ${TREE_PATHS} paths`));
+    mutateTree(root);
+    const second = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(second.code, 3, second.stderr);
+    assert.deepEqual(summary(lines(second.stdout)), expectedChanges(root));
+    const third = await runCli(["fim", "check", "--config", config, "--json"]);
+    assert.equal(third.code, 0);
+    assert.equal(third.stdout, "");
   });
 
   it("exit 2 on usage and config errors, with file:line:col", async () => {
@@ -135,20 +161,28 @@ describe("mamori fim (CLI)", () => {
   it("kill -9 in the middle of a check: after the rerun each change is stored exactly once", async () => {
     const { dir, root, config } = setup("kill", "  paths:\n    - path: tree\n");
     const N = 600;
-    for (let i = 0; i < N; i++) fs.writeFileSync(path.join(root, `f${String(i).padStart(4, "0")}`), "x".repeat(1024));
+    for (let i = 0; i < N; i++)
+      fs.writeFileSync(path.join(root, `f${String(i).padStart(4, "0")}`), "x".repeat(1024));
     assert.equal((await runCli(["fim", "check", "--config", config])).code, 0);
-    for (let i = 0; i < N; i++) fs.writeFileSync(path.join(root, `f${String(i).padStart(4, "0")}`), "y".repeat(1024));
+    for (let i = 0; i < N; i++)
+      fs.writeFileSync(path.join(root, `f${String(i).padStart(4, "0")}`), "y".repeat(1024));
     // the same store, paced to ~200 files/s so the kill lands mid-scan
     const slow = path.join(dir, "slow.yaml");
     fs.writeFileSync(slow, `data_dir: ./data\nfim:\n  max_io: 0.2\n  paths:\n    - path: tree\n`);
     const store = openSqliteStore(path.join(dir, "data"));
     const modified = async () =>
-      (await store.logs.query({ group: FIM_GROUP, limit: 10_000 })).filter((e) => e.message.includes('"modified"'))
-        .length;
+      (await store.logs.query({ group: FIM_GROUP, limit: 10_000 })).filter((e) =>
+        e.message.includes('"modified"'),
+      ).length;
     try {
       const child = spawnCli(["fim", "check", "--config", slow, "--json"], { cwd: dir });
       const exited = new Promise((r) => child.on("exit", r));
-      const before = await waitFor("some changes stored", async () => ((await modified()) >= 20 ? await modified() : undefined), 30_000, 20);
+      const before = await waitFor(
+        "some changes stored",
+        async () => ((await modified()) >= 20 ? await modified() : undefined),
+        30_000,
+        20,
+      );
       child.kill("SIGKILL");
       await exited;
       const partial = await modified();

@@ -11,6 +11,7 @@ import { waitFor } from "../../testing/wait.js";
 import { FIM_GROUP, type FimEvent } from "./events.js";
 import type { FimPart } from "./part.js";
 import { tempDir } from "./testing/harness.js";
+import { expectedChanges, makeTree, mutateTree, summary } from "./testing/tree.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -94,6 +95,34 @@ describe("FIM in the daemon", () => {
       assert.equal(all.filter((e) => e.change === "modified").length, 2, "each change once");
       const stats = daemon.stats() as { hids: { fim: { changes: number } } };
       assert.equal(stats.hids.fim.changes, 4);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it("the change table lands in the daemon's mamori/fim group exactly as expected, once", async () => {
+    const dir = tempDir("daemon-table");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    makeTree(root);
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const store = openSqliteStore(path.join(dir, "data"));
+    const config = configSchema.parse({
+      data_dir: path.join(dir, "data"),
+      fim: { schedule: "10m", paths: [{ path: root }] },
+    });
+    const daemon = new Daemon({ config, clock, log: pino({ level: "silent" }), store });
+    await daemon.start();
+    try {
+      const part = daemon.part("hids", "fim") as FimPart;
+      await part.idle();
+      mutateTree(root);
+      clock.advance(600_000);
+      await part.idle();
+      clock.advance(600_000);
+      await part.idle();
+      const events = (await fimEvents(store)).filter((e) => e.change !== "baseline");
+      assert.deepEqual(summary(events), expectedChanges(root));
     } finally {
       await daemon.stop();
     }

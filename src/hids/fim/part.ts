@@ -76,8 +76,15 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
       progress.cancel();
     }
   };
+  // a scan longer than the schedule does not pile up more: at most one waits behind the running one
+  let waiting = false;
   const scanNow = () => {
-    scanning = scanning.then(runScan);
+    if (waiting) return scanning;
+    waiting = true;
+    scanning = scanning.then(() => {
+      waiting = false;
+      return runScan();
+    });
     return scanning;
   };
 
@@ -92,7 +99,9 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
         const batch = [...queued.values()];
         queued.clear();
         for (const { pc, at } of batch)
-          await scanner.checkPath(pc, at).catch((err) => log.error({ err: errorMessage(err) }, "fim realtime check failed"));
+          await scanner
+            .checkPath(pc, at)
+            .catch((err) => log.error({ err: errorMessage(err) }, "fim realtime check failed"));
       }
     } finally {
       draining = false;
@@ -115,7 +124,10 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
             ? "the inotify watch limit is reached (fs.inotify.max_user_watches); this path falls back to scheduled scans — raise the limit and restart mamori for realtime"
             : `realtime watching failed (${err.message}); this path falls back to scheduled scans`;
         log.warn({ path: pc.path, code: err.code }, detail);
-        void commit([{ path: pc.path, change: "watch_limit", error: err.code ?? "EIO", detail, host: env.hostname() }], []);
+        void commit(
+          [{ path: pc.path, change: "watch_limit", error: err.code ?? "EIO", detail, host: env.hostname() }],
+          [],
+        );
       },
     );
     watchers.push(w);

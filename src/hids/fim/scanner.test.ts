@@ -3,31 +3,21 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { waitFor } from "../../testing/wait.js";
 import type { FimEvent } from "./events.js";
 import { harness, tempDir } from "./testing/harness.js";
+import {
+  BIG_FILE_BYTES,
+  expectedChanges,
+  makeTree,
+  mutateTree,
+  summary,
+  TREE_PATHS,
+} from "./testing/tree.js";
 
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-const summary = (events: FimEvent[]) =>
-  events.map((e) => `${e.change} ${e.path}${e.changed?.length ? ` [${e.changed.join(",")}]` : ""}`).sort();
-
-/** A tree with one file per kind of change to come. */
-function makeTree(root: string): void {
-  fs.mkdirSync(path.join(root, "sub"), { recursive: true });
-  const w = (f: string, s: string) => fs.writeFileSync(path.join(root, f), s);
-  for (const f of ["content.txt", "mode.txt", "owner.txt", "delete.txt", "rename-old.txt", "linked.txt"])
-    w(f, `${f}\n`);
-  w("replaced", "a file for now\n");
-  w("sub/target-a", "a\n");
-  w("sub/target-b", "b\n");
-  fs.symlinkSync("target-a", path.join(root, "sub/link"));
-  fs.symlinkSync("/etc/passwd", path.join(root, "outside-link"));
-  fs.utimesSync(path.join(root, "content.txt"), 1_700_000_000, 1_700_000_000);
-}
 
 describe("FIM scanner", () => {
   it("baseline is one summary event; each kind of change is exactly one event, once", async () => {
@@ -38,43 +28,17 @@ describe("FIM scanner", () => {
     const h = harness({ paths: [{ path: root }] }, { dir });
     try {
       const first = await h.scanner.scanAll();
-      assert.deepEqual(first.map((e) => [e.change, e.path, e.files]), [["baseline", root, 13]]);
+      assert.deepEqual(
+        first.map((e) => [e.change, e.path, e.files]),
+        [["baseline", root, TREE_PATHS]],
+      );
       assert.deepEqual(await h.scanner.scanAll(), [], "nothing changed, nothing reported");
 
       const p = (f: string) => path.join(root, f);
-      fs.writeFileSync(p("content.txt"), "content.TXT\n"); // same size, new content
-      fs.chmodSync(p("mode.txt"), 0o600);
-      fs.chownSync(p("owner.txt"), 1234, 4321);
-      fs.writeFileSync(p("new.txt"), "new\n");
-      fs.rmSync(p("delete.txt"));
-      fs.renameSync(p("rename-old.txt"), p("rename-new.txt"));
-      fs.rmSync(p("sub/link"));
-      fs.symlinkSync("target-b", p("sub/link"));
-      fs.linkSync(p("linked.txt"), p("hard-link.txt"));
-      fs.mkdirSync(p("replacement")); // made first, so it cannot reuse the file's inode
-      fs.rmSync(p("replaced"));
-      fs.renameSync(p("replacement"), p("replaced"));
-      fs.writeFileSync(p("empty.bin"), "");
-      const big = fs.openSync(p("big.sparse"), "w");
-      fs.ftruncateSync(big, 101 * 1024 * 1024);
-      fs.writeSync(big, "end", 101 * 1024 * 1024 - 3);
-      fs.closeSync(big);
+      mutateTree(root);
 
       const changes = await h.scanner.scanAll();
-      assert.deepEqual(summary(changes), [
-        `added ${p("big.sparse")}`,
-        `added ${p("empty.bin")}`,
-        `added ${p("hard-link.txt")}`,
-        `added ${p("new.txt")}`,
-        `added ${p("rename-new.txt")}`,
-        `attributes ${p("mode.txt")} [mode]`,
-        `attributes ${p("owner.txt")} [uid,gid]`,
-        `deleted ${p("delete.txt")}`,
-        `deleted ${p("rename-old.txt")}`,
-        `modified ${p("content.txt")} [sha256,mtime]`,
-        `modified ${p("replaced")} [sha256,size,mode,mtime,inode,type]`,
-        `modified ${p("sub/link")} [mtime,inode,link]`,
-      ]);
+      assert.deepEqual(summary(changes), expectedChanges(root));
       const byPath = new Map(changes.map((e) => [e.path, e]));
       const content = byPath.get(p("content.txt")) as FimEvent;
       assert.notEqual(content.before?.sha256, content.after?.sha256);
@@ -85,7 +49,7 @@ describe("FIM scanner", () => {
       assert.equal(byPath.get(p("sub/link"))?.after?.link, "target-b");
       assert.equal(byPath.get(p("replaced"))?.after?.type, "directory");
       assert.equal(byPath.get(p("empty.bin"))?.after?.size, 0);
-      assert.equal(byPath.get(p("big.sparse"))?.after?.size, 101 * 1024 * 1024);
+      assert.equal(byPath.get(p("big.sparse"))?.after?.size, BIG_FILE_BYTES);
       assert.match(byPath.get(p("big.sparse"))?.after?.sha256 ?? "", /^[0-9a-f]{64}$/);
       assert.equal(
         byPath.get(p("hard-link.txt"))?.after?.inode,
@@ -136,7 +100,10 @@ describe("FIM scanner", () => {
       assert.equal(writer.exitCode, null, "the FIFO's writer still waits: nobody read the FIFO");
       const rows = await h.store.fim.baseline(root);
       assert.equal(JSON.parse(rows.get(fifo) as string).type, "fifo");
-      assert.equal(JSON.parse((await h.store.fim.baseline("/dev/null")).get("/dev/null") as string).type, "char");
+      assert.equal(
+        JSON.parse((await h.store.fim.baseline("/dev/null")).get("/dev/null") as string).type,
+        "char",
+      );
     } finally {
       writer.kill();
       await h.close();
@@ -181,11 +148,84 @@ describe("FIM scanner", () => {
         ].join("\n"),
       );
       const copies = path.join(dir, "data/fim/copies");
-      for (const f of fs.readdirSync(copies)) assert.equal(fs.statSync(path.join(copies, f)).mode & 0o777, 0o600);
+      for (const f of fs.readdirSync(copies))
+        assert.equal(fs.statSync(path.join(copies, f)).mode & 0o777, 0o600);
       fs.writeFileSync(path.join(root, "app.log"), "truncated\n".slice(0, 3));
-      assert.deepEqual(summary(await h.scanner.scanAll()), [
-        `modified ${root}/app.log [sha256,size,mtime]`,
-      ]);
+      assert.deepEqual(summary(await h.scanner.scanAll()), [`modified ${root}/app.log [sha256,size,mtime]`]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("verify_packages: restored to the packaged content → package; tampered → unexplained, with its owner", async () => {
+    const dir = tempDir("pkg");
+    dirs.push(dir);
+    const root = path.join(dir, "root");
+    const status = fs.readFileSync("/var/lib/dpkg/status", "utf8");
+    const stanza = (pkg: string) => status.split(/\n\n/).find((x) => x.startsWith(`Package: ${pkg}\n`));
+    const server = stanza("openssh-server");
+    assert.ok(server, "openssh-server is installed (scripts/install-test-deps.sh)");
+    fs.mkdirSync(path.join(root, "var/lib/dpkg/info"), { recursive: true });
+    fs.mkdirSync(path.join(root, "etc/ssh"), { recursive: true });
+    fs.writeFileSync(path.join(root, "var/lib/dpkg/status"), `${server}\n\n`);
+    fs.copyFileSync(
+      "/var/lib/dpkg/info/openssh-server.md5sums",
+      path.join(root, "var/lib/dpkg/info/openssh-server.md5sums"),
+    );
+    const moduli = path.join(root, "etc/ssh/moduli");
+    fs.writeFileSync(moduli, "# an old moduli\n");
+    const version = /^Version: (.*)$/m.exec(server)?.[1];
+    const h = harness(
+      { paths: [{ path: path.join(root, "etc") }], verify_packages: true, package_root: root },
+      { dir },
+    );
+    try {
+      await h.scanner.scanAll();
+      fs.copyFileSync("/etc/ssh/moduli", moduli); // what openssh-server shipped (a conffile)
+      const upgrade = await h.scanner.scanAll();
+      assert.deepEqual(
+        upgrade.map((e) => [e.change, e.path, e.package, e.unexplained]),
+        [["modified", moduli, `openssh-server ${version}`, undefined]],
+      );
+      fs.appendFileSync(moduli, "# tampered\n");
+      const tampered = await h.scanner.scanAll();
+      assert.deepEqual(
+        tampered.map((e) => [e.change, e.package, e.unexplained, e.owner]),
+        [["modified", undefined, "no package explains this change", `openssh-server ${version}`]],
+      );
+      fs.writeFileSync(path.join(root, "etc/ssh/dropped"), "x\n");
+      const unowned = await h.scanner.scanAll();
+      assert.deepEqual(
+        unowned.map((e) => [e.change, e.package, e.unexplained, e.owner]),
+        [["added", undefined, "no package explains this change", undefined]],
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("a file over max_hash_size is reported once as too_large; its other attributes still count", async () => {
+    const dir = tempDir("large");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    fs.mkdirSync(root);
+    const big = path.join(root, "big");
+    fs.writeFileSync(big, "x".repeat(64));
+    const h = harness({ paths: [{ path: root }], max_hash_size: 16 }, { dir });
+    try {
+      const base = await h.scanner.scanAll();
+      assert.deepEqual(
+        base.map((e) => [e.change, e.path]),
+        [
+          ["too_large", big],
+          ["baseline", root],
+        ],
+      );
+      assert.match(base[0].detail ?? "", /max_hash_size/);
+      assert.deepEqual(await h.scanner.scanAll(), [], "reported once");
+      fs.chmodSync(big, 0o640);
+      assert.deepEqual(summary(await h.scanner.scanAll()), [`attributes ${big} [mode]`]);
+      assert.equal(h.scanner.counters.tooLarge, 1);
     } finally {
       await h.close();
     }

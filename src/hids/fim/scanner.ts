@@ -195,8 +195,7 @@ export class FimScanner {
     let event: FimEvent;
     if (!before && !now) return [];
     if (!before && now) event = changeEvent({ path: p, change: "added", after: now, attributes }, host);
-    else if (before && !now)
-      event = changeEvent({ path: p, change: "deleted", before, attributes }, host);
+    else if (before && !now) event = changeEvent({ path: p, change: "deleted", before, attributes }, host);
     else {
       const b = before as FileRecord;
       const a = now as FileRecord;
@@ -207,7 +206,10 @@ export class FimScanner {
           await this.deps.commit([], [fimCheckpoint(root, p, JSON.stringify(a))]);
         return [];
       }
-      event = changeEvent({ path: p, change: cmp.change, changed: cmp.changed, before: b, after: a, attributes }, host);
+      event = changeEvent(
+        { path: p, change: cmp.change, changed: cmp.changed, before: b, after: a, attributes },
+        host,
+      );
     }
     const events = [event];
     if (now?.unhashed && now.unhashed !== before?.unhashed) events.push(this.limit(p, now, host));

@@ -6,7 +6,7 @@ import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
-import { SqliteFimStore, fimSchema } from "./fim.js";
+import { fimSchema, SqliteFimStore } from "./fim.js";
 import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
 import { metricsSchema, SqliteMetricStore } from "./metrics.js";
 import { secureDataDir } from "./permissions.js";
