@@ -16,14 +16,14 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "fleet"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/(sources|actions|notify\/channels)\/[^/]+\/config\.ts$/;
+const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels)\/[^/]+|fleet)\/config\.ts$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
@@ -31,6 +31,7 @@ const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
+  fleet: ["jails", "actions"], // fleet bans reach each agent's own ban manager and firewall action
 };
 
 /** The one upward import components make: a part implements Service (a type, erased at build time). */

@@ -16,7 +16,9 @@ import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
 import type { JailFilter } from "./jails/jail.js";
 import type { JailDeps } from "./jails/part.js";
+import type { Service } from "./service.js";
 import {
+  buildFleetParts,
   buildSharedParts,
   channelSettings,
   configDirOf,
@@ -63,6 +65,8 @@ export class Daemon {
   private shared?: SharedParts;
   /** the keyed parts running now, in start order */
   private running: RunningPart[] = [];
+  /** the fleet server and/or agent forwarder (src/fleet/); started once, kept across reloads */
+  private fleet: Service[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
   /** the free-space watch of data_dir; none when a test hands in a store that lives elsewhere */
@@ -104,6 +108,11 @@ export class Daemon {
     return this.shared;
   }
 
+  /** A running fleet part ("fleet-server", "fleet-agent"), for tests and status output. */
+  fleetPart(name: string): Service | undefined {
+    return this.fleet.find((p) => p.name === name);
+  }
+
   /** A running keyed part ("jail", "sshd"), for tests and status output. */
   part(kind: PartSpec["kind"], key: string) {
     return this.running.find((r) => r.kind === kind && r.key === key)?.service;
@@ -118,6 +127,10 @@ export class Daemon {
     await this.shared.metrics.service.start();
     const plan = planParts(this.config, dir, this.env, this.shared);
     this.running = await applyPlan([], plan, this.log);
+    for (const part of buildFleetParts(this.config, this.env, this.shared)) {
+      await part.start();
+      this.fleet.push(part);
+    }
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
     this.diskSpace?.start();
@@ -168,6 +181,7 @@ export class Daemon {
       sources: byKind("source"),
       jails: byKind("jail"),
       alarms: byKind("alarm"),
+      fleet: Object.fromEntries(this.fleet.map((p) => [p.name, p.stats?.() ?? {}])),
     };
   }
 
@@ -189,6 +203,8 @@ export class Daemon {
       config = { ...config, data_dir: this.config.data_dir };
     }
     const shared = this.shared;
+    if (JSON.stringify(config.server) !== JSON.stringify(this.config.server) || JSON.stringify(config.agent) !== JSON.stringify(this.config.agent))
+      this.log.warn("server: or agent: changed: a reload keeps the running fleet part; restart mamori to apply it");
     const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
     const dir = configDirOf(configPath);
     await this.ensureGroups(config);
@@ -233,6 +249,14 @@ export class Daemon {
   private async stopParts(): Promise<void> {
     this.retentionTimer?.cancel();
     this.diskSpace?.stop();
+    for (const p of [...this.fleet].reverse()) {
+      try {
+        await p.stop();
+      } catch (err) {
+        this.log.error({ err: errorMessage(err), service: p.name }, "stopping a part failed");
+      }
+    }
+    this.fleet = [];
     for (const r of [...this.running].reverse()) {
       try {
         await r.service.stop();

@@ -12,6 +12,8 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { AgentForwarder } from "./fleet/agent/forwarder.js";
+import { FleetServer } from "./fleet/server/server.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
   buildJailPart,
@@ -86,6 +88,40 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
     log: env.log.child({ part: "detections" }),
   });
   return { notify, metrics, detections };
+}
+
+/** mamori's version, as agents report it to the fleet server. */
+export const MAMORI_VERSION = "0.1.0";
+
+/**
+ * The fleet parts the config asks for: the fleet server (`server:`) and/or the agent's forwarder
+ * (`agent:`, written by `mamori agent enroll`). Both live as long as the daemon (a reload keeps them).
+ */
+export function buildFleetParts(config: MamoriConfig, env: PartsEnv, shared: SharedParts): Service[] {
+  const parts: Service[] = [];
+  const dataDir = path.resolve(config.data_dir);
+  if (config.server)
+    parts.push(
+      new FleetServer(config.server, {
+        dataDir,
+        store: env.store,
+        pipeline: env.pipeline,
+        detections: shared.detections,
+        clock: env.clock,
+        log: env.log.child({ part: "fleet-server" }),
+      }),
+    );
+  if (config.agent)
+    parts.push(
+      new AgentForwarder(config.agent, {
+        dataDir,
+        logs: env.store.logs,
+        clock: env.clock,
+        log: env.log.child({ part: "fleet-agent" }),
+        version: MAMORI_VERSION,
+      }),
+    );
+  return parts;
 }
 
 /** Every alarm, enabled jail and source of the config, in start order (sources last). */

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
+import { agentSchema, serverSchema } from "../fleet/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
@@ -163,6 +164,10 @@ export const configSchema = z.strictObject({
   jails: z.array(jailSchema).default([]),
   filter_dirs: z.array(pathString).default(["/etc/fail2ban/filter.d"]),
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
+  /** present: this daemon is a fleet server (src/fleet/config.ts) */
+  server: serverSchema.optional(),
+  /** present: this data dir belongs to a fleet agent (written by `mamori agent enroll`) */
+  agent: agentSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

@@ -4,6 +4,7 @@
  * no entry here (describe keys you add) or an entry names a key the schema no longer has.
  * Examples are YAML values as a user writes them; a key without one shows its default as the example.
  */
+import { fleetKeys } from "./config-keys-fleet.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -221,4 +222,5 @@ export const configKeys: Record<string, KeyDoc> = {
     "Load the jails enabled in an existing fail2ban setup (jail.conf, jail.d, jail.local) as they are.",
   ),
   "fail2ban.path": d("fail2ban's configuration folder.", "/etc/fail2ban"),
+  ...fleetKeys,
 };

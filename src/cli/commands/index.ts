@@ -19,6 +19,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   metrics: async () => (await import("./metrics.js")).registerMetrics,
   jails: async () => (await import("./jails.js")).registerJails,
   bans: async () => (await import("./bans.js")).registerBans,
+  agents: async () => (await import("./agents.js")).registerAgents,
+  agent: async () => (await import("./agent.js")).registerAgent,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Store } from "../store.js";
+import { agentsSchema, SqliteAgentStore } from "./agents.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
 import { type Db, openDatabase } from "./db.js";
@@ -12,7 +13,7 @@ import { secureDataDir } from "./permissions.js";
 
 export const DB_FILE = "mamori.db";
 
-const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema];
+const schemas = [logsSchema, metricsSchema, alarmsSchema, bansSchema, deliveriesSchema, agentsSchema];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
@@ -25,6 +26,7 @@ export class SqliteStore implements Store {
   readonly alarms: SqliteAlarmStore;
   readonly bans: SqliteBanStore;
   readonly deliveries: SqliteDeliveryStore;
+  readonly agents: SqliteAgentStore;
 
   constructor(
     readonly db: Db,
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
     this.alarms = new SqliteAlarmStore(db);
     this.bans = new SqliteBanStore(db);
     this.deliveries = new SqliteDeliveryStore(db);
+    this.agents = new SqliteAgentStore(db);
   }
 
   async close(): Promise<void> {

@@ -340,6 +340,21 @@ export class SqliteLogStore implements LogStore {
     return rows.reverse().map(toStored);
   }
 
+  async since(afterId: number, limit: number): Promise<StoredEvent[]> {
+    return this.db
+      .prepare<[number, number], EventRow>(
+        `SELECT e.id, e.ts, e.ingest, e.message, s.name AS stream, g.name AS grp
+         FROM events e JOIN log_groups g ON g.id = e.group_id JOIN log_streams s ON s.id = e.stream_id
+         WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+      )
+      .all(afterId, limit)
+      .map(toStored);
+  }
+
+  async countSince(afterId: number): Promise<number> {
+    return (this.db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM events WHERE id > ?").get(afterId)?.n ?? 0);
+  }
+
   async groups(): Promise<LogGroupInfo[]> {
     return this.db
       .prepare<[], LogGroupInfo>(
