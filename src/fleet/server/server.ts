@@ -6,7 +6,7 @@
 import http2, { type ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
-import type { Clock } from "../../core/clock.js";
+import type { Clock, TimerHandle } from "../../core/clock.js";
 import { errorMessage } from "../../core/errors.js";
 import type { DetectionSink } from "../../pipeline/detections.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
@@ -38,6 +38,9 @@ export class FleetServer implements Service {
   private readonly counters = { enrolled: 0, batches: 0, events: 0, duplicates: 0, refused: 0 };
   /** one batch at a time per agent: the sequence check and the commit must not interleave */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** open sessions and when each last opened a request */
+  private readonly sessions = new Map<http2.ServerHttp2Session, number>();
+  private sweep?: TimerHandle;
 
   constructor(
     private readonly config: ServerConfig,
@@ -50,6 +53,10 @@ export class FleetServer implements Service {
       log: deps.log,
       emit: (record) => deps.detections.emit(AGENTS_GROUP, record),
     });
+  }
+
+  private get idleMs(): number {
+    return Math.max(3 * this.config.heartbeat * 1000, 3000);
   }
 
   /** The CA's fingerprint (what tokens carry). */
@@ -94,13 +101,16 @@ export class FleetServer implements Service {
       this.deps.log.warn({ err: errorMessage(err), address: socket.remoteAddress }, "fleet: TLS handshake refused"),
     );
     server.on("session", (session) => {
-      // a peer that sends garbage instead of HTTP/2 frames: close its session, keep serving
-      session.on("error", (err) =>
-        this.deps.log.warn(
-          { err: errorMessage(err), address: session.socket?.remoteAddress },
-          "fleet: bad peer session closed",
-        ),
-      );
+      const address = session.socket?.remoteAddress;
+      this.sessions.set(session, this.deps.clock.now());
+      session.on("stream", () => this.sessions.set(session, this.deps.clock.now()));
+      session.on("close", () => this.sessions.delete(session));
+
+      // a peer that sends garbage instead of HTTP/2 frames: close its session and socket, keep serving
+      session.on("error", (err) => {
+        this.deps.log.warn({ err: errorMessage(err), address }, "fleet: bad peer session closed");
+        session.destroy();
+      });
       session.on("frameError", (type, code) =>
         this.deps.log.warn({ type, code, address: session.socket?.remoteAddress }, "fleet: bad frame from peer"),
       );
@@ -116,13 +126,30 @@ export class FleetServer implements Service {
     server.on("error", (err) => this.deps.log.error({ err: errorMessage(err) }, "fleet: server error"));
     this.server = server;
     this.live.start();
+    this.sweep = this.deps.clock.setInterval(() => this.closeIdleSessions(), this.config.heartbeat * 1000);
     this.deps.log.info(
       { listen: `${host}:${this.port}`, name: this.config.name, ca: this.ca.fingerprint },
       "fleet server listening",
     );
   }
 
+  /**
+   * A session that opened no request for 3 heartbeats is a dead or hostile peer (a live agent beats);
+   * this also ends a peer that sent garbage frames and holds the connection after the server's GOAWAY.
+   */
+  private closeIdleSessions(): void {
+    const now = this.deps.clock.now();
+    for (const [session, last] of this.sessions) {
+      if (now - last < this.idleMs) continue;
+      this.sessions.delete(session);
+      this.deps.log.warn({ address: session.socket?.remoteAddress }, "fleet: idle session closed");
+      session.destroy();
+    }
+  }
+
   async stop(): Promise<void> {
+    this.sweep?.cancel();
+    for (const session of this.sessions.keys()) session.destroy();
     this.live.stop();
     const server = this.server;
     this.server = undefined;
