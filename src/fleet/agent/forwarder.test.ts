@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { after, before, describe, it } from "node:test";
+import { systemClock } from "../../core/clock.js";
+import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
+import { waitFor } from "../../testing/wait.js";
+import { agentSchema } from "../config.js";
+import { startTestServer, type TestServer } from "../testing/harness.js";
+import { enrollAgent } from "./enroll.js";
+import { AgentForwarder } from "./forwarder.js";
+
+let srv: TestServer;
+let agentStore: SqliteStore;
+let agentConfig: ReturnType<typeof agentSchema.parse>;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-fleet-fwd-"));
+const agentDir = path.join(tmp, "agent");
+const log = pino({ level: "silent" });
+
+before(async () => {
+  srv = await startTestServer({ clock: systemClock, heartbeat: "1s" });
+  const e = await enrollAgent({ token: await srv.token(), name: "web-1", dataDir: agentDir });
+  agentStore = openSqliteStore(agentDir);
+  agentConfig = agentSchema.parse({
+    server: `localhost:${srv.port}`,
+    id: e.id,
+    name: e.name,
+    ca_fingerprint: srv.server.caFingerprint,
+    batch_size: 7,
+    retry: 0.1,
+  });
+});
+after(async () => {
+  await agentStore.close();
+  await srv.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+let n = 0;
+async function writeLocal(count: number): Promise<void> {
+  const now = systemClock.now();
+  const events = Array.from({ length: count }, () => ({
+    group: "auth",
+    stream: "local",
+    timestamp: now,
+    ingestTime: now,
+    message: `line ${++n}`,
+  }));
+  await agentStore.logs.ingest({ events, checkpoints: [], metricPoints: [] });
+}
+
+const forwarder = () =>
+  new AgentForwarder(agentConfig, { dataDir: agentDir, logs: agentStore.logs, clock: systemClock, log, version: "0.1.0" });
+const onServer = async () => (await srv.store.logs.query({ group: "auth", limit: 10_000 })).map((e) => e.message);
+const expected = () => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
+
+describe("agent forwarder", () => {
+  it("sends what the agent's store holds in order, batch by batch, and keeps up with new events", async () => {
+    await writeLocal(20);
+    const f = forwarder();
+    await f.start();
+    await waitFor("20 events on the server", async () => (await onServer()).length === 20);
+    await writeLocal(5);
+    await waitFor("25 events on the server", async () => (await onServer()).length === 25);
+    await f.stop();
+    assert.deepEqual(await onServer(), expected());
+    const streams = await srv.store.logs.streams("auth");
+    assert.deepEqual(streams.map((s) => s.name), ["web-1"]);
+  });
+
+  it("exactly once when the agent crashed after the server committed but before it saved the ack", async () => {
+    // the agent's saved position is rolled back, as if it died between the server's commit and its own
+    await agentStore.logs.ingest({
+      events: [],
+      checkpoints: [{ source: "fleet-forwarder", key: "position", value: JSON.stringify({ seq: 1, lastId: 7 }) }],
+      metricPoints: [],
+    });
+    await writeLocal(9);
+    const f = forwarder();
+    await f.start();
+    await waitFor("34 events on the server", async () => (await onServer()).length >= 34);
+    await f.stop();
+    assert.deepEqual(await onServer(), expected(), "no event twice, none lost");
+  });
+
+  it("keeps collecting while the server is away and drains in order when it is back", async () => {
+    const f = forwarder();
+    await f.start();
+    await waitFor("connected", () => f.connected);
+    // the server's sessions are cut (as by a server restart); the agent reconnects on its own
+    const before = f.counters.connects;
+    srv.server.live.closeAll();
+    await writeLocal(12);
+    await waitFor("reconnected", () => f.counters.connects > before && f.connected);
+    await waitFor("all events on the server", async () => (await onServer()).length === n);
+    await f.stop();
+    assert.deepEqual(await onServer(), expected());
+  });
+});
