@@ -133,6 +133,17 @@ export class LiveAgents {
     if (typeof id === "string") this.unacked.get(agentId)?.delete(id);
   }
 
+  /** Closes a revoked agent's live connection (found revoked by a request or the periodic check). */
+  cutRevoked(id: string): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    this.live.delete(id);
+    this.o.log.warn({ agent: id, name: l.agent.name }, "fleet: agent revoked; its connection is closed");
+    this.o.emit({ event: "revoked", agent: id, name: l.agent.name });
+    l.stream.close();
+    l.stream.session?.close();
+  }
+
   /** Every beat period: cut agents silent for 3 beats and agents revoked meanwhile. */
   private async check(): Promise<void> {
     const now = this.o.clock.now();
@@ -140,11 +151,7 @@ export class LiveAgents {
       try {
         const rec = await this.o.agents.get(id);
         if (rec?.status === "revoked") {
-          this.live.delete(id);
-          this.o.log.warn({ agent: id, name: l.agent.name }, "fleet: agent revoked; its connection is closed");
-          this.o.emit({ event: "revoked", agent: id, name: l.agent.name });
-          l.stream.close();
-          l.stream.session?.close();
+          this.cutRevoked(id);
           continue;
         }
         if (now - l.lastBeat >= MISSED_BEATS * this.o.heartbeatMs) {

@@ -209,6 +209,7 @@ export class FleetServer implements Service {
       return undefined;
     }
     if (agent.status === "revoked") {
+      this.live.cutRevoked(agent.id);
       this.refuse(stream, 403, "agent revoked (mamori agents remove)", { address, agent: id });
       stream.session?.close();
       return undefined;
