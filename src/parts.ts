@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { alarmFingerprint, buildAlarmPart } from "./alarms/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { FleetBans } from "./fleet/agent/bans.js";
 import { AgentForwarder } from "./fleet/agent/forwarder.js";
 import { FleetServer } from "./fleet/server/server.js";
 import type { JailFilter } from "./jails/jail.js";
@@ -109,18 +110,25 @@ export function buildFleetParts(config: MamoriConfig, env: PartsEnv, shared: Sha
         detections: shared.detections,
         clock: env.clock,
         log: env.log.child({ part: "fleet-server" }),
+        jails: () => config.jails,
+        hostname: env.hostname,
       }),
     );
-  if (config.agent)
+  if (config.agent) {
+    const log = env.log.child({ part: "fleet-agent" });
+    const bans = new FleetBans(config.agent, { bans: env.store.bans, clock: env.clock, log });
     parts.push(
+      { name: "fleet-bans", start: () => bans.start(), stop: () => bans.stop() },
       new AgentForwarder(config.agent, {
         dataDir,
         logs: env.store.logs,
         clock: env.clock,
-        log: env.log.child({ part: "fleet-agent" }),
+        log,
         version: MAMORI_VERSION,
+        onCommand: (cmd) => bans.onCommand(cmd),
       }),
     );
+  }
   return parts;
 }
 

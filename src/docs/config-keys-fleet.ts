@@ -33,4 +33,8 @@ export const fleetKeys: Record<string, KeyDoc> = {
   ),
   "agent.batch_size": d("Events per batch sent to the server.", "500"),
   "agent.retry": d("Wait before reconnecting after the server went away.", "2s"),
+  "agent.ban_action": d(
+    "Firewall action enforcing the fleet bans the server pushes (jails with `scope: fleet` or `group:NAME`); they persist in the agent's store (jail `fleet`) and expire on the agent.",
+    "nftables",
+  ),
 };

@@ -205,6 +205,10 @@ export const configKeys: Record<string, KeyDoc> = {
     "sshd",
   ),
   "jails[].notify": d("Topics told about each ban.", "[security]"),
+  "jails[].scope": d(
+    "Where a ban is enforced: `host` (here), `fleet` (a fleet server pushes it to every connected agent and bans here too) or `group:NAME` (the agents of one agent group). Agents that reconnect get the current list.",
+    "fleet",
+  ),
   "jails[].notify_unban": d(
     "Also tell the `notify` topics when a ban ends (expired or lifted by hand).",
     "true",

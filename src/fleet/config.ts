@@ -47,6 +47,8 @@ export const agentSchema = z.strictObject({
   batch_size: z.number().int().min(1).max(10_000).default(500),
   /** how long to wait before reconnecting after the server went away */
   retry: duration().default(2),
+  /** the firewall action that enforces fleet bans the server pushes (bans persist in the agent's store) */
+  ban_action: z.enum(["nftables", "ipset", "iptables", "hosts-deny", "dry-run"]).default("dry-run"),
 });
 
 export type ServerConfig = z.output<typeof serverSchema>;

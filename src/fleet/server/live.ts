@@ -40,6 +40,8 @@ export class LiveAgents {
       clock: Clock;
       log: Logger;
       emit: (record: object) => void;
+      /** what an agent gets right after hello (the current fleet bans) */
+      initial?: (agent: AgentRecord) => Promise<Array<Omit<Command, "id">>>;
     },
   ) {}
 
@@ -89,6 +91,8 @@ export class LiveAgents {
     stream.respond({ ":status": 200, "content-type": "application/x-ndjson" });
     stream.write(`${JSON.stringify({ type: "hello", id: "0", heartbeat: heartbeatS })}\n`);
     for (const c of this.unacked.get(agent.id)?.values() ?? []) stream.write(`${JSON.stringify(c)}\n`);
+    for (const c of (await this.o.initial?.(agent)) ?? [])
+      stream.write(`${JSON.stringify({ ...c, id: String(this.nextCommand++) })}\n`);
     stream.on("close", () => {
       if (this.live.get(agent.id) === entry) {
         this.live.delete(agent.id);

@@ -11,6 +11,7 @@ import { errorMessage } from "../../core/errors.js";
 import type { DetectionSink } from "../../pipeline/detections.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
 import type { Service } from "../../service.js";
+import type { StoredEvent } from "../../core/event.js";
 import type { AgentRecord, Store } from "../../store/store.js";
 import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
 import { listenOf, type ServerConfig } from "../config.js";
@@ -21,14 +22,20 @@ import { LiveAgents } from "./live.js";
 
 export interface FleetServerDeps {
   dataDir: string;
-  store: Pick<Store, "agents" | "logs">;
-  pipeline: Pick<Pipeline, "emitAndCommit">;
+  store: Pick<Store, "agents" | "logs" | "bans">;
+  pipeline: Pick<Pipeline, "emitAndCommit" | "addConsumer" | "removeConsumer">;
+  /** the jails and their `scope` (read at each ban: a reload may change them) */
+  jails?: () => ReadonlyArray<{ name: string; scope: string }>;
+  /** this server's host name: the stream of its own `mamori/bans` events */
+  hostname?: () => string;
   detections: DetectionSink;
   clock: Clock;
   log: Logger;
 }
 
 export const AGENTS_GROUP = "mamori/agents";
+/** the group ban events are written to (src/jails/notice.ts) */
+export const BANS_GROUP = "mamori/bans";
 
 export class FleetServer implements Service {
   readonly name = "fleet-server";
@@ -52,7 +59,51 @@ export class FleetServer implements Service {
       clock: deps.clock,
       log: deps.log,
       emit: (record) => deps.detections.emit(AGENTS_GROUP, record),
+      initial: (agent) => this.currentBans(agent),
     });
+  }
+
+  /** Which agents a jail's bans reach: none for `host`. */
+  private reach(jail: string): ((a: { group: string }) => boolean) | undefined {
+    const scope = this.deps.jails?.().find((j) => j.name === jail)?.scope ?? "host";
+    if (scope === "fleet") return () => true;
+    if (scope.startsWith("group:")) return (a) => a.group === scope.slice(6);
+    return undefined;
+  }
+
+  /** The fleet bans in force now that reach this agent (sent when it connects). */
+  private async currentBans(agent: AgentRecord) {
+    const now = this.deps.clock.now();
+    const out: Array<{ type: string; [k: string]: unknown }> = [];
+    for (const b of await this.deps.store.bans.active()) {
+      if (b.state === "pending-unban" || (b.end !== null && b.end <= now)) continue;
+      if (!this.reach(b.jail)?.(agent)) continue;
+      const bantime = b.end === null ? -1 : Math.round((b.end - now) / 1000);
+      out.push({ type: "ban", jail: b.jail, ip: b.ip, bantime, failures: b.failures });
+    }
+    return out;
+  }
+
+  /** This server's own ban events of jails with a fleet or group scope, pushed to the agents they reach. */
+  private onBanEvents(events: readonly StoredEvent[]): void {
+    const own = this.deps.hostname?.();
+    for (const e of events) {
+      if (own !== undefined && e.stream !== own) continue; // agents' own bans are theirs
+      let ev: { jail?: string; ip?: string; action?: string; bantime?: number; failures?: number };
+      try {
+        ev = JSON.parse(e.message);
+      } catch {
+        continue;
+      }
+      if (typeof ev.jail !== "string" || typeof ev.ip !== "string") continue;
+      const to = this.reach(ev.jail);
+      if (!to) continue;
+      this.live.broadcast(
+        { type: ev.action === "unban" ? "unban" : "ban", jail: ev.jail, ip: ev.ip, bantime: ev.bantime, failures: ev.failures },
+        to,
+      );
+      this.deps.log.info({ jail: ev.jail, ip: ev.ip, action: ev.action, agents: this.live.count }, "fleet: ban pushed to agents");
+    }
   }
 
   private get idleMs(): number {
@@ -126,6 +177,11 @@ export class FleetServer implements Service {
     server.on("error", (err) => this.deps.log.error({ err: errorMessage(err) }, "fleet: server error"));
     this.server = server;
     this.live.start();
+    this.deps.pipeline.addConsumer({
+      name: "fleet-bans",
+      wants: (group) => group === BANS_GROUP,
+      onEvents: (events) => this.onBanEvents(events.filter((e) => e.group === BANS_GROUP)),
+    });
     this.sweep = this.deps.clock.setInterval(() => this.closeIdleSessions(), this.config.heartbeat * 1000);
     this.deps.log.info(
       { listen: `${host}:${this.port}`, name: this.config.name, ca: this.ca.fingerprint },
@@ -148,6 +204,7 @@ export class FleetServer implements Service {
   }
 
   async stop(): Promise<void> {
+    this.deps.pipeline.removeConsumer("fleet-bans");
     this.sweep?.cancel();
     for (const session of this.sessions.keys()) session.destroy();
     this.live.stop();

@@ -30,7 +30,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(o: { clock: Clock; heartbeat?: string; maxRequestBytes?: number }): Promise<TestServer> {
+export async function startTestServer(o: {
+  clock: Clock;
+  heartbeat?: string;
+  maxRequestBytes?: number;
+  jails?: Array<{ name: string; scope: string }>;
+}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-fleet-srv-"));
   const log = capturedLog();
   const store = openSqliteStore(dir);
@@ -49,6 +54,8 @@ export async function startTestServer(o: { clock: Clock; heartbeat?: string; max
     detections: detectionSink({ pipeline, clock: o.clock, stream: () => "server", log: log.log }),
     clock: o.clock,
     log: log.log,
+    jails: () => o.jails ?? [],
+    hostname: () => "server",
   });
   await server.start();
   const port = server.port;
