@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   replay: () => import("./replay.js"),
   regex: () => import("./regex.js"),
   "alarm-latency": () => import("./alarm-latency.js"),
+  fleet: () => import("./fleet.js"),
 };
 
 async function main(): Promise<void> {
