@@ -17,6 +17,7 @@ export const fleetKeys: Record<string, KeyDoc> = {
     "How often agents beat; an agent silent for 3 beats is `disconnected` (an event in `mamori/agents`).",
     "10s",
   ),
+  "server.cert_lifetime": d("How long the agent certificates the server signs are valid.", "365d"),
   "server.max_request_bytes": d(
     "Largest request an agent may send (a batch of events); larger ones are refused with 413.",
     "8388608",
@@ -33,6 +34,10 @@ export const fleetKeys: Record<string, KeyDoc> = {
   ),
   "agent.batch_size": d("Events per batch sent to the server.", "500"),
   "agent.retry": d("Wait before reconnecting after the server went away.", "2s"),
+  "agent.renew_before": d(
+    "Renew the agent's certificate over the authenticated channel this long before it expires (same key).",
+    "30d",
+  ),
   "agent.ban_action": d(
     "Firewall action enforcing the fleet bans the server pushes (jails with `scope: fleet` or `group:NAME`); they persist in the agent's store (jail `fleet`) and expire on the agent.",
     "nftables",

@@ -32,6 +32,8 @@ export const serverSchema = z.strictObject({
     .array(z.string().refine((v) => isIp(v), { message: "an IP address, e.g. 192.0.2.10" }))
     .default([]),
   heartbeat: duration().default(10),
+  /** how long the client certificates the server signs are valid */
+  cert_lifetime: duration().default(365 * 86_400),
   /** largest request body an agent may send (a batch), bytes */
   max_request_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
 });
@@ -47,6 +49,8 @@ export const agentSchema = z.strictObject({
   batch_size: z.number().int().min(1).max(10_000).default(500),
   /** how long to wait before reconnecting after the server went away */
   retry: duration().default(2),
+  /** renew the client certificate over the authenticated channel this long before it expires */
+  renew_before: duration().default(30 * 86_400),
   /** the firewall action that enforces fleet bans the server pushes (bans persist in the agent's store) */
   ban_action: z.enum(["nftables", "ipset", "iptables", "hosts-deny", "dry-run"]).default("dry-run"),
 });

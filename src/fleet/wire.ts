@@ -10,6 +10,7 @@ export const PROTOCOL_PATHS = {
   heartbeat: "/v1/heartbeat",
   commands: "/v1/commands",
   commandAck: "/v1/command-ack",
+  renew: "/v1/renew",
 } as const;
 
 export class BodyError extends Error {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -97,5 +98,27 @@ describe("agent forwarder", () => {
     await waitFor("all events on the server", async () => (await onServer()).length === n);
     await f.stop();
     assert.deepEqual(await onServer(), expected());
+  });
+
+  it("renews its certificate over the authenticated channel before expiry, and goes on with the new one", async () => {
+    const certFile = path.join(agentDir, "fleet", "agent.crt");
+    const old = fs.readFileSync(certFile, "utf8");
+    const due = new AgentForwarder(
+      { ...agentConfig, renew_before: 400 * 86_400 }, // a year-long certificate is "due" under 400 days
+      { dataDir: agentDir, logs: agentStore.logs, clock: systemClock, log, version: "0.1.0" },
+    );
+    await due.start();
+    await waitFor("a renewal", () => due.counters.renewals >= 1);
+    await due.stop();
+    const renewed = fs.readFileSync(certFile, "utf8");
+    assert.notEqual(renewed, old);
+    const rec = await srv.store.agents.get(agentConfig.id);
+    assert.equal(rec?.certFingerprint, new X509Certificate(renewed).fingerprint256.replace(/:/g, "").toLowerCase());
+    await writeLocal(4);
+    const f = forwarder();
+    await f.start();
+    await waitFor("events sent with the renewed certificate", async () => (await onServer()).length === n);
+    await f.stop();
+    assert.equal(f.counters.renewals, 0, "a fresh certificate is not renewed again");
   });
 });

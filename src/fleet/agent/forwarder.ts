@@ -4,6 +4,7 @@
  * id order as sequenced batches, moves its position only after the server's ack, beats, and carries out
  * the server's commands. Its position ({seq, lastId}) is a checkpoint in the agent's store.
  */
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import http2 from "node:http2";
 import { isIP } from "node:net";
@@ -12,8 +13,8 @@ import type { Clock, TimerHandle } from "../../core/clock.js";
 import { errorMessage } from "../../core/errors.js";
 import type { Service } from "../../service.js";
 import type { LogStore } from "../../store/store.js";
-import { certFingerprint } from "../ca/ca.js";
-import { readPrivateFile } from "../ca/keys.js";
+import { certFingerprint, createCsr } from "../ca/ca.js";
+import { importKeyPair, readPrivateFile, writePublicFile } from "../ca/keys.js";
 import type { AgentConfig } from "../config.js";
 import type { AgentPosition } from "../server/ingest.js";
 import { ndjsonReader, PROTOCOL_PATHS } from "../wire.js";
@@ -48,7 +49,7 @@ export class AgentForwarder implements Service {
   private session?: http2.ClientHttp2Session;
   private beat?: TimerHandle;
   private heartbeatS = 10;
-  readonly counters = { sent: 0, batches: 0, connects: 0, commands: 0, refusals: 0, dropped: 0 };
+  readonly counters = { sent: 0, batches: 0, connects: 0, commands: 0, refusals: 0, dropped: 0, renewals: 0 };
   /** why the last connection ended, for status and tests */
   lastError?: string;
   connected = false;
@@ -134,9 +135,33 @@ export class AgentForwarder implements Service {
     this.connected = true;
     this.lastError = undefined;
     this.deps.log.info({ server: this.config.server, agent: this.config.id }, "fleet agent: connected");
+    if (await this.renewIfDue(session)) return; // reconnects with the new certificate
     await this.heartbeat(session);
     this.beat = this.deps.clock.setInterval(() => void this.heartbeat(session).catch(() => {}), this.heartbeatS * 1000);
     await Promise.race([this.forward(session), closed]);
+  }
+
+  /**
+   * Renews the client certificate over the authenticated session when it expires within
+   * `renew_before` (same key, new certificate); returns true when it did (the caller reconnects).
+   */
+  private async renewIfDue(session: http2.ClientHttp2Session): Promise<boolean> {
+    const files = agentFiles(this.deps.dataDir);
+    const current = new X509Certificate(fs.readFileSync(files.cert, "utf8"));
+    const left = Date.parse(current.validTo) - this.deps.clock.now();
+    if (left > this.config.renew_before * 1000) return false;
+    const keys = await importKeyPair(readPrivateFile(files.key));
+    const res = await postJson(session, PROTOCOL_PATHS.renew, { csr: await createCsr(keys, this.config.name) });
+    if (res.status !== 200 || typeof res.body.cert !== "string")
+      throw new Error(`the server refused to renew the certificate: ${String(res.body.error ?? res.status)}`);
+    writePublicFile(files.cert, res.body.cert);
+    this.counters.renewals++;
+    this.deps.log.info(
+      { agent: this.config.id, validTo: new X509Certificate(res.body.cert).validTo },
+      "fleet agent: certificate renewed",
+    );
+    session.close();
+    return true;
   }
 
   /** Opens the command stream; resolves once the server said hello, rejects with its refusal. */

@@ -41,17 +41,17 @@ export function parseEnrollRequest(v: unknown): EnrollRequest | string {
 
 export async function enroll(
   req: EnrollRequest,
-  deps: { ca: FleetCa; agents: AgentStore; clock: Clock },
+  deps: { ca: FleetCa; agents: AgentStore; clock: Clock; lifetimeDays: number },
 ): Promise<EnrollResult> {
   const id = await newAgentId(deps.agents);
   let cert: string;
   try {
-    cert = await signClientCsr(deps.ca, req.csr, id, deps.clock);
+    cert = await signClientCsr(deps.ca, req.csr, id, deps.clock, deps.lifetimeDays);
   } catch (err) {
     if (err instanceof CsrError) return { status: 400, body: { error: err.message, reason: "bad_csr" } };
     throw err;
   }
-  const fingerprint = createHash("sha256").update(new X509Certificate(cert).raw).digest("hex");
+  const fingerprint = pemFingerprint(cert);
   const now = deps.clock.now();
   const r = await deps.agents.enroll(hashSecret(req.secret), now, {
     id,
@@ -61,4 +61,28 @@ export async function enroll(
   });
   if (!r.ok) return { status: 403, body: { error: REFUSALS[r.reason], reason: r.reason } };
   return { status: 200, body: { id, name: req.name, group: r.group, cert, ca: deps.ca.certPem } };
+}
+
+export function pemFingerprint(certPem: string): string {
+  return createHash("sha256").update(new X509Certificate(certPem).raw).digest("hex");
+}
+
+/**
+ * POST /v1/renew: an authenticated agent's new CSR signed for the same id; the new certificate replaces
+ * the old one at once (a request with the old one is refused from then on).
+ */
+export async function renew(
+  agentId: string,
+  csrPem: unknown,
+  deps: { ca: FleetCa; agents: AgentStore; clock: Clock; lifetimeDays: number },
+): Promise<{ status: 200; body: { cert: string } } | { status: 400; body: { error: string } }> {
+  if (typeof csrPem !== "string" || csrPem.length > 16_384) return { status: 400, body: { error: "`csr` is missing" } };
+  try {
+    const cert = await signClientCsr(deps.ca, csrPem, agentId, deps.clock, deps.lifetimeDays);
+    await deps.agents.update(agentId, { certFingerprint: pemFingerprint(cert) });
+    return { status: 200, body: { cert } };
+  } catch (err) {
+    if (err instanceof CsrError) return { status: 400, body: { error: err.message } };
+    throw err;
+  }
 }

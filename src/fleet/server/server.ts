@@ -16,7 +16,7 @@ import type { AgentRecord, Store } from "../../store/store.js";
 import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
 import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
-import { enroll, parseEnrollRequest } from "./enroll.js";
+import { enroll, parseEnrollRequest, renew } from "./enroll.js";
 import { ingestBatch, parseBatch } from "./ingest.js";
 import { LiveAgents } from "./live.js";
 
@@ -240,6 +240,7 @@ export class FleetServer implements Service {
     if (path === PROTOCOL_PATHS.commands && method === "GET")
       return this.live.open(stream, agent, address, this.config.heartbeat);
     if (path === PROTOCOL_PATHS.commandAck && method === "POST") return this.onCommandAck(stream, agent);
+    if (path === PROTOCOL_PATHS.renew && method === "POST") return this.onRenew(stream, agent);
     this.refuse(stream, 404, `no such request ${method} ${String(path).slice(0, 100)}`, { address });
   }
 
@@ -285,7 +286,7 @@ export class FleetServer implements Service {
     const req = parseEnrollRequest(body);
     if (typeof req === "string") return this.refuse(stream, 400, `enroll: ${req}`, { address });
     if (!this.ca) return this.refuse(stream, 503, "server starting", { address });
-    const r = await enroll(req, { ca: this.ca, agents: this.deps.store.agents, clock: this.deps.clock });
+    const r = await enroll(req, this.signing(this.ca));
     if (r.status !== 200) return this.refuse(stream, r.status, `enroll: ${r.body.error}`, { address });
     this.counters.enrolled++;
     this.deps.log.info({ agent: r.body.id, name: r.body.name, group: r.body.group, address }, "fleet: agent enrolled");
@@ -332,6 +333,25 @@ export class FleetServer implements Service {
     if (body === undefined) return;
     await this.live.beat(agent, address, body);
     respondJson(stream, 200, { heartbeat: this.config.heartbeat });
+  }
+
+  private signing(ca: FleetCa) {
+    return {
+      ca,
+      agents: this.deps.store.agents,
+      clock: this.deps.clock,
+      lifetimeDays: this.config.cert_lifetime / 86_400,
+    };
+  }
+
+  private async onRenew(stream: ServerHttp2Stream, agent: AgentRecord) {
+    const body = await this.body(stream, 64 * 1024, agent.id);
+    if (body === undefined || !this.ca) return;
+    const r = await renew(agent.id, (body as { csr?: unknown }).csr, this.signing(this.ca));
+    if (r.status !== 200) return this.refuse(stream, r.status, `renew: ${r.body.error}`, { agent: agent.id });
+    this.deps.log.info({ agent: agent.id, name: agent.name }, "fleet: agent certificate renewed");
+    this.deps.detections.emit(AGENTS_GROUP, { event: "certificate_renewed", agent: agent.id, name: agent.name });
+    respondJson(stream, 200, r.body);
   }
 
   private async onCommandAck(stream: ServerHttp2Stream, agent: AgentRecord) {
