@@ -11,8 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { systemClock } from "../src/core/clock.js";
-import { AgentForwarder } from "../src/fleet/agent/forwarder.js";
 import { enrollAgent } from "../src/fleet/agent/enroll.js";
+import { AgentForwarder } from "../src/fleet/agent/forwarder.js";
 import { agentSchema, serverSchema } from "../src/fleet/config.js";
 import { newToken } from "../src/fleet/enroll/token.js";
 import { FleetServer } from "../src/fleet/server/server.js";
@@ -37,7 +37,12 @@ async function once(n: number, batchSize: number): Promise<void> {
   const store = openSqliteStore(path.join(tmp, "server"));
   const pipeline = new Pipeline({ logs: store.logs, log });
   const server = new FleetServer(
-    serverSchema.parse({ listen: "127.0.0.1:0", name: "localhost", heartbeat: "10s", max_request_bytes: 64 * 1024 * 1024 }),
+    serverSchema.parse({
+      listen: "127.0.0.1:0",
+      name: "localhost",
+      heartbeat: "10s",
+      max_request_bytes: 64 * 1024 * 1024,
+    }),
     {
       dataDir: path.join(tmp, "server"),
       store,
@@ -50,17 +55,38 @@ async function once(n: number, batchSize: number): Promise<void> {
   await server.start();
   const tok = newToken({ server: `localhost:${server.port}`, ca: server.caFingerprint as string });
   const now = systemClock.now();
-  await store.agents.addToken({ id: tok.id, hash: tok.hash, group: "bench", uses: 1, used: 0, expiresAt: now + 3_600_000, createdAt: now });
+  await store.agents.addToken({
+    id: tok.id,
+    hash: tok.hash,
+    group: "bench",
+    uses: 1,
+    used: 0,
+    expiresAt: now + 3_600_000,
+    createdAt: now,
+  });
   const agentDir = path.join(tmp, "agent");
   const e = await enrollAgent({ token: tok.token, name: "bench-1", dataDir: agentDir });
   const agentStore = openSqliteStore(agentDir);
-  const line = "Dec  2 19:09:01 web-1 sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52144 ssh2";
+  const line =
+    "Dec  2 19:09:01 web-1 sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52144 ssh2";
   for (let i = 0; i < n; i += 10_000) {
-    const events = Array.from({ length: Math.min(10_000, n - i) }, () => ({ group: "auth", stream: "local", timestamp: now, ingestTime: now, message: line }));
+    const events = Array.from({ length: Math.min(10_000, n - i) }, () => ({
+      group: "auth",
+      stream: "local",
+      timestamp: now,
+      ingestTime: now,
+      message: line,
+    }));
     await agentStore.logs.ingest({ events, checkpoints: [], metricPoints: [] });
   }
   const fwd = new AgentForwarder(
-    agentSchema.parse({ server: `localhost:${server.port}`, id: e.id, name: "bench-1", ca_fingerprint: server.caFingerprint, batch_size: batchSize }),
+    agentSchema.parse({
+      server: `localhost:${server.port}`,
+      id: e.id,
+      name: "bench-1",
+      ca_fingerprint: server.caFingerprint,
+      batch_size: batchSize,
+    }),
     { dataDir: agentDir, logs: agentStore.logs, clock: systemClock, log, version: "bench" },
   );
   let peakRss = process.memoryUsage.rss();

@@ -16,7 +16,6 @@ import type { Clock } from "./core/clock.js";
 import { errorMessage } from "./core/errors.js";
 import type { JailFilter } from "./jails/jail.js";
 import type { JailDeps } from "./jails/part.js";
-import type { Service } from "./service.js";
 import {
   buildFleetParts,
   buildSharedParts,
@@ -29,6 +28,7 @@ import {
 } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import { applyPlan, type RunningPart } from "./reload.js";
+import type { Service } from "./service.js";
 import type { SourceFactoryMap } from "./sources/index.js";
 import { sources } from "./sources/index.js";
 import type { SourceBatch } from "./sources/types.js";
@@ -127,7 +127,7 @@ export class Daemon {
     await this.shared.metrics.service.start();
     const plan = planParts(this.config, dir, this.env, this.shared);
     this.running = await applyPlan([], plan, this.log);
-    for (const part of buildFleetParts(this.config, this.env, this.shared)) {
+    for (const part of buildFleetParts(this.config, this.env, this.shared, () => this.config)) {
       await part.start();
       this.fleet.push(part);
     }
@@ -203,8 +203,13 @@ export class Daemon {
       config = { ...config, data_dir: this.config.data_dir };
     }
     const shared = this.shared;
-    if (JSON.stringify(config.server) !== JSON.stringify(this.config.server) || JSON.stringify(config.agent) !== JSON.stringify(this.config.agent))
-      this.log.warn("server: or agent: changed: a reload keeps the running fleet part; restart mamori to apply it");
+    if (
+      JSON.stringify(config.server) !== JSON.stringify(this.config.server) ||
+      JSON.stringify(config.agent) !== JSON.stringify(this.config.agent)
+    )
+      this.log.warn(
+        "server: or agent: changed: a reload keeps the running fleet part; restart mamori to apply it",
+      );
     const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
     const dir = configDirOf(configPath);
     await this.ensureGroups(config);

@@ -98,7 +98,13 @@ export const MAMORI_VERSION = "0.1.0";
  * The fleet parts the config asks for: the fleet server (`server:`) and/or the agent's forwarder
  * (`agent:`, written by `mamori agent enroll`). Both live as long as the daemon (a reload keeps them).
  */
-export function buildFleetParts(config: MamoriConfig, env: PartsEnv, shared: SharedParts): Service[] {
+export function buildFleetParts(
+  config: MamoriConfig,
+  env: PartsEnv,
+  shared: SharedParts,
+  /** the config running now (a reload changes the jails and their scopes) */
+  current: () => MamoriConfig = () => config,
+): Service[] {
   const parts: Service[] = [];
   const dataDir = path.resolve(config.data_dir);
   if (config.server)
@@ -110,7 +116,7 @@ export function buildFleetParts(config: MamoriConfig, env: PartsEnv, shared: Sha
         detections: shared.detections,
         clock: env.clock,
         log: env.log.child({ part: "fleet-server" }),
-        jails: () => config.jails,
+        jails: () => current().jails,
         hostname: env.hostname,
       }),
     );

@@ -12,7 +12,10 @@ export const fleetKeys: Record<string, KeyDoc> = {
     "Name in the server certificate; enrollment tokens tell agents to dial it (with the listen port).",
     "mamori.example.com",
   ),
-  "server.addresses": d("More IP addresses the server certificate names (agents may dial these).", "[192.0.2.10]"),
+  "server.addresses": d(
+    "More IP addresses the server certificate names (agents may dial these).",
+    "[192.0.2.10]",
+  ),
   "server.heartbeat": d(
     "How often agents beat; an agent silent for 3 beats is `disconnected` (an event in `mamori/agents`).",
     "10s",
@@ -26,7 +29,10 @@ export const fleetKeys: Record<string, KeyDoc> = {
     "This data dir belongs to a fleet agent; written by `mamori agent enroll` into `DATA/agent.yaml`, read by `mamori agent run`.",
   ),
   "agent.server": d("HOST:PORT of the fleet server.", "mamori.example.com:1515"),
-  "agent.id": d("The agent's id, the subject of its certificate (given by the server).", "ag-3f2a9c0e11d4b7a5"),
+  "agent.id": d(
+    "The agent's id, the subject of its certificate (given by the server).",
+    "ag-3f2a9c0e11d4b7a5",
+  ),
   "agent.name": d("The agent's name as people see it on the server; its events' stream there.", "web-1"),
   "agent.ca_fingerprint": d(
     "SHA-256 of the server CA's certificate (from the token); the agent trusts no other CA.",

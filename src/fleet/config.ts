@@ -35,7 +35,12 @@ export const serverSchema = z.strictObject({
   /** how long the client certificates the server signs are valid */
   cert_lifetime: duration().default(365 * 86_400),
   /** largest request body an agent may send (a batch), bytes */
-  max_request_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  max_request_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 export const agentSchema = z.strictObject({

@@ -305,6 +305,8 @@ export interface AgentStore {
   /** Updates status and what the agent last said about itself. */
   update(
     id: string,
-    fields: Partial<Pick<AgentRecord, "status" | "lastSeen" | "address" | "version" | "configVersion" | "certFingerprint">>,
+    fields: Partial<
+      Pick<AgentRecord, "status" | "lastSeen" | "address" | "version" | "configVersion" | "certFingerprint">
+    >,
   ): Promise<void>;
 }

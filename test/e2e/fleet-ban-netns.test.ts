@@ -46,7 +46,11 @@ describe("fleet ban across network namespaces", { skip }, () => {
     const serverNs = createNetns("mamori-fleetban");
     const officeNs = createNetns("mamori-fleetban");
     namespaces.push(serverNs, officeNs);
-    const { aAddr: serverAddr } = linkNetns(serverNs, officeNs, `10.244.${10 + Math.floor(Math.random() * 200)}`);
+    const { aAddr: serverAddr } = linkNetns(
+      serverNs,
+      officeNs,
+      `10.244.${10 + Math.floor(Math.random() * 200)}`,
+    );
     const serverConfig = path.join(tmp, "server.yaml");
     fs.writeFileSync(
       serverConfig,
@@ -77,24 +81,43 @@ describe("fleet ban across network namespaces", { skip }, () => {
     const authLog = path.join(tmp, "auth.log");
     fs.writeFileSync(authLog, "");
     await waitFor("the fleet server", () => /fleet server listening/.test(server()), 40_000, 100);
-    await run("ip", cliInNetnsArgv(officeNs.name, ["agent", "enroll", "--token", token.stdout.trim(), "--name", "office-1", "--data-dir", agentDir]));
+    await run(
+      "ip",
+      cliInNetnsArgv(officeNs.name, [
+        "agent",
+        "enroll",
+        "--token",
+        token.stdout.trim(),
+        "--name",
+        "office-1",
+        "--data-dir",
+        agentDir,
+      ]),
+    );
     const cfg = path.join(agentDir, "agent.yaml");
     fs.writeFileSync(
       cfg,
       fs
         .readFileSync(cfg, "utf8")
-        .replace('  ca_fingerprint:', "  ban_action: nftables\n  ca_fingerprint:")
-        .replace("sources: []", `sources: [{ type: file, path: ${authLog}, group: auth, start_position: start_of_file, poll_interval: 1s }]`),
+        .replace("  ca_fingerprint:", "  ban_action: nftables\n  ca_fingerprint:")
+        .replace(
+          "sources: []",
+          `sources: [{ type: file, path: ${authLog}, group: auth, start_position: start_of_file, poll_interval: 1s }]`,
+        ),
     );
     const agent = spawnIn(officeNs, ["agent", "run", "--data-dir", agentDir]);
     await waitFor("the agent connected", () => /fleet agent: connected/.test(agent()), 40_000, 100);
     const now = new Date();
-    const stamp = now.toLocaleString("en-US", { month: "short", timeZone: "UTC" }) +
+    const stamp =
+      now.toLocaleString("en-US", { month: "short", timeZone: "UTC" }) +
       ` ${String(now.getUTCDate()).padStart(2, " ")} ${now.toISOString().slice(11, 19)}`;
     fs.appendFileSync(
       authLog,
       [1, 2, 3, 4]
-        .map((i) => `${stamp} office-1 sshd[${4000 + i}]: Failed password for root from ${ATTACKER} port ${50000 + i} ssh2\n`)
+        .map(
+          (i) =>
+            `${stamp} office-1 sshd[${4000 + i}]: Failed password for root from ${ATTACKER} port ${50000 + i} ssh2\n`,
+        )
         .join(""),
     );
     const nftHas = async (ns: Netns) => (await ns.exec(["nft", "list", "ruleset"])).stdout.includes(ATTACKER);
@@ -102,7 +125,15 @@ describe("fleet ban across network namespaces", { skip }, () => {
     await waitFor("the ban in the agent's nftables", () => nftHas(officeNs), 30_000, 200);
     assert.match(agent(), /fleet ban applied/);
     const list = await runCli(["bans", "list", "--config", cfg, "--json"]);
-    const bans = list.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    assert.deepEqual(bans.map((b) => [b.jail, b.ip]), [["fleet", ATTACKER]], list.stderr);
+    const bans = list.stdout
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      bans.map((b) => [b.jail, b.ip]),
+      [["fleet", ATTACKER]],
+      list.stderr,
+    );
   });
 });

@@ -68,14 +68,36 @@ describe("fleet across network namespaces", { skip }, () => {
   });
 
   it("enrolls two agents behind one address, forwards exactly once across a kill -9, and cuts off a revoked one", async () => {
-    const token = await runCli(["agents", "token", "create", "-c", serverConfig, "--uses", "2", "--group", "web"]);
+    const token = await runCli([
+      "agents",
+      "token",
+      "create",
+      "-c",
+      serverConfig,
+      "--uses",
+      "2",
+      "--group",
+      "web",
+    ]);
     assert.equal(token.code, 0, token.stderr);
     const server = spawnIn(serverNs, ["serve", "-c", serverConfig]);
     await waitFor("the fleet server", () => /fleet server listening/.test(server.out()), 40_000, 100);
     const ids: string[] = [];
     await Promise.all(
       ["web-1", "web-2"].map(async (name) => {
-        const { stdout } = await run("ip", cliInNetnsArgv(officeNs.name, ["agent", "enroll", "--token", token.stdout.trim(), "--name", name, "--data-dir", agentDir(name)]));
+        const { stdout } = await run(
+          "ip",
+          cliInNetnsArgv(officeNs.name, [
+            "agent",
+            "enroll",
+            "--token",
+            token.stdout.trim(),
+            "--name",
+            name,
+            "--data-dir",
+            agentDir(name),
+          ]),
+        );
         ids.push(/enrolled as (ag-[0-9a-f]+)/.exec(stdout)?.[1] ?? "");
         const cfg = path.join(agentDir(name), "agent.yaml");
         fs.writeFileSync(path.join(tmp, `${name}.log`), "");
@@ -83,7 +105,10 @@ describe("fleet across network namespaces", { skip }, () => {
           cfg,
           fs
             .readFileSync(cfg, "utf8")
-            .replace("sources: []", `sources: [{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }]`),
+            .replace(
+              "sources: []",
+              `sources: [{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }]`,
+            ),
         );
       }),
     );
@@ -91,20 +116,40 @@ describe("fleet across network namespaces", { skip }, () => {
     const [web1] = await Promise.all([startAgent("web-1"), startAgent("web-2")]);
     serverStore = openSqliteStore(path.join(tmp, "server-data"));
     const write = (name: string, from: number, to: number) =>
-      fs.appendFileSync(path.join(tmp, `${name}.log`), Array.from({ length: to - from + 1 }, (_, i) => `${name} line ${from + i}\n`).join(""));
+      fs.appendFileSync(
+        path.join(tmp, `${name}.log`),
+        Array.from({ length: to - from + 1 }, (_, i) => `${name} line ${from + i}\n`).join(""),
+      );
     write("web-2", 1, 3);
     write("web-1", 1, 400);
-    await waitFor("some of web-1's lines on the server", async () => (await lines("auth", "web-1")).length > 0, 30_000, 50);
+    await waitFor(
+      "some of web-1's lines on the server",
+      async () => (await lines("auth", "web-1")).length > 0,
+      30_000,
+      50,
+    );
     web1.child.kill("SIGKILL");
     write("web-1", 401, 500);
     await startAgent("web-1");
     const want = Array.from({ length: 500 }, (_, i) => `web-1 line ${i + 1}`);
-    await waitFor("all of web-1's lines", async () => (await lines("auth", "web-1")).length >= 500, 30_000, 100);
-    assert.deepEqual((await lines("auth", "web-1")).sort(), [...want].sort(), "every line once, after a kill -9");
+    await waitFor(
+      "all of web-1's lines",
+      async () => (await lines("auth", "web-1")).length >= 500,
+      30_000,
+      100,
+    );
+    assert.deepEqual(
+      (await lines("auth", "web-1")).sort(),
+      [...want].sort(),
+      "every line once, after a kill -9",
+    );
     await waitFor("web-2's lines", async () => (await lines("auth", "web-2")).length === 3, 30_000, 100);
 
     const list = await runCli(["agents", "list", "-c", serverConfig, "--json"]);
-    const agents = list.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const agents = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.deepEqual(agents.map((a) => [a.name, a.group, a.status, a.address]).sort(), [
       ["web-1", "web", "active", officeAddr],
       ["web-2", "web", "active", officeAddr],
@@ -112,6 +157,11 @@ describe("fleet across network namespaces", { skip }, () => {
     const web2 = agents.find((a) => a.name === "web-2");
     const removed = await runCli(["agents", "remove", web2.id, "-c", serverConfig]);
     assert.equal(removed.code, 0, removed.stderr);
-    await waitFor("web-2 cut off", () => /agent revoked; its connection is closed/.test(server.out()), 20_000, 100);
+    await waitFor(
+      "web-2 cut off",
+      () => /agent revoked; its connection is closed/.test(server.out()),
+      20_000,
+      100,
+    );
   });
 });

@@ -56,7 +56,9 @@ export function registerAgent(program: Command): void {
     .action(async (o: { dataDir: string; logFormat?: LogFormat }) => {
       const file = agentFiles(path.resolve(o.dataDir)).config;
       if (!fs.existsSync(file))
-        throw new UsageError(`${file} does not exist: enroll first with mamori agent enroll --token T --data-dir ${o.dataDir}`);
+        throw new UsageError(
+          `${file} does not exist: enroll first with mamori agent enroll --token T --data-dir ${o.dataDir}`,
+        );
       await runServe({ config: file, logFormat: o.logFormat });
     });
 }

@@ -9,8 +9,8 @@ import { parseDuration } from "../../core/duration.js";
 import { UsageError } from "../../core/errors.js";
 import { loadOrCreateCa } from "../../fleet/ca/ca.js";
 import { listenOf } from "../../fleet/config.js";
-import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
 import { newToken } from "../../fleet/enroll/token.js";
+import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
 import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, withStore } from "../store-access.js";
 

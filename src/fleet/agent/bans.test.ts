@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pino from "pino";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
 import { ManualClock, systemClock } from "../../core/clock.js";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../../testing/wait.js";
@@ -90,7 +90,9 @@ describe("fleet bans", () => {
     await banOnServer("local", "198.51.100.10"); // host
     await banOnServer("sshd", "198.51.100.11", "web-7"); // an agent's own ban, forwarded: not re-pushed
     await banOnServer("sshd", "203.0.113.7");
-    await waitFor("the fleet ban on the agent", async () => (await fleetBans(db.store)).includes("203.0.113.7"));
+    await waitFor("the fleet ban on the agent", async () =>
+      (await fleetBans(db.store)).includes("203.0.113.7"),
+    );
     assert.deepEqual(await fleetBans(db.store), ["203.0.113.7"]);
     await banOnServer("sshd", "203.0.113.7", "server", "unban");
     await waitFor("lifted", async () => (await fleetBans(db.store)).length === 0);
@@ -98,8 +100,24 @@ describe("fleet bans", () => {
 
   it("an agent that connects gets the bans in force; its bans persist and expire on its own clock", async () => {
     const now = Date.now();
-    await srv.store.bans.add({ jail: "sshd", ip: "192.0.2.44", start: now, end: now + 600_000, failures: 5, banCount: 0, lines: [] });
-    await srv.store.bans.add({ jail: "web", ip: "192.0.2.45", start: now, end: now + 600_000, failures: 5, banCount: 0, lines: [] });
+    await srv.store.bans.add({
+      jail: "sshd",
+      ip: "192.0.2.44",
+      start: now,
+      end: now + 600_000,
+      failures: 5,
+      banCount: 0,
+      lines: [],
+    });
+    await srv.store.bans.add({
+      jail: "web",
+      ip: "192.0.2.45",
+      start: now,
+      end: now + 600_000,
+      failures: 5,
+      banCount: 0,
+      lines: [],
+    });
     const web = await startAgent("web-1", "web");
     await waitFor("both bans on the web agent", async () => (await fleetBans(web.store)).length === 2);
     assert.deepEqual(await fleetBans(web.store), ["192.0.2.44", "192.0.2.45"]);
@@ -114,11 +132,14 @@ describe("fleet bans", () => {
 
   it("refuses a ban command whose address is not an IP", async () => {
     const store = openSqliteStore(":memory:");
-    const b = new FleetBans(agentSchema.parse({ server: "x:1", id: "a", name: "a", ca_fingerprint: "0".repeat(64) }), {
-      bans: store.bans,
-      clock: agentClock,
-      log,
-    });
+    const b = new FleetBans(
+      agentSchema.parse({ server: "x:1", id: "a", name: "a", ca_fingerprint: "0".repeat(64) }),
+      {
+        bans: store.bans,
+        clock: agentClock,
+        log,
+      },
+    );
     await assert.rejects(b.onCommand({ id: "1", type: "ban", ip: "<script>;rm -rf /" }), /not an IP address/);
     assert.deepEqual(await store.bans.active(), []);
     await store.close();

@@ -26,7 +26,12 @@ export class FleetBans {
     config: AgentConfig,
     private readonly deps: { bans: BanStore; clock: Clock; log: Logger; action?: BanAction },
   ) {
-    this.jail = jailSchema.parse({ name: FLEET_JAIL, filter: "fleet", group: "mamori/fleet", action: config.ban_action });
+    this.jail = jailSchema.parse({
+      name: FLEET_JAIL,
+      filter: "fleet",
+      group: "mamori/fleet",
+      action: config.ban_action,
+    });
     this.action = deps.action ?? createAction({ jail: this.jail, log: deps.log });
   }
 
@@ -36,7 +41,11 @@ export class FleetBans {
     for (const b of await this.deps.bans.active(FLEET_JAIL)) {
       if (b.end !== null && b.end <= now) await this.lift(b.ip, "expired");
       else {
-        await this.action.ban(b.ip, { jail: FLEET_JAIL, bantime: b.end === null ? -1 : Math.round((b.end - now) / 1000), failures: b.failures });
+        await this.action.ban(b.ip, {
+          jail: FLEET_JAIL,
+          bantime: b.end === null ? -1 : Math.round((b.end - now) / 1000),
+          failures: b.failures,
+        });
         this.schedule(b.ip, b.end);
       }
     }
@@ -50,7 +59,8 @@ export class FleetBans {
 
   /** Carries out a server command; rejects (the server gets the error) when it cannot. */
   async onCommand(cmd: AgentCommand): Promise<void> {
-    if (cmd.type !== "ban" && cmd.type !== "unban") throw new Error(`unknown command ${String(cmd.type).slice(0, 40)}`);
+    if (cmd.type !== "ban" && cmd.type !== "unban")
+      throw new Error(`unknown command ${String(cmd.type).slice(0, 40)}`);
     const target = parseTarget(String(cmd.ip));
     if (!target) throw new Error(`"${String(cmd.ip).slice(0, 64)}" is not an IP address or CIDR`);
     if (cmd.type === "unban") return this.lift(target.text, "server");
@@ -76,7 +86,10 @@ export class FleetBans {
     if (end === null) return;
     this.timers.set(
       ip,
-      this.deps.clock.setTimeout(() => void this.lift(ip, "expired"), Math.max(0, end - this.deps.clock.now())),
+      this.deps.clock.setTimeout(
+        () => void this.lift(ip, "expired"),
+        Math.max(0, end - this.deps.clock.now()),
+      ),
     );
   }
 
@@ -88,7 +101,10 @@ export class FleetBans {
       await this.deps.bans.remove(FLEET_JAIL, ip);
       this.deps.log.info({ ip, why }, "fleet ban lifted");
     } catch (err) {
-      this.deps.log.error({ err: errorMessage(err), ip }, "lifting a fleet ban failed; it stays in the store");
+      this.deps.log.error(
+        { err: errorMessage(err), ip },
+        "lifting a fleet ban failed; it stays in the store",
+      );
     }
   }
 }

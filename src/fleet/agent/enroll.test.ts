@@ -3,8 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { systemClock } from "../../core/clock.js";
 import { loadConfigFile } from "../../config/load.js";
+import { systemClock } from "../../core/clock.js";
 import { hashSecret, newToken } from "../enroll/token.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { EnrollError, enrollAgent } from "./enroll.js";
@@ -53,8 +53,14 @@ describe("agent enrollment", () => {
   it("refuses an expired token and an unknown one, saying so", async () => {
     const expired = await srv.token({ ttlMs: -1 });
     await assert.rejects(enrollAgent({ token: expired, name: "x", dataDir: dataDir("e") }), /has expired/);
-    const unknown = newToken({ server: `localhost:${srv.port}`, ca: srv.server.caFingerprint as string }).token;
-    await assert.rejects(enrollAgent({ token: unknown, name: "x", dataDir: dataDir("u") }), /not known to this server/);
+    const unknown = newToken({
+      server: `localhost:${srv.port}`,
+      ca: srv.server.caFingerprint as string,
+    }).token;
+    await assert.rejects(
+      enrollAgent({ token: unknown, name: "x", dataDir: dataDir("u") }),
+      /not known to this server/,
+    );
   });
 
   it("refuses a server whose CA is not the token's pin, before sending the secret", async () => {
@@ -77,10 +83,16 @@ describe("agent enrollment", () => {
   it("works with the server's address (IP SAN) and never overwrites an enrolled data dir", async () => {
     const token = await srv.token({ address: `127.0.0.1:${srv.port}`, uses: 2 });
     await enrollAgent({ token, name: "db-1", dataDir: dataDir("ip") });
-    await assert.rejects(enrollAgent({ token, name: "db-1", dataDir: dataDir("ip") }), /already belongs to an enrolled agent/);
+    await assert.rejects(
+      enrollAgent({ token, name: "db-1", dataDir: dataDir("ip") }),
+      /already belongs to an enrolled agent/,
+    );
   });
 
   it("refuses a malformed token with how to get a right one", async () => {
-    await assert.rejects(enrollAgent({ token: "mamori-enroll.<script>.x", name: "x", dataDir: dataDir("m") }), /not an enrollment token/);
+    await assert.rejects(
+      enrollAgent({ token: "mamori-enroll.<script>.x", name: "x", dataDir: dataDir("m") }),
+      /not an enrollment token/,
+    );
   });
 });

@@ -30,7 +30,11 @@ export function hostOf(server: string): { host: string; port: number } {
 }
 
 /** Opens an HTTP/2 session to the server and checks it against the pin before resolving. */
-export function connectPinned(server: string, pin: string, timeoutMs: number): Promise<http2.ClientHttp2Session> {
+export function connectPinned(
+  server: string,
+  pin: string,
+  timeoutMs: number,
+): Promise<http2.ClientHttp2Session> {
   const { host, port } = hostOf(server);
   return new Promise((resolve, reject) => {
     const session = http2.connect(`https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`, {
@@ -41,7 +45,11 @@ export function connectPinned(server: string, pin: string, timeoutMs: number): P
     // the session's idle timeout bounds the wait for the handshake (no raw timer outside core/clock.ts)
     session.setTimeout(timeoutMs, () => {
       session.destroy();
-      reject(new EnrollError(`no answer from ${server} within ${timeoutMs / 1000} s; is the fleet server running and the port open?`));
+      reject(
+        new EnrollError(
+          `no answer from ${server} within ${timeoutMs / 1000} s; is the fleet server running and the port open?`,
+        ),
+      );
     });
     session.once("error", (err) => {
       reject(new EnrollError(`cannot reach the fleet server at ${server}: ${err.message}`));

@@ -3,8 +3,8 @@ import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pino from "pino";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
 import { systemClock } from "../../core/clock.js";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../../testing/wait.js";
@@ -53,8 +53,15 @@ async function writeLocal(count: number): Promise<void> {
 }
 
 const forwarder = () =>
-  new AgentForwarder(agentConfig, { dataDir: agentDir, logs: agentStore.logs, clock: systemClock, log, version: "0.1.0" });
-const onServer = async () => (await srv.store.logs.query({ group: "auth", limit: 10_000 })).map((e) => e.message);
+  new AgentForwarder(agentConfig, {
+    dataDir: agentDir,
+    logs: agentStore.logs,
+    clock: systemClock,
+    log,
+    version: "0.1.0",
+  });
+const onServer = async () =>
+  (await srv.store.logs.query({ group: "auth", limit: 10_000 })).map((e) => e.message);
 const expected = () => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
 
 describe("agent forwarder", () => {
@@ -68,14 +75,19 @@ describe("agent forwarder", () => {
     await f.stop();
     assert.deepEqual(await onServer(), expected());
     const streams = await srv.store.logs.streams("auth");
-    assert.deepEqual(streams.map((s) => s.name), ["web-1"]);
+    assert.deepEqual(
+      streams.map((s) => s.name),
+      ["web-1"],
+    );
   });
 
   it("exactly once when the agent crashed after the server committed but before it saved the ack", async () => {
     // the agent's saved position is rolled back, as if it died between the server's commit and its own
     await agentStore.logs.ingest({
       events: [],
-      checkpoints: [{ source: "fleet-forwarder", key: "position", value: JSON.stringify({ seq: 1, lastId: 7 }) }],
+      checkpoints: [
+        { source: "fleet-forwarder", key: "position", value: JSON.stringify({ seq: 1, lastId: 7 }) },
+      ],
       metricPoints: [],
     });
     await writeLocal(9);
@@ -113,7 +125,10 @@ describe("agent forwarder", () => {
     const renewed = fs.readFileSync(certFile, "utf8");
     assert.notEqual(renewed, old);
     const rec = await srv.store.agents.get(agentConfig.id);
-    assert.equal(rec?.certFingerprint, new X509Certificate(renewed).fingerprint256.replace(/:/g, "").toLowerCase());
+    assert.equal(
+      rec?.certFingerprint,
+      new X509Certificate(renewed).fingerprint256.replace(/:/g, "").toLowerCase(),
+    );
     await writeLocal(4);
     const f = forwarder();
     await f.start();

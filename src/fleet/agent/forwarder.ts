@@ -137,7 +137,10 @@ export class AgentForwarder implements Service {
     this.deps.log.info({ server: this.config.server, agent: this.config.id }, "fleet agent: connected");
     if (await this.renewIfDue(session)) return; // reconnects with the new certificate
     await this.heartbeat(session);
-    this.beat = this.deps.clock.setInterval(() => void this.heartbeat(session).catch(() => {}), this.heartbeatS * 1000);
+    this.beat = this.deps.clock.setInterval(
+      () => void this.heartbeat(session).catch(() => {}),
+      this.heartbeatS * 1000,
+    );
     await Promise.race([this.forward(session), closed]);
   }
 
@@ -151,7 +154,9 @@ export class AgentForwarder implements Service {
     const left = Date.parse(current.validTo) - this.deps.clock.now();
     if (left > this.config.renew_before * 1000) return false;
     const keys = await importKeyPair(readPrivateFile(files.key));
-    const res = await postJson(session, PROTOCOL_PATHS.renew, { csr: await createCsr(keys, this.config.name) });
+    const res = await postJson(session, PROTOCOL_PATHS.renew, {
+      csr: await createCsr(keys, this.config.name),
+    });
     if (res.status !== 200 || typeof res.body.cert !== "string")
       throw new Error(`the server refused to renew the certificate: ${String(res.body.error ?? res.status)}`);
     writePublicFile(files.cert, res.body.cert);
@@ -216,9 +221,11 @@ export class AgentForwarder implements Service {
       await postJson(session, PROTOCOL_PATHS.commandAck, { id: cmd.id, ok: true });
     } catch (err) {
       this.deps.log.warn({ err: errorMessage(err), command: cmd.type }, "fleet agent: a command failed");
-      await postJson(session, PROTOCOL_PATHS.commandAck, { id: cmd.id, ok: false, error: errorMessage(err) }).catch(
-        () => {},
-      );
+      await postJson(session, PROTOCOL_PATHS.commandAck, {
+        id: cmd.id,
+        ok: false,
+        error: errorMessage(err),
+      }).catch(() => {});
     }
   }
 
@@ -266,7 +273,8 @@ export class AgentForwarder implements Service {
         seq,
         events: events.map((e) => ({ id: e.id, group: e.group, timestamp: e.timestamp, message: e.message })),
       });
-      if (res.status !== 200) throw new Error(`the server refused batch ${seq}: ${String(res.body.error ?? res.status)}`);
+      if (res.status !== 200)
+        throw new Error(`the server refused batch ${seq}: ${String(res.body.error ?? res.status)}`);
       const ack = res.body as unknown as AgentPosition;
       if (!Number.isSafeInteger(ack.seq) || !Number.isSafeInteger(ack.lastId))
         throw new Error("the server's acknowledgement is malformed");

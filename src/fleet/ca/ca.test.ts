@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import tls from "node:tls";
 import { after, describe, it } from "node:test";
+import tls from "node:tls";
 import { systemClock } from "../../core/clock.js";
 import {
+  CsrError,
   certFingerprint,
   createCsr,
-  CsrError,
   fleetFiles,
   loadOrCreateCa,
   loadOrIssueServerCert,
@@ -38,7 +38,12 @@ describe("fleet CA", () => {
   it("signs a server certificate (name + address SANs) and a client certificate from a CSR; mutual TLS 1.3 works", async () => {
     const dir = path.join(tmp, "b");
     const ca = await loadOrCreateCa(dir, systemClock);
-    const server = await loadOrIssueServerCert(dir, ca, { name: "mamori.test", addresses: ["127.0.0.1"] }, systemClock);
+    const server = await loadOrIssueServerCert(
+      dir,
+      ca,
+      { name: "mamori.test", addresses: ["127.0.0.1"] },
+      systemClock,
+    );
     assert.equal(mode(fleetFiles(dir).serverKey), 0o600);
     const agentKeys = await generateKeyPair();
     const csr = await createCsr(agentKeys, "web-1");
@@ -92,7 +97,12 @@ describe("fleet CA", () => {
     const one = await loadOrIssueServerCert(dir, ca, { name: "a.test", addresses: [] }, systemClock);
     const same = await loadOrIssueServerCert(dir, ca, { name: "a.test", addresses: [] }, systemClock);
     assert.equal(same.certPem, one.certPem);
-    const two = await loadOrIssueServerCert(dir, ca, { name: "a.test", addresses: ["10.0.0.1"] }, systemClock);
+    const two = await loadOrIssueServerCert(
+      dir,
+      ca,
+      { name: "a.test", addresses: ["10.0.0.1"] },
+      systemClock,
+    );
     assert.notEqual(two.certPem, one.certPem);
     assert.equal(two.keyPem, one.keyPem);
   });

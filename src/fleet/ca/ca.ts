@@ -56,7 +56,9 @@ export function fleetFiles(dataDir: string): FleetFiles {
 
 /** SHA-256 of a PEM certificate's DER, lower-case hex (what tokens carry and agents compare). */
 export function certFingerprint(pem: string): string {
-  return createHash("sha256").update(Buffer.from(x509.PemConverter.decodeFirst(pem))).digest("hex");
+  return createHash("sha256")
+    .update(Buffer.from(x509.PemConverter.decodeFirst(pem)))
+    .digest("hex");
 }
 
 function serial(): string {
@@ -150,7 +152,11 @@ export async function loadOrIssueServerCert(
   clock: Clock,
 ): Promise<{ keyPem: string; certPem: string }> {
   const files = fleetFiles(dataDir);
-  const wanted = JSON.stringify(sansOf(id).map((s) => `${s.type}:${s.value}`).sort());
+  const wanted = JSON.stringify(
+    sansOf(id)
+      .map((s) => `${s.type}:${s.value}`)
+      .sort(),
+  );
   if (fs.existsSync(files.serverKey) && fs.existsSync(files.serverCert)) {
     const keyPem = readPrivateFile(files.serverKey);
     const certPem = fs.readFileSync(files.serverCert, "utf8");
@@ -158,7 +164,12 @@ export async function loadOrIssueServerCert(
     const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
     const has = JSON.stringify((san?.names.toJSON() ?? []).map((s) => `${s.type}:${s.value}`).sort());
     const fresh = cert.notAfter.getTime() - clock.now() > 30 * DAY_MS;
-    if (has === wanted && fresh && cert.issuer === ca.cert.subject && (await cert.verify({ publicKey: ca.cert.publicKey, signatureOnly: true })))
+    if (
+      has === wanted &&
+      fresh &&
+      cert.issuer === ca.cert.subject &&
+      (await cert.verify({ publicKey: ca.cert.publicKey, signatureOnly: true }))
+    )
       return { keyPem, certPem };
     const keys = await importKeyPair(keyPem);
     return writeServerCert(files, ca, id, keys, clock, keyPem);

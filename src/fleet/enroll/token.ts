@@ -27,7 +27,11 @@ export function hashSecret(secret: string): string {
 export function newToken(payload: TokenPayload): { token: string; id: string; hash: string } {
   const secret = randomBytes(32).toString("base64url");
   const body = Buffer.from(JSON.stringify({ v: 1, s: payload.server, ca: payload.ca })).toString("base64url");
-  return { token: `${PREFIX}.${body}.${secret}`, id: randomBytes(6).toString("hex"), hash: hashSecret(secret) };
+  return {
+    token: `${PREFIX}.${body}.${secret}`,
+    id: randomBytes(6).toString("hex"),
+    hash: hashSecret(secret),
+  };
 }
 
 export function parseToken(token: string): ParsedToken {

@@ -16,9 +16,11 @@ export type EnrollResult =
   | { status: 400 | 403; body: { error: string; reason: string } };
 
 const REFUSALS = {
-  unknown: "the enrollment token is not known to this server (mistyped, removed, or made on another server); create one with `mamori agents token create`",
+  unknown:
+    "the enrollment token is not known to this server (mistyped, removed, or made on another server); create one with `mamori agents token create`",
   expired: "the enrollment token has expired; create a new one with `mamori agents token create --ttl 1d`",
-  used_up: "the enrollment token has been used as often as it allows; create a new one (`--uses N` for many agents)",
+  used_up:
+    "the enrollment token has been used as often as it allows; create a new one (`--uses N` for many agents)",
 } as const;
 
 /** A new agent id: never reused (128 random bits, checked against every id ever issued). */
@@ -76,7 +78,8 @@ export async function renew(
   csrPem: unknown,
   deps: { ca: FleetCa; agents: AgentStore; clock: Clock; lifetimeDays: number },
 ): Promise<{ status: 200; body: { cert: string } } | { status: 400; body: { error: string } }> {
-  if (typeof csrPem !== "string" || csrPem.length > 16_384) return { status: 400, body: { error: "`csr` is missing" } };
+  if (typeof csrPem !== "string" || csrPem.length > 16_384)
+    return { status: 400, body: { error: "`csr` is missing" } };
   try {
     const cert = await signClientCsr(deps.ca, csrPem, agentId, deps.clock, deps.lifetimeDays);
     await deps.agents.update(agentId, { certFingerprint: pemFingerprint(cert) });

@@ -18,7 +18,9 @@ const agentDir = path.join(tmp, "agent");
 
 before(async () => {
   srv = await startTestServer({ clock, heartbeat: "10s" });
-  agentId = (await enrollAgent({ token: await srv.token({ group: "web" }), name: "web-1", dataDir: agentDir })).id;
+  agentId = (
+    await enrollAgent({ token: await srv.token({ group: "web" }), name: "web-1", dataDir: agentDir })
+  ).id;
 });
 after(async () => {
   await srv.close();
@@ -27,7 +29,9 @@ after(async () => {
 
 async function agentEvents(): Promise<Array<Record<string, unknown>>> {
   await srv.pipeline.flushed();
-  return (await srv.store.logs.query({ group: "mamori/agents", orderById: true })).map((e) => JSON.parse(e.message));
+  return (await srv.store.logs.query({ group: "mamori/agents", orderById: true })).map((e) =>
+    JSON.parse(e.message),
+  );
 }
 const status = async () => (await srv.store.agents.get(agentId))?.status;
 
@@ -38,7 +42,11 @@ describe("fleet server: live agents", () => {
     assert.equal(c.status, 200);
     assert.deepEqual(JSON.parse(c.first), { type: "hello", id: "0", heartbeat: 10 });
     assert.equal(await status(), "active");
-    const beat = await request(s, "POST", "/v1/heartbeat", { version: "0.1.0", configVersion: "v1", counters: { sent: 3 } });
+    const beat = await request(s, "POST", "/v1/heartbeat", {
+      version: "0.1.0",
+      configVersion: "v1",
+      counters: { sent: 3 },
+    });
     assert.equal(beat.status, 200);
     assert.equal((await srv.store.agents.get(agentId))?.configVersion, "v1");
     clock.advance(20_000);

@@ -81,8 +81,16 @@ export class LiveAgents {
         { agent: agent.id, name: agent.name, address, liveAddress: existing.address },
         "fleet: refused: a second live connection with the same certificate (clone suspected)",
       );
-      this.o.emit({ event: "clone_suspected", agent: agent.id, name: agent.name, address, liveAddress: existing.address });
-      respondJson(stream, 409, { error: "clone suspected: this certificate is already connected from elsewhere" });
+      this.o.emit({
+        event: "clone_suspected",
+        agent: agent.id,
+        name: agent.name,
+        address,
+        liveAddress: existing.address,
+      });
+      respondJson(stream, 409, {
+        error: "clone suspected: this certificate is already connected from elsewhere",
+      });
       return;
     }
     const now = this.o.clock.now();
@@ -109,7 +117,8 @@ export class LiveAgents {
     const l = this.live.get(agent.id);
     if (l) {
       l.lastBeat = now;
-      l.counters = typeof b.counters === "object" && b.counters ? (b.counters as Record<string, unknown>) : {};
+      l.counters =
+        typeof b.counters === "object" && b.counters ? (b.counters as Record<string, unknown>) : {};
     }
     await this.o.agents.update(agent.id, {
       lastSeen: now,
@@ -124,8 +133,8 @@ export class LiveAgents {
     const full = { ...cmd, id: String(this.nextCommand++) } as Command;
     for (const l of this.live.values()) {
       if (!to(l.agent)) continue;
-      let q = this.unacked.get(l.agent.id);
-      if (!q) this.unacked.set(l.agent.id, (q = new Map()));
+      const q = this.unacked.get(l.agent.id) ?? new Map<string, Command>();
+      this.unacked.set(l.agent.id, q);
       q.set(full.id, full);
       l.stream.write(`${JSON.stringify(full)}\n`);
     }

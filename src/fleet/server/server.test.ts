@@ -3,15 +3,15 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import tls from "node:tls";
 import { after, before, describe, it } from "node:test";
+import tls from "node:tls";
 import { systemClock } from "../../core/clock.js";
 import { waitFor } from "../../testing/wait.js";
 import { enrollAgent } from "../agent/enroll.js";
 import { createCsr, loadOrCreateCa, signClientCsr } from "../ca/ca.js";
 import { generateKeyPair, privateKeyPem } from "../ca/keys.js";
-import { startTestServer, type TestServer } from "../testing/harness.js";
 import { agentSession, request } from "../testing/client.js";
+import { startTestServer, type TestServer } from "../testing/harness.js";
 import { positionOf } from "./ingest.js";
 
 let srv: TestServer;
@@ -28,7 +28,12 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const ev = (id: number, message: string) => ({ id, group: "app", timestamp: 1_700_000_000_000 + id, message });
+const ev = (id: number, message: string) => ({
+  id,
+  group: "app",
+  timestamp: 1_700_000_000_000 + id,
+  message,
+});
 const stored = async () => (await srv.store.logs.query({ group: "app" })).map((e) => e.message);
 
 /** The server still answers a well-formed request after whatever the test threw at it. */
@@ -56,7 +61,11 @@ describe("fleet server: batches", () => {
     s.close();
     assert.deepEqual(await stored(), ["a", "b", "c"]);
     const streams = await srv.store.logs.streams("app");
-    assert.deepEqual(streams.map((x) => x.name), ["web-1"], "stream = the agent's name");
+    assert.deepEqual(
+      streams.map((x) => x.name),
+      ["web-1"],
+      "stream = the agent's name",
+    );
     assert.deepEqual(await positionOf(srv.store.logs, agentId), { seq: 2, lastId: 3 });
     assert.ok(srv.log.has(/skips ahead/));
   });
@@ -65,7 +74,10 @@ describe("fleet server: batches", () => {
     const s = await agentSession(agentDir, srv.port);
     const bad = await request(s, "POST", "/v1/batch", "{not json <script>");
     assert.equal(bad.status, 400);
-    const wrong = await request(s, "POST", "/v1/batch", { seq: 3, events: [{ id: 9, group: "", timestamp: 1, message: "x" }] });
+    const wrong = await request(s, "POST", "/v1/batch", {
+      seq: 3,
+      events: [{ id: 9, group: "", timestamp: 1, message: "x" }],
+    });
     assert.equal(wrong.status, 400);
     assert.match(String(wrong.json.error), /group must be 1-512 characters/);
     const big = await request(s, "POST", "/v1/batch", { seq: 3, events: [ev(9, "x".repeat(100_000))] }).catch(
@@ -105,15 +117,20 @@ describe("fleet server: hostile peers", () => {
 
   it("survives garbage instead of TLS, and garbage frames inside TLS", async () => {
     await new Promise<void>((resolve) => {
-      const c = net.connect(srv.port, "127.0.0.1", () => c.end(Buffer.from("GET / HTTP/1.1\r\n\r\n\x00\xff<script>")));
+      const c = net.connect(srv.port, "127.0.0.1", () =>
+        c.end(Buffer.from("GET / HTTP/1.1\r\n\r\n\x00\xff<script>")),
+      );
       c.on("close", () => resolve());
       c.on("error", () => resolve());
     });
     await waitFor("the handshake refusal in the log", () => srv.log.has(/TLS handshake refused/));
     await new Promise<void>((resolve) => {
-      const c = tls.connect({ port: srv.port, host: "127.0.0.1", rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
-        c.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Buffer.alloc(64, 0xff)]));
-      });
+      const c = tls.connect(
+        { port: srv.port, host: "127.0.0.1", rejectUnauthorized: false, ALPNProtocols: ["h2"] },
+        () => {
+          c.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Buffer.alloc(64, 0xff)]));
+        },
+      );
       // bounded: whether the server answers GOAWAY and closes or waits, the peer gives up after 3 s
       c.setTimeout(3000, () => c.destroy());
       c.on("close", () => resolve());

@@ -8,10 +8,10 @@ import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { errorMessage } from "../../core/errors.js";
+import type { StoredEvent } from "../../core/event.js";
 import type { DetectionSink } from "../../pipeline/detections.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
 import type { Service } from "../../service.js";
-import type { StoredEvent } from "../../core/event.js";
 import type { AgentRecord, Store } from "../../store/store.js";
 import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
 import { listenOf, type ServerConfig } from "../config.js";
@@ -99,10 +99,19 @@ export class FleetServer implements Service {
       const to = this.reach(ev.jail);
       if (!to) continue;
       this.live.broadcast(
-        { type: ev.action === "unban" ? "unban" : "ban", jail: ev.jail, ip: ev.ip, bantime: ev.bantime, failures: ev.failures },
+        {
+          type: ev.action === "unban" ? "unban" : "ban",
+          jail: ev.jail,
+          ip: ev.ip,
+          bantime: ev.bantime,
+          failures: ev.failures,
+        },
         to,
       );
-      this.deps.log.info({ jail: ev.jail, ip: ev.ip, action: ev.action, agents: this.live.count }, "fleet: ban pushed to agents");
+      this.deps.log.info(
+        { jail: ev.jail, ip: ev.ip, action: ev.action, agents: this.live.count },
+        "fleet: ban pushed to agents",
+      );
     }
   }
 
@@ -147,9 +156,14 @@ export class FleetServer implements Service {
         respondJson(stream, 500, { error: "internal error; see the server's log" });
       });
     });
-    server.on("sessionError", (err) => this.deps.log.warn({ err: errorMessage(err) }, "fleet: session error"));
+    server.on("sessionError", (err) =>
+      this.deps.log.warn({ err: errorMessage(err) }, "fleet: session error"),
+    );
     server.on("tlsClientError", (err, socket) =>
-      this.deps.log.warn({ err: errorMessage(err), address: socket.remoteAddress }, "fleet: TLS handshake refused"),
+      this.deps.log.warn(
+        { err: errorMessage(err), address: socket.remoteAddress },
+        "fleet: TLS handshake refused",
+      ),
     );
     server.on("session", (session) => {
       const address = session.socket?.remoteAddress;
@@ -163,7 +177,10 @@ export class FleetServer implements Service {
         session.destroy();
       });
       session.on("frameError", (type, code) =>
-        this.deps.log.warn({ type, code, address: session.socket?.remoteAddress }, "fleet: bad frame from peer"),
+        this.deps.log.warn(
+          { type, code, address: session.socket?.remoteAddress },
+          "fleet: bad frame from peer",
+        ),
       );
     });
     const { host, port } = listenOf(this.config);
@@ -236,7 +253,8 @@ export class FleetServer implements Service {
     const agent = await this.authenticate(stream, socket, address);
     if (!agent) return;
     if (path === PROTOCOL_PATHS.batch && method === "POST") return this.onBatch(stream, agent);
-    if (path === PROTOCOL_PATHS.heartbeat && method === "POST") return this.onHeartbeat(stream, agent, address);
+    if (path === PROTOCOL_PATHS.heartbeat && method === "POST")
+      return this.onHeartbeat(stream, agent, address);
     if (path === PROTOCOL_PATHS.commands && method === "GET")
       return this.live.open(stream, agent, address, this.config.heartbeat);
     if (path === PROTOCOL_PATHS.commandAck && method === "POST") return this.onCommandAck(stream, agent);
@@ -289,7 +307,10 @@ export class FleetServer implements Service {
     const r = await enroll(req, this.signing(this.ca));
     if (r.status !== 200) return this.refuse(stream, r.status, `enroll: ${r.body.error}`, { address });
     this.counters.enrolled++;
-    this.deps.log.info({ agent: r.body.id, name: r.body.name, group: r.body.group, address }, "fleet: agent enrolled");
+    this.deps.log.info(
+      { agent: r.body.id, name: r.body.name, group: r.body.group, address },
+      "fleet: agent enrolled",
+    );
     this.deps.detections.emit(AGENTS_GROUP, {
       event: "enrolled",
       agent: r.body.id,
@@ -313,7 +334,10 @@ export class FleetServer implements Service {
         { logs: this.deps.store.logs, pipeline: this.deps.pipeline, now: this.deps.clock.now() },
       ),
     );
-    this.locks.set(agent.id, run.catch(() => {}));
+    this.locks.set(
+      agent.id,
+      run.catch(() => {}),
+    );
     const out = await run;
     if (out.kind === "gap")
       return this.refuse(stream, 409, `batch: sequence ${batch.seq} skips ahead; expected ${out.expected}`, {
@@ -323,7 +347,10 @@ export class FleetServer implements Service {
     this.counters.batches++;
     if (out.kind === "duplicate") {
       this.counters.duplicates++;
-      this.deps.log.info({ agent: agent.id, seq: batch.seq }, "fleet: batch already committed; acknowledged again");
+      this.deps.log.info(
+        { agent: agent.id, seq: batch.seq },
+        "fleet: batch already committed; acknowledged again",
+      );
     } else this.counters.events += out.stored;
     respondJson(stream, 200, out.ack);
   }
@@ -350,7 +377,11 @@ export class FleetServer implements Service {
     const r = await renew(agent.id, (body as { csr?: unknown }).csr, this.signing(this.ca));
     if (r.status !== 200) return this.refuse(stream, r.status, `renew: ${r.body.error}`, { agent: agent.id });
     this.deps.log.info({ agent: agent.id, name: agent.name }, "fleet: agent certificate renewed");
-    this.deps.detections.emit(AGENTS_GROUP, { event: "certificate_renewed", agent: agent.id, name: agent.name });
+    this.deps.detections.emit(AGENTS_GROUP, {
+      event: "certificate_renewed",
+      agent: agent.id,
+      name: agent.name,
+    });
     respondJson(stream, 200, r.body);
   }
 

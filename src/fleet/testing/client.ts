@@ -48,7 +48,9 @@ export function request(
 }
 
 /** Opens the command stream; resolves with its status and the first line (the hello), keeping it open. */
-export function openCommands(s: http2.ClientHttp2Session): Promise<{ status: number; first: string; stream: http2.ClientHttp2Stream; lines: string[] }> {
+export function openCommands(
+  s: http2.ClientHttp2Session,
+): Promise<{ status: number; first: string; stream: http2.ClientHttp2Stream; lines: string[] }> {
   return new Promise((resolve, reject) => {
     const req = s.request({ ":method": "GET", ":path": "/v1/commands" });
     req.end();

@@ -25,7 +25,7 @@ export const agentsSchema = [
 ];
 
 const SELECT_TOKEN =
-  "SELECT id, hash, grp AS \"group\", uses, used, expires_at AS expiresAt, created_at AS createdAt FROM enroll_tokens";
+  'SELECT id, hash, grp AS "group", uses, used, expires_at AS expiresAt, created_at AS createdAt FROM enroll_tokens';
 const SELECT_AGENT = `SELECT id, name, grp AS "group", status, cert_fingerprint AS certFingerprint, enrolled_at AS enrolledAt,
   last_seen AS lastSeen, address, version, config_version AS configVersion FROM agents`;
 

@@ -352,7 +352,10 @@ export class SqliteLogStore implements LogStore {
   }
 
   async countSince(afterId: number): Promise<number> {
-    return (this.db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM events WHERE id > ?").get(afterId)?.n ?? 0);
+    return (
+      this.db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM events WHERE id > ?").get(afterId)
+        ?.n ?? 0
+    );
   }
 
   async groups(): Promise<LogGroupInfo[]> {
