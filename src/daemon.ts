@@ -127,7 +127,11 @@ export class Daemon {
     await this.shared.metrics.service.start();
     const plan = planParts(this.config, dir, this.env, this.shared);
     this.running = await applyPlan([], plan, this.log);
-    for (const part of buildFleetParts(this.config, this.env, this.shared, () => this.config)) {
+    const fleetParts = buildFleetParts(this.config, this.env, this.shared, () => this.config, {
+      reload: (c) => this.reload(c, this.configPath),
+      configFile: () => this.configPath,
+    });
+    for (const part of fleetParts) {
       await part.start();
       this.fleet.push(part);
     }

@@ -14,6 +14,7 @@ import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { FleetBans } from "./fleet/agent/bans.js";
 import { AgentForwarder } from "./fleet/agent/forwarder.js";
+import { GroupConfig } from "./fleet/agent/group-config.js";
 import { FleetServer } from "./fleet/server/server.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
@@ -104,6 +105,8 @@ export function buildFleetParts(
   shared: SharedParts,
   /** the config running now (a reload changes the jails and their scopes) */
   current: () => MamoriConfig = () => config,
+  /** applies a new config without a restart (an agent's group config); the server's config file */
+  daemon: { reload?: (c: MamoriConfig) => Promise<void>; configFile?: () => string | undefined } = {},
 ): Service[] {
   const parts: Service[] = [];
   const dataDir = path.resolve(config.data_dir);
@@ -118,11 +121,21 @@ export function buildFleetParts(
         log: env.log.child({ part: "fleet-server" }),
         jails: () => current().jails,
         hostname: env.hostname,
+        configFile: daemon.configFile,
       }),
     );
   if (config.agent) {
     const log = env.log.child({ part: "fleet-agent" });
     const bans = new FleetBans(config.agent, { bans: env.store.bans, clock: env.clock, log });
+    const reload = daemon.reload;
+    const group = new GroupConfig(
+      config,
+      async (c) => {
+        if (!reload) throw new Error("this agent cannot apply a group config (no daemon to reload)");
+        await reload(c);
+      },
+      log,
+    );
     parts.push(
       { name: "fleet-bans", start: () => bans.start(), stop: () => bans.stop() },
       new AgentForwarder(config.agent, {
@@ -131,7 +144,8 @@ export function buildFleetParts(
         clock: env.clock,
         log,
         version: MAMORI_VERSION,
-        onCommand: (cmd) => bans.onCommand(cmd),
+        onCommand: (cmd) => (cmd.type === "config" ? group.apply(cmd) : bans.onCommand(cmd)),
+        configVersion: () => group.version,
       }),
     );
   }

@@ -147,6 +147,23 @@ export const topicSchema = z.strictObject({
     .default({ attempts: 5, backoff: 1, max_backoff: 60 }),
 });
 
+// ---------------------------------------------------------------- fleet agent groups
+
+/**
+ * What every agent of a group runs, on top of its own agent.yaml: kept as written (the server pushes the
+ * text and the agent validates it), checked here against `groupConfigSchema` with this file's positions.
+ */
+export const agentGroupSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "group names are 1-64 letters, digits, '.', '_' or '-'"),
+  config: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** The keys a group config may set. */
+export const groupConfigSchema = z.strictObject({
+  sources: z.array(sourceSchema).default([]),
+  jails: z.array(jailSchema).default([]),
+});
+
 // ---------------------------------------------------------------- whole file
 
 export const configSchema = z.strictObject({
@@ -166,6 +183,8 @@ export const configSchema = z.strictObject({
   fail2ban: z.strictObject({ path: pathString.default("/etc/fail2ban") }).optional(),
   /** present: this daemon is a fleet server (src/fleet/config.ts) */
   server: serverSchema.optional(),
+  /** fleet server: the config each agent group runs (pushed to its agents) */
+  agent_groups: z.array(agentGroupSchema).default([]),
   /** present: this data dir belongs to a fleet agent (written by `mamori agent enroll`) */
   agent: agentSchema.optional(),
 });

@@ -25,6 +25,14 @@ export const fleetKeys: Record<string, KeyDoc> = {
     "Largest request an agent may send (a batch of events); larger ones are refused with 413.",
     "8388608",
   ),
+  agent_groups: d(
+    "Fleet server: what each agent group runs. Agents get their group's config when they connect, validate it and apply it without a restart.",
+  ),
+  "agent_groups[].name": d("The group (`mamori agents token create --group NAME`).", "web"),
+  "agent_groups[].config": d(
+    "`sources:` and `jails:` every agent of the group runs on top of its own agent.yaml; checked here like `config check`, errors with this file's line:col.",
+    "{ sources: [{ type: file, path: /var/log/auth.log, group: auth }] }",
+  ),
   agent: d(
     "This data dir belongs to a fleet agent; written by `mamori agent enroll` into `DATA/agent.yaml`, read by `mamori agent run`.",
   ),

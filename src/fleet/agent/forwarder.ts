@@ -10,7 +10,7 @@ import http2 from "node:http2";
 import { isIP } from "node:net";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle } from "../../core/clock.js";
-import { errorMessage } from "../../core/errors.js";
+import { ConfigError, errorMessage, formatProblem } from "../../core/errors.js";
 import type { Service } from "../../service.js";
 import type { LogStore } from "../../store/store.js";
 import { certFingerprint, createCsr } from "../ca/ca.js";
@@ -221,10 +221,14 @@ export class AgentForwarder implements Service {
       await postJson(session, PROTOCOL_PATHS.commandAck, { id: cmd.id, ok: true });
     } catch (err) {
       this.deps.log.warn({ err: errorMessage(err), command: cmd.type }, "fleet agent: a command failed");
+      const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : undefined;
       await postJson(session, PROTOCOL_PATHS.commandAck, {
         id: cmd.id,
+        type: cmd.type,
+        version: cmd.version,
         ok: false,
         error: errorMessage(err),
+        problems,
       }).catch(() => {});
     }
   }

@@ -17,6 +17,7 @@ import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js
 import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
 import { enroll, parseEnrollRequest, renew } from "./enroll.js";
+import { groupConfigText } from "./group-config.js";
 import { ingestBatch, parseBatch } from "./ingest.js";
 import { LiveAgents } from "./live.js";
 
@@ -26,6 +27,8 @@ export interface FleetServerDeps {
   pipeline: Pick<Pipeline, "emitAndCommit" | "addConsumer" | "removeConsumer">;
   /** the jails and their `scope` (read at each ban: a reload may change them) */
   jails?: () => ReadonlyArray<{ name: string; scope: string }>;
+  /** the server's config file, where agent groups' config text is read from */
+  configFile?: () => string | undefined;
   /** this server's host name: the stream of its own `mamori/bans` events */
   hostname?: () => string;
   detections: DetectionSink;
@@ -75,6 +78,16 @@ export class FleetServer implements Service {
   private async currentBans(agent: AgentRecord) {
     const now = this.deps.clock.now();
     const out: Array<{ type: string; [k: string]: unknown }> = [];
+    const file = this.deps.configFile?.();
+    try {
+      const g = file ? groupConfigText(file, agent.group) : undefined;
+      if (g) out.push({ type: "config", ...g });
+    } catch (err) {
+      this.deps.log.error(
+        { err: errorMessage(err), group: agent.group },
+        "fleet: reading the group config failed",
+      );
+    }
     for (const b of await this.deps.store.bans.active()) {
       if (b.state === "pending-unban" || (b.end !== null && b.end <= now)) continue;
       if (!this.reach(b.jail)?.(agent)) continue;
@@ -389,6 +402,32 @@ export class FleetServer implements Service {
     const body = await this.body(stream, 16 * 1024, agent.id);
     if (body === undefined) return;
     this.live.acked(agent.id, body);
+    const b = body as {
+      ok?: unknown;
+      type?: unknown;
+      version?: unknown;
+      error?: unknown;
+      problems?: unknown;
+    };
+    if (b.ok === false && b.type === "config") {
+      const problems = Array.isArray(b.problems)
+        ? b.problems.slice(0, 50).map((p) => String(p).slice(0, 500))
+        : [];
+      const error = String(b.error ?? "").slice(0, 2000);
+      this.deps.log.warn(
+        { agent: agent.id, name: agent.name, group: agent.group, version: b.version, problems, error },
+        "fleet: agent rejected its group config; it keeps running the old one",
+      );
+      this.deps.detections.emit(AGENTS_GROUP, {
+        event: "config_rejected",
+        agent: agent.id,
+        name: agent.name,
+        group: agent.group,
+        version: typeof b.version === "string" ? b.version.slice(0, 40) : null,
+        problems,
+        error,
+      });
+    }
     respondJson(stream, 200, {});
   }
 

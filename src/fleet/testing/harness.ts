@@ -35,6 +35,8 @@ export async function startTestServer(o: {
   heartbeat?: string;
   maxRequestBytes?: number;
   jails?: Array<{ name: string; scope: string }>;
+  /** the server's config file (agent groups' config is read from it) */
+  configFile?: string;
 }): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-fleet-srv-"));
   const log = capturedLog();
@@ -56,6 +58,7 @@ export async function startTestServer(o: {
     log: log.log,
     jails: () => o.jails ?? [],
     hostname: () => "server",
+    configFile: () => o.configFile,
   });
   await server.start();
   const port = server.port;
