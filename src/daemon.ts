@@ -244,6 +244,7 @@ export class Daemon {
       this.logRefused(err);
       throw err;
     }
+    for (const p of this.fleet) (p as { configChanged?: () => void }).configChanged?.();
     this.log.info({ ...this.whatRuns(), topicsChanged: topics }, "configuration reloaded");
   }
 

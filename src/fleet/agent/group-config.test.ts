@@ -76,7 +76,28 @@ describe("agent group config", () => {
       "the version reported",
       async () => (await srv.store.agents.get(id))?.configVersion ?? undefined,
     );
-    assert.match(String((await srv.store.agents.get(id))?.configVersion), /^[0-9a-f]{12}$/);
+    const first = String((await srv.store.agents.get(id))?.configVersion);
+    assert.match(first, /^[0-9a-f]{12}$/);
+    // the server's file changes and the server reloads: the connected agent gets the new config
+    const second = path.join(tmp, "second.log");
+    fs.writeFileSync(second, "from the second source\n");
+    fs.writeFileSync(
+      serverFile,
+      serverText.replace(
+        "  - name: bad",
+        `        - { type: file, path: ${second}, group: grp2, start_position: start_of_file, poll_interval: 1s }\n  - name: bad`,
+      ),
+    );
+    srv.server.configChanged();
+    await waitFor(
+      "the second source's line",
+      async () => (await srv.store.logs.query({ group: "grp2" })).length === 1,
+    );
+    await waitFor("the new version reported", async () => {
+      const v = (await srv.store.agents.get(id))?.configVersion;
+      return v && v !== first ? v : undefined;
+    });
+    assert.equal(Object.keys(daemon.stats().sources as object).length, 2);
   });
 
   it("a group config the agent rejects keeps the old one running and is reported at the server file's line:col", async () => {
@@ -88,8 +109,9 @@ describe("agent group config", () => {
       );
       return events.find((e) => e.event === "config_rejected" && e.agent === id);
     });
-    const line = serverText.split("\n").findIndex((l) => l.includes("notify: [security]")) + 1;
-    const col = serverText.split("\n")[line - 1].indexOf("security") + 1;
+    const written = fs.readFileSync(serverFile, "utf8").split("\n"); // as the server has it now
+    const line = written.findIndex((l) => l.includes("notify: [security]")) + 1;
+    const col = written[line - 1].indexOf("security") + 1;
     assert.ok(
       rejected.problems.some(
         (p: string) => p.startsWith(`${serverFile}:${line}:${col}: `) && /unknown topic "security"/.test(p),

@@ -49,6 +49,11 @@ export class LiveAgents {
     return this.live.size;
   }
 
+  /** The agents connected now. */
+  agents(): AgentRecord[] {
+    return [...this.live.values()].map((l) => l.agent);
+  }
+
   /** Ids of the agents connected now. */
   ids(): string[] {
     return [...this.live.keys()];

@@ -51,6 +51,8 @@ export class FleetServer implements Service {
   /** open sessions and when each last opened a request */
   private readonly sessions = new Map<http2.ServerHttp2Session, number>();
   private sweep?: TimerHandle;
+  /** the group config version last sent, by group */
+  private readonly pushedVersions = new Map<string, string>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -64,6 +66,29 @@ export class FleetServer implements Service {
       emit: (record) => deps.detections.emit(AGENTS_GROUP, record),
       initial: (agent) => this.currentBans(agent),
     });
+  }
+
+  /**
+   * After a reload of the server's config: every connected agent whose group's config text changed gets
+   * the new one (those that connect later get it on connect anyway).
+   */
+  configChanged(): void {
+    const file = this.deps.configFile?.();
+    if (!file) return;
+    const groups = new Set(this.live.agents().map((a) => a.group));
+    for (const group of groups) {
+      let g: ReturnType<typeof groupConfigText>;
+      try {
+        g = groupConfigText(file, group);
+      } catch (err) {
+        this.deps.log.error({ err: errorMessage(err), group }, "fleet: reading the group config failed");
+        continue;
+      }
+      if (!g || this.pushedVersions.get(group) === g.version) continue;
+      this.pushedVersions.set(group, g.version);
+      this.live.broadcast({ type: "config", ...g }, (a) => a.group === group);
+      this.deps.log.info({ group, version: g.version }, "fleet: group config pushed to its connected agents");
+    }
   }
 
   /** Which agents a jail's bans reach: none for `host`. */
@@ -81,7 +106,10 @@ export class FleetServer implements Service {
     const file = this.deps.configFile?.();
     try {
       const g = file ? groupConfigText(file, agent.group) : undefined;
-      if (g) out.push({ type: "config", ...g });
+      if (g) {
+        this.pushedVersions.set(agent.group, g.version);
+        out.push({ type: "config", ...g });
+      }
     } catch (err) {
       this.deps.log.error(
         { err: errorMessage(err), group: agent.group },
