@@ -98,6 +98,30 @@ describe("agent forwarder", () => {
     assert.deepEqual(await onServer(), expected(), "no event twice, none lost");
   });
 
+  it("resends from the server's position when the server is behind (restored from a backup)", async () => {
+    // the agent believes seq 40 was acked; the server has far less: it answers 409 with its position
+    const serverPos = JSON.parse(
+      (await srv.store.logs.getCheckpoint(`fleet-agent:${agentConfig.id}`, "position")) ?? "{}",
+    );
+    await agentStore.logs.ingest({
+      events: [],
+      checkpoints: [
+        {
+          source: "fleet-forwarder",
+          key: "position",
+          value: JSON.stringify({ seq: serverPos.seq + 40, lastId: serverPos.lastId }),
+        },
+      ],
+      metricPoints: [],
+    });
+    await writeLocal(3);
+    const f = forwarder();
+    await f.start();
+    await waitFor("the new events on the server", async () => (await onServer()).length === n);
+    await f.stop();
+    assert.deepEqual(await onServer(), expected());
+  });
+
   it("keeps collecting while the server is away and drains in order when it is back", async () => {
     const f = forwarder();
     await f.start();

@@ -277,6 +277,22 @@ export class AgentForwarder implements Service {
         seq,
         events: events.map((e) => ({ id: e.id, group: e.group, timestamp: e.timestamp, message: e.message })),
       });
+      const behind = res.body.position as AgentPosition | undefined;
+      if (
+        res.status === 409 &&
+        behind &&
+        Number.isSafeInteger(behind.seq) &&
+        Number.isSafeInteger(behind.lastId)
+      ) {
+        // the server is behind this agent (restored from a backup): resend from where it is
+        this.deps.log.warn(
+          { server: behind, agent: pos },
+          "fleet agent: the server is behind; resending from its position",
+        );
+        pos = { seq: behind.seq, lastId: Math.min(pos.lastId, behind.lastId) };
+        await this.savePosition(pos);
+        continue;
+      }
       if (res.status !== 200)
         throw new Error(`the server refused batch ${seq}: ${String(res.body.error ?? res.status)}`);
       const ack = res.body as unknown as AgentPosition;

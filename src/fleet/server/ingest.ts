@@ -60,7 +60,7 @@ export function parseBatch(v: unknown): Batch | string {
 export type IngestOutcome =
   | { kind: "committed"; ack: AgentPosition; stored: number }
   | { kind: "duplicate"; ack: AgentPosition }
-  | { kind: "gap"; expected: number };
+  | { kind: "gap"; expected: number; position: AgentPosition };
 
 /** Commits one batch of one agent; the caller runs at most one at a time per agent. */
 export async function ingestBatch(
@@ -70,7 +70,7 @@ export async function ingestBatch(
 ): Promise<IngestOutcome> {
   const pos = await positionOf(deps.logs, agent.id);
   if (batch.seq <= pos.seq) return { kind: "duplicate", ack: pos };
-  if (batch.seq !== pos.seq + 1) return { kind: "gap", expected: pos.seq + 1 };
+  if (batch.seq !== pos.seq + 1) return { kind: "gap", expected: pos.seq + 1, position: pos };
   const fresh = batch.events.filter((e) => e.id > pos.lastId);
   const events: LogEvent[] = fresh.map((e) => ({
     group: e.group,

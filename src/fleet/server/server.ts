@@ -380,11 +380,14 @@ export class FleetServer implements Service {
       run.catch(() => {}),
     );
     const out = await run;
-    if (out.kind === "gap")
-      return this.refuse(stream, 409, `batch: sequence ${batch.seq} skips ahead; expected ${out.expected}`, {
-        agent: agent.id,
-        expected: out.expected,
-      });
+    if (out.kind === "gap") {
+      // the answer carries the server's position, from which an honest agent resends (a server restored
+      // from a backup is behind its agents)
+      const why = `batch: sequence ${batch.seq} skips ahead; expected ${out.expected}`;
+      this.counters.refused++;
+      this.deps.log.warn({ agent: agent.id, expected: out.expected, status: 409 }, `fleet: refused: ${why}`);
+      return respondJson(stream, 409, { error: why, position: out.position });
+    }
     this.counters.batches++;
     if (out.kind === "duplicate") {
       this.counters.duplicates++;
