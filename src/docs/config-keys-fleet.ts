@@ -48,6 +48,10 @@ export const fleetKeys: Record<string, KeyDoc> = {
   ),
   "agent.batch_size": d("Events per batch sent to the server.", "500"),
   "agent.retry": d("Wait before reconnecting after the server went away.", "2s"),
+  "agent.spool_max": d(
+    "Most bytes of events waiting in the agent's store to be sent (while the server is away); beyond it the oldest are dropped, counted and reported in heartbeats. Default 1 GiB.",
+    "268435456",
+  ),
   "agent.renew_before": d(
     "Renew the agent's certificate over the authenticated channel this long before it expires (same key).",
     "30d",

@@ -54,6 +54,12 @@ export const agentSchema = z.strictObject({
   batch_size: z.number().int().min(1).max(10_000).default(500),
   /** how long to wait before reconnecting after the server went away */
   retry: duration().default(2),
+  /** the most bytes of events waiting to be sent; beyond it the oldest are dropped (counted, reported) */
+  spool_max: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
   /** renew the client certificate over the authenticated channel this long before it expires */
   renew_before: duration().default(30 * 86_400),
   /** the firewall action that enforces fleet bans the server pushes (bans persist in the agent's store) */

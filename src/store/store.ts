@@ -84,6 +84,10 @@ export interface LogStore {
   since(afterId: number, limit: number): Promise<StoredEvent[]>;
   /** How many events have id > afterId (what a fleet agent has not forwarded yet). */
   countSince(afterId: number): Promise<number>;
+  /** Bytes of the messages with id > afterId (a fleet agent's spool). */
+  unsentBytes(afterId: number): Promise<number>;
+  /** Deletes the oldest events with id > afterId until `bytes` are freed; returns how many (a full spool). */
+  dropOldest(afterId: number, bytes: number): Promise<number>;
   /** The newest events of a group (for `logs tail`), oldest first. */
   latest(group: string, limit: number): Promise<StoredEvent[]>;
   groups(): Promise<LogGroupInfo[]>;

@@ -160,4 +160,24 @@ describe("agent forwarder", () => {
     await f.stop();
     assert.equal(f.counters.renewals, 0, "a fresh certificate is not renewed again");
   });
+
+  it("keeps the newest events when the spool is over spool_max, counting what it dropped", async () => {
+    const before = n;
+    await writeLocal(50); // ~7 bytes each: 50 events are ~400 bytes
+    const f = new AgentForwarder(
+      { ...agentConfig, spool_max: 1024 },
+      { dataDir: agentDir, logs: agentStore.logs, clock: systemClock, log, version: "0.1.0" },
+    );
+    const pos = JSON.parse((await agentStore.logs.getCheckpoint("fleet-forwarder", "position")) ?? "{}");
+    assert.ok((await agentStore.logs.unsentBytes(pos.lastId)) < 1024);
+    await writeLocal(200);
+    assert.ok((await agentStore.logs.unsentBytes(pos.lastId)) > 1024);
+    const dropped = await f.enforceSpoolMax();
+    assert.ok(dropped > 0);
+    assert.equal(f.counters.dropped, dropped);
+    assert.ok((await agentStore.logs.unsentBytes(pos.lastId)) <= 1024);
+    const left = await agentStore.logs.since(pos.lastId, 10_000);
+    assert.equal(left.at(-1)?.message, `line ${n}`, "the newest are kept");
+    assert.equal(left[0].message, `line ${before + dropped + 1}`, "the oldest went first");
+  });
 });

@@ -66,6 +66,7 @@ export class AgentForwarder implements Service {
       throw new Error(
         `${files.ca} is not the CA this agent enrolled with (ca_fingerprint in agent.yaml); enroll again with a new data dir`,
       );
+    await this.enforceSpoolMax();
     this.loop = this.run();
   }
 
@@ -246,7 +247,28 @@ export class AgentForwarder implements Service {
     });
   }
 
+  /**
+   * Keeps the unsent events under `spool_max` bytes: when over, the oldest unsent ones are dropped (the
+   * newest are kept), counted and reported in the heartbeat. Runs at start and at each beat.
+   */
+  async enforceSpoolMax(): Promise<number> {
+    const pos = await this.position();
+    const bytes = await this.deps.logs.unsentBytes(pos.lastId);
+    if (bytes <= this.config.spool_max) return 0;
+    // free a tenth more than needed, so a full spool is not trimmed at every beat
+    const dropped = await this.deps.logs.dropOldest(pos.lastId, bytes - this.config.spool_max * 0.9);
+    this.counters.dropped += dropped;
+    this.deps.log.warn(
+      { dropped, spoolBytes: bytes, spoolMax: this.config.spool_max },
+      "fleet agent: spool full; the oldest unsent events were dropped",
+    );
+    return dropped;
+  }
+
   private async heartbeat(session: http2.ClientHttp2Session): Promise<void> {
+    await this.enforceSpoolMax().catch((err) =>
+      this.deps.log.error({ err: errorMessage(err) }, "fleet agent: checking the spool failed"),
+    );
     const pos = await this.position();
     const cpu = process.cpuUsage();
     await postJson(session, PROTOCOL_PATHS.heartbeat, {
