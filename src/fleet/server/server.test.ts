@@ -10,9 +10,11 @@ import { waitFor } from "../../testing/wait.js";
 import { enrollAgent } from "../agent/enroll.js";
 import { createCsr, loadOrCreateCa, signClientCsr } from "../ca/ca.js";
 import { generateKeyPair, privateKeyPem } from "../ca/keys.js";
+import { serverSchema } from "../config.js";
 import { agentSession, request } from "../testing/client.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { positionOf } from "./ingest.js";
+import { FleetServer } from "./server.js";
 
 let srv: TestServer;
 let agentId: string;
@@ -136,6 +138,25 @@ describe("fleet server: hostile peers", () => {
       c.on("close", () => resolve());
       c.on("error", () => resolve());
     });
+    await stillServes();
+  });
+
+  it("a second server on a taken port fails to start with what to check", async () => {
+    const other = new FleetServer(
+      serverSchema.parse({ listen: `127.0.0.1:${srv.port}`, name: "localhost" }),
+      {
+        dataDir: path.join(tmp, "second"),
+        store: srv.store,
+        pipeline: srv.pipeline,
+        detections: { emit: () => {} },
+        clock: systemClock,
+        log: srv.log.log,
+      },
+    );
+    await assert.rejects(
+      other.start(),
+      /cannot listen on 127\.0\.0\.1:\d+ \(server\.listen\).*another process/,
+    );
     await stillServes();
   });
 });

@@ -226,9 +226,15 @@ export class FleetServer implements Service {
     });
     const { host, port } = listenOf(this.config);
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (err) =>
+        reject(
+          new Error(
+            `the fleet server cannot listen on ${host}:${port} (server.listen): ${errorMessage(err)}; is another process using the port?`,
+          ),
+        ),
+      );
       server.listen(port, host, () => {
-        server.off("error", reject);
+        server.removeAllListeners("error");
         resolve();
       });
     });
