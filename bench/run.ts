@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: Bench }>> = {
   fim: () => import("./fim.js"),
   api: () => import("./api.js"),
   web: () => import("./web.js"),
+  fleet: () => import("./fleet.js"),
 };
 
 async function main(): Promise<void> {

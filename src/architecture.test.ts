@@ -16,7 +16,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids", "api"]],
+  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids", "api", "fleet"]],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
@@ -24,7 +24,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts|api\/config\.ts)$/;
+const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts|(api|fleet)\/config\.ts)$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
@@ -34,6 +34,7 @@ const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   api: ["jails", "alarms", "metrics", "actions"], // the API reads every component's state; bans go through the running jails
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
   hids: ["sources"], // FIM ignore globs use the sources' glob matcher
+  fleet: ["jails", "actions"], // fleet bans reach each agent's own ban manager and firewall action
 };
 
 /** The one upward import components make: a part implements Service (a type, erased at build time). */

@@ -21,6 +21,7 @@ import type { JailDeps, JailPart } from "./jails/part.js";
 import {
   type ApiTestOptions,
   buildHttpPart,
+  buildFleetParts,
   buildSharedParts,
   channelSettings,
   configDirOf,
@@ -31,6 +32,7 @@ import {
 } from "./parts.js";
 import { Pipeline } from "./pipeline/pipeline.js";
 import { applyPlan, type RunningPart } from "./reload.js";
+import type { Service } from "./service.js";
 import type { SourceFactoryMap } from "./sources/index.js";
 import { sources } from "./sources/index.js";
 import type { SourceBatch } from "./sources/types.js";
@@ -72,6 +74,8 @@ export class Daemon {
   private shared?: SharedParts;
   /** the keyed parts running now, in start order */
   private running: RunningPart[] = [];
+  /** the fleet server and/or agent forwarder (src/fleet/); started once, kept across reloads */
+  private fleet: Service[] = [];
   private retentionTimer?: { cancel(): void };
   private stopped = false;
   /** the free-space watch of data_dir; none when a test hands in a store that lives elsewhere */
@@ -116,6 +120,11 @@ export class Daemon {
     return this.shared;
   }
 
+  /** A running fleet part ("fleet-server", "fleet-agent"), for tests and status output. */
+  fleetPart(name: string): Service | undefined {
+    return this.fleet.find((p) => p.name === name);
+  }
+
   /** A running keyed part ("jail", "sshd"), for tests and status output. */
   part(kind: PartSpec["kind"], key: string) {
     return this.running.find((r) => r.kind === kind && r.key === key)?.service;
@@ -138,6 +147,14 @@ export class Daemon {
         typeof this.serveHttp === "object" ? this.serveHttp : {},
       );
       await this.http.start();
+    }
+    const fleetParts = buildFleetParts(this.config, this.env, this.shared, () => this.config, {
+      reload: (c) => this.reload(c, this.configPath),
+      configFile: () => this.configPath,
+    });
+    for (const part of fleetParts) {
+      await part.start();
+      this.fleet.push(part);
     }
     this.retentionTimer = this.clock.setInterval(() => void this.enforceRetention(), RETENTION_EVERY_MS);
     void this.enforceRetention();
@@ -207,6 +224,7 @@ export class Daemon {
       alarms: byKind("alarm"),
       hids: byKind("hids"),
       http: this.http?.stats?.(),
+      fleet: Object.fromEntries(this.fleet.map((p) => [p.name, p.stats?.() ?? {}])),
     };
   }
 
@@ -234,6 +252,13 @@ export class Daemon {
       config = { ...config, http: this.config.http };
     }
     const shared = this.shared;
+    if (
+      JSON.stringify(config.server) !== JSON.stringify(this.config.server) ||
+      JSON.stringify(config.agent) !== JSON.stringify(this.config.agent)
+    )
+      this.log.warn(
+        "server: or agent: changed: a reload keeps the running fleet part; restart mamori to apply it",
+      );
     const before = { config: this.config, configPath: this.configPath, jailFilters: this.env.jailFilters };
     const dir = configDirOf(configPath);
     await this.ensureGroups(config);
@@ -264,6 +289,7 @@ export class Daemon {
       this.logRefused(err);
       throw err;
     }
+    for (const p of this.fleet) (p as { configChanged?: () => void }).configChanged?.();
     this.log.info({ ...this.whatRuns(), topicsChanged: topics }, "configuration reloaded");
   }
 
@@ -281,6 +307,14 @@ export class Daemon {
       ?.stop()
       .catch((err) => this.log.error({ err: errorMessage(err) }, "stopping the web server failed"));
     this.diskSpace?.stop();
+    for (const p of [...this.fleet].reverse()) {
+      try {
+        await p.stop();
+      } catch (err) {
+        this.log.error({ err: errorMessage(err), service: p.name }, "stopping a part failed");
+      }
+    }
+    this.fleet = [];
     for (const r of [...this.running].reverse()) {
       try {
         await r.service.stop();

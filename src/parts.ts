@@ -14,6 +14,10 @@ import type { ApiDeps, RunningJail } from "./api/deps.js";
 import { type ApiPart, buildApiPart } from "./api/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
+import { FleetBans } from "./fleet/agent/bans.js";
+import { AgentForwarder } from "./fleet/agent/forwarder.js";
+import { GroupConfig } from "./fleet/agent/group-config.js";
+import { FleetServer } from "./fleet/server/server.js";
 import { auditFingerprint, buildAuditPart } from "./hids/audit/part.js";
 import { buildFimPart, fimFingerprint } from "./hids/fim/part.js";
 import { buildRootcheckPart, rootcheckFingerprint } from "./hids/rootcheck/part.js";
@@ -92,6 +96,66 @@ export function buildSharedParts(config: MamoriConfig, configDir: string, env: P
     log: env.log.child({ part: "detections" }),
   });
   return { notify, metrics, detections };
+}
+
+/** mamori's version, as agents report it to the fleet server. */
+export const MAMORI_VERSION = "0.1.0";
+
+/**
+ * The fleet parts the config asks for: the fleet server (`server:`) and/or the agent's forwarder
+ * (`agent:`, written by `mamori agent enroll`). Both live as long as the daemon (a reload keeps them).
+ */
+export function buildFleetParts(
+  config: MamoriConfig,
+  env: PartsEnv,
+  shared: SharedParts,
+  /** the config running now (a reload changes the jails and their scopes) */
+  current: () => MamoriConfig = () => config,
+  /** applies a new config without a restart (an agent's group config); the server's config file */
+  daemon: { reload?: (c: MamoriConfig) => Promise<void>; configFile?: () => string | undefined } = {},
+): Service[] {
+  const parts: Service[] = [];
+  const dataDir = path.resolve(config.data_dir);
+  if (config.server)
+    parts.push(
+      new FleetServer(config.server, {
+        dataDir,
+        store: env.store,
+        pipeline: env.pipeline,
+        detections: shared.detections,
+        clock: env.clock,
+        log: env.log.child({ part: "fleet-server" }),
+        jails: () => current().jails,
+        hostname: env.hostname,
+        configFile: daemon.configFile,
+      }),
+    );
+  if (config.agent) {
+    const log = env.log.child({ part: "fleet-agent" });
+    const bans = new FleetBans(config.agent, { bans: env.store.bans, clock: env.clock, log });
+    const reload = daemon.reload;
+    const group = new GroupConfig(
+      config,
+      async (c) => {
+        if (!reload) throw new Error("this agent cannot apply a group config (no daemon to reload)");
+        await reload(c);
+      },
+      log,
+    );
+    parts.push(
+      { name: "fleet-bans", start: () => bans.start(), stop: () => bans.stop() },
+      new AgentForwarder(config.agent, {
+        dataDir,
+        logs: env.store.logs,
+        clock: env.clock,
+        log,
+        version: MAMORI_VERSION,
+        onCommand: (cmd) => (cmd.type === "config" ? group.apply(cmd) : bans.onCommand(cmd)),
+        configVersion: () => group.version,
+      }),
+    );
+  }
+  return parts;
 }
 
 /** Every alarm, enabled jail, source and host check of the config, in start order (sources, then host checks, last). */

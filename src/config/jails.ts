@@ -69,6 +69,11 @@ export const jailSchema = z.strictObject({
   /** remove the action's firewall state (nft table/sets, ipset, chains, hosts.deny block) when mamori stops; default keep, so bans hold across restarts */
   remove_on_stop: z.boolean().default(false),
   notify: z.array(nonEmpty).default([]),
+  /** where a ban of this jail is enforced: here (host), on every agent of an agent group, or fleet-wide */
+  scope: z
+    .string()
+    .regex(/^(host|fleet|group:[A-Za-z0-9._-]{1,64})$/, "scope is host, fleet or group:NAME (an agent group)")
+    .default("host"),
   /** also notify the `notify` topics when a ban ends (expired or lifted by hand); bans are always notified */
   notify_unban: z.boolean().default(false),
   /** how often the firewall is compared with the stored bans and repaired (after a firewall reload); 0 = never */

@@ -8,6 +8,7 @@ import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.
 import { rootcheckSchema } from "../hids/rootcheck/config.js";
 import { auditSchema } from "../hids/audit/config.js";
 import { fimSchema } from "../hids/fim/config.js";
+import { agentSchema, serverSchema } from "../fleet/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";
@@ -151,6 +152,23 @@ export const topicSchema = z.strictObject({
     .default({ attempts: 5, backoff: 1, max_backoff: 60 }),
 });
 
+// ---------------------------------------------------------------- fleet agent groups
+
+/**
+ * What every agent of a group runs, on top of its own agent.yaml: kept as written (the server pushes the
+ * text and the agent validates it), checked here against `groupConfigSchema` with this file's positions.
+ */
+export const agentGroupSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "group names are 1-64 letters, digits, '.', '_' or '-'"),
+  config: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** The keys a group config may set. */
+export const groupConfigSchema = z.strictObject({
+  sources: z.array(sourceSchema).default([]),
+  jails: z.array(jailSchema).default([]),
+});
+
 // ---------------------------------------------------------------- whole file
 
 export const configSchema = z.strictObject({
@@ -175,6 +193,12 @@ export const configSchema = z.strictObject({
   fim: fimSchema.optional(),
   /** the web UI and API server (spec/web.md); not the `type: http` ingest source */
   http: httpServerSchema.default(HTTP_SERVER_DEFAULTS),
+  /** present: this daemon is a fleet server (src/fleet/config.ts) */
+  server: serverSchema.optional(),
+  /** fleet server: the config each agent group runs (pushed to its agents) */
+  agent_groups: z.array(agentGroupSchema).default([]),
+  /** present: this data dir belongs to a fleet agent (written by `mamori agent enroll`) */
+  agent: agentSchema.optional(),
 });
 
 export type MamoriConfig = z.output<typeof configSchema>;

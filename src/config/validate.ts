@@ -8,7 +8,7 @@ import { httpServerPorts } from "../api/config.js";
 import { type Locator, type PortClaim, scopedLocator } from "../core/config.js";
 import type { ConfigProblem } from "../core/errors.js";
 import { checkJail } from "./jails.js";
-import { checkSubscription, type MamoriConfig } from "./schema.js";
+import { checkSubscription, groupConfigSchema, type MamoriConfig } from "./schema.js";
 import { checkSource, portsOf } from "./sources.js";
 
 /** The checks each source, jail (with its action) and subscription makes of its own keys. */
@@ -19,6 +19,9 @@ export function componentChecks(config: MamoriConfig, locate: Locator): ConfigPr
   });
   config.jails.forEach((j, i) => {
     if (j.enabled) problems.push(...checkJail(j, scopedLocator(locate, ["jails", i])));
+  });
+  config.agent_groups.forEach((g, i) => {
+    problems.push(...checkGroupConfig(g.config, scopedLocator(locate, ["agent_groups", i, "config"])));
   });
   config.topics.forEach((t, i) => {
     t.subscriptions.forEach((s, j) => {
@@ -133,5 +136,27 @@ export function crossCheck(config: MamoriConfig, locate: Locator): ConfigProblem
     });
   });
   problems.push(...portConflicts(config, locate));
+  return problems;
+}
+
+/** An agent group's config, checked on the server as `config check` checks the keys it may set. */
+export function checkGroupConfig(raw: unknown, locate: Locator): ConfigProblem[] {
+  const parsed = groupConfigSchema.safeParse(raw);
+  if (!parsed.success)
+    return parsed.error.issues.map((issue) =>
+      locate(
+        issue.path as (string | number)[],
+        issue.path.length === 0 || (issue.code === "unrecognized_keys" && issue.path.length === 0)
+          ? `${issue.message} (a group config sets only sources: and jails:)`
+          : issue.message,
+      ),
+    );
+  const problems: ConfigProblem[] = [];
+  parsed.data.sources.forEach((s, i) => {
+    problems.push(...checkSource(s, scopedLocator(locate, ["sources", i])));
+  });
+  parsed.data.jails.forEach((j, i) => {
+    if (j.enabled) problems.push(...checkJail(j, scopedLocator(locate, ["jails", i])));
+  });
   return problems;
 }

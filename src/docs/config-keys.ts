@@ -8,6 +8,7 @@ import { rootcheckKeys } from "./config-keys-rootcheck.js";
 import { auditKeys } from "./config-keys-audit.js";
 import { fimKeys } from "./config-keys-fim.js";
 import { httpKeys } from "./config-keys-http.js";
+import { fleetKeys } from "./config-keys-fleet.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {
@@ -209,6 +210,10 @@ export const configKeys: Record<string, KeyDoc> = {
     "sshd",
   ),
   "jails[].notify": d("Topics told about each ban.", "[security]"),
+  "jails[].scope": d(
+    "Where a ban is enforced: `host` (here), `fleet` (a fleet server pushes it to every connected agent and bans here too) or `group:NAME` (the agents of one agent group). Agents that reconnect get the current list.",
+    "fleet",
+  ),
   "jails[].notify_unban": d(
     "Also tell the `notify` topics when a ban ends (expired or lifted by hand).",
     "true",
@@ -229,4 +234,5 @@ export const configKeys: Record<string, KeyDoc> = {
   ...rootcheckKeys,
   ...auditKeys,
   ...fimKeys,
+  ...fleetKeys,
 };

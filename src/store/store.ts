@@ -108,6 +108,14 @@ export interface LogStore {
   query(q: EventQuery): Promise<StoredEvent[]>;
   /** Optional fast path of the web API's search (SQLite does it in C); without it the API scans with query(). */
   search?(q: EventSearch): Promise<EventSearchResult>;
+  /** Events of every group with id > afterId, in id order (a fleet agent forwards its store with it). */
+  since(afterId: number, limit: number): Promise<StoredEvent[]>;
+  /** How many events have id > afterId (what a fleet agent has not forwarded yet). */
+  countSince(afterId: number): Promise<number>;
+  /** Bytes of the messages with id > afterId (a fleet agent's spool). */
+  unsentBytes(afterId: number): Promise<number>;
+  /** Deletes the oldest events with id > afterId until `bytes` are freed; returns how many (a full spool). */
+  dropOldest(afterId: number, bytes: number): Promise<number>;
   /** The newest events of a group (for `logs tail`), oldest first. */
   latest(group: string, limit: number): Promise<StoredEvent[]>;
   groups(): Promise<LogGroupInfo[]>;
@@ -426,5 +434,67 @@ export interface Store {
   readonly audit: AuditStore;
   readonly fim: FimStore;
   readonly users: UserStore;
+  readonly agents: AgentStore;
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- fleet: enrollment tokens and agents
+
+export interface EnrollToken {
+  /** short public id (for listing and removal); the secret itself is never stored */
+  id: string;
+  /** SHA-256 of the token's secret, hex */
+  hash: string;
+  /** the agent group agents enrolled with it join */
+  group: string;
+  /** how many enrollments it allows in all */
+  uses: number;
+  used: number;
+  /** ms */
+  expiresAt: number;
+  createdAt: number;
+}
+
+export type AgentStatus = "never_connected" | "active" | "disconnected" | "revoked";
+
+export interface AgentRecord {
+  /** unique, never reused; the subject of its certificate */
+  id: string;
+  name: string;
+  group: string;
+  status: AgentStatus;
+  /** SHA-256 of its current certificate, hex */
+  certFingerprint: string;
+  enrolledAt: number;
+  lastSeen: number | null;
+  address: string | null;
+  version: string | null;
+  configVersion: string | null;
+}
+
+/** Why a token could not be used. */
+export type TokenRefusal = "unknown" | "expired" | "used_up";
+
+export interface AgentStore {
+  addToken(t: EnrollToken): Promise<void>;
+  tokens(): Promise<EnrollToken[]>;
+  removeToken(id: string): Promise<boolean>;
+  /**
+   * Enrolls an agent with a token in one transaction: the token's use is counted and the agent recorded,
+   * or nothing happens and the refusal says why.
+   */
+  enroll(
+    tokenHash: string,
+    now: number,
+    agent: Omit<AgentRecord, "group" | "status" | "lastSeen" | "address" | "version" | "configVersion">,
+  ): Promise<{ ok: true; group: string } | { ok: false; reason: TokenRefusal }>;
+  get(id: string): Promise<AgentRecord | undefined>;
+  list(): Promise<AgentRecord[]>;
+  /** Updates status and what the agent last said about itself. */
+  update(
+    id: string,
+    fields: Partial<
+      Pick<AgentRecord, "status" | "lastSeen" | "address" | "version" | "configVersion" | "certFingerprint">
+    >,
+  ): Promise<void>;
 }

@@ -24,6 +24,8 @@ export const commands: Record<string, () => Promise<RegisterCommand>> = {
   fim: async () => (await import("./fim.js")).registerFim,
   users: async () => (await import("./users.js")).registerUsers,
   "api-tokens": async () => (await import("./api-tokens.js")).registerApiTokens,
+  agents: async () => (await import("./agents.js")).registerAgents,
+  agent: async () => (await import("./agent.js")).registerAgent,
 };
 
 /** The registrations of the named commands (all of them without names), in the map's order. */

@@ -2,6 +2,7 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Store } from "../store.js";
+import { agentsSchema, SqliteAgentStore } from "./agents.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { auditSchema, SqliteAuditStore } from "./audit.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
@@ -26,6 +27,7 @@ const schemas = [
   auditSchema,
   fimSchema,
   usersSchema,
+  agentsSchema,
 ];
 
 export interface SqliteStoreOptions extends LogStoreOptions {
@@ -43,6 +45,7 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAuditStore;
   readonly fim: SqliteFimStore;
   readonly users: SqliteUserStore;
+  readonly agents: SqliteAgentStore;
 
   constructor(
     readonly db: Db,
@@ -66,6 +69,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditStore(db);
     this.fim = new SqliteFimStore(db);
     this.users = new SqliteUserStore(db);
+    this.agents = new SqliteAgentStore(db);
   }
 
   async close(): Promise<void> {

@@ -347,6 +347,52 @@ export class SqliteLogStore implements LogStore {
     return rows.reverse().map(toStored);
   }
 
+  async since(afterId: number, limit: number): Promise<StoredEvent[]> {
+    return this.db
+      .prepare<[number, number], EventRow>(
+        `SELECT e.id, e.ts, e.ingest, e.message, s.name AS stream, g.name AS grp
+         FROM events e JOIN log_groups g ON g.id = e.group_id JOIN log_streams s ON s.id = e.stream_id
+         WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+      )
+      .all(afterId, limit)
+      .map(toStored);
+  }
+
+  async countSince(afterId: number): Promise<number> {
+    return (
+      this.db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM events WHERE id > ?").get(afterId)
+        ?.n ?? 0
+    );
+  }
+
+  async unsentBytes(afterId: number): Promise<number> {
+    return (
+      this.db
+        .prepare<[number], { b: number }>(
+          "SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) AS b FROM events WHERE id > ?",
+        )
+        .get(afterId)?.b ?? 0
+    );
+  }
+
+  async dropOldest(afterId: number, bytes: number): Promise<number> {
+    let freed = 0;
+    let cutoff = afterId;
+    const page = this.db.prepare<[number], { id: number; n: number }>(
+      "SELECT id, length(CAST(message AS BLOB)) AS n FROM events WHERE id > ? ORDER BY id LIMIT 1000",
+    );
+    while (freed < bytes) {
+      const rows = page.all(cutoff);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        freed += r.n;
+        cutoff = r.id;
+        if (freed >= bytes) break;
+      }
+    }
+    return this.db.prepare("DELETE FROM events WHERE id > ? AND id <= ?").run(afterId, cutoff).changes;
+  }
+
   async groups(): Promise<LogGroupInfo[]> {
     return this.db
       .prepare<[], LogGroupInfo>(

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { parseToken } from "../../fleet/enroll/token.js";
+import { runCli } from "../../testing/cli.js";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-agents-cli-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("mamori agents", () => {
+  it("token create needs a server: section, then prints a token with the address and CA pin; list and remove work", async () => {
+    const plain = path.join(tmp, "plain.yaml");
+    fs.writeFileSync(plain, `data_dir: ${path.join(tmp, "plain-data")}\n`);
+    const refused = await runCli(["agents", "token", "create", "-c", plain]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /has no `server:` section: add server: \{ name: HOST \}/);
+
+    const cfg = path.join(tmp, "server.yaml");
+    fs.writeFileSync(
+      cfg,
+      `data_dir: ${path.join(tmp, "data")}\nserver: { name: fleet.example.com, listen: "0.0.0.0:1600" }\n`,
+    );
+    const bad = await runCli([
+      "agents",
+      "token",
+      "create",
+      "-c",
+      cfg,
+      "--group",
+      "web;rm -rf /",
+      "--uses",
+      "0",
+    ]);
+    assert.equal(bad.code, 2);
+    const made = await runCli([
+      "agents",
+      "token",
+      "create",
+      "-c",
+      cfg,
+      "--group",
+      "web",
+      "--uses",
+      "3",
+      "--ttl",
+      "2h",
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const t = parseToken(made.stdout.trim());
+    assert.equal(t.server, "fleet.example.com:1600");
+    assert.match(t.ca, /^[0-9a-f]{64}$/);
+    assert.equal(fs.statSync(path.join(tmp, "data", "fleet", "ca.key")).mode & 0o777, 0o600);
+    const list = await runCli(["agents", "token", "list", "-c", cfg, "--json"]);
+    const tokens = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(tokens.length, 1);
+    assert.deepEqual([tokens[0].group, tokens[0].uses, tokens[0].used], ["web", 3, 0]);
+    assert.ok(!list.stdout.includes(t.secret), "the secret is never shown again");
+    const agents = await runCli(["agents", "list", "-c", cfg, "--json"]);
+    assert.equal(agents.stdout, "");
+    const unknown = await runCli(["agents", "remove", "ag-0000", "-c", cfg]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no agent ag-0000; see mamori agents list/);
+    const removed = await runCli(["agents", "token", "remove", tokens[0].id, "-c", cfg]);
+    assert.equal(removed.code, 0, removed.stderr);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * `mamori agents token create|list|remove`, `mamori agents list|remove` on the fleet server. They work on
+ * the server's store (the config's data_dir, or --data-dir); the running server reads revocations from it.
+ */
+import path from "node:path";
+import type { Command } from "commander";
+import { systemClock } from "../../core/clock.js";
+import { parseDuration } from "../../core/duration.js";
+import { UsageError } from "../../core/errors.js";
+import { loadOrCreateCa } from "../../fleet/ca/ca.js";
+import { listenOf } from "../../fleet/config.js";
+import { newToken } from "../../fleet/enroll/token.js";
+import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
+import { isoTime, printable } from "../printable.js";
+import { parsePositiveInt, withStore } from "../store-access.js";
+
+interface Common {
+  config?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "config file of the fleet server (default ./mamori.yaml)")
+    .option("--data-dir <dir>", "use this data directory instead of the config's");
+}
+
+const GROUP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function registerAgents(program: Command): void {
+  const agents = program.command("agents").description("fleet server: enrollment tokens and enrolled agents");
+  const token = agents.command("token").description("enrollment tokens: create, list, remove");
+
+  withCommon(token.command("create").description("print a new enrollment token"))
+    .option("--group <name>", "agent group the enrolled agents join", "default")
+    .option("--uses <n>", "how many agents may enroll with it", "1")
+    .option("--ttl <duration>", "how long it stays valid (1h, 1d, 7d)", "1d")
+    .action(async (o: Common & { group: string; uses: string; ttl: string }) => {
+      if (!GROUP_NAME.test(o.group))
+        throw new UsageError(`--group "${o.group}": use 1-64 letters, digits, '.', '_' or '-'`);
+      const uses = parsePositiveInt(o.uses, "--uses");
+      let ttl: number;
+      try {
+        ttl = parseDuration(o.ttl);
+      } catch {
+        throw new UsageError(`--ttl "${o.ttl}" is not a duration (1h, 1d, 7d)`);
+      }
+      if (ttl <= 0) throw new UsageError("--ttl must be longer than 0");
+      await withStore(o, async (store, loaded) => {
+        const server = loaded.config.server;
+        if (!server)
+          throw new UsageError(
+            `${loaded.path ?? "the config"} has no \`server:\` section: add server: { name: HOST } to make this mamori a fleet server (docs/fleet.md)`,
+          );
+        const dataDir = path.resolve(o.dataDir ?? loaded.config.data_dir);
+        const ca = await loadOrCreateCa(dataDir, systemClock);
+        const { port } = listenOf(server);
+        const host = server.name.includes(":") ? `[${server.name}]` : server.name;
+        const t = newToken({ server: `${host}:${port}`, ca: ca.fingerprint });
+        const now = systemClock.now();
+        await store.agents.addToken({
+          id: t.id,
+          hash: t.hash,
+          group: o.group,
+          uses,
+          used: 0,
+          expiresAt: now + ttl * 1000,
+          createdAt: now,
+        });
+        process.stdout.write(`${t.token}\n`);
+        process.stderr.write(
+          `token ${t.id}: group ${o.group}, ${uses} use${uses === 1 ? "" : "s"}, valid until ${isoTime(now + ttl * 1000)}\n` +
+            `on the agent: mamori agent enroll --token <the line above> [--name NAME] [--data-dir DIR]\n`,
+        );
+      });
+    });
+
+  withCommon(token.command("list").description("enrollment tokens (never their secrets)"))
+    .option("--json", "JSON lines")
+    .action(async (o: Common) => {
+      await withStore(o, async (store) => {
+        for (const t of await store.agents.tokens()) {
+          const j = {
+            id: t.id,
+            group: t.group,
+            uses: t.uses,
+            used: t.used,
+            expires: isoTime(t.expiresAt),
+            created: isoTime(t.createdAt),
+          };
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify(j)}\n`
+              : `${j.id}  ${printable(j.group).padEnd(12)}  ${j.used}/${j.uses}  expires ${j.expires}\n`,
+          );
+        }
+      });
+    });
+
+  withCommon(token.command("remove").description("delete a token (agents enrolled with it stay)"))
+    .argument("<id>", "token id, as `agents token list` shows it")
+    .action(async (id: string, o: Common) => {
+      await withStore(o, async (store) => {
+        if (!(await store.agents.removeToken(id)))
+          throw new UsageError(`no token ${printable(id)}; see mamori agents token list`);
+        process.stdout.write(`token ${id} removed\n`);
+      });
+    });
+
+  withCommon(agents.command("list").description("enrolled agents and their status"))
+    .option("--json", "JSON lines")
+    .action(async (o: Common) => {
+      await withStore(o, async (store) => {
+        const list = await store.agents.list();
+        if (o.json) {
+          for (const a of list) process.stdout.write(`${JSON.stringify(agentJson(a))}\n`);
+          return;
+        }
+        if (list.length === 0) process.stdout.write("no agents enrolled; see mamori agents token create\n");
+        for (const a of list)
+          process.stdout.write(
+            `${a.id}  ${printable(a.name).padEnd(16)}  ${printable(a.group).padEnd(10)}  ${a.status.padEnd(15)}  ${a.lastSeen === null ? "-" : isoTime(a.lastSeen)}  ${a.address ?? "-"}\n`,
+          );
+      });
+    });
+
+  withCommon(agents.command("remove").description("revoke an agent: its next request is refused"))
+    .argument("<id>", "agent id, as `agents list` shows it")
+    .action(async (id: string, o: Common) => {
+      await withStore(o, async (store) => {
+        if (!(await revokeAgent(store.agents, id)))
+          throw new UsageError(`no agent ${printable(id)}; see mamori agents list`);
+        process.stdout.write(`agent ${id} revoked\n`);
+      });
+    });
+}

@@ -1,0 +1,202 @@
+/**
+ * The agents connected now: each holds one command stream (GET /v1/commands). A second live stream with
+ * the same certificate is refused as `clone_suspected`; an agent silent for 3 heartbeats is
+ * `disconnected`; a revoked one is cut off. Every status change is an event in `mamori/agents`.
+ */
+import type { ServerHttp2Stream } from "node:http2";
+import type { Logger } from "pino";
+import type { Clock, TimerHandle } from "../../core/clock.js";
+import { errorMessage } from "../../core/errors.js";
+import type { AgentRecord, AgentStore } from "../../store/store.js";
+import { respondJson } from "../wire.js";
+
+export const MISSED_BEATS = 3;
+
+export interface Command {
+  id: string;
+  type: string;
+  [k: string]: unknown;
+}
+
+interface Live {
+  agent: AgentRecord;
+  stream: ServerHttp2Stream;
+  address: string | null;
+  lastBeat: number;
+  counters: Record<string, unknown>;
+}
+
+export class LiveAgents {
+  private readonly live = new Map<string, Live>();
+  private timer?: TimerHandle;
+  private nextCommand = 1;
+  /** commands each agent has not acknowledged yet, by agent id */
+  readonly unacked = new Map<string, Map<string, Command>>();
+
+  constructor(
+    private readonly o: {
+      heartbeatMs: number;
+      agents: AgentStore;
+      clock: Clock;
+      log: Logger;
+      emit: (record: object) => void;
+      /** what an agent gets right after hello (the current fleet bans) */
+      initial?: (agent: AgentRecord) => Promise<Array<Omit<Command, "id">>>;
+    },
+  ) {}
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  /** The agents connected now. */
+  agents(): AgentRecord[] {
+    return [...this.live.values()].map((l) => l.agent);
+  }
+
+  /** Ids of the agents connected now. */
+  ids(): string[] {
+    return [...this.live.keys()];
+  }
+
+  counters(id: string): Record<string, unknown> | undefined {
+    return this.live.get(id)?.counters;
+  }
+
+  start(): void {
+    this.timer = this.o.clock.setInterval(() => void this.check(), this.o.heartbeatMs);
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  closeAll(): void {
+    for (const l of this.live.values()) {
+      l.stream.end();
+      l.stream.session?.close();
+    }
+    this.live.clear();
+  }
+
+  async open(stream: ServerHttp2Stream, agent: AgentRecord, address: string | null, heartbeatS: number) {
+    const existing = this.live.get(agent.id);
+    if (existing && !existing.stream.closed) {
+      this.o.log.warn(
+        { agent: agent.id, name: agent.name, address, liveAddress: existing.address },
+        "fleet: refused: a second live connection with the same certificate (clone suspected)",
+      );
+      this.o.emit({
+        event: "clone_suspected",
+        agent: agent.id,
+        name: agent.name,
+        address,
+        liveAddress: existing.address,
+      });
+      respondJson(stream, 409, {
+        error: "clone suspected: this certificate is already connected from elsewhere",
+      });
+      return;
+    }
+    const now = this.o.clock.now();
+    const entry: Live = { agent, stream, address, lastBeat: now, counters: {} };
+    this.live.set(agent.id, entry);
+    stream.respond({ ":status": 200, "content-type": "application/x-ndjson" });
+    stream.write(`${JSON.stringify({ type: "hello", id: "0", heartbeat: heartbeatS })}\n`);
+    for (const c of this.unacked.get(agent.id)?.values() ?? []) stream.write(`${JSON.stringify(c)}\n`);
+    for (const c of (await this.o.initial?.(agent)) ?? [])
+      stream.write(`${JSON.stringify({ ...c, id: String(this.nextCommand++) })}\n`);
+    stream.on("close", () => {
+      if (this.live.get(agent.id) === entry) {
+        this.live.delete(agent.id);
+        void this.setStatus(agent, "disconnected", { reason: "connection closed", address });
+      }
+    });
+    stream.on("error", () => {});
+    await this.setStatus(agent, "active", { address }, { lastSeen: now, address });
+  }
+
+  async beat(agent: AgentRecord, address: string | null, body: unknown) {
+    const now = this.o.clock.now();
+    const b = (typeof body === "object" && body ? body : {}) as Record<string, unknown>;
+    const l = this.live.get(agent.id);
+    if (l) {
+      l.lastBeat = now;
+      l.counters =
+        typeof b.counters === "object" && b.counters ? (b.counters as Record<string, unknown>) : {};
+    }
+    await this.o.agents.update(agent.id, {
+      lastSeen: now,
+      address,
+      version: typeof b.version === "string" ? b.version.slice(0, 40) : agent.version,
+      configVersion: typeof b.configVersion === "string" ? b.configVersion.slice(0, 80) : agent.configVersion,
+    });
+  }
+
+  /** Sends a command to every live agent (or those `to` selects); kept until each acknowledges. */
+  broadcast(cmd: Omit<Command, "id">, to: (a: AgentRecord) => boolean = () => true): string {
+    const full = { ...cmd, id: String(this.nextCommand++) } as Command;
+    for (const l of this.live.values()) {
+      if (!to(l.agent)) continue;
+      const q = this.unacked.get(l.agent.id) ?? new Map<string, Command>();
+      this.unacked.set(l.agent.id, q);
+      q.set(full.id, full);
+      l.stream.write(`${JSON.stringify(full)}\n`);
+    }
+    return full.id;
+  }
+
+  acked(agentId: string, body: unknown) {
+    const id = (body as { id?: unknown })?.id;
+    if (typeof id === "string") this.unacked.get(agentId)?.delete(id);
+  }
+
+  /** Closes a revoked agent's live connection (found revoked by a request or the periodic check). */
+  cutRevoked(id: string): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    this.live.delete(id);
+    this.o.log.warn({ agent: id, name: l.agent.name }, "fleet: agent revoked; its connection is closed");
+    this.o.emit({ event: "revoked", agent: id, name: l.agent.name });
+    l.stream.close();
+    l.stream.session?.close();
+  }
+
+  /** Every beat period: cut agents silent for 3 beats and agents revoked meanwhile. */
+  private async check(): Promise<void> {
+    const now = this.o.clock.now();
+    for (const [id, l] of [...this.live]) {
+      try {
+        const rec = await this.o.agents.get(id);
+        if (rec?.status === "revoked") {
+          this.cutRevoked(id);
+          continue;
+        }
+        if (now - l.lastBeat >= MISSED_BEATS * this.o.heartbeatMs) {
+          this.live.delete(id);
+          l.stream.close();
+          await this.setStatus(l.agent, "disconnected", {
+            reason: `no heartbeat for ${MISSED_BEATS} periods`,
+            address: l.address,
+          });
+        }
+      } catch (err) {
+        this.o.log.error({ err: errorMessage(err), agent: id }, "fleet: checking an agent failed");
+      }
+    }
+  }
+
+  private async setStatus(
+    agent: AgentRecord,
+    status: "active" | "disconnected",
+    detail: Record<string, unknown>,
+    fields: Partial<Pick<AgentRecord, "lastSeen" | "address">> = {},
+  ) {
+    const rec = await this.o.agents.get(agent.id);
+    if (!rec || rec.status === "revoked") return;
+    await this.o.agents.update(agent.id, { status, ...fields });
+    const event = status === "active" ? "connected" : "disconnected";
+    this.o.log.info({ agent: agent.id, name: agent.name, ...detail }, `fleet: agent ${event}`);
+    this.o.emit({ event, agent: agent.id, name: agent.name, group: agent.group, ...detail });
+  }
+}

@@ -1,0 +1,482 @@
+/**
+ * The fleet server: one TLS 1.3 port (HTTP/2) for enrollment and agent traffic. Enrollment needs no
+ * client certificate; every other request must carry one this server's CA signed, of an agent that is
+ * not revoked. See docs/fleet-protocol.md for every message.
+ */
+import http2, { type ServerHttp2Stream } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { Logger } from "pino";
+import type { Clock, TimerHandle } from "../../core/clock.js";
+import { errorMessage } from "../../core/errors.js";
+import type { StoredEvent } from "../../core/event.js";
+import type { DetectionSink } from "../../pipeline/detections.js";
+import type { Pipeline } from "../../pipeline/pipeline.js";
+import type { Service } from "../../service.js";
+import type { AgentRecord, Store } from "../../store/store.js";
+import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
+import { listenOf, type ServerConfig } from "../config.js";
+import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
+import { enroll, parseEnrollRequest, renew } from "./enroll.js";
+import { groupConfigText } from "./group-config.js";
+import { ingestBatch, parseBatch } from "./ingest.js";
+import { LiveAgents } from "./live.js";
+
+export interface FleetServerDeps {
+  dataDir: string;
+  store: Pick<Store, "agents" | "logs" | "bans">;
+  pipeline: Pick<Pipeline, "emitAndCommit" | "addConsumer" | "removeConsumer">;
+  /** the jails and their `scope` (read at each ban: a reload may change them) */
+  jails?: () => ReadonlyArray<{ name: string; scope: string }>;
+  /** the server's config file, where agent groups' config text is read from */
+  configFile?: () => string | undefined;
+  /** this server's host name: the stream of its own `mamori/bans` events */
+  hostname?: () => string;
+  detections: DetectionSink;
+  clock: Clock;
+  log: Logger;
+}
+
+export const AGENTS_GROUP = "mamori/agents";
+/** the group ban events are written to (src/jails/notice.ts) */
+export const BANS_GROUP = "mamori/bans";
+
+export class FleetServer implements Service {
+  readonly name = "fleet-server";
+  private server?: http2.Http2SecureServer;
+  private ca?: FleetCa;
+  readonly live: LiveAgents;
+  private readonly counters = { enrolled: 0, batches: 0, events: 0, duplicates: 0, refused: 0 };
+  /** one batch at a time per agent: the sequence check and the commit must not interleave */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** open sessions and when each last opened a request */
+  private readonly sessions = new Map<http2.ServerHttp2Session, number>();
+  private sweep?: TimerHandle;
+  /** the group config version last sent, by group */
+  private readonly pushedVersions = new Map<string, string>();
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly deps: FleetServerDeps,
+  ) {
+    this.live = new LiveAgents({
+      heartbeatMs: config.heartbeat * 1000,
+      agents: deps.store.agents,
+      clock: deps.clock,
+      log: deps.log,
+      emit: (record) => deps.detections.emit(AGENTS_GROUP, record),
+      initial: (agent) => this.currentBans(agent),
+    });
+  }
+
+  /**
+   * After a reload of the server's config: every connected agent whose group's config text changed gets
+   * the new one (those that connect later get it on connect anyway).
+   */
+  configChanged(): void {
+    const file = this.deps.configFile?.();
+    if (!file) return;
+    const groups = new Set(this.live.agents().map((a) => a.group));
+    for (const group of groups) {
+      let g: ReturnType<typeof groupConfigText>;
+      try {
+        g = groupConfigText(file, group);
+      } catch (err) {
+        this.deps.log.error({ err: errorMessage(err), group }, "fleet: reading the group config failed");
+        continue;
+      }
+      if (!g || this.pushedVersions.get(group) === g.version) continue;
+      this.pushedVersions.set(group, g.version);
+      this.live.broadcast({ type: "config", ...g }, (a) => a.group === group);
+      this.deps.log.info({ group, version: g.version }, "fleet: group config pushed to its connected agents");
+    }
+  }
+
+  /** Which agents a jail's bans reach: none for `host`. */
+  private reach(jail: string): ((a: { group: string }) => boolean) | undefined {
+    const scope = this.deps.jails?.().find((j) => j.name === jail)?.scope ?? "host";
+    if (scope === "fleet") return () => true;
+    if (scope.startsWith("group:")) return (a) => a.group === scope.slice(6);
+    return undefined;
+  }
+
+  /** The fleet bans in force now that reach this agent (sent when it connects). */
+  private async currentBans(agent: AgentRecord) {
+    const now = this.deps.clock.now();
+    const out: Array<{ type: string; [k: string]: unknown }> = [];
+    const file = this.deps.configFile?.();
+    try {
+      const g = file ? groupConfigText(file, agent.group) : undefined;
+      if (g) {
+        this.pushedVersions.set(agent.group, g.version);
+        out.push({ type: "config", ...g });
+      }
+    } catch (err) {
+      this.deps.log.error(
+        { err: errorMessage(err), group: agent.group },
+        "fleet: reading the group config failed",
+      );
+    }
+    for (const b of await this.deps.store.bans.active()) {
+      if (b.state === "pending-unban" || (b.end !== null && b.end <= now)) continue;
+      if (!this.reach(b.jail)?.(agent)) continue;
+      const bantime = b.end === null ? -1 : Math.round((b.end - now) / 1000);
+      out.push({ type: "ban", jail: b.jail, ip: b.ip, bantime, failures: b.failures });
+    }
+    return out;
+  }
+
+  /** This server's own ban events of jails with a fleet or group scope, pushed to the agents they reach. */
+  private onBanEvents(events: readonly StoredEvent[]): void {
+    const own = this.deps.hostname?.();
+    for (const e of events) {
+      if (own !== undefined && e.stream !== own) continue; // agents' own bans are theirs
+      let ev: { jail?: string; ip?: string; action?: string; bantime?: number; failures?: number };
+      try {
+        ev = JSON.parse(e.message);
+      } catch {
+        continue;
+      }
+      if (typeof ev.jail !== "string" || typeof ev.ip !== "string") continue;
+      const to = this.reach(ev.jail);
+      if (!to) continue;
+      this.live.broadcast(
+        {
+          type: ev.action === "unban" ? "unban" : "ban",
+          jail: ev.jail,
+          ip: ev.ip,
+          bantime: ev.bantime,
+          failures: ev.failures,
+        },
+        to,
+      );
+      this.deps.log.info(
+        { jail: ev.jail, ip: ev.ip, action: ev.action, agents: this.live.count },
+        "fleet: ban pushed to agents",
+      );
+    }
+  }
+
+  private get idleMs(): number {
+    return Math.max(3 * this.config.heartbeat * 1000, 3000);
+  }
+
+  /** The CA's fingerprint (what tokens carry). */
+  get caFingerprint(): string | undefined {
+    return this.ca?.fingerprint;
+  }
+
+  /** The bound port (0 in the config picks a free one). */
+  get port(): number {
+    const a = this.server?.address();
+    return typeof a === "object" && a ? a.port : 0;
+  }
+
+  async start(): Promise<void> {
+    this.ca = await loadOrCreateCa(this.deps.dataDir, this.deps.clock);
+    const own = await loadOrIssueServerCert(
+      this.deps.dataDir,
+      this.ca,
+      { name: this.config.name, addresses: this.config.addresses },
+      this.deps.clock,
+    );
+    const server = http2.createSecureServer({
+      key: own.keyPem,
+      cert: `${own.certPem.trim()}\n${this.ca.certPem.trim()}\n`,
+      ca: this.ca.certPem,
+      requestCert: true,
+      // enrollment comes without a certificate; every other path checks `authorized` itself
+      rejectUnauthorized: false,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      maxSessionMemory: 16,
+      settings: { maxHeaderListSize: 16 * 1024, maxConcurrentStreams: 32 },
+    });
+    server.on("stream", (stream, headers) => {
+      void this.route(stream, headers).catch((err) => {
+        this.deps.log.error({ err: errorMessage(err) }, "fleet: request failed");
+        respondJson(stream, 500, { error: "internal error; see the server's log" });
+      });
+    });
+    server.on("sessionError", (err) =>
+      this.deps.log.warn({ err: errorMessage(err) }, "fleet: session error"),
+    );
+    server.on("tlsClientError", (err, socket) =>
+      this.deps.log.warn(
+        { err: errorMessage(err), address: socket.remoteAddress },
+        "fleet: TLS handshake refused",
+      ),
+    );
+    server.on("session", (session) => {
+      const address = session.socket?.remoteAddress;
+      this.sessions.set(session, this.deps.clock.now());
+      session.on("stream", () => this.sessions.set(session, this.deps.clock.now()));
+      session.on("close", () => this.sessions.delete(session));
+
+      // a peer that sends garbage instead of HTTP/2 frames: close its session and socket, keep serving
+      session.on("error", (err) => {
+        this.deps.log.warn({ err: errorMessage(err), address }, "fleet: bad peer session closed");
+        session.destroy();
+      });
+      session.on("frameError", (type, code) =>
+        this.deps.log.warn(
+          { type, code, address: session.socket?.remoteAddress },
+          "fleet: bad frame from peer",
+        ),
+      );
+    });
+    const { host, port } = listenOf(this.config);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) =>
+        reject(
+          new Error(
+            `the fleet server cannot listen on ${host}:${port} (server.listen): ${errorMessage(err)}; is another process using the port?`,
+          ),
+        ),
+      );
+      server.listen(port, host, () => {
+        server.removeAllListeners("error");
+        resolve();
+      });
+    });
+    server.on("error", (err) => this.deps.log.error({ err: errorMessage(err) }, "fleet: server error"));
+    this.server = server;
+    this.live.start();
+    this.deps.pipeline.addConsumer({
+      name: "fleet-bans",
+      wants: (group) => group === BANS_GROUP,
+      onEvents: (events) => this.onBanEvents(events.filter((e) => e.group === BANS_GROUP)),
+    });
+    this.sweep = this.deps.clock.setInterval(() => this.closeIdleSessions(), this.config.heartbeat * 1000);
+    this.deps.log.info(
+      { listen: `${host}:${this.port}`, name: this.config.name, ca: this.ca.fingerprint },
+      "fleet server listening",
+    );
+  }
+
+  /**
+   * A session that opened no request for 3 heartbeats is a dead or hostile peer (a live agent beats);
+   * this also ends a peer that sent garbage frames and holds the connection after the server's GOAWAY.
+   */
+  private closeIdleSessions(): void {
+    const now = this.deps.clock.now();
+    for (const [session, last] of this.sessions) {
+      if (now - last < this.idleMs) continue;
+      this.sessions.delete(session);
+      this.deps.log.warn({ address: session.socket?.remoteAddress }, "fleet: idle session closed");
+      session.destroy();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.deps.pipeline.removeConsumer("fleet-bans");
+    this.sweep?.cancel();
+    for (const session of this.sessions.keys()) session.destroy();
+    this.live.stop();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      this.live.closeAll();
+    });
+  }
+
+  stats(): Record<string, unknown> {
+    return { ...this.counters, live: this.live.count };
+  }
+
+  private refuse(stream: ServerHttp2Stream, status: number, error: string, ctx: Record<string, unknown>) {
+    this.counters.refused++;
+    this.deps.log.warn({ ...ctx, status }, `fleet: refused: ${error}`);
+    respondJson(stream, status, { error });
+  }
+
+  private async route(stream: ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
+    const path = headers[":path"];
+    const method = headers[":method"];
+    const socket = stream.session?.socket as TLSSocket | undefined;
+    const address = socket?.remoteAddress ?? null;
+    if (path === PROTOCOL_PATHS.enroll && method === "POST") return this.onEnroll(stream, address);
+    const agent = await this.authenticate(stream, socket, address);
+    if (!agent) return;
+    if (path === PROTOCOL_PATHS.batch && method === "POST") return this.onBatch(stream, agent);
+    if (path === PROTOCOL_PATHS.heartbeat && method === "POST")
+      return this.onHeartbeat(stream, agent, address);
+    if (path === PROTOCOL_PATHS.commands && method === "GET")
+      return this.live.open(stream, agent, address, this.config.heartbeat);
+    if (path === PROTOCOL_PATHS.commandAck && method === "POST") return this.onCommandAck(stream, agent);
+    if (path === PROTOCOL_PATHS.renew && method === "POST") return this.onRenew(stream, agent);
+    this.refuse(stream, 404, `no such request ${method} ${String(path).slice(0, 100)}`, { address });
+  }
+
+  /** The agent a request's client certificate names, or undefined after refusing the request. */
+  private async authenticate(
+    stream: ServerHttp2Stream,
+    socket: TLSSocket | undefined,
+    address: string | null,
+  ): Promise<AgentRecord | undefined> {
+    if (!socket?.authorized) {
+      const cert = socket?.getPeerCertificate();
+      const why =
+        !cert || Object.keys(cert).length === 0
+          ? "no client certificate (enroll first: mamori agent enroll)"
+          : `client certificate not signed by this fleet's CA (${String(socket?.authorizationError)})`;
+      this.refuse(stream, 401, why, { address });
+      return undefined;
+    }
+    const cert = socket.getPeerCertificate();
+    const id = cert.subject?.CN;
+    const agent = typeof id === "string" ? await this.deps.store.agents.get(id) : undefined;
+    if (!agent) {
+      this.refuse(stream, 403, "unknown agent", { address, agent: id });
+      return undefined;
+    }
+    if (agent.status === "revoked") {
+      this.live.cutRevoked(agent.id);
+      this.refuse(stream, 403, "agent revoked (mamori agents remove)", { address, agent: id });
+      stream.session?.close();
+      return undefined;
+    }
+    const fp = cert.fingerprint256.replace(/:/g, "").toLowerCase();
+    if (fp !== agent.certFingerprint) {
+      this.refuse(stream, 403, "certificate replaced by a newer one", { address, agent: id });
+      return undefined;
+    }
+    return agent;
+  }
+
+  private async onEnroll(stream: ServerHttp2Stream, address: string | null): Promise<void> {
+    const body = await this.body(stream, 64 * 1024, address);
+    if (body === undefined) return;
+    const req = parseEnrollRequest(body);
+    if (typeof req === "string") return this.refuse(stream, 400, `enroll: ${req}`, { address });
+    if (!this.ca) return this.refuse(stream, 503, "server starting", { address });
+    const r = await enroll(req, this.signing(this.ca));
+    if (r.status !== 200) return this.refuse(stream, r.status, `enroll: ${r.body.error}`, { address });
+    this.counters.enrolled++;
+    this.deps.log.info(
+      { agent: r.body.id, name: r.body.name, group: r.body.group, address },
+      "fleet: agent enrolled",
+    );
+    this.deps.detections.emit(AGENTS_GROUP, {
+      event: "enrolled",
+      agent: r.body.id,
+      name: r.body.name,
+      group: r.body.group,
+      address,
+    });
+    respondJson(stream, 200, r.body);
+  }
+
+  private async onBatch(stream: ServerHttp2Stream, agent: AgentRecord): Promise<void> {
+    const body = await this.body(stream, this.config.max_request_bytes, agent.id);
+    if (body === undefined) return;
+    const batch = parseBatch(body);
+    if (typeof batch === "string") return this.refuse(stream, 400, `batch: ${batch}`, { agent: agent.id });
+    const previous = this.locks.get(agent.id) ?? Promise.resolve();
+    const run = previous.then(() =>
+      ingestBatch(
+        batch,
+        { id: agent.id, stream: agent.name },
+        { logs: this.deps.store.logs, pipeline: this.deps.pipeline, now: this.deps.clock.now() },
+      ),
+    );
+    this.locks.set(
+      agent.id,
+      run.catch(() => {}),
+    );
+    const out = await run;
+    if (out.kind === "gap") {
+      // the answer carries the server's position, from which an honest agent resends (a server restored
+      // from a backup is behind its agents)
+      const why = `batch: sequence ${batch.seq} skips ahead; expected ${out.expected}`;
+      this.counters.refused++;
+      this.deps.log.warn({ agent: agent.id, expected: out.expected, status: 409 }, `fleet: refused: ${why}`);
+      return respondJson(stream, 409, { error: why, position: out.position });
+    }
+    this.counters.batches++;
+    if (out.kind === "duplicate") {
+      this.counters.duplicates++;
+      this.deps.log.info(
+        { agent: agent.id, seq: batch.seq },
+        "fleet: batch already committed; acknowledged again",
+      );
+    } else this.counters.events += out.stored;
+    respondJson(stream, 200, out.ack);
+  }
+
+  private async onHeartbeat(stream: ServerHttp2Stream, agent: AgentRecord, address: string | null) {
+    const body = await this.body(stream, 16 * 1024, agent.id);
+    if (body === undefined) return;
+    await this.live.beat(agent, address, body);
+    respondJson(stream, 200, { heartbeat: this.config.heartbeat });
+  }
+
+  private signing(ca: FleetCa) {
+    return {
+      ca,
+      agents: this.deps.store.agents,
+      clock: this.deps.clock,
+      lifetimeDays: this.config.cert_lifetime / 86_400,
+    };
+  }
+
+  private async onRenew(stream: ServerHttp2Stream, agent: AgentRecord) {
+    const body = await this.body(stream, 64 * 1024, agent.id);
+    if (body === undefined || !this.ca) return;
+    const r = await renew(agent.id, (body as { csr?: unknown }).csr, this.signing(this.ca));
+    if (r.status !== 200) return this.refuse(stream, r.status, `renew: ${r.body.error}`, { agent: agent.id });
+    this.deps.log.info({ agent: agent.id, name: agent.name }, "fleet: agent certificate renewed");
+    this.deps.detections.emit(AGENTS_GROUP, {
+      event: "certificate_renewed",
+      agent: agent.id,
+      name: agent.name,
+    });
+    respondJson(stream, 200, r.body);
+  }
+
+  private async onCommandAck(stream: ServerHttp2Stream, agent: AgentRecord) {
+    const body = await this.body(stream, 16 * 1024, agent.id);
+    if (body === undefined) return;
+    this.live.acked(agent.id, body);
+    const b = body as {
+      ok?: unknown;
+      type?: unknown;
+      version?: unknown;
+      error?: unknown;
+      problems?: unknown;
+    };
+    if (b.ok === false && b.type === "config") {
+      const problems = Array.isArray(b.problems)
+        ? b.problems.slice(0, 50).map((p) => String(p).slice(0, 500))
+        : [];
+      const error = String(b.error ?? "").slice(0, 2000);
+      this.deps.log.warn(
+        { agent: agent.id, name: agent.name, group: agent.group, version: b.version, problems, error },
+        "fleet: agent rejected its group config; it keeps running the old one",
+      );
+      this.deps.detections.emit(AGENTS_GROUP, {
+        event: "config_rejected",
+        agent: agent.id,
+        name: agent.name,
+        group: agent.group,
+        version: typeof b.version === "string" ? b.version.slice(0, 40) : null,
+        problems,
+        error,
+      });
+    }
+    respondJson(stream, 200, {});
+  }
+
+  /** The request's JSON body, or undefined after refusing it (too large, not JSON). */
+  private async body(stream: ServerHttp2Stream, max: number, who: string | null): Promise<unknown> {
+    try {
+      return await readJson(stream, max);
+    } catch (err) {
+      const status = err instanceof BodyError ? err.status : 400;
+      this.refuse(stream, status, `request body: ${errorMessage(err)}`, { peer: who });
+      if (status === 413) stream.close(http2.constants.NGHTTP2_CANCEL);
+      return undefined;
+    }
+  }
+}
