@@ -65,7 +65,7 @@ export async function startAlarmDaemon(runs: number, extraYaml = ""): Promise<Al
   fs.writeFileSync(log, "");
   const file = path.join(dir, "mamori.yaml");
   fs.writeFileSync(file, config(dir, log, rx.url, runs) + extraYaml);
-  const child = spawnCli(["serve", "--config", file], {
+  const child = spawnCli(["serve", "--no-http", "--config", file], {
     cwd: dir,
     env: { TZ: "UTC", MAMORI_LOG_LEVEL: "info" },
   });

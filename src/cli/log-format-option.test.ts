@@ -13,7 +13,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs `mamori serve` until it says it is running, stops it with SIGTERM, returns its stderr. */
 function serveStderr(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(["serve", "--config", config, ...args], {
+    const child = spawnCli(["serve", "--no-http", "--config", config, ...args], {
       env: { MAMORI_LOG_FORMAT: "", ...env },
     });
     let stderr = "";
@@ -55,7 +55,7 @@ describe("serve --log-format", () => {
   });
 
   it("an unknown format is a usage error (exit 2) that names the choices", async () => {
-    const r = await runCli(["serve", "--config", config, "--log-format", "xml"]);
+    const r = await runCli(["serve", "--no-http", "--config", config, "--log-format", "xml"]);
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,

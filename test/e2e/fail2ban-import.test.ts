@@ -44,7 +44,7 @@ describe("fail2ban: {path} end to end", {
     assert.match(check.stdout, /jail sshd: .*bans via hosts-deny/);
 
     // debug logs say when the file source has opened the log (at its end, as fail2ban's tail)
-    const child = spawnCli(["serve", "--config", file], { env: { MAMORI_LOG_LEVEL: "debug" } });
+    const child = spawnCli(["serve", "--no-http", "--config", file], { env: { MAMORI_LOG_LEVEL: "debug" } });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));

@@ -64,7 +64,7 @@ function timeLeft(what: string): void {
 }
 
 function startDaemon(): void {
-  const child = spawnCli(["serve", "--config", configFile], { cwd: dir });
+  const child = spawnCli(["serve", "--no-http", "--config", configFile], { cwd: dir });
   child.stdout?.resume();
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     daemonLog = (daemonLog + d).slice(-100_000);

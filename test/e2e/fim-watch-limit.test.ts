@@ -44,6 +44,7 @@ describe("e2e: inotify watch limit", () => {
         tsxLoader,
         cliEntry,
         "serve",
+        "--no-http",
         "--config",
         config,
       ],

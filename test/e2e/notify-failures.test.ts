@@ -52,7 +52,7 @@ topics:
       - { type: webhook, url: "${good.url}/good" }
 `,
     );
-    const child = spawnCli(["serve", "--config", config], { cwd: dir });
+    const child = spawnCli(["serve", "--no-http", "--config", config], { cwd: dir });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;

@@ -74,7 +74,7 @@ describe("mamori serve: a jail across SIGHUP", { skip }, () => {
     const file = path.join(dir, "mamori.yaml");
     const port = await freePort();
     fs.writeFileSync(file, config(dataDir, port));
-    const child = spawnCli(["serve", "--config", file]);
+    const child = spawnCli(["serve", "--no-http", "--config", file]);
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));

@@ -35,7 +35,7 @@ describe("mamori serve: reload and shutdown", () => {
     const file = path.join(dir, "mamori.yaml");
     const [p1, p2] = [await freePort(), await freePort()];
     fs.writeFileSync(file, config(dataDir, p1));
-    const child = spawnCli(["serve", "--config", file]);
+    const child = spawnCli(["serve", "--no-http", "--config", file]);
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));

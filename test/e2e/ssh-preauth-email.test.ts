@@ -28,7 +28,7 @@ interface Daemon {
 }
 
 async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Daemon> {
-  const child = spawnCli(["serve", "--config", config], { env: { TZ: "UTC", ...env }, cwd });
+  const child = spawnCli(["serve", "--no-http", "--config", config], { env: { TZ: "UTC", ...env }, cwd });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;

@@ -87,4 +87,24 @@ describe("mamori serve: the web UI/API server", () => {
       child.kill("SIGKILL");
     }
   });
+
+  it("serve --no-http binds no web port (tests and headless hosts)", async () => {
+    const port = await freePort();
+    const file = path.join(dir, "no-http.yaml");
+    fs.writeFileSync(file, `data_dir: ${path.join(dir, "data-no-http")}\nhttp:\n  listen: 127.0.0.1:${port}\n`);
+    const child = spawnCli(["serve", "--no-http", "--config", file]);
+    let log = "";
+    child.stderr.setEncoding("utf8").on("data", (d) => (log += d));
+    child.stdout.setEncoding("utf8").on("data", (d) => (log += d));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    try {
+      await waitFor("mamori is running", () => log.includes("mamori is running"), 30_000);
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/`), "nothing listens on the web port");
+      assert.doesNotMatch(log, /setup\?token=/);
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 });

@@ -21,7 +21,7 @@ export interface Served {
 
 /** Runs `mamori serve --config FILE` in cwd until stop(); resolves once it says it is running. */
 export async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Served> {
-  const child = spawnCli(["serve", "--config", config], { cwd, env });
+  const child = spawnCli(["serve", "--no-http", "--config", config], { cwd, env });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
