@@ -16,10 +16,20 @@ describe("the command runner: a program that cannot start is an ordinary error",
     );
   });
 
-  it("EMFILE: with no descriptor left, the runner and the exec channel reject; the process lives", (t) => {
+  it("EMFILE: with no descriptor left, the runner, the exec channel, the audit and the command source fail cleanly; nothing signals the process group", (t) => {
+    // in a session of its own (setsid): a regression that signals pid 0 — the process group, as
+    // child.kill() does after a failed spawn — kills only the child and fails here, not the test runner
     const out = execFileSync(
-      "prlimit",
-      ["--nofile=96:96", process.execPath, "--import", "tsx", path.join(here, "testing", "fd-exhaustion.ts")],
+      "setsid",
+      [
+        "--wait",
+        "prlimit",
+        "--nofile=96:96",
+        process.execPath,
+        "--import",
+        "tsx",
+        path.join(here, "testing", "fd-exhaustion.ts"),
+      ],
       { cwd: repo, encoding: "utf8", timeout: 60_000 },
     );
     const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
@@ -30,5 +40,8 @@ describe("the command runner: a program that cannot start is an ordinary error",
     assert.ok(Number(r.exhaustedAt) > 0, out);
     assert.match(String(r.runner), /^rejected: could not run true: .*EMFILE/);
     assert.match(String(r.channel), /^rejected: true: EMFILE/);
+    assert.match(String(r.audit), /^cannot run true: .*EMFILE/);
+    assert.equal(r.commandSource, "stopped", "stopping a command source whose program never started");
+    assert.match(String(r.halfSpawned), /^(spawn threw|pid undefined, killChild signalled no one)$/);
   });
 });

@@ -3,6 +3,7 @@
  * (`nft -f -`), an optional network namespace prefix (`ip netns exec NS`) for tests and benches.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { killAfter, killChild } from "../core/child.js";
 import { ActionError } from "./types.js";
 
 export interface CommandResult {
@@ -39,13 +40,15 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
             new ActionError(
               err.code === "ENOENT"
                 ? `${full[0]} is not installed or not in PATH: install it (Debian: apt-get install ${packageOf(full[0])})`
-                : err.name === "AbortError"
-                  ? `${full[0]} did not finish within ${TIMEOUT_MS / 1000} s and was killed`
-                  : `could not run ${full[0]}: ${err.message}`,
+                : `could not run ${full[0]}: ${err.message}`,
             ),
           );
         const child = spawnSafely(full, env, failed);
         if (!child) return;
+        let timedOut = false;
+        killAfter(child, TIMEOUT_MS, () => {
+          timedOut = true;
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -55,6 +58,7 @@ export function execRunner(opts: { netns?: string } = {}): CommandRunner {
           if (stderr.length < MAX_OUTPUT) stderr += d;
         });
         child.on("close", (code, signal) => {
+          if (timedOut) stderr = `${stderr}did not finish within ${TIMEOUT_MS / 1000} s and was killed`;
           resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
         });
         child.stdin.on("error", () => {}); // the command may exit without reading its input
@@ -79,10 +83,8 @@ function spawnSafely(
     child = spawn(argv[0], argv.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
       env,
-      // not spawn's `timeout`: its timer outlives a spawn that failed (EMFILE) and holds the process
-      // open for 15 s; AbortSignal.timeout's timer is unref'd and kills the same way.
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      killSignal: "SIGKILL",
+      // no `timeout` or `signal` here: after a spawn that failed (EMFILE) Node would kill pid 0, this
+      // process's whole group, when they fire (src/core/child.ts); run() arms its own timeout
     });
   } catch (err) {
     failed(err as NodeJS.ErrnoException);
@@ -90,8 +92,9 @@ function spawnSafely(
   }
   child.on("error", failed);
   if (!child.stdout || !child.stderr || !child.stdin) {
-    // 'error' follows (or came already); nothing else may run. Kill in case a process did start.
-    child.kill("SIGKILL");
+    // 'error' follows (or came already); nothing else may run. Kill in case a process did start:
+    // killChild, never child.kill, which signals our own process group when none did.
+    killChild(child, "SIGKILL");
     return undefined;
   }
   return child;

@@ -126,8 +126,7 @@ export function readCommand(argv: readonly string[], timeoutMs: number): Promise
     const child = spawn(argv[0], argv.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
+      // no spawn `timeout`: after a failed spawn (EMFILE) it would kill pid 0, our own process group
       env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C" },
     });
     const chunks: Buffer[] = [];
@@ -138,9 +137,8 @@ export function readCommand(argv: readonly string[], timeoutMs: number): Promise
       size += b.length;
       into.push(b);
     };
-    child.stdout.on("data", take(chunks));
-    child.stderr.on("data", take(errChunks));
     let done = false;
+    let timedOut = false;
     const finish = (r: Read<{ lines: string[] }>) => {
       if (done) return;
       done = true;
@@ -153,6 +151,20 @@ export function readCommand(argv: readonly string[], timeoutMs: number): Promise
         // the group is gone already
       }
     };
+    if (!child.stdout || !child.stderr) {
+      // the spawn failed (EMFILE, ENFILE): 'error' says why
+      child.on("error", (err) => finish({ ok: false, error: `cannot run ${argv[0]}: ${err.message}` }));
+      return;
+    }
+    child.stdout.on("data", take(chunks));
+    child.stderr.on("data", take(errChunks));
+    const timer = AbortSignal.timeout(timeoutMs);
+    const onTimeout = () => {
+      timedOut = true;
+      killGroup();
+    };
+    timer.addEventListener("abort", onTimeout, { once: true });
+    child.once("close", () => timer.removeEventListener("abort", onTimeout));
     child.on("error", (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       finish({
@@ -160,8 +172,7 @@ export function readCommand(argv: readonly string[], timeoutMs: number): Promise
         error: code === "ENOENT" ? `command ${argv[0]} not found` : `cannot run ${argv[0]}: ${err.message}`,
       });
     });
-    child.on("exit", (_code, signal) => {
-      const timedOut = child.killed && signal === "SIGKILL";
+    child.on("exit", () => {
       killGroup();
       if (timedOut) {
         child.stdout.destroy();

@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import type { SubscriptionConfig } from "../../config/schema.js";
+import { killChild } from "../../core/child.js";
 import { jsonBody } from "../render.js";
 import type { Channel, ChannelDeps } from "./types.js";
 
@@ -19,7 +20,7 @@ export function execChannel(sub: Extract<SubscriptionConfig, { type: "exec" }>, 
           signal.removeEventListener("abort", onAbort);
           reject(new Error(`${program}: ${err.code ?? err.message}`));
         };
-        const onAbort = () => child?.kill("SIGKILL");
+        const onAbort = () => killChild(child, "SIGKILL");
         // When spawn cannot make the process (EMFILE, ENFILE, ENOENT) it may throw, or return a child
         // without pipes and emit 'error' later: the pipes are touched only once they exist.
         let child: ReturnType<typeof spawn> | undefined;
@@ -35,7 +36,7 @@ export function execChannel(sub: Extract<SubscriptionConfig, { type: "exec" }>, 
         }
         child.on("error", failed);
         if (!child.stderr || !child.stdin) {
-          child.kill("SIGKILL");
+          killChild(child, "SIGKILL"); // never child.kill: without a process it signals our own group
           return;
         }
         let stderr = "";

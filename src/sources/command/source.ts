@@ -10,6 +10,7 @@
  * when it starts (`tail -n 10 -F`) makes duplicates itself: prefer `tail -n 0 -F`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { killChild } from "../../core/child.js";
 import { errorMessage } from "../../core/errors.js";
 import { MAX_MESSAGE_BYTES } from "../../core/event.js";
 import { type TimestampParser, timestampParser } from "../../core/timestamp.js";
@@ -103,10 +104,15 @@ export class CommandSource implements Source {
       }
       this.counters.starts++;
       let error: string | undefined;
+      const stop = this.stopOnAbort(child, signal);
       child.once("error", (err) => {
         error = errorMessage(err);
+        // no process was made (EMFILE, ENOENT): no 'close' follows; back off and try again
+        if (child.pid === undefined) {
+          stop();
+          resolve({ code: null, signal: null, error });
+        }
       });
-      const stop = this.stopOnAbort(child, signal);
       if (child.stdout) this.readLines(child, child.stdout, (line, cutShort) => this.accept(line, cutShort));
       if (child.stderr) this.readLines(child, child.stderr, (line) => this.logStderr(line));
       child.once("close", (code, sig) => {
@@ -120,8 +126,8 @@ export class CommandSource implements Source {
   private stopOnAbort(child: ChildProcess, signal: AbortSignal): () => void {
     let killer: { cancel(): void } | undefined;
     const onAbort = () => {
-      child.kill("SIGTERM");
-      killer = this.ctx.clock.setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
+      killChild(child, "SIGTERM");
+      killer = this.ctx.clock.setTimeout(() => killChild(child, "SIGKILL"), KILL_AFTER_MS);
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { killChild } from "../../core/child.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
@@ -60,7 +61,7 @@ export class JournaldSource implements Source {
     this.cursor = await this.ctx.logs.getCheckpoint(this.ctx.id, CURSOR_KEY);
     let backoff = 1000;
     let silentExits = 0;
-    const onAbort = () => this.child?.kill("SIGTERM");
+    const onAbort = () => killChild(this.child, "SIGTERM");
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (!signal.aborted) {
@@ -86,7 +87,7 @@ export class JournaldSource implements Source {
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      this.child?.kill("SIGTERM");
+      killChild(this.child, "SIGTERM");
     }
   }
 
@@ -138,7 +139,7 @@ export class JournaldSource implements Source {
           else resolve({ entries, code, stderr });
         })
         .catch((err) => {
-          child.kill("SIGKILL");
+          killChild(child, "SIGKILL");
           reject(err);
         });
     });
