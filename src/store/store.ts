@@ -4,18 +4,19 @@
  * reason even though SQLite answers synchronously.
  */
 import type { LogEvent, StoredEvent } from "../core/event.js";
+import type { AgentStore } from "./agents.js";
+import type { Checkpoint } from "./checkpoint.js";
+import type { AuditStore, FimStore, RootcheckStore } from "./host-checks.js";
+import type { UserStore } from "./users.js";
+
+// the domains kept in their own files are part of this interface: import them from here
+export * from "./agents.js";
+export * from "./checkpoint.js";
+export * from "./host-checks.js";
+export * from "./users.js";
 
 // ---------------------------------------------------------------- logs
 
-/** Where a source is in its input (file offset, journald cursor, ...), saved with the events it covers. */
-export interface Checkpoint {
-  /** the source's id (config `id`, or derived from its type and path) */
-  source: string;
-  /** what within the source: a file's identity, "cursor", ... */
-  key: string;
-  /** opaque to the store (JSON is usual) */
-  value: string;
-}
 
 /** One datum a metric filter produced: lands in the per-minute aggregate of its metric. */
 export interface MetricPoint {
@@ -270,158 +271,6 @@ export interface DeliveryStore {
   list(opts?: { topic?: string; limit?: number }): Promise<DeliveryAttempt[]>;
 }
 
-// ---------------------------------------------------------------- rootcheck
-
-/** A SUID/SGID file as the baseline holds it. */
-export interface SuidEntry {
-  /** permission bits including setuid/setgid (mode & 0o7777) */
-  mode: number;
-  uid: number;
-}
-
-export interface RootcheckStore {
-  /** The SUID/SGID files of the last run over `scope` (the scanned root), or undefined before the first. */
-  suidBaseline(scope: string): Promise<Map<string, SuidEntry> | undefined>;
-  /** Replaces the baseline of `scope` with what this run found. */
-  putSuidBaseline(scope: string, entries: ReadonlyMap<string, SuidEntry>, now: number): Promise<void>;
-}
-
-// ---------------------------------------------------------------- policy audit
-
-/** The last result of one check of one policy (what the next run compares with). */
-export interface AuditResultRecord {
-  policy: string;
-  checkId: number;
-  result: "passed" | "failed" | "not_applicable";
-  reason: string;
-  /** ms */
-  updatedAt: number;
-}
-
-export interface AuditStore {
-  /** The stored results of every policy, or of one. */
-  results(policy?: string): Promise<AuditResultRecord[]>;
-  /** Stores (replacing) the results given, in one transaction. */
-  putResults(records: AuditResultRecord[]): Promise<void>;
-}
-
-// ---------------------------------------------------------------- file integrity (FIM)
-
-/**
- * A FIM baseline row is a checkpoint of source `fim:<root>` (key: the path in display form, value: the
- * record's JSON), so the pipeline commits a change event and the row it moves in one transaction: kill -9
- * mid-scan reports each change exactly once. A deleted path's row becomes FIM_DELETED until the scan ends;
- * the key "" marks a finished baseline.
- */
-export const FIM_CHECKPOINT_PREFIX = "fim:";
-export const FIM_DELETED = "deleted";
-export const FIM_BASELINE_KEY = "";
-
-export function fimCheckpoint(root: string, path: string, value: string): Checkpoint {
-  return { source: `${FIM_CHECKPOINT_PREFIX}${root}`, key: path, value };
-}
-
-export interface MaintenanceWindow {
-  id?: number;
-  /** ms */
-  start: number;
-  /** ms */
-  end: number;
-  reason: string;
-}
-
-export interface FimStore {
-  /** Every live row of a root's baseline: display path → record JSON. */
-  baseline(root: string): Promise<Map<string, string>>;
-  /** One live row (record JSON), or undefined. */
-  row(root: string, path: string): Promise<string | undefined>;
-  /** The live rows at `path` and below it. */
-  baselineUnder(root: string, path: string): Promise<Map<string, string>>;
-  /** When the root's baseline was finished and with how many paths; undefined before that. */
-  baselined(root: string): Promise<{ at: number; files: number } | undefined>;
-  /** Removes the rows of deleted paths (their events are committed). */
-  purgeDeleted(root: string): Promise<number>;
-  /** Forgets a root's baseline (`fim baseline` rebuilds it). */
-  forget(root: string): Promise<void>;
-  addMaintenance(w: MaintenanceWindow): Promise<number>;
-  /** The window that covers `now`, if any (the latest-ending one). */
-  maintenanceAt(now: number): Promise<MaintenanceWindow | undefined>;
-  maintenanceWindows(limit?: number): Promise<MaintenanceWindow[]>;
-}
-
-// ---------------------------------------------------------------- web users, sessions, API tokens
-
-export type Role = "viewer" | "admin";
-
-export interface UserRecord {
-  name: string;
-  role: Role;
-  /** "scrypt$N$r$p$salt$hash" (base64url parts); never leaves the store but for verification */
-  passwordHash: string;
-  /** base32 TOTP secret, when the second factor is on */
-  totpSecret: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface SessionRecord {
-  /** sha256 of the cookie value (the cookie itself is never stored) */
-  idHash: string;
-  user: string;
-  /** the CSRF token the session's state-changing requests must send */
-  csrf: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface ApiTokenRecord {
-  /** public id, printed in `api-tokens list` and the first part of the token */
-  id: string;
-  /** sha256 of the secret part */
-  hash: string;
-  role: Role;
-  /** who created it (a user name, or "cli") */
-  createdBy: string;
-  createdAt: number;
-  /** null = never expires */
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-}
-
-export interface AlarmAck {
-  alarm: string;
-  by: string;
-  why: string;
-  /** ms; null = until the alarm changes state */
-  until: number | null;
-  at: number;
-}
-
-export interface UserStore {
-  get(name: string): Promise<UserRecord | undefined>;
-  list(): Promise<UserRecord[]>;
-  count(): Promise<number>;
-  /** Adds a user; false when the name is taken. */
-  add(user: UserRecord): Promise<boolean>;
-  update(
-    name: string,
-    change: Partial<Pick<UserRecord, "passwordHash" | "totpSecret" | "role">>,
-    now: number,
-  ): Promise<boolean>;
-  /** Removes the user, their sessions and the tokens they created; false when there was none. */
-  remove(name: string): Promise<boolean>;
-  putSession(s: SessionRecord): Promise<void>;
-  session(idHash: string, now: number): Promise<SessionRecord | undefined>;
-  deleteSession(idHash: string): Promise<void>;
-  putToken(t: ApiTokenRecord): Promise<void>;
-  token(id: string): Promise<ApiTokenRecord | undefined>;
-  tokens(): Promise<ApiTokenRecord[]>;
-  touchToken(id: string, now: number): Promise<void>;
-  revokeToken(id: string): Promise<boolean>;
-  acknowledge(ack: AlarmAck): Promise<void>;
-  acks(alarm?: string): Promise<AlarmAck[]>;
-}
-
 // ---------------------------------------------------------------- the whole store
 
 export interface Store {
@@ -438,63 +287,3 @@ export interface Store {
   close(): Promise<void>;
 }
 
-// ---------------------------------------------------------------- fleet: enrollment tokens and agents
-
-export interface EnrollToken {
-  /** short public id (for listing and removal); the secret itself is never stored */
-  id: string;
-  /** SHA-256 of the token's secret, hex */
-  hash: string;
-  /** the agent group agents enrolled with it join */
-  group: string;
-  /** how many enrollments it allows in all */
-  uses: number;
-  used: number;
-  /** ms */
-  expiresAt: number;
-  createdAt: number;
-}
-
-export type AgentStatus = "never_connected" | "active" | "disconnected" | "revoked";
-
-export interface AgentRecord {
-  /** unique, never reused; the subject of its certificate */
-  id: string;
-  name: string;
-  group: string;
-  status: AgentStatus;
-  /** SHA-256 of its current certificate, hex */
-  certFingerprint: string;
-  enrolledAt: number;
-  lastSeen: number | null;
-  address: string | null;
-  version: string | null;
-  configVersion: string | null;
-}
-
-/** Why a token could not be used. */
-export type TokenRefusal = "unknown" | "expired" | "used_up";
-
-export interface AgentStore {
-  addToken(t: EnrollToken): Promise<void>;
-  tokens(): Promise<EnrollToken[]>;
-  removeToken(id: string): Promise<boolean>;
-  /**
-   * Enrolls an agent with a token in one transaction: the token's use is counted and the agent recorded,
-   * or nothing happens and the refusal says why.
-   */
-  enroll(
-    tokenHash: string,
-    now: number,
-    agent: Omit<AgentRecord, "group" | "status" | "lastSeen" | "address" | "version" | "configVersion">,
-  ): Promise<{ ok: true; group: string } | { ok: false; reason: TokenRefusal }>;
-  get(id: string): Promise<AgentRecord | undefined>;
-  list(): Promise<AgentRecord[]>;
-  /** Updates status and what the agent last said about itself. */
-  update(
-    id: string,
-    fields: Partial<
-      Pick<AgentRecord, "status" | "lastSeen" | "address" | "version" | "configVersion" | "certFingerprint">
-    >,
-  ): Promise<void>;
-}
