@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, type ConfigProblem } from "../../core/errors.js";
+import { matchingNames, nameGlob } from "./name-glob.js";
 import { loadPolicyFile, type Policy } from "./policy.js";
 
 export const BUILTIN_POLICY_DIR = fileURLToPath(new URL("../../../policies/", import.meta.url));
@@ -41,24 +42,18 @@ export function policyFiles(refs: readonly string[]): string[] {
       out.push(path.join(BUILTIN_POLICY_DIR, `${ref.slice("builtin:".length)}.yml`));
       continue;
     }
-    const base = path.basename(ref);
-    if (!/[*?]/.test(base)) {
+    const glob = nameGlob(path.basename(ref));
+    if (!glob) {
       out.push(ref);
       continue;
     }
-    const re = new RegExp(
-      `^${base
-        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-        .replace(/\*/g, ".*")
-        .replace(/\?/g, ".")}$`,
-    );
     let names: string[] = [];
     try {
-      names = fs.readdirSync(path.dirname(ref)).filter((n) => re.test(n) && !n.startsWith("."));
+      names = matchingNames(fs.readdirSync(path.dirname(ref)), glob);
     } catch {
       // a glob whose folder is missing names no file
     }
-    out.push(...names.sort().map((n) => path.join(path.dirname(ref), n)));
+    out.push(...names.map((n) => path.join(path.dirname(ref), n)));
   }
   return [...new Set(out)];
 }

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { matchingNames, nameGlob } from "./name-glob.js";
 
 export type Read<T> = ({ ok: true } & T) | { ok: false; error: string };
 
@@ -23,21 +24,13 @@ export async function targetPaths(targets: readonly string[], root: string): Pro
   const out: string[] = [];
   for (const t of targets) {
     const full = root === "/" ? t : path.join(root, t);
-    const base = path.basename(full);
-    if (!/[*?]/.test(base)) {
+    const glob = nameGlob(path.basename(full));
+    if (!glob) {
       out.push(full);
       continue;
     }
-    const re = new RegExp(
-      `^${base
-        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-        .replace(/\*/g, ".*")
-        .replace(/\?/g, ".")}$`,
-    );
     try {
-      const names = (await fs.readdir(path.dirname(full)))
-        .filter((n) => re.test(n) && !n.startsWith("."))
-        .sort();
+      const names = matchingNames(await fs.readdir(path.dirname(full)), glob);
       out.push(...names.map((n) => path.join(path.dirname(full), n)));
     } catch {
       // a glob whose folder is missing names no file
