@@ -31,7 +31,7 @@ const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {
   alarms: ["metrics", "notify"], // alarms read the compiled metric filters and publish through notify
   metrics: ["alarms"], // config check: `early: true` only where alarms allow it
   jails: ["actions", "fail2ban", "notify"], // filters from fail2ban, bans through actions, notices
-  api: ["jails", "alarms", "metrics", "actions"], // the API reads every component's state; bans go through the running jails
+  api: ["jails", "alarms", "metrics", "actions", "fleet"], // the API reads every component's state; bans go through the running jails; agents as the fleet lists them
   fail2ban: ["sources"], // the import turns fail2ban log paths into file sources (glob helpers)
   hids: ["sources"], // FIM ignore globs use the sources' glob matcher
   fleet: ["jails", "actions"], // fleet bans reach each agent's own ban manager and firewall action

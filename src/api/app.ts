@@ -15,6 +15,7 @@ import { openApiDocument } from "./openapi.js";
 import { ApiRouter, type RouteSpec, readQuery } from "./router.js";
 import { alarmRoutes } from "./routes/alarms.js";
 import { banRoutes } from "./routes/bans.js";
+import { agentRoutes } from "./routes/agents.js";
 import { hidsRoutes } from "./routes/hids.js";
 import { compileOr422, logRoutes } from "./routes/logs.js";
 import { metricRoutes } from "./routes/metrics.js";
@@ -76,6 +77,7 @@ export function buildApiApp(deps: ApiDeps): ApiApp {
   alarmRoutes(r, deps);
   banRoutes(r, deps);
   hidsRoutes(r, deps);
+  agentRoutes(r, deps);
   userRoutes(r, deps);
   r.add(
     {

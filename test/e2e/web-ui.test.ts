@@ -6,9 +6,11 @@
  * and recorded in mamori/auth. Waits are on the DOM (Playwright's selectors), never sleeps.
  */
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { PatternSyntaxError, parsePattern } from "../../src/patterns/index.js";
+import { openSqliteStore } from "../../src/store/sqlite/index.js";
 import {
   appendLines,
   type Browser,
@@ -281,6 +283,40 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
       0,
     );
     assert.equal(await page.evaluate("document.querySelectorAll('script:not([src])').length"), 0);
+    assert.deepEqual(browser.dialogs.slice(dialogsBefore), [], "no dialog fired");
+  });
+
+  it("lists enrolled agents on /agents, names as text, and revokes one there", async () => {
+    // enrolled as `mamori agent enroll` would leave them (the store is shared with the daemon, WAL)
+    const store = openSqliteStore(path.join(daemon.dir, "data"));
+    try {
+      const now = Date.now();
+      await store.agents.addToken({ id: "tw", hash: "hw", group: "web", uses: 2, used: 0, expiresAt: now + 3600_000, createdAt: now });
+      for (const [id, name] of [
+        ["agent-ui-1", "web-1"],
+        ["agent-ui-2", HOSTILE[1]],
+      ])
+        await store.agents.enroll("hw", now, { id, name, certFingerprint: `fp-${id}`, enrolledAt: now });
+    } finally {
+      await store.close();
+    }
+    const dialogsBefore = browser.dialogs.length;
+    await page.goto(`${daemon.url}/agents`);
+    await page.waitForSelector("tr[data-agent=agent-ui-2]");
+    assert.equal(await page.textContent("tr[data-agent=agent-ui-2] td:first-child"), HOSTILE[1]);
+    assert.equal(await page.textContent("tr[data-agent=agent-ui-1] [data-state]"), "never connected");
+    await page.click('button[aria-label="Revoke web-1"]');
+    await page.waitForSelector("tr[data-agent=agent-ui-1] [data-state=revoked]");
+    const listed = await daemon.cli(["agents", "list", "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const statuses = Object.fromEntries(
+      listed.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { id: string; status: string })
+        .map((a) => [a.id, a.status]),
+    );
+    assert.deepEqual(statuses, { "agent-ui-1": "revoked", "agent-ui-2": "never_connected" });
     assert.deepEqual(browser.dialogs.slice(dialogsBefore), [], "no dialog fired");
   });
 

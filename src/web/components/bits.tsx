@@ -12,12 +12,17 @@ const STATE_CLASS: Record<string, string> = {
   ALARM: "bad",
   OK: "good",
   INSUFFICIENT_DATA: "unknown",
+  // fleet agents
+  active: "good",
+  disconnected: "bad",
+  revoked: "bad",
+  never_connected: "unknown",
 };
 
 export function StateBadge({ state }: { state: string }) {
   return (
     <span class={`badge ${STATE_CLASS[state] ?? "unknown"}`} data-state={state}>
-      {state === "INSUFFICIENT_DATA" ? "NO DATA" : state}
+      {state === "INSUFFICIENT_DATA" ? "NO DATA" : state.replace("_", " ")}
     </span>
   );
 }
