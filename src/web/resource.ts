@@ -16,48 +16,7 @@ export interface Resource<T> {
  * messages are folded into one refetch 100 ms later.
  */
 export function useResource<T>(path: string | null, liveTypes: readonly string[] = []): Resource<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
-  const [loading, setLoading] = useState(path !== null);
-  const seq = useRef(0);
-  const pending = useRef<{ cancel(): void } | undefined>(undefined);
-
-  const load = useCallback(() => {
-    if (path === null) return;
-    const mine = ++seq.current;
-    setLoading(true);
-    get<T>(path).then(
-      (d) => {
-        if (mine !== seq.current) return;
-        setData(d);
-        setError(undefined);
-        setLoading(false);
-      },
-      (e: Error) => {
-        if (mine !== seq.current) return;
-        setError(e);
-        setLoading(false);
-      },
-    );
-  }, [path]);
-
-  useEffect(() => {
-    load();
-    return () => {
-      seq.current++;
-      pending.current?.cancel();
-    };
-  }, [load]);
-
-  useLive(liveTypes, () => {
-    if (pending.current) return;
-    pending.current = systemClock.setTimeout(() => {
-      pending.current = undefined;
-      load();
-    }, 100);
-  });
-
-  return { data, error, loading, reload: load };
+  return useLoader<T>(path ?? "", path === null ? null : () => get<T>(path), liveTypes, 0);
 }
 
 /** Like useResource for a computation over several requests; `key` names what it depends on. */
@@ -67,18 +26,33 @@ export function useAsync<T>(
   liveTypes: readonly string[] = [],
   refreshMs = 0,
 ): Resource<T> {
+  return useLoader(key, fn, liveTypes, refreshMs);
+}
+
+/**
+ * Runs `fn` (nothing when null) when `key` changes, every `refreshMs` when set, and 100 ms after a burst
+ * of live messages of `liveTypes`; an answer that a newer run overtook is dropped.
+ */
+function useLoader<T>(
+  key: string,
+  fn: (() => Promise<T>) | null,
+  liveTypes: readonly string[],
+  refreshMs: number,
+): Resource<T> {
   const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<Error | undefined>(undefined);
-  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<ApiError | Error | undefined>(undefined);
+  const [loading, setLoading] = useState(fn !== null);
   const seq = useRef(0);
   const pending = useRef<{ cancel(): void } | undefined>(undefined);
   const fnRef = useRef(fn);
   fnRef.current = fn;
 
   const load = useCallback(() => {
+    const run = fnRef.current;
+    if (run === null) return;
     const mine = ++seq.current;
     setLoading(true);
-    fnRef.current().then(
+    run().then(
       (d) => {
         if (mine !== seq.current) return;
         setData(d);
