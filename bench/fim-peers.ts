@@ -88,11 +88,8 @@ export function timedRun(cmd: string, argv: string[], opts: { cwd?: string } = {
   });
 }
 
-/** Regular files and their bytes under tree (no symlinks followed), plus all entries. */
-export function countTree(tree: string): { files: number; bytes: number; entries: number } {
-  let files = 0;
-  let bytes = 0;
-  let entries = 0;
+/** Calls visit for every entry under tree, folders first descended into; symlinks are never followed. */
+function eachEntry(tree: string, visit: (p: string, d: fs.Dirent) => void): void {
   const stack = [tree];
   while (stack.length > 0) {
     const dir = stack.pop() as string;
@@ -103,44 +100,41 @@ export function countTree(tree: string): { files: number; bytes: number; entries
       continue;
     }
     for (const d of names) {
-      entries++;
       const p = path.join(dir, d.name);
       if (d.isDirectory()) stack.push(p);
-      else if (d.isFile()) {
-        files++;
-        bytes += fs.lstatSync(p).size;
-      }
+      visit(p, d);
     }
   }
+}
+
+/** Regular files and their bytes under tree (no symlinks followed), plus all entries. */
+export function countTree(tree: string): { files: number; bytes: number; entries: number } {
+  let files = 0;
+  let bytes = 0;
+  let entries = 0;
+  eachEntry(tree, (p, d) => {
+    entries++;
+    if (d.isFile()) {
+      files++;
+      bytes += fs.lstatSync(p).size;
+    }
+  });
   return { files, bytes, entries };
 }
 
 /** Reads every regular file once, so both tools start with the same (warm) page cache. */
 export function warmPageCache(tree: string): void {
   const buf = Buffer.allocUnsafe(1 << 20);
-  const stack = [tree];
-  while (stack.length > 0) {
-    const dir = stack.pop() as string;
-    let names: fs.Dirent[];
+  eachEntry(tree, (p, d) => {
+    if (!d.isFile()) return;
+    let fd: number | undefined;
     try {
-      names = fs.readdirSync(dir, { withFileTypes: true });
+      fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
     } catch {
-      continue;
+      // unreadable: neither tool will read it either
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
-    for (const d of names) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) stack.push(p);
-      else if (d.isFile()) {
-        let fd: number | undefined;
-        try {
-          fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-          while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-        } catch {
-          // unreadable: neither tool will read it either
-        } finally {
-          if (fd !== undefined) fs.closeSync(fd);
-        }
-      }
-    }
-  }
+  });
 }
