@@ -7,6 +7,7 @@
 import type { StoredEvent } from "../../core/event.js";
 import type { EventSearch, EventSearchResult } from "../store.js";
 import type { Db } from "./db.js";
+import { pushEventRange } from "./event-range.js";
 
 interface Row {
   id: number;
@@ -19,18 +20,7 @@ interface Row {
 function scanSql(q: EventSearch, args: unknown[]): string {
   const where = ["e.group_id = (SELECT id FROM log_groups WHERE name = ?)"];
   args.push(q.group);
-  if (q.start !== undefined) {
-    where.push("e.ts >= ?");
-    args.push(q.start);
-  }
-  if (q.end !== undefined) {
-    where.push("e.ts < ?");
-    args.push(q.end);
-  }
-  if (q.afterKey) {
-    where.push("(e.ts > ? OR (e.ts = ? AND e.id > ?))");
-    args.push(q.afterKey.ts, q.afterKey.ts, q.afterKey.id);
-  }
+  pushEventRange(q, where, args);
   if (q.streams && q.streams.length > 0) {
     where.push(
       `e.stream_id IN (SELECT s.id FROM log_streams s JOIN log_groups g ON g.id = s.group_id WHERE g.name = ? AND s.name IN (${q.streams.map(() => "?").join(",")}))`,

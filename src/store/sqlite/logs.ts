@@ -13,6 +13,7 @@ import type {
   MetricPoint,
 } from "../store.js";
 import type { Db } from "./db.js";
+import { pushEventRange } from "./event-range.js";
 import { searchEvents } from "./log-search.js";
 
 export const logsSchema = [
@@ -301,21 +302,10 @@ export class SqliteLogStore implements LogStore {
   async query(q: EventQuery): Promise<StoredEvent[]> {
     const where = ["g.name = ?"];
     const args: unknown[] = [q.group];
-    if (q.start !== undefined) {
-      where.push("e.ts >= ?");
-      args.push(q.start);
-    }
-    if (q.end !== undefined) {
-      where.push("e.ts < ?");
-      args.push(q.end);
-    }
+    pushEventRange(q, where, args);
     if (q.afterId !== undefined) {
       where.push("e.id > ?");
       args.push(q.afterId);
-    }
-    if (q.afterKey) {
-      where.push("(e.ts > ? OR (e.ts = ? AND e.id > ?))");
-      args.push(q.afterKey.ts, q.afterKey.ts, q.afterKey.id);
     }
     if (q.streams && q.streams.length > 0) {
       where.push(`s.name IN (${q.streams.map(() => "?").join(",")})`);
