@@ -68,4 +68,22 @@ describe("mamori agents", () => {
     const removed = await runCli(["agents", "token", "remove", tokens[0].id, "-c", cfg]);
     assert.equal(removed.code, 0, removed.stderr);
   });
+
+  it("check: exactly one target, a known check; without a running server it says so and exits 1", async () => {
+    const cfg = path.join(tmp, "check.yaml");
+    fs.writeFileSync(cfg, `data_dir: ${path.join(tmp, "check-data")}\n`);
+    for (const args of [["fim"], ["ag-1", "fim", "--all"], ["--group", "web", "--all", "fim"], ["a", "b", "c"]]) {
+      const r = await runCli(["agents", "check", ...args, "-c", cfg]);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, /name the agents once: mamori agents check ID CHECK/);
+    }
+    const badGroup = await runCli(["agents", "check", "--group", "web;rm -rf /", "fim", "-c", cfg]);
+    assert.equal(badGroup.code, 2);
+    const none = await runCli(["agents", "check", "--all", "fim", "-c", cfg]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no agents enrolled/);
+    const yara = await runCli(["agents", "check", "ag-1", "yara", "-c", cfg]);
+    assert.equal(yara.code, 2);
+    assert.match(yara.stderr, /unknown check "yara"; use one of fim, rootcheck, audit/);
+  });
 });

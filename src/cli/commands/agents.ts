@@ -1,6 +1,7 @@
 /**
- * `mamori agents token create|list|remove`, `mamori agents list|remove` on the fleet server. They work on
- * the server's store (the config's data_dir, or --data-dir); the running server reads revocations from it.
+ * `mamori agents token create|list|remove`, `mamori agents list|remove|check` on the fleet server. They
+ * work on the server's store (the config's data_dir, or --data-dir); the running server reads revocations
+ * and "run a check now" requests from it.
  */
 import path from "node:path";
 import type { Command } from "commander";
@@ -10,7 +11,9 @@ import { UsageError } from "../../core/errors.js";
 import { loadOrCreateCa } from "../../fleet/ca/ca.js";
 import { listenOf } from "../../fleet/config.js";
 import { newToken } from "../../fleet/enroll/token.js";
+import { checkRequestRefusal, requestCheck } from "../../fleet/server/check-request.js";
 import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
+import type { CheckTarget, HostCheckName } from "../../store/store.js";
 import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, withStore } from "../store-access.js";
 
@@ -134,4 +137,72 @@ export function registerAgents(program: Command): void {
         process.stdout.write(`agent ${id} revoked\n`);
       });
     });
+
+  withCommon(
+    agents
+      .command("check")
+      .description(
+        "run a host check (fim, rootcheck, audit) now on one agent, a group or all; prints each agent's answer",
+      ),
+  )
+    .argument("<args...>", "ID CHECK, or CHECK with --group or --all")
+    .option("--group <name>", "every agent of this group")
+    .option("--all", "every agent")
+    .option("--wait <duration>", "how long to wait for the agents' answers", "60s")
+    .option("--json", "one JSON line per agent")
+    .action(async (args: string[], o: Common & { group?: string; all?: boolean; wait: string }) => {
+      const { check, target } = checkArgs(args, o);
+      let waitS: number;
+      try {
+        waitS = parseDuration(o.wait);
+      } catch {
+        throw new UsageError(`--wait "${o.wait}" is not a duration (10s, 1m)`);
+      }
+      await withStore(o, async (store) => {
+        const refusal = await checkRequestRefusal(store.agents, check, target);
+        if (refusal) throw new UsageError(refusal);
+        // the clock's timers do not hold the process open (a daemon's must not): this port does, while waiting
+        const hold = new MessageChannel();
+        hold.port1.on("message", () => {});
+        const out = await requestCheck(store.agents, check as HostCheckName, target, {
+          clock: systemClock,
+          waitMs: waitS * 1000,
+        }).finally(() => hold.port1.close());
+        if (out.sentAt === null) {
+          process.stderr.write(
+            `request ${out.id}: no fleet server picked it up within ${o.wait}; is \`mamori serve\` (with server:) running on this data dir? It is sent when the server starts\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        for (const r of out.results) {
+          const state = r.ok === null ? "pending" : r.ok ? "ok" : "error";
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify({ request: out.id, check, agent: r.agent, name: r.name, state, error: r.error })}\n`
+              : `${r.agent}  ${printable(r.name).padEnd(16)}  ${state === "pending" ? `no answer within ${o.wait} (it answers when its run is over)` : state === "ok" ? `ran ${check}` : `error: ${printable(r.error ?? "")}`}\n`,
+          );
+        }
+        if (out.results.some((r) => r.ok !== true)) process.exitCode = 1;
+      });
+    });
+}
+
+/** `ID CHECK`, or `CHECK` with --group/--all: exactly one of the three targets. */
+function checkArgs(
+  args: string[],
+  o: { group?: string; all?: boolean },
+): { check: string; target: CheckTarget } {
+  const given = [args.length === 2, o.group !== undefined, o.all === true].filter(Boolean).length;
+  if (given !== 1 || args.length > 2)
+    throw new UsageError(
+      "name the agents once: mamori agents check ID CHECK, mamori agents check --group G CHECK or mamori agents check --all CHECK",
+    );
+  if (args.length === 2) return { check: args[1], target: { agent: args[0] } };
+  if (o.group !== undefined) {
+    if (!GROUP_NAME.test(o.group))
+      throw new UsageError(`--group "${o.group}": use 1-64 letters, digits, '.', '_' or '-'`);
+    return { check: args[0], target: { group: o.group } };
+  }
+  return { check: args[0], target: { all: true } };
 }

@@ -17,6 +17,7 @@ import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
 import { enroll, parseEnrollRequest, renew } from "./enroll.js";
 import { BatchIngest } from "./batches.js";
+import { CheckDispatch } from "./checks.js";
 import { CommandFeed } from "./command-feed.js";
 import { LiveAgents } from "./live.js";
 
@@ -47,6 +48,7 @@ export class FleetServer implements Service {
   private readonly counters = { enrolled: 0, batches: 0, events: 0, duplicates: 0, refused: 0 };
   private readonly feed: CommandFeed;
   private readonly batches: BatchIngest;
+  readonly checks: CheckDispatch;
   /** open sessions and when each last opened a request */
   private readonly sessions = new Map<http2.ServerHttp2Session, number>();
   private sweep?: TimerHandle;
@@ -56,6 +58,7 @@ export class FleetServer implements Service {
     private readonly deps: FleetServerDeps,
   ) {
     this.feed = new CommandFeed(deps, () => this.live);
+    this.checks = new CheckDispatch(deps, () => this.live);
     this.batches = new BatchIngest({
       store: deps.store,
       pipeline: deps.pipeline,
@@ -165,6 +168,7 @@ export class FleetServer implements Service {
     server.on("error", (err) => this.deps.log.error({ err: errorMessage(err) }, "fleet: server error"));
     this.server = server;
     this.live.start();
+    this.checks.start();
     this.deps.pipeline.addConsumer({
       name: "fleet-bans",
       wants: (group) => group === BANS_GROUP,
@@ -194,6 +198,7 @@ export class FleetServer implements Service {
   async stop(): Promise<void> {
     this.deps.pipeline.removeConsumer("fleet-bans");
     this.sweep?.cancel();
+    this.checks.stop();
     for (const session of this.sessions.keys()) session.destroy();
     this.live.stop();
     const server = this.server;
@@ -325,7 +330,7 @@ export class FleetServer implements Service {
   private async onCommandAck(stream: ServerHttp2Stream, agent: AgentRecord) {
     const body = await this.body(stream, 16 * 1024, agent.id);
     if (body === undefined) return;
-    this.live.acked(agent.id, body);
+    const cmd = this.live.acked(agent.id, body);
     const b = body as {
       ok?: unknown;
       type?: unknown;
@@ -333,6 +338,7 @@ export class FleetServer implements Service {
       error?: unknown;
       problems?: unknown;
     };
+    if (cmd?.type === "check") await this.checks.answered(agent, cmd, b);
     if (b.ok === false && b.type === "config") {
       const problems = Array.isArray(b.problems)
         ? b.problems.slice(0, 50).map((p) => String(p).slice(0, 500))
