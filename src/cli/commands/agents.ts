@@ -8,11 +8,9 @@ import type { Command } from "commander";
 import { systemClock } from "../../core/clock.js";
 import { parseDuration } from "../../core/duration.js";
 import { UsageError } from "../../core/errors.js";
-import { loadOrCreateCa } from "../../fleet/ca/ca.js";
-import { listenOf } from "../../fleet/config.js";
-import { newToken } from "../../fleet/enroll/token.js";
 import { checkRequestRefusal, requestCheck } from "../../fleet/server/check-request.js";
 import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
+import { createEnrollToken, GROUP_NAME, GROUP_NAME_HINT } from "../../fleet/server/tokens.js";
 import type { CheckTarget, HostCheckName } from "../../store/store.js";
 import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, withStore } from "../store-access.js";
@@ -29,8 +27,6 @@ function withCommon(cmd: Command): Command {
     .option("--data-dir <dir>", "use this data directory instead of the config's");
 }
 
-const GROUP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
 export function registerAgents(program: Command): void {
   const agents = program.command("agents").description("fleet server: enrollment tokens and enrolled agents");
   const token = agents.command("token").description("enrollment tokens: create, list, remove");
@@ -41,7 +37,7 @@ export function registerAgents(program: Command): void {
     .option("--ttl <duration>", "how long it stays valid (1h, 1d, 7d)", "1d")
     .action(async (o: Common & { group: string; uses: string; ttl: string }) => {
       if (!GROUP_NAME.test(o.group))
-        throw new UsageError(`--group "${o.group}": use 1-64 letters, digits, '.', '_' or '-'`);
+        throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
       const uses = parsePositiveInt(o.uses, "--uses");
       let ttl: number;
       try {
@@ -56,24 +52,18 @@ export function registerAgents(program: Command): void {
           throw new UsageError(
             `${loaded.path ?? "the config"} has no \`server:\` section: add server: { name: HOST } to make this mamori a fleet server (docs/fleet.md)`,
           );
-        const dataDir = path.resolve(o.dataDir ?? loaded.config.data_dir);
-        const ca = await loadOrCreateCa(dataDir, systemClock);
-        const { port } = listenOf(server);
-        const host = server.name.includes(":") ? `[${server.name}]` : server.name;
-        const t = newToken({ server: `${host}:${port}`, ca: ca.fingerprint });
-        const now = systemClock.now();
-        await store.agents.addToken({
-          id: t.id,
-          hash: t.hash,
-          group: o.group,
-          uses,
-          used: 0,
-          expiresAt: now + ttl * 1000,
-          createdAt: now,
-        });
+        const t = await createEnrollToken(
+          {
+            agents: store.agents,
+            dataDir: path.resolve(o.dataDir ?? loaded.config.data_dir),
+            server,
+            clock: systemClock,
+          },
+          { group: o.group, uses, ttlS: ttl },
+        );
         process.stdout.write(`${t.token}\n`);
         process.stderr.write(
-          `token ${t.id}: group ${o.group}, ${uses} use${uses === 1 ? "" : "s"}, valid until ${isoTime(now + ttl * 1000)}\n` +
+          `token ${t.id}: group ${o.group}, ${uses} use${uses === 1 ? "" : "s"}, valid until ${isoTime(t.expiresAt)}\n` +
             `on the agent: mamori agent enroll --token <the line above> [--name NAME] [--data-dir DIR]\n`,
         );
       });
@@ -201,7 +191,7 @@ function checkArgs(
   if (args.length === 2) return { check: args[1], target: { agent: args[0] } };
   if (o.group !== undefined) {
     if (!GROUP_NAME.test(o.group))
-      throw new UsageError(`--group "${o.group}": use 1-64 letters, digits, '.', '_' or '-'`);
+      throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
     return { check: args[0], target: { group: o.group } };
   }
   return { check: args[0], target: { all: true } };
