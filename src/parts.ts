@@ -163,6 +163,7 @@ export function buildFleetParts(
               ? runHostCheck(cmd, daemon.hostCheck ?? (() => undefined))
               : bans.onCommand(cmd),
         configVersion: () => group.version,
+        ownStream: env.hostname,
       }),
     );
   }
@@ -205,6 +206,7 @@ export function planParts(
     clock: env.clock,
     log: env.log,
     hostname,
+    agent: config.agent ? { id: config.agent.id, name: config.agent.name } : undefined,
     logs: env.store.logs,
     pipeline: env.pipeline,
   };
