@@ -320,7 +320,7 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     // the admin forms: "run a check now" lists the agents not revoked; a token needs a fleet server
     assert.deepEqual(
       await page.$$eval("form[aria-label='Run a check now'] select[name=target] option", (os) =>
-        os.map((o) => (o as HTMLOptionElement).value),
+        os.map((o) => (o as unknown as { value: string }).value),
       ),
       ["all", "group:web", "agent:agent-ui-2"],
     );
