@@ -14,15 +14,26 @@ describe("API: fleet agents", () => {
     await h.addUser("ada", "admin");
     await h.addUser("vic", "viewer");
     const agents = h.daemon.store.agents;
-    await agents.addToken({ id: "t1", hash: "h1", group: "web", uses: 2, used: 0, expiresAt: T0 + 3600_000, createdAt: T0 });
+    await agents.addToken({
+      id: "t1",
+      hash: "h1",
+      group: "web",
+      uses: 2,
+      used: 0,
+      expiresAt: T0 + 3600_000,
+      createdAt: T0,
+    });
     for (const [id, name] of [
       ["a-1", "web-1"],
       ["a-2", '<img src=x onerror="alert(1)">'],
     ])
-      assert.deepEqual(await agents.enroll("h1", T0, { id, name, certFingerprint: `fp-${id}`, enrolledAt: T0 }), {
-        ok: true,
-        group: "web",
-      });
+      assert.deepEqual(
+        await agents.enroll("h1", T0, { id, name, certFingerprint: `fp-${id}`, enrolledAt: T0 }),
+        {
+          ok: true,
+          group: "web",
+        },
+      );
   });
   after(() => h.close());
 
@@ -81,10 +92,21 @@ describe("API: fleet agents", () => {
       done: false,
       results: [{ agent: "a-2", name: "<b>x</b>", state: "pending", error: null }],
     });
-    await h.daemon.store.agents.checkAnswered(body.request, "a-2", false, "fim is not configured on this agent", T0);
+    await h.daemon.store.agents.checkAnswered(
+      body.request,
+      "a-2",
+      false,
+      "fim is not configured on this agent",
+      T0,
+    );
     got = (await (await ada.get(`/api/v1/agents/checks/${body.request}`)).json()) as Got;
     assert.equal(got.done, true);
-    assert.deepEqual(got.results[0], { agent: "a-2", name: "<b>x</b>", state: "error", error: "fim is not configured on this agent" });
+    assert.deepEqual(got.results[0], {
+      agent: "a-2",
+      name: "<b>x</b>",
+      state: "error",
+      error: "fim is not configured on this agent",
+    });
     assert.equal((await ada.get("/api/v1/agents/checks/999")).status, 404);
     assert.equal((await ada.get("/api/v1/agents/checks/1;drop")).status, 404);
   });
@@ -138,18 +160,30 @@ describe("API: enrollment tokens on a fleet server", () => {
     const r = await ada.post("/api/v1/agents/tokens", { group: "web", uses: 3, ttl: "2h" });
     assert.equal(r.status, 201, await r.clone().text());
     assert.equal(r.headers.get("cache-control"), "no-store");
-    const body = (await r.json()) as { token: string; id: string; group: string; uses: number; expires: string };
+    const body = (await r.json()) as {
+      token: string;
+      id: string;
+      group: string;
+      uses: number;
+      expires: string;
+    };
     const t = parseToken(body.token);
     assert.match(t.server, /^fleet\.example\.com:\d+$/);
     assert.match(t.ca, /^[0-9a-f]{64}$/);
-    assert.deepEqual([body.group, body.uses, body.expires], ["web", 3, new Date(T0 + 2 * 3600_000).toISOString()]);
+    assert.deepEqual(
+      [body.group, body.uses, body.expires],
+      ["web", 3, new Date(T0 + 2 * 3600_000).toISOString()],
+    );
     const tokens = await h.daemon.store.agents.tokens();
     assert.deepEqual(
       tokens.map((x) => [x.id, x.group, x.uses, x.used, x.expiresAt]),
       [[body.id, "web", 3, 0, T0 + 2 * 3600_000]],
     );
     assert.ok(!JSON.stringify(tokens).includes(t.secret), "only the hash is stored");
-    const defaults = (await (await ada.post("/api/v1/agents/tokens", {})).json()) as { group: string; uses: number };
+    const defaults = (await (await ada.post("/api/v1/agents/tokens", {})).json()) as {
+      group: string;
+      uses: number;
+    };
     assert.deepEqual([defaults.group, defaults.uses], ["default", 1]);
   });
 

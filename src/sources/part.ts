@@ -35,10 +35,7 @@ export function sourceId(
   return sc.id ?? (factory ? factory.defaultId(sc) : `${sc.type}:${index}`);
 }
 
-export function sourceFingerprint(
-  sc: SourceConfig,
-  env: Pick<SourcePartEnv, "hostname" | "agent">,
-): string {
+export function sourceFingerprint(sc: SourceConfig, env: Pick<SourcePartEnv, "hostname" | "agent">): string {
   return JSON.stringify({ sc, host: env.hostname, agent: env.agent });
 }
 

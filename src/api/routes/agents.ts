@@ -8,7 +8,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseDuration } from "../../core/duration.js";
-import { checkRequestRefusal, type CheckOutcome, requestCheck } from "../../fleet/server/check-request.js";
+import { type CheckOutcome, checkRequestRefusal, requestCheck } from "../../fleet/server/check-request.js";
 import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
 import { createEnrollToken, GROUP_NAME, GROUP_NAME_HINT } from "../../fleet/server/tokens.js";
 import { type CheckTarget, HOST_CHECK_NAMES } from "../../store/store.js";
@@ -118,7 +118,8 @@ export function agentRoutes(r: ApiRouter, deps: ApiDeps): void {
       method: "POST",
       path: "/api/v1/agents/tokens",
       access: "admin",
-      summary: "make an enrollment token (as `mamori agents token create`); the token is shown only in this answer",
+      summary:
+        "make an enrollment token (as `mamori agents token create`); the token is shown only in this answer",
       status: 201,
       body: tokenBody,
       response: tokenInfo,
@@ -155,7 +156,13 @@ export function agentRoutes(r: ApiRouter, deps: ApiDeps): void {
       );
       c.header("cache-control", "no-store");
       return c.json(
-        { token: t.token, id: t.id, group: t.group, uses: t.uses, expires: new Date(t.expiresAt).toISOString() },
+        {
+          token: t.token,
+          id: t.id,
+          group: t.group,
+          uses: t.uses,
+          expires: new Date(t.expiresAt).toISOString(),
+        },
         201,
       );
     },
@@ -175,7 +182,11 @@ export function agentRoutes(r: ApiRouter, deps: ApiDeps): void {
       if (body.group !== undefined && !GROUP_NAME.test(body.group))
         throw new ApiError(422, "invalid", `group: ${GROUP_NAME_HINT}`);
       const target: CheckTarget =
-        body.agent !== undefined ? { agent: body.agent } : body.group !== undefined ? { group: body.group } : { all: true };
+        body.agent !== undefined
+          ? { agent: body.agent }
+          : body.group !== undefined
+            ? { group: body.group }
+            : { all: true };
       const refusal = await checkRequestRefusal(deps.store.agents, body.check, target);
       if (refusal) throw new ApiError(422, "invalid", refusal);
       const out = await requestCheck(deps.store.agents, body.check, target, {

@@ -72,7 +72,12 @@ describe("mamori agents", () => {
   it("check: exactly one target, a known check; without a running server it says so and exits 1", async () => {
     const cfg = path.join(tmp, "check.yaml");
     fs.writeFileSync(cfg, `data_dir: ${path.join(tmp, "check-data")}\n`);
-    for (const args of [["fim"], ["ag-1", "fim", "--all"], ["--group", "web", "--all", "fim"], ["a", "b", "c"]]) {
+    for (const args of [
+      ["fim"],
+      ["ag-1", "fim", "--all"],
+      ["--group", "web", "--all", "fim"],
+      ["a", "b", "c"],
+    ]) {
       const r = await runCli(["agents", "check", ...args, "-c", cfg]);
       assert.equal(r.code, 2, args.join(" "));
       assert.match(r.stderr, /name the agents once: mamori agents check ID CHECK/);

@@ -36,8 +36,7 @@ export function registerAgents(program: Command): void {
     .option("--uses <n>", "how many agents may enroll with it", "1")
     .option("--ttl <duration>", "how long it stays valid (1h, 1d, 7d)", "1d")
     .action(async (o: Common & { group: string; uses: string; ttl: string }) => {
-      if (!GROUP_NAME.test(o.group))
-        throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
+      if (!GROUP_NAME.test(o.group)) throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
       const uses = parsePositiveInt(o.uses, "--uses");
       let ttl: number;
       try {
@@ -190,8 +189,7 @@ function checkArgs(
     );
   if (args.length === 2) return { check: args[1], target: { agent: args[0] } };
   if (o.group !== undefined) {
-    if (!GROUP_NAME.test(o.group))
-      throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
+    if (!GROUP_NAME.test(o.group)) throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
     return { check: args[0], target: { group: o.group } };
   }
   return { check: args[0], target: { all: true } };

@@ -94,7 +94,10 @@ describe("fleet: run a check now", () => {
     const byName = Object.fromEntries(out.results.map((r) => [r.name, r]));
     assert.equal(byName["hids-1"].ok, true);
     assert.equal(byName["plain-1"].ok, false);
-    assert.match(String(byName["plain-1"].error), /fim is not configured on this agent: add fim: to its agent.yaml or to its group's config/);
+    assert.match(
+      String(byName["plain-1"].error),
+      /fim is not configured on this agent: add fim: to its agent.yaml or to its group's config/,
+    );
     assert.ok(srv.log.has(/agent could not run the check/));
     const rc = await ask("rootcheck", { group: "hids" });
     assert.deepEqual(
@@ -110,11 +113,18 @@ describe("fleet: run a check now", () => {
     const all = await runCli(["agents", "check", "--all", "fim", "-c", cfg, "--wait", "20s"]);
     assert.equal(all.code, 1, all.stdout + all.stderr);
     assert.match(all.stdout, new RegExp(`${agents["hids-1"].id}  hids-1 +ran fim\n`));
-    assert.match(all.stdout, new RegExp(`${agents["plain-1"].id}  plain-1 +error: fim is not configured on this agent`));
+    assert.match(
+      all.stdout,
+      new RegExp(`${agents["plain-1"].id}  plain-1 +error: fim is not configured on this agent`),
+    );
     const one = await runCli(["agents", "check", agents["hids-1"].id, "fim", "-c", cfg, "--json"]);
     assert.equal(one.code, 0, one.stderr);
     assert.deepEqual(
-      one.stdout.trim().split("\n").map((l) => JSON.parse(l)).map((j) => [j.name, j.check, j.state, j.error]),
+      one.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((j) => [j.name, j.check, j.state, j.error]),
       [["hids-1", "fim", "ok", null]],
     );
   });
@@ -129,9 +139,18 @@ describe("fleet: run a check now", () => {
       out.results.map((r) => [r.ok, r.error]),
       [[false, "not connected (disconnected)"]],
     );
-    assert.match(String(await checkRequestRefusal(srv.store.agents, "yara", { all: true })), /unknown check "yara"; use one of fim, rootcheck, audit/);
-    assert.match(String(await checkRequestRefusal(srv.store.agents, "fim", { agent: "nope" })), /no agent "nope"/);
-    assert.match(String(await checkRequestRefusal(srv.store.agents, "fim", { group: "db" })), /no agent in group "db"/);
+    assert.match(
+      String(await checkRequestRefusal(srv.store.agents, "yara", { all: true })),
+      /unknown check "yara"; use one of fim, rootcheck, audit/,
+    );
+    assert.match(
+      String(await checkRequestRefusal(srv.store.agents, "fim", { agent: "nope" })),
+      /no agent "nope"/,
+    );
+    assert.match(
+      String(await checkRequestRefusal(srv.store.agents, "fim", { group: "db" })),
+      /no agent in group "db"/,
+    );
     assert.equal(await checkRequestRefusal(srv.store.agents, "fim", { group: "hids" }), undefined);
   });
 });

@@ -109,7 +109,10 @@ describe("agent group config", () => {
   it("a group config's host check (fim) runs on the agent without a restart", async () => {
     const { id, daemon } = await runAgent("hids-1", "hids");
     await waitFor("fim running on the agent", () => (daemon.stats().hids as Record<string, unknown>).fim);
-    await waitFor("the version reported", async () => (await srv.store.agents.get(id))?.configVersion ?? undefined);
+    await waitFor(
+      "the version reported",
+      async () => (await srv.store.agents.get(id))?.configVersion ?? undefined,
+    );
     assert.deepEqual(Object.keys(daemon.stats().sources as object), [], "no source came with it");
     const fim = daemon.part("hids", "fim") as unknown as { idle(): Promise<void>; scanNow(): Promise<void> };
     await fim.idle(); // the baseline

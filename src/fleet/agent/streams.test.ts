@@ -29,22 +29,28 @@ before(async () => {
   srv = await startTestServer({ clock: systemClock, heartbeat: "1s" });
   const dataDir = path.join(tmp, "agent");
   agentId = (await enrollAgent({ token: await srv.token(), name: "web-7", dataDir })).id;
-  for (const n of ["plain", "placeholders", "instance", "fixed"]) fs.writeFileSync(path.join(tmp, `${n}.log`), `${n} line\n`);
+  for (const n of ["plain", "placeholders", "instance", "fixed"])
+    fs.writeFileSync(path.join(tmp, `${n}.log`), `${n} line\n`);
   const file = agentFiles(dataDir).config;
   const own = fs.readFileSync(file, "utf8").replace(/^sources:.*\n/m, ""); // enroll writes `sources: []`
   fs.writeFileSync(
     file,
     own +
-    [
-      "sources:",
-      source("plain"),
-      source("placeholders", "{agent}/{agent_id}/{hostname}"),
-      source("instance", "i-{instance_id}"),
-      source("fixed", "nginx <front>"),
-      "",
-    ].join("\n"),
+      [
+        "sources:",
+        source("plain"),
+        source("placeholders", "{agent}/{agent_id}/{hostname}"),
+        source("instance", "i-{instance_id}"),
+        source("fixed", "nginx <front>"),
+        "",
+      ].join("\n"),
   );
-  daemon = new Daemon({ config: loadConfigFile(file).config, configPath: file, clock: systemClock, log: pino({ level: "silent" }) });
+  daemon = new Daemon({
+    config: loadConfigFile(file).config,
+    configPath: file,
+    clock: systemClock,
+    log: pino({ level: "silent" }),
+  });
   await daemon.start();
 });
 after(async () => {
@@ -70,9 +76,20 @@ describe("fleet: stream names of agent events", () => {
       expandStream("{agent}@{hostname}", { hostname: "db-1", agent: { id: "ag-1", name: "web" } }),
       "web@db-1",
     );
-    assert.equal(resolveInstanceId("db-1", {}, () => { throw new Error("ENOENT"); }), "db-1");
-    assert.equal(resolveInstanceId("db-1", {}, () => "i-0abc\n"), "i-0abc");
-    assert.equal(resolveInstanceId("db-1", { MAMORI_INSTANCE_ID: "i-env" }, () => "i-0abc"), "i-env");
+    assert.equal(
+      resolveInstanceId("db-1", {}, () => {
+        throw new Error("ENOENT");
+      }),
+      "db-1",
+    );
+    assert.equal(
+      resolveInstanceId("db-1", {}, () => "i-0abc\n"),
+      "i-0abc",
+    );
+    assert.equal(
+      resolveInstanceId("db-1", { MAMORI_INSTANCE_ID: "i-env" }, () => "i-0abc"),
+      "i-env",
+    );
   });
 
   it("the server refuses a batch whose stream is not 1-512 characters", async () => {

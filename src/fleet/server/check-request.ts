@@ -3,13 +3,7 @@
  * (the running fleet server sends it, src/fleet/server/checks.ts) and the wait for the agents' answers.
  */
 import type { Clock } from "../../core/clock.js";
-import type {
-  AgentStore,
-  CheckRequest,
-  CheckResult,
-  CheckTarget,
-  HostCheckName,
-} from "../../store/store.js";
+import type { AgentStore, CheckRequest, CheckResult, CheckTarget, HostCheckName } from "../../store/store.js";
 import { HOST_CHECK_NAMES } from "../../store/store.js";
 
 export type CheckOutcome = CheckRequest & { results: CheckResult[] };

@@ -70,9 +70,16 @@ export class CheckDispatch {
         : { agent: a.id, name: a.name, ok: false, error: `not connected (${a.status})`, at: now },
     );
     await this.deps.store.agents.checkSent(req.id, now, results);
-    if (to.size > 0) live.broadcast({ type: "check", check: req.check, request: req.id }, (a) => to.has(a.id));
+    if (to.size > 0)
+      live.broadcast({ type: "check", check: req.check, request: req.id }, (a) => to.has(a.id));
     this.deps.log.info(
-      { request: req.id, check: req.check, target: req.target, sent: to.size, notConnected: named.length - to.size },
+      {
+        request: req.id,
+        check: req.check,
+        target: req.target,
+        sent: to.size,
+        notConnected: named.length - to.size,
+      },
       "fleet: run-a-check-now request sent to the connected agents",
     );
   }

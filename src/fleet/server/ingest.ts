@@ -52,7 +52,10 @@ export function parseBatch(v: unknown): Batch | string {
     prev = ev.id as number;
     if (typeof ev.group !== "string" || ev.group.length === 0 || ev.group.length > 512)
       return `events[${i}].group must be 1-512 characters`;
-    if (ev.stream !== undefined && (typeof ev.stream !== "string" || ev.stream.length === 0 || ev.stream.length > 512))
+    if (
+      ev.stream !== undefined &&
+      (typeof ev.stream !== "string" || ev.stream.length === 0 || ev.stream.length > 512)
+    )
       return `events[${i}].stream must be 1-512 characters when given`;
     if (!Number.isFinite(ev.timestamp)) return `events[${i}].timestamp must be ms since epoch`;
     if (typeof ev.message !== "string" || Buffer.byteLength(ev.message) > MAX_MESSAGE_BYTES)

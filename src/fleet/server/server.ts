@@ -15,10 +15,10 @@ import type { AgentRecord, Store } from "../../store/store.js";
 import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
 import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
-import { enroll, parseEnrollRequest, renew } from "./enroll.js";
 import { BatchIngest } from "./batches.js";
 import { CheckDispatch } from "./checks.js";
 import { CommandFeed } from "./command-feed.js";
+import { enroll, parseEnrollRequest, renew } from "./enroll.js";
 import { LiveAgents } from "./live.js";
 
 export interface FleetServerDeps {

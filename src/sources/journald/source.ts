@@ -192,9 +192,7 @@ export class JournaldSource implements Source {
       const ts = realtimeMs(entry) ?? now;
       events.push({
         group: this.config.group,
-        stream: this.config.stream
-          ? expandStream(this.config.stream, this.ctx)
-          : entryStream(entry),
+        stream: this.config.stream ? expandStream(this.config.stream, this.ctx) : entryStream(entry),
         timestamp: ts,
         ingestTime: now,
         message: syslogLine(entry, ts),

@@ -53,7 +53,7 @@ const SELECT_AGENT = `SELECT id, name, grp AS "group", status, cert_fingerprint 
   last_seen AS lastSeen, address, version, config_version AS configVersion FROM agents`;
 
 const SELECT_CHECK =
-  "SELECT id, check_name AS \"check\", target, created_at AS createdAt, sent_at AS sentAt FROM check_requests";
+  'SELECT id, check_name AS "check", target, created_at AS createdAt, sent_at AS sentAt FROM check_requests';
 
 type CheckRow = Omit<CheckRequest, "target"> & { target: string };
 const checkOf = (r: CheckRow): CheckRequest => ({ ...r, target: JSON.parse(r.target) });
@@ -135,11 +135,7 @@ export class SqliteAgentStore implements AgentStore {
       .map(checkOf);
   }
 
-  async checkSent(
-    id: number,
-    now: number,
-    results: Parameters<AgentStore["checkSent"]>[2],
-  ): Promise<void> {
+  async checkSent(id: number, now: number, results: Parameters<AgentStore["checkSent"]>[2]): Promise<void> {
     const insert = this.db.prepare(
       "INSERT OR REPLACE INTO check_results (request_id, agent_id, name, ok, error, at) VALUES (?, ?, ?, ?, ?, ?)",
     );

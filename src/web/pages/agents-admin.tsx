@@ -25,7 +25,9 @@ export function NewToken() {
     setError(undefined);
     setMade(undefined);
     try {
-      setMade(await api<TokenView>("POST", "/agents/tokens", { group: group.trim(), uses: Number(uses), ttl }));
+      setMade(
+        await api<TokenView>("POST", "/agents/tokens", { group: group.trim(), uses: Number(uses), ttl }),
+      );
     } catch (err) {
       setError(err as Error);
     }
@@ -65,8 +67,8 @@ export function NewToken() {
       {made && (
         <div role="status" data-testid="new-token">
           <p>
-            Token {made.id} for group <Text value={made.group} />, {made.uses} use{made.uses === 1 ? "" : "s"},
-            valid until {made.expires}. It is shown only now; on each host run:
+            Token {made.id} for group <Text value={made.group} />, {made.uses} use{made.uses === 1 ? "" : "s"}
+            , valid until {made.expires}. It is shown only now; on each host run:
           </p>
           <pre class="mono copy">mamori agent enroll --token {made.token}</pre>
         </div>
@@ -149,7 +151,9 @@ export function RunCheck(props: { agents: ReadonlyArray<{ id: string; name: stri
       </form>
       <ErrorBox error={error} />
       {out && !out.sent && (
-        <p role="status">Request {out.request} is waiting for the fleet server to send it (is it running?).</p>
+        <p role="status">
+          Request {out.request} is waiting for the fleet server to send it (is it running?).
+        </p>
       )}
       {out?.sent && (
         <table data-testid="check-answers">
@@ -160,7 +164,13 @@ export function RunCheck(props: { agents: ReadonlyArray<{ id: string; name: stri
                   <Text value={r.name} />
                 </td>
                 <td>
-                  {r.state === "ok" ? "ran it" : r.state === "pending" ? "still running" : <Text value={`error: ${r.error ?? ""}`} />}
+                  {r.state === "ok" ? (
+                    "ran it"
+                  ) : r.state === "pending" ? (
+                    "still running"
+                  ) : (
+                    <Text value={`error: ${r.error ?? ""}`} />
+                  )}
                 </td>
               </tr>
             ))}
