@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { parseToken } from "../../fleet/enroll/token.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
 import { runCli } from "../../testing/cli.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-agents-cli-"));
@@ -90,5 +91,32 @@ describe("mamori agents", () => {
     const yara = await runCli(["agents", "check", "ag-1", "yara", "-c", cfg]);
     assert.equal(yara.code, 2);
     assert.match(yara.stderr, /unknown check "yara"; use one of fim, rootcheck, audit/);
+    // an enrolled agent, but no fleet server running on this data dir: the request waits, the CLI says so
+    const store = openSqliteStore(path.join(tmp, "check-data"));
+    try {
+      await store.agents.addToken({
+        id: "t",
+        hash: "h",
+        group: "web",
+        uses: 1,
+        used: 0,
+        expiresAt: Date.now() + 60_000,
+        createdAt: 0,
+      });
+      await store.agents.enroll("h", Date.now(), {
+        id: "ag-1",
+        name: "web-1",
+        certFingerprint: "fp",
+        enrolledAt: 0,
+      });
+    } finally {
+      await store.close();
+    }
+    const waiting = await runCli(["agents", "check", "ag-1", "fim", "-c", cfg, "--wait", "1s"]);
+    assert.equal(waiting.code, 1, waiting.stderr);
+    assert.match(
+      waiting.stderr,
+      /no fleet server picked it up within 1s; is `mamori serve` \(with server:\) running/,
+    );
   });
 });
