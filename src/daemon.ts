@@ -151,6 +151,7 @@ export class Daemon {
     const fleetParts = buildFleetParts(this.config, this.env, this.shared, () => this.config, {
       reload: (c) => this.reload(c, this.configPath),
       configFile: () => this.configPath,
+      hostCheck: (name) => this.part("hids", name),
     });
     for (const part of fleetParts) {
       await part.start();

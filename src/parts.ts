@@ -15,6 +15,7 @@ import { type ApiPart, buildApiPart } from "./api/part.js";
 import type { MamoriConfig, SourceConfig } from "./config/schema.js";
 import type { Clock } from "./core/clock.js";
 import { FleetBans } from "./fleet/agent/bans.js";
+import { type HostCheckLookup, runHostCheck } from "./fleet/agent/checks.js";
 import { AgentForwarder } from "./fleet/agent/forwarder.js";
 import { GroupConfig } from "./fleet/agent/group-config.js";
 import { FleetServer } from "./fleet/server/server.js";
@@ -112,7 +113,12 @@ export function buildFleetParts(
   /** the config running now (a reload changes the jails and their scopes) */
   current: () => MamoriConfig = () => config,
   /** applies a new config without a restart (an agent's group config); the server's config file */
-  daemon: { reload?: (c: MamoriConfig) => Promise<void>; configFile?: () => string | undefined } = {},
+  daemon: {
+    reload?: (c: MamoriConfig) => Promise<void>;
+    configFile?: () => string | undefined;
+    /** the running host check of that name (an agent's "run a check now") */
+    hostCheck?: HostCheckLookup;
+  } = {},
 ): Service[] {
   const parts: Service[] = [];
   const dataDir = path.resolve(config.data_dir);
@@ -150,8 +156,14 @@ export function buildFleetParts(
         clock: env.clock,
         log,
         version: MAMORI_VERSION,
-        onCommand: (cmd) => (cmd.type === "config" ? group.apply(cmd) : bans.onCommand(cmd)),
+        onCommand: (cmd) =>
+          cmd.type === "config"
+            ? group.apply(cmd)
+            : cmd.type === "check"
+              ? runHostCheck(cmd, daemon.hostCheck ?? (() => undefined))
+              : bans.onCommand(cmd),
         configVersion: () => group.version,
+        ownStream: env.hostname,
       }),
     );
   }
@@ -194,6 +206,7 @@ export function planParts(
     clock: env.clock,
     log: env.log,
     hostname,
+    agent: config.agent ? { id: config.agent.id, name: config.agent.name } : undefined,
     logs: env.store.logs,
     pipeline: env.pipeline,
   };

@@ -163,10 +163,13 @@ export const agentGroupSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).default({}),
 });
 
-/** The keys a group config may set. */
+/** The keys a group config may set: sources, jails and the host checks. */
 export const groupConfigSchema = z.strictObject({
   sources: z.array(sourceSchema).default([]),
   jails: z.array(jailSchema).default([]),
+  fim: fimSchema.optional(),
+  rootcheck: rootcheckSchema.optional(),
+  audit: auditSchema.optional(),
 });
 
 // ---------------------------------------------------------------- whole file

@@ -147,7 +147,7 @@ export function checkGroupConfig(raw: unknown, locate: Locator): ConfigProblem[]
       locate(
         issue.path as (string | number)[],
         issue.path.length === 0 || (issue.code === "unrecognized_keys" && issue.path.length === 0)
-          ? `${issue.message} (a group config sets only sources: and jails:)`
+          ? `${issue.message} (a group config sets only sources:, jails:, fim:, rootcheck: and audit:)`
           : issue.message,
       ),
     );

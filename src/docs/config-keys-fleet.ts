@@ -30,8 +30,8 @@ export const fleetKeys: Record<string, KeyDoc> = {
   ),
   "agent_groups[].name": d("The group (`mamori agents token create --group NAME`).", "web"),
   "agent_groups[].config": d(
-    "`sources:` and `jails:` every agent of the group runs on top of its own agent.yaml; checked here like `config check`, errors with this file's line:col.",
-    "{ sources: [{ type: file, path: /var/log/auth.log, group: auth }] }",
+    "`sources:`, `jails:` and the host checks `fim:`, `rootcheck:`, `audit:` every agent of the group runs on top of its own agent.yaml (a host check the agent's own file sets wins); checked here like `config check`, errors with this file's line:col.",
+    "{ sources: [{ type: file, path: /var/log/auth.log, group: auth }], fim: { paths: [{ path: /etc }] } }",
   ),
   agent: d(
     "This data dir belongs to a fleet agent; written by `mamori agent enroll` into `DATA/agent.yaml`, read by `mamori agent run`.",

@@ -56,7 +56,7 @@ export const sourceKeys: Record<string, KeyDoc> = {
     '["*.gz"]',
   ),
   "sources[type=file].stream": d(
-    "Log stream name: `{hostname}`, `{instance_id}`, `{filename}` or text.",
+    "Log stream name: text with `{hostname}`, `{instance_id}`, `{filename}`, `{agent}`, `{agent_id}` (docs/fleet.md#stream-names).",
     '"{filename}"',
   ),
   "sources[type=file].start_position": d(
@@ -75,7 +75,7 @@ export const sourceKeys: Record<string, KeyDoc> = {
   "sources[type=journald].type": d("Reads the systemd journal through `journalctl --output=json --follow`."),
   ...common("journald", { id: "journal", group: "journal/ssh" }),
   "sources[type=journald].stream": d(
-    "Log stream name; default: the entry's systemd unit (or syslog identifier).",
+    "Log stream name (placeholders as for files, docs/fleet.md#stream-names); default: the entry's systemd unit (or syslog identifier).",
     '"{hostname}"',
   ),
   "sources[type=journald].matches": d(
@@ -96,7 +96,7 @@ export const sourceKeys: Record<string, KeyDoc> = {
   ...common("syslog", { id: "syslog", group: "syslog" }),
   "sources[type=syslog].listen": d("Protocol, address and port.", "udp://127.0.0.1:5514"),
   "sources[type=syslog].stream": d(
-    "Log stream name; default: the sender's host name from the message.",
+    "Log stream name (placeholders as for files, docs/fleet.md#stream-names); default: the sender's host name from the message.",
     "routers",
   ),
   "sources[type=syslog].framing": d(
@@ -171,5 +171,8 @@ export const sourceKeys: Record<string, KeyDoc> = {
     "{ TZ: UTC }",
   ),
   "sources[type=command].cwd": d("Working directory of the program.", "/srv/app"),
-  "sources[type=command].stream": d("Log stream name: `{hostname}` or text.", "app-1"),
+  "sources[type=command].stream": d(
+    "Log stream name: text with `{hostname}`, `{instance_id}`, `{agent}`, `{agent_id}` (docs/fleet.md#stream-names).",
+    "app-1",
+  ),
 };

@@ -18,6 +18,8 @@ export interface SourcePartEnv {
   clock: Clock;
   log: Logger;
   hostname: string;
+  /** the fleet agent this daemon is, for `{agent}` and `{agent_id}` in stream names */
+  agent?: { id: string; name: string };
   logs: SourceContextLogs;
   pipeline: Pick<Pipeline, "emitAndCommit" | "flushed">;
 }
@@ -33,8 +35,8 @@ export function sourceId(
   return sc.id ?? (factory ? factory.defaultId(sc) : `${sc.type}:${index}`);
 }
 
-export function sourceFingerprint(sc: SourceConfig, env: Pick<SourcePartEnv, "hostname">): string {
-  return JSON.stringify({ sc, host: env.hostname });
+export function sourceFingerprint(sc: SourceConfig, env: Pick<SourcePartEnv, "hostname" | "agent">): string {
+  return JSON.stringify({ sc, host: env.hostname, agent: env.agent });
 }
 
 export function buildSourcePart(
@@ -69,6 +71,7 @@ export function buildSourcePart(
           clock: env.clock,
           log,
           hostname: env.hostname,
+          agent: env.agent,
           logs: env.logs,
           emit,
         });

@@ -20,6 +20,8 @@ export interface SourceContext {
   log: Logger;
   /** host name for `{hostname}` streams */
   hostname: string;
+  /** the fleet agent this daemon is (`{agent}`, `{agent_id}` streams); absent on a host without one */
+  agent?: { id: string; name: string };
   /** to read the checkpoints this source saved before */
   logs: Pick<LogStore, "getCheckpoint" | "listCheckpoints" | "deleteCheckpoint">;
   /** Hands a batch to the pipeline; resolves when it is durably stored. */

@@ -35,6 +35,35 @@ export interface AgentRecord {
 /** Why a token could not be used. */
 export type TokenRefusal = "unknown" | "expired" | "used_up";
 
+/** The host checks an agent can be asked to run now (`mamori agents check`). */
+export const HOST_CHECK_NAMES = ["fim", "rootcheck", "audit"] as const;
+export type HostCheckName = (typeof HOST_CHECK_NAMES)[number];
+
+/** Which agents a "run a check now" request is for. */
+export type CheckTarget = { agent: string } | { group: string } | { all: true };
+
+/**
+ * A "run a check now" request: written by the CLI or the API, sent by the running fleet server to the
+ * connected agents it names, answered by each agent's acknowledgement.
+ */
+export interface CheckRequest {
+  id: number;
+  check: HostCheckName;
+  target: CheckTarget;
+  createdAt: number;
+  /** when the server sent it (null: not yet) */
+  sentAt: number | null;
+}
+
+/** One agent's answer to a check request: ok null while it has not answered. */
+export interface CheckResult {
+  agent: string;
+  name: string;
+  ok: boolean | null;
+  error: string | null;
+  at: number | null;
+}
+
 export interface AgentStore {
   addToken(t: EnrollToken): Promise<void>;
   tokens(): Promise<EnrollToken[]>;
@@ -50,6 +79,20 @@ export interface AgentStore {
   ): Promise<{ ok: true; group: string } | { ok: false; reason: TokenRefusal }>;
   get(id: string): Promise<AgentRecord | undefined>;
   list(): Promise<AgentRecord[]>;
+  /** Records a "run a check now" request for the running server to send; returns its id. */
+  requestCheck(check: HostCheckName, target: CheckTarget, now: number): Promise<number>;
+  /** Requests the server has not sent yet, oldest first. */
+  unsentChecks(): Promise<CheckRequest[]>;
+  /** Marks a request sent, with the agents it went to (answers pending) and those that cannot answer. */
+  checkSent(
+    id: number,
+    now: number,
+    results: ReadonlyArray<Pick<CheckResult, "agent" | "name"> & Partial<CheckResult>>,
+  ): Promise<void>;
+  /** An agent's answer to a request. */
+  checkAnswered(id: number, agent: string, ok: boolean, error: string | null, now: number): Promise<void>;
+  /** A request with its answers so far. */
+  getCheck(id: number): Promise<(CheckRequest & { results: CheckResult[] }) | undefined>;
   /** Updates status and what the agent last said about itself. */
   update(
     id: string,

@@ -317,6 +317,16 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
         .map((a) => [a.id, a.status]),
     );
     assert.deepEqual(statuses, { "agent-ui-1": "revoked", "agent-ui-2": "never_connected" });
+    // the admin forms: "run a check now" lists the agents not revoked; a token needs a fleet server
+    assert.deepEqual(
+      await page.$$eval("form[aria-label='Run a check now'] select[name=target] option", (os) =>
+        os.map((o) => (o as unknown as { value: string }).value),
+      ),
+      ["all", "group:web", "agent:agent-ui-2"],
+    );
+    await page.fill("form[aria-label='New enrollment token'] input[name=group]", "web");
+    await page.click("form[aria-label='New enrollment token'] button[type=submit]");
+    await page.waitForSelector("#new-token :text('not a fleet server')");
     assert.deepEqual(browser.dialogs.slice(dialogsBefore), [], "no dialog fired");
   });
 

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { parseToken } from "../../fleet/enroll/token.js";
+import { openSqliteStore } from "../../store/sqlite/index.js";
 import { runCli } from "../../testing/cli.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-agents-cli-"));
@@ -67,5 +68,55 @@ describe("mamori agents", () => {
     assert.match(unknown.stderr, /no agent ag-0000; see mamori agents list/);
     const removed = await runCli(["agents", "token", "remove", tokens[0].id, "-c", cfg]);
     assert.equal(removed.code, 0, removed.stderr);
+  });
+
+  it("check: exactly one target, a known check; without a running server it says so and exits 1", async () => {
+    const cfg = path.join(tmp, "check.yaml");
+    fs.writeFileSync(cfg, `data_dir: ${path.join(tmp, "check-data")}\n`);
+    for (const args of [
+      ["fim"],
+      ["ag-1", "fim", "--all"],
+      ["--group", "web", "--all", "fim"],
+      ["a", "b", "c"],
+    ]) {
+      const r = await runCli(["agents", "check", ...args, "-c", cfg]);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.stderr, /name the agents once: mamori agents check ID CHECK/);
+    }
+    const badGroup = await runCli(["agents", "check", "--group", "web;rm -rf /", "fim", "-c", cfg]);
+    assert.equal(badGroup.code, 2);
+    const none = await runCli(["agents", "check", "--all", "fim", "-c", cfg]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no agents enrolled/);
+    const yara = await runCli(["agents", "check", "ag-1", "yara", "-c", cfg]);
+    assert.equal(yara.code, 2);
+    assert.match(yara.stderr, /unknown check "yara"; use one of fim, rootcheck, audit/);
+    // an enrolled agent, but no fleet server running on this data dir: the request waits, the CLI says so
+    const store = openSqliteStore(path.join(tmp, "check-data"));
+    try {
+      await store.agents.addToken({
+        id: "t",
+        hash: "h",
+        group: "web",
+        uses: 1,
+        used: 0,
+        expiresAt: Date.now() + 60_000,
+        createdAt: 0,
+      });
+      await store.agents.enroll("h", Date.now(), {
+        id: "ag-1",
+        name: "web-1",
+        certFingerprint: "fp",
+        enrolledAt: 0,
+      });
+    } finally {
+      await store.close();
+    }
+    const waiting = await runCli(["agents", "check", "ag-1", "fim", "-c", cfg, "--wait", "1s"]);
+    assert.equal(waiting.code, 1, waiting.stderr);
+    assert.match(
+      waiting.stderr,
+      /no fleet server picked it up within 1s; is `mamori serve` \(with server:\) running/,
+    );
   });
 });

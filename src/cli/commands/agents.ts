@@ -1,16 +1,17 @@
 /**
- * `mamori agents token create|list|remove`, `mamori agents list|remove` on the fleet server. They work on
- * the server's store (the config's data_dir, or --data-dir); the running server reads revocations from it.
+ * `mamori agents token create|list|remove`, `mamori agents list|remove|check` on the fleet server. They
+ * work on the server's store (the config's data_dir, or --data-dir); the running server reads revocations
+ * and "run a check now" requests from it.
  */
 import path from "node:path";
 import type { Command } from "commander";
 import { systemClock } from "../../core/clock.js";
 import { parseDuration } from "../../core/duration.js";
 import { UsageError } from "../../core/errors.js";
-import { loadOrCreateCa } from "../../fleet/ca/ca.js";
-import { listenOf } from "../../fleet/config.js";
-import { newToken } from "../../fleet/enroll/token.js";
+import { checkRequestRefusal, requestCheck } from "../../fleet/server/check-request.js";
 import { agentJson, revokeAgent } from "../../fleet/server/registry.js";
+import { createEnrollToken, GROUP_NAME, GROUP_NAME_HINT } from "../../fleet/server/tokens.js";
+import type { CheckTarget, HostCheckName } from "../../store/store.js";
 import { isoTime, printable } from "../printable.js";
 import { parsePositiveInt, withStore } from "../store-access.js";
 
@@ -26,8 +27,6 @@ function withCommon(cmd: Command): Command {
     .option("--data-dir <dir>", "use this data directory instead of the config's");
 }
 
-const GROUP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
 export function registerAgents(program: Command): void {
   const agents = program.command("agents").description("fleet server: enrollment tokens and enrolled agents");
   const token = agents.command("token").description("enrollment tokens: create, list, remove");
@@ -37,8 +36,7 @@ export function registerAgents(program: Command): void {
     .option("--uses <n>", "how many agents may enroll with it", "1")
     .option("--ttl <duration>", "how long it stays valid (1h, 1d, 7d)", "1d")
     .action(async (o: Common & { group: string; uses: string; ttl: string }) => {
-      if (!GROUP_NAME.test(o.group))
-        throw new UsageError(`--group "${o.group}": use 1-64 letters, digits, '.', '_' or '-'`);
+      if (!GROUP_NAME.test(o.group)) throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
       const uses = parsePositiveInt(o.uses, "--uses");
       let ttl: number;
       try {
@@ -53,24 +51,18 @@ export function registerAgents(program: Command): void {
           throw new UsageError(
             `${loaded.path ?? "the config"} has no \`server:\` section: add server: { name: HOST } to make this mamori a fleet server (docs/fleet.md)`,
           );
-        const dataDir = path.resolve(o.dataDir ?? loaded.config.data_dir);
-        const ca = await loadOrCreateCa(dataDir, systemClock);
-        const { port } = listenOf(server);
-        const host = server.name.includes(":") ? `[${server.name}]` : server.name;
-        const t = newToken({ server: `${host}:${port}`, ca: ca.fingerprint });
-        const now = systemClock.now();
-        await store.agents.addToken({
-          id: t.id,
-          hash: t.hash,
-          group: o.group,
-          uses,
-          used: 0,
-          expiresAt: now + ttl * 1000,
-          createdAt: now,
-        });
+        const t = await createEnrollToken(
+          {
+            agents: store.agents,
+            dataDir: path.resolve(o.dataDir ?? loaded.config.data_dir),
+            server,
+            clock: systemClock,
+          },
+          { group: o.group, uses, ttlS: ttl },
+        );
         process.stdout.write(`${t.token}\n`);
         process.stderr.write(
-          `token ${t.id}: group ${o.group}, ${uses} use${uses === 1 ? "" : "s"}, valid until ${isoTime(now + ttl * 1000)}\n` +
+          `token ${t.id}: group ${o.group}, ${uses} use${uses === 1 ? "" : "s"}, valid until ${isoTime(t.expiresAt)}\n` +
             `on the agent: mamori agent enroll --token <the line above> [--name NAME] [--data-dir DIR]\n`,
         );
       });
@@ -134,4 +126,71 @@ export function registerAgents(program: Command): void {
         process.stdout.write(`agent ${id} revoked\n`);
       });
     });
+
+  withCommon(
+    agents
+      .command("check")
+      .description(
+        "run a host check (fim, rootcheck, audit) now on one agent, a group or all; prints each agent's answer",
+      ),
+  )
+    .argument("<args...>", "ID CHECK, or CHECK with --group or --all")
+    .option("--group <name>", "every agent of this group")
+    .option("--all", "every agent")
+    .option("--wait <duration>", "how long to wait for the agents' answers", "60s")
+    .option("--json", "one JSON line per agent")
+    .action(async (args: string[], o: Common & { group?: string; all?: boolean; wait: string }) => {
+      const { check, target } = checkArgs(args, o);
+      let waitS: number;
+      try {
+        waitS = parseDuration(o.wait);
+      } catch {
+        throw new UsageError(`--wait "${o.wait}" is not a duration (10s, 1m)`);
+      }
+      await withStore(o, async (store) => {
+        const refusal = await checkRequestRefusal(store.agents, check, target);
+        if (refusal) throw new UsageError(refusal);
+        // the clock's timers do not hold the process open (a daemon's must not): this port does, while waiting
+        const hold = new MessageChannel();
+        hold.port1.on("message", () => {});
+        const out = await requestCheck(store.agents, check as HostCheckName, target, {
+          clock: systemClock,
+          waitMs: waitS * 1000,
+        }).finally(() => hold.port1.close());
+        if (out.sentAt === null) {
+          process.stderr.write(
+            `request ${out.id}: no fleet server picked it up within ${o.wait}; is \`mamori serve\` (with server:) running on this data dir? It is sent when the server starts\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        for (const r of out.results) {
+          const state = r.ok === null ? "pending" : r.ok ? "ok" : "error";
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify({ request: out.id, check, agent: r.agent, name: r.name, state, error: r.error })}\n`
+              : `${r.agent}  ${printable(r.name).padEnd(16)}  ${state === "pending" ? `no answer within ${o.wait} (it answers when its run is over)` : state === "ok" ? `ran ${check}` : `error: ${printable(r.error ?? "")}`}\n`,
+          );
+        }
+        if (out.results.some((r) => r.ok !== true)) process.exitCode = 1;
+      });
+    });
+}
+
+/** `ID CHECK`, or `CHECK` with --group/--all: exactly one of the three targets. */
+function checkArgs(
+  args: string[],
+  o: { group?: string; all?: boolean },
+): { check: string; target: CheckTarget } {
+  const given = [args.length === 2, o.group !== undefined, o.all === true].filter(Boolean).length;
+  if (given !== 1 || args.length > 2)
+    throw new UsageError(
+      "name the agents once: mamori agents check ID CHECK, mamori agents check --group G CHECK or mamori agents check --all CHECK",
+    );
+  if (args.length === 2) return { check: args[1], target: { agent: args[0] } };
+  if (o.group !== undefined) {
+    if (!GROUP_NAME.test(o.group)) throw new UsageError(`--group "${o.group}": ${GROUP_NAME_HINT}`);
+    return { check: args[0], target: { group: o.group } };
+  }
+  return { check: args[0], target: { all: true } };
 }

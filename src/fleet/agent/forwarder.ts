@@ -37,6 +37,12 @@ export interface ForwarderDeps {
   onCommand?: (cmd: AgentCommand) => Promise<void>;
   /** the config version this agent runs */
   configVersion?: () => string | null;
+  /**
+   * the stream of this host's own events (its host name: the sources' default `{hostname}`, host checks,
+   * bans): those are sent without a stream and land under the agent's name; any other stream a source
+   * set is sent along and kept
+   */
+  ownStream?: () => string;
 }
 
 const POSITION = { source: "fleet-forwarder", key: "position" };
@@ -295,9 +301,16 @@ export class AgentForwarder implements Service {
         continue;
       }
       const seq = pos.seq + 1;
+      const own = this.deps.ownStream?.();
       const res = await postJson(session, PROTOCOL_PATHS.batch, {
         seq,
-        events: events.map((e) => ({ id: e.id, group: e.group, timestamp: e.timestamp, message: e.message })),
+        events: events.map((e) => ({
+          id: e.id,
+          group: e.group,
+          ...(own !== undefined && e.stream !== own ? { stream: e.stream } : {}),
+          timestamp: e.timestamp,
+          message: e.message,
+        })),
       });
       const behind = res.body.position as AgentPosition | undefined;
       if (

@@ -15,6 +15,7 @@ import { agentFiles } from "./files.js";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-fleet-groupcfg-"));
 const serverFile = path.join(tmp, "server.yaml");
 const groupLog = path.join(tmp, "group.log");
+const watched = path.join(tmp, "watched");
 const serverText = [
   "server: { name: localhost }",
   "agent_groups:",
@@ -29,6 +30,9 @@ const serverText = [
   "          filter: sshd",
   "          group: auth",
   "          notify: [security]",
+  "  - name: hids",
+  "    config:",
+  `      fim: { scan_on_start: true, paths: [{ path: ${watched} }] }`,
   "",
 ].join("\n");
 let srv: TestServer;
@@ -37,6 +41,8 @@ const daemons: Daemon[] = [];
 before(async () => {
   fs.writeFileSync(serverFile, serverText);
   fs.writeFileSync(groupLog, "pushed by the group config\n");
+  fs.mkdirSync(watched);
+  fs.writeFileSync(path.join(watched, "passwd"), "root:x:0:0\n");
   srv = await startTestServer({ clock: systemClock, heartbeat: "1s", configFile: serverFile });
 });
 after(async () => {
@@ -54,7 +60,7 @@ async function runAgent(name: string, group: string): Promise<{ id: string; daem
     config: loaded.config,
     configPath: file,
     clock: systemClock,
-    log: pino({ level: "silent" }),
+    log: pino({ level: process.env.TEST_LOG ?? "silent" }),
   });
   await daemon.start();
   daemons.push(daemon);
@@ -100,6 +106,26 @@ describe("agent group config", () => {
     assert.equal(Object.keys(daemon.stats().sources as object).length, 2);
   });
 
+  it("a group config's host check (fim) runs on the agent without a restart", async () => {
+    const { id, daemon } = await runAgent("hids-1", "hids");
+    await waitFor("fim running on the agent", () => (daemon.stats().hids as Record<string, unknown>).fim);
+    await waitFor(
+      "the version reported",
+      async () => (await srv.store.agents.get(id))?.configVersion ?? undefined,
+    );
+    assert.deepEqual(Object.keys(daemon.stats().sources as object), [], "no source came with it");
+    const fim = daemon.part("hids", "fim") as unknown as { idle(): Promise<void>; scanNow(): Promise<void> };
+    await fim.idle(); // the baseline
+    fs.writeFileSync(path.join(watched, "passwd"), "root:x:0:0\nmallory:x:0:0\n");
+    await fim.scanNow();
+    const change = await waitFor("the change as a mamori/fim event on the server", async () => {
+      await srv.pipeline.flushed();
+      return (await srv.store.logs.query({ group: "mamori/fim" })).find((e) => e.message.includes("passwd"));
+    });
+    assert.equal(change.stream, "hids-1");
+    assert.equal(JSON.parse(change.message).change, "modified");
+  });
+
   it("a group config the agent rejects keeps the old one running and is reported at the server file's line:col", async () => {
     const { id, daemon } = await runAgent("bad-1", "bad");
     const rejected = await waitFor("config_rejected", async () => {
@@ -134,9 +160,20 @@ describe("agent group config", () => {
       () => parseConfig(text, "/etc/mamori/server.yaml"),
       (e: Error) =>
         /\/etc\/mamori\/server.yaml:6:11: /.test(e.message) &&
-        /server.yaml:5:7: Unrecognized key: "metric_filters" \(a group config sets only sources: and jails:\)/.test(
+        /server.yaml:5:7: Unrecognized key: "metric_filters" \(a group config sets only sources:, jails:, fim:, rootcheck: and audit:\)/.test(
           e.message,
         ),
+    );
+  });
+
+  it("the server checks a group's host check keys at its own file's line:col", () => {
+    const text =
+      "server: { name: localhost }\nagent_groups:\n  - name: web\n    config:\n      fim: { paths: [{ path: /etc, realtme: true }] }\n      rootcheck: { bogus: 1 }\n";
+    assert.throws(
+      () => parseConfig(text, "/etc/mamori/server.yaml"),
+      (e: Error) =>
+        /server.yaml:5:\d+: Unrecognized key: "realtme"/.test(e.message) &&
+        /server.yaml:6:\d+: Unrecognized key: "bogus"/.test(e.message),
     );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The agent's side of central config: the server pushes its group's `config:` text (sources, jails) with
+ * The agent's side of central config: the server pushes its group's `config:` text (sources, jails, host
+ * checks: fim, rootcheck, audit) with
  * where it stands in the server's file. The agent checks it as `mamori config check` would (problems at
  * the server file's line:col), then applies it on top of its own agent.yaml by a reload, without a
  * restart. A rejected config (invalid, or a part that fails to start) leaves the old one running; the
@@ -28,16 +29,34 @@ export class GroupConfig {
     // blank lines in front put every problem at the server file's own line (columns are kept as written)
     const text = "\n".repeat(Math.max(0, cmd.lineOffset as number)) + cmd.text;
     const group = parseConfig(text, cmd.file, { env: {} });
-    const merged: MamoriConfig = {
-      ...this.local,
-      sources: [...this.local.sources, ...group.sources],
-      jails: [...this.local.jails, ...group.jails],
-    };
-    await this.reload(merged);
+    await this.reload(mergeGroupConfig(this.local, group));
     this.version = version;
     this.log.info(
-      { version, sources: group.sources.length, jails: group.jails.length },
+      {
+        version,
+        sources: group.sources.length,
+        jails: group.jails.length,
+        hostChecks: HOST_CHECKS.filter((k) => group[k] && !this.local[k]),
+      },
       "fleet agent: group config applied",
     );
   }
+}
+
+const HOST_CHECKS = ["fim", "rootcheck", "audit"] as const;
+
+/**
+ * The config an agent runs: its own file plus its group's. Sources and jails add up; a host check (fim,
+ * rootcheck, audit) comes from the group unless the agent's own file sets that key, which then wins
+ * whole (the host knows its own paths best).
+ */
+export function mergeGroupConfig(local: MamoriConfig, group: MamoriConfig): MamoriConfig {
+  return {
+    ...local,
+    sources: [...local.sources, ...group.sources],
+    jails: [...local.jails, ...group.jails],
+    fim: local.fim ?? group.fim,
+    rootcheck: local.rootcheck ?? group.rootcheck,
+    audit: local.audit ?? group.audit,
+  };
 }

@@ -16,6 +16,8 @@ export interface AgentPosition {
 export interface WireEvent {
   id: number;
   group: string;
+  /** the stream a source on the agent set; absent: the agent's name */
+  stream?: string;
   timestamp: number;
   message: string;
 }
@@ -50,6 +52,11 @@ export function parseBatch(v: unknown): Batch | string {
     prev = ev.id as number;
     if (typeof ev.group !== "string" || ev.group.length === 0 || ev.group.length > 512)
       return `events[${i}].group must be 1-512 characters`;
+    if (
+      ev.stream !== undefined &&
+      (typeof ev.stream !== "string" || ev.stream.length === 0 || ev.stream.length > 512)
+    )
+      return `events[${i}].stream must be 1-512 characters when given`;
     if (!Number.isFinite(ev.timestamp)) return `events[${i}].timestamp must be ms since epoch`;
     if (typeof ev.message !== "string" || Buffer.byteLength(ev.message) > MAX_MESSAGE_BYTES)
       return `events[${i}].message must be text of at most 256 KiB`;
@@ -74,7 +81,7 @@ export async function ingestBatch(
   const fresh = batch.events.filter((e) => e.id > pos.lastId);
   const events: LogEvent[] = fresh.map((e) => ({
     group: e.group,
-    stream: agent.stream,
+    stream: e.stream ?? agent.stream,
     timestamp: e.timestamp,
     ingestTime: deps.now,
     message: e.message,

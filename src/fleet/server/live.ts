@@ -146,9 +146,14 @@ export class LiveAgents {
     return full.id;
   }
 
-  acked(agentId: string, body: unknown) {
+  /** An agent acknowledged a command: it is not resent; returns the command, if it was waiting. */
+  acked(agentId: string, body: unknown): Command | undefined {
     const id = (body as { id?: unknown })?.id;
-    if (typeof id === "string") this.unacked.get(agentId)?.delete(id);
+    if (typeof id !== "string") return undefined;
+    const q = this.unacked.get(agentId);
+    const cmd = q?.get(id);
+    q?.delete(id);
+    return cmd;
   }
 
   /** Closes a revoked agent's live connection (found revoked by a request or the periodic check). */

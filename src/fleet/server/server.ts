@@ -8,7 +8,6 @@ import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { Clock, TimerHandle } from "../../core/clock.js";
 import { errorMessage } from "../../core/errors.js";
-import type { StoredEvent } from "../../core/event.js";
 import type { DetectionSink } from "../../pipeline/detections.js";
 import type { Pipeline } from "../../pipeline/pipeline.js";
 import type { Service } from "../../service.js";
@@ -16,9 +15,10 @@ import type { AgentRecord, Store } from "../../store/store.js";
 import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js";
 import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
+import { BatchIngest } from "./batches.js";
+import { CheckDispatch } from "./checks.js";
+import { CommandFeed } from "./command-feed.js";
 import { enroll, parseEnrollRequest, renew } from "./enroll.js";
-import { groupConfigText } from "./group-config.js";
-import { ingestBatch, parseBatch } from "./ingest.js";
 import { LiveAgents } from "./live.js";
 
 export interface FleetServerDeps {
@@ -46,114 +46,41 @@ export class FleetServer implements Service {
   private ca?: FleetCa;
   readonly live: LiveAgents;
   private readonly counters = { enrolled: 0, batches: 0, events: 0, duplicates: 0, refused: 0 };
-  /** one batch at a time per agent: the sequence check and the commit must not interleave */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly feed: CommandFeed;
+  private readonly batches: BatchIngest;
+  readonly checks: CheckDispatch;
   /** open sessions and when each last opened a request */
   private readonly sessions = new Map<http2.ServerHttp2Session, number>();
   private sweep?: TimerHandle;
-  /** the group config version last sent, by group */
-  private readonly pushedVersions = new Map<string, string>();
 
   constructor(
     private readonly config: ServerConfig,
     private readonly deps: FleetServerDeps,
   ) {
+    this.feed = new CommandFeed(deps, () => this.live);
+    this.checks = new CheckDispatch(deps, () => this.live);
+    this.batches = new BatchIngest({
+      store: deps.store,
+      pipeline: deps.pipeline,
+      clock: deps.clock,
+      log: deps.log,
+      counters: this.counters,
+      body: (stream, who) => this.body(stream, config.max_request_bytes, who),
+      refuse: (stream, status, error, ctx) => this.refuse(stream, status, error, ctx),
+    });
     this.live = new LiveAgents({
       heartbeatMs: config.heartbeat * 1000,
       agents: deps.store.agents,
       clock: deps.clock,
       log: deps.log,
       emit: (record) => deps.detections.emit(AGENTS_GROUP, record),
-      initial: (agent) => this.currentBans(agent),
+      initial: (agent) => this.feed.initial(agent),
     });
   }
 
-  /**
-   * After a reload of the server's config: every connected agent whose group's config text changed gets
-   * the new one (those that connect later get it on connect anyway).
-   */
+  /** After a reload of the server's config: connected agents get their group's changed config. */
   configChanged(): void {
-    const file = this.deps.configFile?.();
-    if (!file) return;
-    const groups = new Set(this.live.agents().map((a) => a.group));
-    for (const group of groups) {
-      let g: ReturnType<typeof groupConfigText>;
-      try {
-        g = groupConfigText(file, group);
-      } catch (err) {
-        this.deps.log.error({ err: errorMessage(err), group }, "fleet: reading the group config failed");
-        continue;
-      }
-      if (!g || this.pushedVersions.get(group) === g.version) continue;
-      this.pushedVersions.set(group, g.version);
-      this.live.broadcast({ type: "config", ...g }, (a) => a.group === group);
-      this.deps.log.info({ group, version: g.version }, "fleet: group config pushed to its connected agents");
-    }
-  }
-
-  /** Which agents a jail's bans reach: none for `host`. */
-  private reach(jail: string): ((a: { group: string }) => boolean) | undefined {
-    const scope = this.deps.jails?.().find((j) => j.name === jail)?.scope ?? "host";
-    if (scope === "fleet") return () => true;
-    if (scope.startsWith("group:")) return (a) => a.group === scope.slice(6);
-    return undefined;
-  }
-
-  /** The fleet bans in force now that reach this agent (sent when it connects). */
-  private async currentBans(agent: AgentRecord) {
-    const now = this.deps.clock.now();
-    const out: Array<{ type: string; [k: string]: unknown }> = [];
-    const file = this.deps.configFile?.();
-    try {
-      const g = file ? groupConfigText(file, agent.group) : undefined;
-      if (g) {
-        this.pushedVersions.set(agent.group, g.version);
-        out.push({ type: "config", ...g });
-      }
-    } catch (err) {
-      this.deps.log.error(
-        { err: errorMessage(err), group: agent.group },
-        "fleet: reading the group config failed",
-      );
-    }
-    for (const b of await this.deps.store.bans.active()) {
-      if (b.state === "pending-unban" || (b.end !== null && b.end <= now)) continue;
-      if (!this.reach(b.jail)?.(agent)) continue;
-      const bantime = b.end === null ? -1 : Math.round((b.end - now) / 1000);
-      out.push({ type: "ban", jail: b.jail, ip: b.ip, bantime, failures: b.failures });
-    }
-    return out;
-  }
-
-  /** This server's own ban events of jails with a fleet or group scope, pushed to the agents they reach. */
-  private onBanEvents(events: readonly StoredEvent[]): void {
-    const own = this.deps.hostname?.();
-    for (const e of events) {
-      if (own !== undefined && e.stream !== own) continue; // agents' own bans are theirs
-      let ev: { jail?: string; ip?: string; action?: string; bantime?: number; failures?: number };
-      try {
-        ev = JSON.parse(e.message);
-      } catch {
-        continue;
-      }
-      if (typeof ev.jail !== "string" || typeof ev.ip !== "string") continue;
-      const to = this.reach(ev.jail);
-      if (!to) continue;
-      this.live.broadcast(
-        {
-          type: ev.action === "unban" ? "unban" : "ban",
-          jail: ev.jail,
-          ip: ev.ip,
-          bantime: ev.bantime,
-          failures: ev.failures,
-        },
-        to,
-      );
-      this.deps.log.info(
-        { jail: ev.jail, ip: ev.ip, action: ev.action, agents: this.live.count },
-        "fleet: ban pushed to agents",
-      );
-    }
+    this.feed.configChanged();
   }
 
   private get idleMs(): number {
@@ -241,10 +168,11 @@ export class FleetServer implements Service {
     server.on("error", (err) => this.deps.log.error({ err: errorMessage(err) }, "fleet: server error"));
     this.server = server;
     this.live.start();
+    this.checks.start();
     this.deps.pipeline.addConsumer({
       name: "fleet-bans",
       wants: (group) => group === BANS_GROUP,
-      onEvents: (events) => this.onBanEvents(events.filter((e) => e.group === BANS_GROUP)),
+      onEvents: (events) => this.feed.onBanEvents(events.filter((e) => e.group === BANS_GROUP)),
     });
     this.sweep = this.deps.clock.setInterval(() => this.closeIdleSessions(), this.config.heartbeat * 1000);
     this.deps.log.info(
@@ -270,6 +198,7 @@ export class FleetServer implements Service {
   async stop(): Promise<void> {
     this.deps.pipeline.removeConsumer("fleet-bans");
     this.sweep?.cancel();
+    this.checks.stop();
     for (const session of this.sessions.keys()) session.destroy();
     this.live.stop();
     const server = this.server;
@@ -299,7 +228,7 @@ export class FleetServer implements Service {
     if (path === PROTOCOL_PATHS.enroll && method === "POST") return this.onEnroll(stream, address);
     const agent = await this.authenticate(stream, socket, address);
     if (!agent) return;
-    if (path === PROTOCOL_PATHS.batch && method === "POST") return this.onBatch(stream, agent);
+    if (path === PROTOCOL_PATHS.batch && method === "POST") return this.batches.handle(stream, agent);
     if (path === PROTOCOL_PATHS.heartbeat && method === "POST")
       return this.onHeartbeat(stream, agent, address);
     if (path === PROTOCOL_PATHS.commands && method === "GET")
@@ -368,43 +297,6 @@ export class FleetServer implements Service {
     respondJson(stream, 200, r.body);
   }
 
-  private async onBatch(stream: ServerHttp2Stream, agent: AgentRecord): Promise<void> {
-    const body = await this.body(stream, this.config.max_request_bytes, agent.id);
-    if (body === undefined) return;
-    const batch = parseBatch(body);
-    if (typeof batch === "string") return this.refuse(stream, 400, `batch: ${batch}`, { agent: agent.id });
-    const previous = this.locks.get(agent.id) ?? Promise.resolve();
-    const run = previous.then(() =>
-      ingestBatch(
-        batch,
-        { id: agent.id, stream: agent.name },
-        { logs: this.deps.store.logs, pipeline: this.deps.pipeline, now: this.deps.clock.now() },
-      ),
-    );
-    this.locks.set(
-      agent.id,
-      run.catch(() => {}),
-    );
-    const out = await run;
-    if (out.kind === "gap") {
-      // the answer carries the server's position, from which an honest agent resends (a server restored
-      // from a backup is behind its agents)
-      const why = `batch: sequence ${batch.seq} skips ahead; expected ${out.expected}`;
-      this.counters.refused++;
-      this.deps.log.warn({ agent: agent.id, expected: out.expected, status: 409 }, `fleet: refused: ${why}`);
-      return respondJson(stream, 409, { error: why, position: out.position });
-    }
-    this.counters.batches++;
-    if (out.kind === "duplicate") {
-      this.counters.duplicates++;
-      this.deps.log.info(
-        { agent: agent.id, seq: batch.seq },
-        "fleet: batch already committed; acknowledged again",
-      );
-    } else this.counters.events += out.stored;
-    respondJson(stream, 200, out.ack);
-  }
-
   private async onHeartbeat(stream: ServerHttp2Stream, agent: AgentRecord, address: string | null) {
     const body = await this.body(stream, 16 * 1024, agent.id);
     if (body === undefined) return;
@@ -438,7 +330,7 @@ export class FleetServer implements Service {
   private async onCommandAck(stream: ServerHttp2Stream, agent: AgentRecord) {
     const body = await this.body(stream, 16 * 1024, agent.id);
     if (body === undefined) return;
-    this.live.acked(agent.id, body);
+    const cmd = this.live.acked(agent.id, body);
     const b = body as {
       ok?: unknown;
       type?: unknown;
@@ -446,6 +338,7 @@ export class FleetServer implements Service {
       error?: unknown;
       problems?: unknown;
     };
+    if (cmd?.type === "check") await this.checks.answered(agent, cmd, b);
     if (b.ok === false && b.type === "config") {
       const problems = Array.isArray(b.problems)
         ? b.problems.slice(0, 50).map((p) => String(p).slice(0, 500))

@@ -97,9 +97,19 @@ describe("audit part", () => {
       errors: 0,
       policies: 1,
     });
+
+    // run now (the fleet's "run a check now"): no clock step; the run is over when runNow resolves
+    fs.writeFileSync(sshd, "PermitRootLogin no\nBanner /etc/issue\n");
+    await part.runNow();
+    assert.equal(part.stats().runs, 4);
+    const ranNow = await waitFor("the change of the run now", async () => {
+      const e = await events(store);
+      return e.length === 5 && e;
+    });
+    assert.deepEqual([ranNow[4].id, ranNow[4].result], [2, "passed"]);
     await daemon.stop();
     store = openSqliteStore(dataDir);
-    assert.equal((await events(store)).length, 4);
+    assert.equal((await events(store)).length, 5);
     await store.close();
 
     // a restart runs at once and compares with the stored results
@@ -108,9 +118,9 @@ describe("audit part", () => {
     await waitFor("the run at start", () => part.stats().runs === 1);
     const after = await waitFor("the change seen after the restart", async () => {
       const e = await events(store);
-      return e.length === 5 && e;
+      return e.length === 6 && e;
     });
-    assert.deepEqual([after[4].id, after[4].result], [3, "failed"]);
+    assert.deepEqual([after[5].id, after[5].result], [3, "failed"]);
     await daemon.stop();
   });
 

@@ -28,6 +28,8 @@ export interface AuditPartDeps {
 export interface AuditPart extends Service {
   /** Resolves when the run in progress (if any) has finished; tests wait on it. */
   idle(): Promise<void>;
+  /** runs the policies now (after the run under way, if any); resolves when that run is over */
+  runNow(): Promise<void>;
   stats(): { runs: number; reported: number; failed: number; errors: number; policies: number };
 }
 
@@ -93,6 +95,11 @@ export function buildAuditPart(config: AuditConfig, deps: AuditPartDeps): AuditP
       await running;
     },
     async idle() {
+      await running;
+    },
+    async runNow() {
+      await running;
+      trigger();
       await running;
     },
     stats: () => ({ ...counters, policies: policies.length }),

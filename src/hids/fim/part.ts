@@ -35,6 +35,8 @@ export interface FimPart extends Service {
   idle(): Promise<void>;
   /** runs a full scan now (after the one running, if any) */
   scanNow(): Promise<void>;
+  /** the same as scanNow: what the fleet's "run a check now" calls on every host check */
+  runNow(): Promise<void>;
 }
 
 export function fimFingerprint(config: FimConfig, dataDir: string): string {
@@ -139,6 +141,7 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
     scanner,
     idle: () => scanning,
     scanNow,
+    runNow: scanNow,
     async start() {
       for (const pc of config.paths) if (pc.realtime) await watchPath(pc);
       if (config.scan_on_start) void scanNow();

@@ -66,6 +66,12 @@ describe("rootcheck part", () => {
       );
       assert.equal(second[2].timestamp, clock.now());
       assert.equal(part.stats?.().runs, 2);
+
+      // run now (the fleet's "run a check now"): no clock step; over when runNow resolves
+      await part.running;
+      await part.runNow();
+      assert.equal(part.stats?.().runs, 3);
+      await waitFor("the run now's findings", async () => (await events()).length === 5);
     } finally {
       await daemon.stop();
     }

@@ -26,6 +26,8 @@ export interface RootcheckPartDeps {
 export interface RootcheckPart extends Service {
   /** the run under way, if any (tests wait on it) */
   readonly running: Promise<void> | undefined;
+  /** runs the checks now (after the run under way, if any); resolves when that run is over */
+  runNow(): Promise<void>;
 }
 
 export function rootcheckFingerprint(config: RootcheckConfig, hostname: string): string {
@@ -89,6 +91,11 @@ export function buildRootcheckPart(config: RootcheckConfig, deps: RootcheckPartD
       timer?.cancel();
       timer = undefined;
       abort.abort(new Error("rootcheck stopped"));
+      await current;
+    },
+    async runNow() {
+      await current;
+      trigger();
       await current;
     },
     stats: () => ({ ...counters, running: current !== undefined }),

@@ -15,6 +15,7 @@ import { errorMessage } from "../../core/errors.js";
 import { MAX_MESSAGE_BYTES } from "../../core/event.js";
 import { type TimestampParser, timestampParser } from "../../core/timestamp.js";
 import { EventBatcher } from "../shared/batcher.js";
+import { expandStream } from "../shared/stream-template.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import type { CommandSourceConfig } from "./config.js";
 
@@ -47,7 +48,7 @@ export class CommandSource implements Source {
     private readonly config: CommandSourceConfig,
     private readonly ctx: SourceContext,
   ) {
-    this.stream = config.stream.replaceAll("{hostname}", ctx.hostname);
+    this.stream = expandStream(config.stream, ctx);
     this.batcher = new EventBatcher({
       emit: (b) => ctx.emit(b),
       onError: (err, n) => {

@@ -87,7 +87,7 @@ export class FileSource implements Source {
         : { re: globToRegExp(x), basename: true },
     );
     this.parseTime = timestampParser(config.datetime_format, config.timezone);
-    this.streamOf = streamNamer(config.stream, ctx.hostname, () => resolveInstanceId(ctx.hostname));
+    this.streamOf = streamNamer(config.stream, ctx, () => resolveInstanceId(ctx.hostname));
     this.pollMs = Math.max(10, config.poll_interval * 1000);
     this.encoding = config.encoding === "latin1" ? "latin1" : "utf8";
     this.waker = new Waker(ctx.clock, opts.watch !== false);

@@ -12,6 +12,7 @@ import path from "node:path";
 import { killChild } from "../../core/child.js";
 import { errorMessage } from "../../core/errors.js";
 import type { LogEvent } from "../../core/event.js";
+import { expandStream } from "../shared/stream-template.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import type { JournaldSourceConfig } from "./config.js";
 import { entryStream, fieldText, type JournalEntry, realtimeMs, syslogLine } from "./format.js";
@@ -191,9 +192,7 @@ export class JournaldSource implements Source {
       const ts = realtimeMs(entry) ?? now;
       events.push({
         group: this.config.group,
-        stream: this.config.stream
-          ? this.config.stream.replaceAll("{hostname}", this.ctx.hostname)
-          : entryStream(entry),
+        stream: this.config.stream ? expandStream(this.config.stream, this.ctx) : entryStream(entry),
         timestamp: ts,
         ingestTime: now,
         message: syslogLine(entry, ts),

@@ -14,6 +14,7 @@ import { EventBatcher } from "../shared/batcher.js";
 import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
 import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.js";
 import { parseHostPort } from "../shared/listen.js";
+import { expandStream } from "../shared/stream-template.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import type { SyslogSourceConfig } from "./config.js";
 import { type Frame, type FramerCounters, SyslogFramer } from "./framing.js";
@@ -144,7 +145,7 @@ export class SyslogSource implements Source {
   }
 
   private stream(host: string): string {
-    if (this.config.stream) return this.config.stream.replaceAll("{hostname}", this.ctx.hostname);
+    if (this.config.stream) return expandStream(this.config.stream, this.ctx);
     return host.slice(0, MAX_STREAM_CHARS) || "unknown";
   }
 

@@ -1,5 +1,13 @@
 /** Fleet enrollment tokens (hashed, with uses and expiry) and the agents they enrolled. */
-import type { AgentRecord, AgentStore, EnrollToken, TokenRefusal } from "../store.js";
+import type {
+  AgentRecord,
+  AgentStore,
+  CheckRequest,
+  CheckResult,
+  EnrollToken,
+  HostCheckName,
+  TokenRefusal,
+} from "../store.js";
 import type { Db } from "./db.js";
 
 export const agentsSchema = [
@@ -22,12 +30,33 @@ export const agentsSchema = [
      address TEXT,
      version TEXT,
      config_version TEXT)`,
+  `CREATE TABLE IF NOT EXISTS check_requests (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     check_name TEXT NOT NULL,
+     target TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     sent_at INTEGER)`,
+  `CREATE INDEX IF NOT EXISTS check_requests_unsent ON check_requests (id) WHERE sent_at IS NULL`,
+  `CREATE TABLE IF NOT EXISTS check_results (
+     request_id INTEGER NOT NULL,
+     agent_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     ok INTEGER,
+     error TEXT,
+     at INTEGER,
+     PRIMARY KEY (request_id, agent_id))`,
 ];
 
 const SELECT_TOKEN =
   'SELECT id, hash, grp AS "group", uses, used, expires_at AS expiresAt, created_at AS createdAt FROM enroll_tokens';
 const SELECT_AGENT = `SELECT id, name, grp AS "group", status, cert_fingerprint AS certFingerprint, enrolled_at AS enrolledAt,
   last_seen AS lastSeen, address, version, config_version AS configVersion FROM agents`;
+
+const SELECT_CHECK =
+  'SELECT id, check_name AS "check", target, created_at AS createdAt, sent_at AS sentAt FROM check_requests';
+
+type CheckRow = Omit<CheckRequest, "target"> & { target: string };
+const checkOf = (r: CheckRow): CheckRequest => ({ ...r, target: JSON.parse(r.target) });
 
 const COLUMNS: Record<string, string> = {
   status: "status",
@@ -90,5 +119,48 @@ export class SqliteAgentStore implements AgentStore {
     if (keys.length === 0) return;
     const sets = keys.map((k) => `${COLUMNS[k]} = ?`).join(", ");
     this.db.prepare(`UPDATE agents SET ${sets} WHERE id = ?`).run(...keys.map((k) => fields[k] ?? null), id);
+  }
+
+  async requestCheck(check: HostCheckName, target: CheckRequest["target"], now: number): Promise<number> {
+    const r = this.db
+      .prepare("INSERT INTO check_requests (check_name, target, created_at) VALUES (?, ?, ?)")
+      .run(check, JSON.stringify(target), now);
+    return Number(r.lastInsertRowid);
+  }
+
+  async unsentChecks(): Promise<CheckRequest[]> {
+    return this.db
+      .prepare<[], CheckRow>(`${SELECT_CHECK} WHERE sent_at IS NULL ORDER BY id LIMIT 100`)
+      .all()
+      .map(checkOf);
+  }
+
+  async checkSent(id: number, now: number, results: Parameters<AgentStore["checkSent"]>[2]): Promise<void> {
+    const insert = this.db.prepare(
+      "INSERT OR REPLACE INTO check_results (request_id, agent_id, name, ok, error, at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE check_requests SET sent_at = ? WHERE id = ?").run(now, id);
+      for (const r of results)
+        insert.run(id, r.agent, r.name, r.ok == null ? null : r.ok ? 1 : 0, r.error ?? null, r.at ?? null);
+    })();
+  }
+
+  async checkAnswered(id: number, agent: string, ok: boolean, error: string | null, now: number) {
+    this.db
+      .prepare("UPDATE check_results SET ok = ?, error = ?, at = ? WHERE request_id = ? AND agent_id = ?")
+      .run(ok ? 1 : 0, error, now, id, agent);
+  }
+
+  async getCheck(id: number): Promise<(CheckRequest & { results: CheckResult[] }) | undefined> {
+    const row = this.db.prepare<[number], CheckRow>(`${SELECT_CHECK} WHERE id = ?`).get(id);
+    if (!row) return undefined;
+    const results = this.db
+      .prepare<[number], Omit<CheckResult, "ok"> & { ok: number | null }>(
+        "SELECT agent_id AS agent, name, ok, error, at FROM check_results WHERE request_id = ? ORDER BY agent_id",
+      )
+      .all(id)
+      .map((r) => ({ ...r, ok: r.ok === null ? null : r.ok === 1 }));
+    return { ...checkOf(row), results };
   }
 }

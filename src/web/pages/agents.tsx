@@ -1,6 +1,7 @@
 /**
  * /agents: the fleet's agents (spec/fleet.md) with status, last seen, address and versions; admins can
- * revoke one. On a server without agents the page says how to get some.
+ * revoke one, make an enrollment token and run a host check now (agents-admin.tsx). On a server without
+ * agents the page says how to get some.
  */
 import { useState } from "preact/hooks";
 import { api, isAdmin } from "../api";
@@ -9,6 +10,7 @@ import { ago } from "../format";
 import { useNow } from "../live";
 import { listOf } from "../model";
 import { useResource } from "../resource";
+import { NewToken, RunCheck } from "./agents-admin";
 
 interface AgentView {
   id: string;
@@ -111,6 +113,10 @@ export function Agents() {
           </table>
         )}
       </Panel>
+      {isAdmin() && agents.some((a) => a.status !== "revoked") && (
+        <RunCheck agents={agents.filter((a) => a.status !== "revoked")} />
+      )}
+      {isAdmin() && <NewToken />}
     </>
   );
 }
