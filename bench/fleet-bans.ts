@@ -89,7 +89,9 @@ export async function runBans(count: number): Promise<void> {
     const agentCfg = path.join(agentDir, "agent.yaml");
     fs.writeFileSync(
       agentCfg,
-      fs.readFileSync(agentCfg, "utf8").replace("  ca_fingerprint:", "  ban_action: nftables\n  ca_fingerprint:"),
+      fs
+        .readFileSync(agentCfg, "utf8")
+        .replace("  ca_fingerprint:", "  ban_action: nftables\n  ca_fingerprint:"),
     );
     const agentLog = path.join(dir, "agent.log");
     const agent = spawnMamori(["agent", "run", "--data-dir", agentDir], agentLog, [

@@ -15,7 +15,6 @@ import os from "node:os";
 import path from "node:path";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { repoRoot, runCli, tsxLoader } from "../src/testing/cli.js";
-import type { SimOptions } from "./fleet-sim.js";
 import {
   cpuPercent,
   freePort,
@@ -26,6 +25,7 @@ import {
   waitForLog,
   watchProc,
 } from "./fleet-proc.js";
+import type { SimOptions } from "./fleet-sim.js";
 
 export interface LoadOptions {
   agents: number;
@@ -34,6 +34,8 @@ export interface LoadOptions {
   beatS: number;
   batchMs: number;
   keep: boolean;
+  /** write the server's CPU profile (node --cpu-prof) into this folder */
+  profile?: string;
 }
 
 interface SimResult {
@@ -48,6 +50,7 @@ interface SimResult {
   beats: number;
   beatErrors: number;
   maxBatch: number;
+  reconnects: number;
   sendP50: number;
   sendP99: number;
   sendMax: number;
@@ -110,7 +113,12 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
   ]);
   if (tok.code !== 0) throw new Error(`agents token create failed: ${tok.stderr}`);
   const serverLog = path.join(dir, "server.log");
-  const server = spawnMamori(["serve", "-c", cfg, "--no-http"], serverLog);
+  const server = spawnMamori(
+    ["serve", "-c", cfg, "--no-http"],
+    serverLog,
+    [],
+    o.profile ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(o.profile)] : [],
+  );
   let simPid = 0;
   try {
     await waitForLog(serverLog, /fleet server listening/, 60_000, server);
@@ -139,6 +147,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
     let p0 = procSample(simPid);
     let t0 = performance.now();
     let load = loadNow();
+    let wall = 0;
     let buf = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       buf += d;
@@ -166,6 +175,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
           if (result && !s1) {
             s1 = procSample(server.pid as number);
             p1 = procSample(simPid);
+            wall = (performance.now() - t0) / 1000;
           }
         });
         child.once("exit", (code) =>
@@ -173,7 +183,6 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
         );
       },
     );
-    const wall = (performance.now() - t0) / 1000;
     serverWatch.stop();
     await stopChild(server);
     const store = openSqliteStore(path.join(dir, "server-data"));
@@ -226,10 +235,10 @@ export function printLoad(f: LoadFigures): void {
     `send → ack (after commit): p50 ${s.sendP50} ms, p99 ${s.sendP99} ms, max ${Math.round(s.sendMax)} ms; made → ack: p50 ${s.madeP50} ms, p99 ${s.madeP99} ms, max ${Math.round(s.madeMax)} ms`,
   );
   line(
-    `batches ${s.batches} (${Math.round(s.batches / s.seconds)}/s, largest ${s.maxBatch} events), refused ${s.refused}, errors ${s.errors}, heartbeats ${s.beats} (failed ${s.beatErrors}), sessions closed ${s.closed}`,
+    `batches ${s.batches} (${Math.round(s.batches / s.seconds)}/s, largest ${s.maxBatch} events), refused ${s.refused}, errors ${s.errors}, heartbeats ${s.beats} (failed ${s.beatErrors}), sessions closed ${s.closed}, reconnects ${s.reconnects}`,
   );
   line(
-    `server: CPU ${f.serverCpu.toFixed(0)} % of one core, peak RSS ${Math.round(f.serverHwmMb)} MB, peak fds ${f.serverFds}`,
+    `server: CPU ${f.serverCpu.toFixed(0)} % of one core (${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.acked))} µs of CPU per event, ${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.batches))} µs per batch), peak RSS ${Math.round(f.serverHwmMb)} MB, peak fds ${f.serverFds}`,
   );
   line(
     `simulator: CPU ${f.simCpuProc.toFixed(0)} % of one core, RSS ${Math.round(s.rssMb)} MB; enrollment ${f.enrollS.toFixed(1)} s (${Math.round(f.agents / f.enrollS)}/s), connecting ${f.connectS.toFixed(1)} s`,

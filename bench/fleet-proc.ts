@@ -81,9 +81,14 @@ export function cliArgv(args: string[]): string[] {
 }
 
 /** Starts `mamori ARGS` with stdout+stderr appended to logFile; `prefix` runs it under another program. */
-export function spawnMamori(args: string[], logFile: string, prefix: string[] = []): ChildProcess {
+export function spawnMamori(
+  args: string[],
+  logFile: string,
+  prefix: string[] = [],
+  nodeFlags: string[] = [],
+): ChildProcess {
   const out = fs.openSync(logFile, "a");
-  const argv = [...prefix, process.execPath, ...cliArgv(args)];
+  const argv = [...prefix, process.execPath, ...nodeFlags, ...cliArgv(args)];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: repoRoot,
     env: { ...process.env },

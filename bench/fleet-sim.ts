@@ -35,8 +35,7 @@ export interface SimOptions {
   prefix: string;
 }
 
-const LINE =
-  "sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52144 ssh2 agent=";
+const LINE = "sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52144 ssh2 agent=";
 const TICK_MS = 20;
 
 interface SimAgent {
@@ -55,7 +54,11 @@ interface SimAgent {
   nextBeat: number;
   /** the agent's phase in [0, 1): its events are made at start + (k + phase) / rate */
   phase: number;
-  closed: boolean;
+  /** sessions of this agent that closed (the server ended them or the connection broke) */
+  closed: number;
+  connecting: boolean;
+  /** when to reconnect after a close (the forwarder's `retry`, 2 s) */
+  retryAt: number;
 }
 
 /** Latencies as a histogram of 1 ms buckets (up to 60 s), weighted by events: p99 without storing each. */
@@ -135,15 +138,21 @@ async function enrollAll(o: SimOptions, ca: string, origin: string): Promise<Sim
       nextBatch: 0,
       nextBeat: 0,
       phase: n / o.agents,
-      closed: false,
+      closed: 0,
+      connecting: false,
+      retryAt: 0,
     });
   });
   session.close();
   return agents;
 }
 
+const RETRY_MS = 2000;
+
+/** Connects one agent and opens its command stream; resolves after the hello. */
 function connect(a: SimAgent, ca: string, origin: string): Promise<void> {
-  return new Promise((resolve, reject) => {
+  a.connecting = true;
+  return new Promise<void>((resolve, reject) => {
     const s = http2.connect(origin, {
       ca,
       key: a.key,
@@ -151,7 +160,18 @@ function connect(a: SimAgent, ca: string, origin: string): Promise<void> {
       servername: "localhost",
       minVersion: "TLSv1.3",
     });
-    s.once("error", reject);
+    const lost = () => {
+      if (a.session === s) {
+        a.session = undefined;
+        a.closed++;
+        a.retryAt = performance.now() + RETRY_MS;
+      }
+    };
+    s.once("error", (err) => {
+      lost();
+      reject(err);
+    });
+    s.once("close", lost);
     s.once("connect", () => {
       const req = s.request({ ":method": "GET", ":path": PROTOCOL_PATHS.commands });
       req.end();
@@ -168,20 +188,23 @@ function connect(a: SimAgent, ca: string, origin: string): Promise<void> {
           if (cmd.type === "hello") {
             hello = true;
             a.session = s;
-            s.off("error", reject);
-            s.on("error", () => {});
-            s.once("close", () => (a.closed = true));
+            a.nextBeat = performance.now(); // the forwarder beats at once after connecting
             resolve();
           } else void post(s, PROTOCOL_PATHS.commandAck, { id: cmd.id, ok: true }).catch(() => {});
         }
       });
+      // the server ended the command stream: the forwarder closes the session and reconnects
       req.on("end", () => {
         if (!hello) reject(new Error(`${a.name}: the command stream ended before hello`));
-        a.closed = true;
+        s.close();
       });
-      req.on("error", () => (a.closed = true));
+      req.on("error", () => s.destroy());
     });
-  });
+  })
+    .catch(() => {
+      a.retryAt = performance.now() + RETRY_MS;
+    })
+    .finally(() => (a.connecting = false));
 }
 
 async function main(): Promise<void> {
@@ -193,33 +216,34 @@ async function main(): Promise<void> {
   let t = performance.now();
   const agents = await enrollAll(o, ca, origin);
   emit({ phase: "enrolled", agents: agents.length, seconds: (performance.now() - t) / 1000 });
-  t = performance.now();
-  await pool(agents, o.concurrency, (a) => connect(a, ca, origin));
-  emit({ phase: "connected", agents: agents.length, seconds: (performance.now() - t) / 1000 });
-
   const sendLatency = new Histogram();
   const madeLatency = new Histogram();
-  const counters = { batches: 0, refused: 0, errors: 0, beats: 0, beatErrors: 0, maxBatch: 0 };
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  const wallStart = Date.now();
-  const end = start + o.durationS * 1000;
-  for (const a of agents) {
-    a.nextBatch = start + a.phase * o.batchMs;
-    a.nextBeat = start + a.phase * o.beatS * 1000;
-  }
+  const counters = {
+    batches: 0,
+    refused: 0,
+    errors: 0,
+    beats: 0,
+    beatErrors: 0,
+    maxBatch: 0,
+    reconnects: 0,
+  };
+  let running = false;
+  let start = 0;
+  let wallStart = 0;
+  let end = Number.POSITIVE_INFINITY;
 
+  /** Events after the acked position up to now, in one batch; one batch in flight per agent. */
   const sendBatch = (a: SimAgent, now: number) => {
     const upTo = Math.min(now, end);
     const due = Math.floor(((upTo - start) / 1000) * o.rate - a.phase) + 1;
-    if (due <= a.made || !a.session) return;
+    if (due <= a.acked || !a.session) return;
+    const from = a.acked;
     const events = [];
-    for (let k = a.made; k < due; k++) {
+    for (let k = from; k < due; k++) {
       const madeAt = wallStart + ((k + a.phase) / o.rate) * 1000;
       events.push({ id: k + 1, group: "bench", timestamp: Math.round(madeAt), message: LINE + a.name });
     }
-    const first = a.made;
-    a.made = due;
+    a.made = Math.max(a.made, due);
     a.inFlight = true;
     const seq = a.seq + 1;
     const sentAt = performance.now();
@@ -229,20 +253,17 @@ async function main(): Promise<void> {
         const ackAt = performance.now();
         if (res.status !== 200) {
           counters.refused++;
-          a.made = first; // resent at the next turn, as the forwarder resends after reconnecting
           return;
         }
-        a.seq = seq;
+        // a resend of a batch the server had committed: it answers its position, the agent moves on
+        a.seq = Number(res.body.seq);
         a.acked = Number(res.body.lastId);
         counters.batches++;
-        sendLatency.add(ackAt - sentAt, events.length);
-        for (let k = first; k < due; k++)
+        sendLatency.add(ackAt - sentAt, Math.max(0, a.acked - from));
+        for (let k = from; k < a.acked; k++)
           madeLatency.add(ackAt - (start + ((k + a.phase) / o.rate) * 1000));
       })
-      .catch(() => {
-        counters.errors++;
-        a.made = first;
-      })
+      .catch(() => counters.errors++)
       .finally(() => (a.inFlight = false));
   };
 
@@ -265,42 +286,70 @@ async function main(): Promise<void> {
     );
   };
 
-  let lastReport = start;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const now = performance.now();
-      let pending = 0;
-      for (const a of agents) {
-        if (now >= a.nextBeat && now < end) {
-          a.nextBeat += o.beatS * 1000;
-          beat(a);
+  let lastReport = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((r) => (finish = r));
+  // one timer for every agent: beats from the moment each connects (as the forwarder), reconnects after
+  // a close, batches once all are connected, then the drain after the end
+  const timer = setInterval(() => {
+    const now = performance.now();
+    let pending = 0;
+    for (const a of agents) {
+      if (!a.session) {
+        if (!a.connecting && a.retryAt > 0 && now >= a.retryAt) {
+          counters.reconnects++;
+          void connect(a, ca, origin);
         }
-        if (now >= a.nextBatch && !a.inFlight) {
-          a.nextBatch = now + o.batchMs;
-          sendBatch(a, now);
-        }
-        if (a.inFlight || (now >= end && a.acked < a.made)) pending++;
+        if (running && a.acked < a.made) pending++;
+        continue;
       }
-      if (now - lastReport >= 5000) {
-        lastReport = now;
-        emit({ phase: "running", at: Math.round((now - start) / 1000), batches: counters.batches });
+      if (now >= a.nextBeat) {
+        a.nextBeat = now + o.beatS * 1000;
+        beat(a);
       }
-      // after the end: every agent sends what it made before the end, and the bench waits for the acks
-      const drained = agents.every((a) => !a.inFlight && a.acked === a.made && a.made > 0);
-      if (now >= end && (drained || pending === 0 || now > end + 60_000)) {
-        clearInterval(timer);
-        resolve();
+      if (!running) continue;
+      if (now >= a.nextBatch && !a.inFlight) {
+        a.nextBatch = now + o.batchMs;
+        sendBatch(a, now);
       }
-    }, TICK_MS);
+      if (a.inFlight || (now >= end && a.acked < Math.floor(o.durationS * o.rate - a.phase) + 1)) pending++;
+    }
+    if (!running) return;
+    if (now - lastReport >= 5000) {
+      lastReport = now;
+      emit({ phase: "running", at: Math.round((now - start) / 1000), batches: counters.batches });
+    }
+    // after the end: every agent sends what it made before the end, and the bench waits for the acks
+    if (now >= end && (pending === 0 || now > end + 60_000)) {
+      clearInterval(timer);
+      finish();
+    }
+  }, TICK_MS);
+
+  t = performance.now();
+  await pool(agents, o.concurrency, (a) => connect(a, ca, origin));
+  emit({
+    phase: "connected",
+    agents: agents.filter((a) => a.session).length,
+    seconds: (performance.now() - t) / 1000,
   });
+  const cpuStart = process.cpuUsage();
+  start = performance.now();
+  wallStart = Date.now();
+  end = start + o.durationS * 1000;
+  lastReport = start;
+  for (const a of agents) a.nextBatch = start + a.phase * o.batchMs;
+  running = true;
+  await finished;
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
-  const made = agents.reduce((s, a) => s + a.made, 0);
+  // every event made before the end, whether or not the agent got it acked
+  const made = agents.reduce((s, a) => s + Math.floor(o.durationS * o.rate - a.phase) + 1, 0);
   const acked = agents.reduce((s, a) => s + a.acked, 0);
   emit({
     result: {
       agents: agents.length,
-      closed: agents.filter((a) => a.closed).length,
+      closed: agents.reduce((n, a) => n + a.closed, 0),
       made,
       acked,
       seconds,
@@ -319,7 +368,9 @@ async function main(): Promise<void> {
       rssMb: process.memoryUsage.rss() / 1048576,
     },
   });
-  for (const a of agents) a.session?.close();
+  for (const a of agents) a.session?.destroy();
+  // stdout is a pipe: exit once the result line is written, not after every session's goodbye
+  process.stdout.write("", () => process.exit(0));
 }
 
 await main();

@@ -46,7 +46,8 @@ export async function run(args: string[]): Promise<void> {
   for (const s of scenarios) {
     process.stdout.write(`-- fleet ${s}\n`);
     if (s === "load") await runLoad(args, duration);
-    if (s === "bans") await (await import("./fleet-bans.js")).runBans(Number(argValue(args, "--bans") ?? 100));
+    if (s === "bans")
+      await (await import("./fleet-bans.js")).runBans(Number(argValue(args, "--bans") ?? 100));
     if (s === "agent-cost")
       await (await import("./fleet-agent-cost.js")).runAgentCost({
         durationS: duration,
@@ -71,6 +72,7 @@ async function runLoad(args: string[], durationS: number): Promise<void> {
       beatS: Number(argValue(args, "--beat") ?? 10),
       batchMs: Number(argValue(args, "--batch-ms") ?? 200),
       keep: args.includes("--keep"),
+      profile: argValue(args, "--profile"),
     });
     printLoad(f);
     if (missedTarget(f)) break;
