@@ -17,6 +17,7 @@ import { type FleetCa, loadOrCreateCa, loadOrIssueServerCert } from "../ca/ca.js
 import { listenOf, type ServerConfig } from "../config.js";
 import { BodyError, PROTOCOL_PATHS, readJson, respondJson } from "../wire.js";
 import { enroll, parseEnrollRequest, renew } from "./enroll.js";
+import { GroupCommit } from "./group-commit.js";
 import { groupConfigText } from "./group-config.js";
 import { ingestBatch, parseBatch } from "./ingest.js";
 import { LiveAgents } from "./live.js";
@@ -65,6 +66,8 @@ export class FleetServer implements Service {
   private server?: http2.Http2SecureServer;
   private ca?: FleetCa;
   readonly live: LiveAgents;
+  /** agents' batches of one event-loop turn, committed in one transaction */
+  private readonly commits: GroupCommit;
   private readonly counters = { enrolled: 0, batches: 0, events: 0, duplicates: 0, refused: 0 };
   /** one batch at a time per agent: the sequence check and the commit must not interleave */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -78,6 +81,7 @@ export class FleetServer implements Service {
     private readonly config: ServerConfig,
     private readonly deps: FleetServerDeps,
   ) {
+    this.commits = new GroupCommit(deps.pipeline);
     this.live = new LiveAgents({
       heartbeatMs: config.heartbeat * 1000,
       agents: deps.store.agents,
@@ -302,7 +306,7 @@ export class FleetServer implements Service {
   }
 
   stats(): Record<string, unknown> {
-    return { ...this.counters, live: this.live.count };
+    return { ...this.counters, live: this.live.count, commits: this.commits.counters };
   }
 
   private refuse(stream: ServerHttp2Stream, status: number, error: string, ctx: Record<string, unknown>) {
@@ -397,7 +401,7 @@ export class FleetServer implements Service {
       ingestBatch(
         batch,
         { id: agent.id, stream: agent.name },
-        { logs: this.deps.store.logs, pipeline: this.deps.pipeline, now: this.deps.clock.now() },
+        { logs: this.deps.store.logs, pipeline: this.commits, now: this.deps.clock.now() },
       ),
     );
     this.locks.set(
