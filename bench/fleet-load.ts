@@ -71,6 +71,8 @@ export interface LoadFigures {
   connectS: number;
   serverCpu: number;
   serverHwmMb: number;
+  /** the server's RSS once every agent is connected, before the first batch */
+  serverIdleRssMb: number;
   serverFds: number;
   simCpuProc: number;
   load: string;
@@ -142,6 +144,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
     simPid = child.pid as number;
     let enrollS = 0;
     let connectS = 0;
+    let idleRss = 0;
     let result: SimResult | undefined;
     let s0 = procSample(server.pid as number);
     let p0 = procSample(simPid);
@@ -160,6 +163,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
         if (m.phase === "connected") {
           connectS = m.seconds;
           s0 = procSample(server.pid as number);
+          idleRss = s0?.rssMb ?? 0;
           p0 = procSample(simPid);
           t0 = performance.now();
         }
@@ -200,6 +204,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
       connectS,
       serverCpu: cpuPercent(s0, s1p1.s1, wall),
       serverHwmMb: serverWatch.peak.hwmMb,
+      serverIdleRssMb: idleRss,
       serverFds: serverWatch.peak.fds,
       simCpuProc: cpuPercent(p0, s1p1.p1, wall),
       load,
@@ -238,7 +243,7 @@ export function printLoad(f: LoadFigures): void {
     `batches ${s.batches} (${Math.round(s.batches / s.seconds)}/s, largest ${s.maxBatch} events), refused ${s.refused}, errors ${s.errors}, heartbeats ${s.beats} (failed ${s.beatErrors}), sessions closed ${s.closed}, reconnects ${s.reconnects}`,
   );
   line(
-    `server: CPU ${f.serverCpu.toFixed(0)} % of one core (${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.acked))} µs of CPU per event, ${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.batches))} µs per batch), peak RSS ${Math.round(f.serverHwmMb)} MB, peak fds ${f.serverFds}`,
+    `server: CPU ${f.serverCpu.toFixed(0)} % of one core (${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.acked))} µs of CPU per event, ${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.batches))} µs per batch), peak RSS ${Math.round(f.serverHwmMb)} MB (${Math.round(f.serverIdleRssMb)} MB with all agents connected, before the first batch), peak fds ${f.serverFds}`,
   );
   line(
     `simulator: CPU ${f.simCpuProc.toFixed(0)} % of one core, RSS ${Math.round(s.rssMb)} MB; enrollment ${f.enrollS.toFixed(1)} s (${Math.round(f.agents / f.enrollS)}/s), connecting ${f.connectS.toFixed(1)} s`,

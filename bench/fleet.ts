@@ -3,7 +3,8 @@
  * (issue #16's Performance section). Scenarios:
  * - `load` (bench/fleet-load.ts): 2,000 simulated agents in a separate process against a real fleet server
  *   process; `--agents 2000,3000,4000` raises the count until a target is missed; `--duration 60`,
- *   `--batch-ms 200`. Short check: `--scenario load --duration 10 --agents 200`.
+ *   `--batch-ms 200`, `--keep-going`, `--keep` (the temp dir), `--profile DIR` (the server's CPU profile).
+ *   Short check: `--scenario load --duration 10 --agents 200`.
  * - `bans` (bench/fleet-bans.ts): a server decision → the element in another agent's nftables set, in
  *   network namespaces (root); `--bans 100`.
  * - `agent-cost` (bench/fleet-agent-cost.ts): a real `mamori agent run` tailing a file written at
@@ -61,7 +62,10 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-/** The load scenario at each agent count in turn, stopping after the first that misses a target. */
+/**
+ * The load scenario at each agent count in turn, stopping after the first that misses a target
+ * (`--keep-going` runs every count, to see what gives next).
+ */
 async function runLoad(args: string[], durationS: number): Promise<void> {
   const counts = (argValue(args, "--agents") ?? "2000").split(",").map(Number);
   for (const agents of counts) {
@@ -75,7 +79,7 @@ async function runLoad(args: string[], durationS: number): Promise<void> {
       profile: argValue(args, "--profile"),
     });
     printLoad(f);
-    if (missedTarget(f)) break;
+    if (missedTarget(f) && !args.includes("--keep-going")) break;
   }
 }
 
