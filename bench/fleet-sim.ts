@@ -137,7 +137,7 @@ async function enrollAll(o: SimOptions, ca: string, origin: string): Promise<Sim
       inFlight: false,
       nextBatch: 0,
       nextBeat: 0,
-      phase: n / o.agents,
+      phase: (n - 1) / o.agents,
       closed: 0,
       connecting: false,
       retryAt: 0,
@@ -232,10 +232,14 @@ async function main(): Promise<void> {
   let wallStart = 0;
   let end = Number.POSITIVE_INFINITY;
 
+  /** How many events an agent has made `elapsedMs` into the run (its k-th at (k + phase) / rate s). */
+  const madeBy = (a: SimAgent, elapsedMs: number) =>
+    Math.max(0, Math.floor((elapsedMs / 1000) * o.rate - a.phase + 1e-9) + 1);
+  const atEnd = (a: SimAgent) => madeBy(a, o.durationS * 1000);
+
   /** Events after the acked position up to now, in one batch; one batch in flight per agent. */
   const sendBatch = (a: SimAgent, now: number) => {
-    const upTo = Math.min(now, end);
-    const due = Math.floor(((upTo - start) / 1000) * o.rate - a.phase) + 1;
+    const due = now >= end ? atEnd(a) : madeBy(a, now - start);
     if (due <= a.acked || !a.session) return;
     const from = a.acked;
     const events = [];
@@ -344,7 +348,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   // every event made before the end, whether or not the agent got it acked
-  const made = agents.reduce((s, a) => s + Math.floor(o.durationS * o.rate - a.phase) + 1, 0);
+  const made = agents.reduce((s, a) => s + atEnd(a), 0);
   const acked = agents.reduce((s, a) => s + a.acked, 0);
   emit({
     result: {
