@@ -74,6 +74,8 @@ export interface LoadFigures {
   /** the server's RSS once every agent is connected, before the first batch */
   serverIdleRssMb: number;
   serverFds: number;
+  /** how often the server process was found running/runnable, sleeping, in the disk */
+  serverStates: string;
   simCpuProc: number;
   load: string;
   problem?: string;
@@ -164,6 +166,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
           connectS = m.seconds;
           s0 = procSample(server.pid as number);
           idleRss = s0?.rssMb ?? 0;
+          serverWatch.reset();
           p0 = procSample(simPid);
           t0 = performance.now();
         }
@@ -206,6 +209,7 @@ export async function loadOnce(o: LoadOptions): Promise<LoadFigures> {
       serverHwmMb: serverWatch.peak.hwmMb,
       serverIdleRssMb: idleRss,
       serverFds: serverWatch.peak.fds,
+      serverStates: serverWatch.states(),
       simCpuProc: cpuPercent(p0, s1p1.p1, wall),
       load,
     };
@@ -243,7 +247,7 @@ export function printLoad(f: LoadFigures): void {
     `batches ${s.batches} (${Math.round(s.batches / s.seconds)}/s, largest ${s.maxBatch} events), refused ${s.refused}, errors ${s.errors}, heartbeats ${s.beats} (failed ${s.beatErrors}), sessions closed ${s.closed}, reconnects ${s.reconnects}`,
   );
   line(
-    `server: CPU ${f.serverCpu.toFixed(0)} % of one core (${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.acked))} µs of CPU per event, ${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.batches))} µs per batch), peak RSS ${Math.round(f.serverHwmMb)} MB (${Math.round(f.serverIdleRssMb)} MB with all agents connected, before the first batch), peak fds ${f.serverFds}`,
+    `server: CPU ${f.serverCpu.toFixed(0)} % of one core (${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.acked))} µs of CPU per event, ${Math.round(((f.serverCpu / 100) * s.seconds * 1e6) / Math.max(1, s.batches))} µs per batch), peak RSS ${Math.round(f.serverHwmMb)} MB (${Math.round(f.serverIdleRssMb)} MB with all agents connected, before the first batch), peak fds ${f.serverFds}; found ${f.serverStates} (R = on or waiting for a core, S = waiting for work, D = disk)`,
   );
   line(
     `simulator: CPU ${f.simCpuProc.toFixed(0)} % of one core, RSS ${Math.round(s.rssMb)} MB; enrollment ${f.enrollS.toFixed(1)} s (${Math.round(f.agents / f.enrollS)}/s), connecting ${f.connectS.toFixed(1)} s`,

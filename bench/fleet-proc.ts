@@ -17,6 +17,8 @@ export interface ProcSample {
   /** peak RSS since start (VmHWM) */
   hwmMb: number;
   fds: number;
+  /** R running or waiting for a core, S sleeping (waiting for work), D waiting for the disk */
+  state: string;
 }
 
 export function procSample(pid: number): ProcSample | undefined {
@@ -31,18 +33,26 @@ export function procSample(pid: number): ProcSample | undefined {
     try {
       fds = fs.readdirSync(`/proc/${pid}/fd`).length;
     } catch {}
-    return { cpuS, rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024, fds };
+    return { cpuS, rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024, fds, state: f[0] };
   } catch {
     return undefined;
   }
 }
 
-/** Samples a process every `everyMs`; `peak` keeps the largest RSS and fd count seen. */
-export function watchProc(pid: number, everyMs = 1000) {
+/**
+ * Samples a process every `everyMs`; `peak` keeps the largest RSS and fd count seen, `states` how often it
+ * was found running or runnable (R), sleeping (S) or in the disk (D): R most of the time with little CPU
+ * is a process starved of cores; S is one waiting for work; D one waiting for the disk.
+ */
+export function watchProc(pid: number, everyMs = 100) {
   const peak = { rssMb: 0, hwmMb: 0, fds: 0 };
+  const states: Record<string, number> = {};
+  let n = 0;
   const tick = () => {
     const s = procSample(pid);
     if (!s) return;
+    states[s.state] = (states[s.state] ?? 0) + 1;
+    if (n++ % 10 !== 0) return; // the fd count and memory every 10th sample
     peak.rssMb = Math.max(peak.rssMb, s.rssMb);
     peak.hwmMb = Math.max(peak.hwmMb, s.hwmMb);
     peak.fds = Math.max(peak.fds, s.fds);
@@ -51,6 +61,17 @@ export function watchProc(pid: number, everyMs = 1000) {
   const timer = setInterval(tick, everyMs);
   return {
     peak,
+    /** "R 80%, S 15%, D 5%" */
+    states: () => {
+      const total = Object.values(states).reduce((a, b) => a + b, 0) || 1;
+      return Object.entries(states)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${Math.round((v / total) * 100)}%`)
+        .join(", ");
+    },
+    reset: () => {
+      for (const k of Object.keys(states)) delete states[k];
+    },
     stop() {
       tick();
       clearInterval(timer);
