@@ -1,10 +1,18 @@
 /**
- * `npm run bench -- fleet [--events N] [--batch B]`: agent → server forwarding over the real transport
- * (mutual TLS 1.3, HTTP/2, on loopback). An agent store holding N events (200,000 by default) is drained
- * by the real forwarder into a real fleet server whose pipeline commits each batch with the agent's
- * position in one transaction. Prints events/s, batches/s and the process's peak RSS (agent and server
- * share this process, so it is the sum of both). No peer tool is installed to compare with (OSSEC's
- * agent/manager are not in Debian); the figure is mamori's own, for regressions.
+ * `npm run bench -- fleet [--scenario load,bans,agent-cost,drain] [options]`: the fleet's figures
+ * (issue #16's Performance section). Scenarios:
+ * - `load` (bench/fleet-load.ts): 2,000 simulated agents in a separate process against a real fleet server
+ *   process; `--agents 2000,3000,4000` raises the count until a target is missed; `--duration 60`,
+ *   `--batch-ms 200`, `--keep-going`, `--keep` (the temp dir), `--profile DIR` (the server's CPU profile).
+ *   Short check: `--scenario load --duration 10 --agents 200`.
+ * - `bans` (bench/fleet-bans.ts): a server decision → the element in another agent's nftables set, in
+ *   network namespaces (root); `--bans 100`.
+ * - `agent-cost` (bench/fleet-agent-cost.ts): a real `mamori agent run` tailing a file written at
+ *   100 lines/s: its CPU % and RSS; `--duration 60`, `--lines-per-s 100`.
+ * - `drain` (below): one agent store of N events (`--events`, 200,000) drained by the real forwarder into
+ *   an in-process server (`--batch 500,5000`): events/s and batches/s, for regressions.
+ * No peer tool is installed to compare with (OSSEC's and Wazuh's agent and manager are not in Debian);
+ * the figures are mamori's own, and the machine is shared: read them with the load average printed.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +27,7 @@ import { FleetServer } from "../src/fleet/server/server.js";
 import { detectionSink } from "../src/pipeline/detections.js";
 import { Pipeline } from "../src/pipeline/pipeline.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { loadOnce, missedTarget, printLoad } from "./fleet-load.js";
 
 function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -26,9 +35,52 @@ function argValue(args: string[], name: string): string | undefined {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const n = Number(argValue(args, "--events") ?? 200_000);
-  const batches = (argValue(args, "--batch") ?? "500,5000").split(",").map(Number);
-  for (const batch of batches) await once(n, batch);
+  const scenarios = (argValue(args, "--scenario") ?? "load,bans,agent-cost,drain").split(",");
+  const known = ["load", "bans", "agent-cost", "drain"];
+  const unknown = scenarios.filter((s) => !known.includes(s));
+  if (unknown.length) {
+    process.stderr.write(`unknown fleet scenario ${unknown.join(", ")}; known: ${known.join(", ")}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const duration = Number(argValue(args, "--duration") ?? 60);
+  for (const s of scenarios) {
+    process.stdout.write(`-- fleet ${s}\n`);
+    if (s === "load") await runLoad(args, duration);
+    if (s === "bans")
+      await (await import("./fleet-bans.js")).runBans(Number(argValue(args, "--bans") ?? 100));
+    if (s === "agent-cost")
+      await (await import("./fleet-agent-cost.js")).runAgentCost({
+        durationS: duration,
+        linesPerS: Number(argValue(args, "--lines-per-s") ?? 100),
+      });
+    if (s === "drain") {
+      const n = Number(argValue(args, "--events") ?? 200_000);
+      const batches = (argValue(args, "--batch") ?? "500,5000").split(",").map(Number);
+      for (const batch of batches) await once(n, batch);
+    }
+  }
+}
+
+/**
+ * The load scenario at each agent count in turn, stopping after the first that misses a target
+ * (`--keep-going` runs every count, to see what gives next).
+ */
+async function runLoad(args: string[], durationS: number): Promise<void> {
+  const counts = (argValue(args, "--agents") ?? "2000").split(",").map(Number);
+  for (const agents of counts) {
+    const f = await loadOnce({
+      agents,
+      durationS,
+      rate: Number(argValue(args, "--rate") ?? 10),
+      beatS: Number(argValue(args, "--beat") ?? 10),
+      batchMs: Number(argValue(args, "--batch-ms") ?? 200),
+      keep: args.includes("--keep"),
+      profile: argValue(args, "--profile"),
+    });
+    printLoad(f);
+    if (missedTarget(f) && !args.includes("--keep-going")) break;
+  }
 }
 
 async function once(n: number, batchSize: number): Promise<void> {

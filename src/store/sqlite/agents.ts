@@ -1,4 +1,5 @@
 /** Fleet enrollment tokens (hashed, with uses and expiry) and the agents they enrolled. */
+import type Database from "better-sqlite3";
 import type {
   AgentRecord,
   AgentStore,
@@ -68,7 +69,16 @@ const COLUMNS: Record<string, string> = {
 };
 
 export class SqliteAgentStore implements AgentStore {
-  constructor(private readonly db: Db) {}
+  /**
+   * Statements of the per-request paths (every fleet request looks its agent up, every beat updates it),
+   * prepared once: preparing them on each call cost the fleet server more than running them.
+   */
+  private readonly byId;
+  private readonly updates = new Map<string, Database.Statement<unknown[]>>();
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[string], AgentRecord>(`${SELECT_AGENT} WHERE id = ?`);
+  }
 
   async addToken(t: EnrollToken): Promise<void> {
     this.db
@@ -107,7 +117,7 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async get(id: string): Promise<AgentRecord | undefined> {
-    return this.db.prepare<[string], AgentRecord>(`${SELECT_AGENT} WHERE id = ?`).get(id);
+    return this.byId.get(id);
   }
 
   async list(): Promise<AgentRecord[]> {
@@ -118,7 +128,13 @@ export class SqliteAgentStore implements AgentStore {
     const keys = Object.keys(fields).filter((k) => k in COLUMNS) as (keyof typeof fields)[];
     if (keys.length === 0) return;
     const sets = keys.map((k) => `${COLUMNS[k]} = ?`).join(", ");
-    this.db.prepare(`UPDATE agents SET ${sets} WHERE id = ?`).run(...keys.map((k) => fields[k] ?? null), id);
+    // one statement per set of columns (a handful: the keys of COLUMNS), kept
+    let stmt = this.updates.get(sets);
+    if (!stmt) {
+      stmt = this.db.prepare<unknown[]>(`UPDATE agents SET ${sets} WHERE id = ?`);
+      this.updates.set(sets, stmt);
+    }
+    stmt.run(...keys.map((k) => fields[k] ?? null), id);
   }
 
   async requestCheck(check: HostCheckName, target: CheckRequest["target"], now: number): Promise<number> {

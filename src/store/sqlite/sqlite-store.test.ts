@@ -232,3 +232,48 @@ describe("SqliteStore bans, alarms, deliveries", () => {
     }
   });
 });
+
+describe("SqliteStore agents", () => {
+  it("updates each set of fields with its own kept statement, whatever order the updates come in", async () => {
+    const store = openSqliteStore(":memory:");
+    await store.agents.addToken({
+      id: "t1",
+      hash: "h1",
+      group: "web",
+      uses: 2,
+      used: 0,
+      expiresAt: 10_000,
+      createdAt: 0,
+    });
+    for (const id of ["ag-1", "ag-2"])
+      assert.deepEqual(
+        await store.agents.enroll("h1", 1, { id, name: id, certFingerprint: `fp-${id}`, enrolledAt: 1 }),
+        { ok: true, group: "web" },
+      );
+    await store.agents.update("ag-1", { status: "active", lastSeen: 5, address: "192.0.2.1" });
+    await store.agents.update("ag-2", {
+      lastSeen: 6,
+      address: "192.0.2.2",
+      version: "0.1.0",
+      configVersion: null,
+    });
+    await store.agents.update("ag-1", {
+      lastSeen: 7,
+      address: "192.0.2.9",
+      version: "0.2.0",
+      configVersion: "v2",
+    });
+    await store.agents.update("ag-2", { status: "disconnected", lastSeen: 8, address: null });
+    const [a, b] = [await store.agents.get("ag-1"), await store.agents.get("ag-2")];
+    assert.deepEqual(
+      [a?.status, a?.lastSeen, a?.address, a?.version, a?.configVersion],
+      ["active", 7, "192.0.2.9", "0.2.0", "v2"],
+    );
+    assert.deepEqual(
+      [b?.status, b?.lastSeen, b?.address, b?.version, b?.configVersion],
+      ["disconnected", 8, null, "0.1.0", null],
+    );
+    assert.equal(await store.agents.get("ag-3"), undefined);
+    await store.close();
+  });
+});
