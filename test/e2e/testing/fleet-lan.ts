@@ -124,7 +124,8 @@ for (let i = 0; i < n; i++) {
     ? net.connect({ host, port }, up)
     : tls.connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"], minVersion: "TLSv1.3" }, up);
   s.on("error", () => {});
-  s.on("close", () => { closed++; if (closed % 100 === 0) console.log("closed " + closed); if (closed === n) process.exit(0); });
+  s.resume(); // read (and drop) what the server sends, so its close is seen
+  s.on("close", () => { closed++; if (closed % 100 === 0) console.log("closed " + closed + (s.encrypted ? " tls" : " tcp")); if (closed === n) process.exit(0); });
 }
 setTimeout(() => { console.log("gave up: closed " + closed + " of " + n); process.exit(1); }, limit);
 `;
