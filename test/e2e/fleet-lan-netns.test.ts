@@ -15,7 +15,7 @@
  *    and it closes them, saying so in its log.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,9 +26,10 @@ import { type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js
 import { systemClock } from "../../src/core/clock.js";
 import { newToken } from "../../src/fleet/enroll/token.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
-import { type CliResult, cliInNetnsArgv, runCli } from "../../src/testing/cli.js";
+import { runCli } from "../../src/testing/cli.js";
 import { waitFor } from "../../src/testing/wait.js";
 import {
+  cliIn,
   createLan,
   IDLE_PEERS_SCRIPT,
   type Lan,
@@ -36,6 +37,7 @@ import {
   type Proc,
   Procs,
   rssKiB,
+  watchNft,
 } from "./testing/fleet-lan.js";
 import { failedLogin, sshdUnavailable, startSshd } from "./testing/sshd.js";
 
@@ -71,15 +73,6 @@ let bannedAt = 0;
 
 const ns = (name: string): Netns => lan.peers[name].ns;
 
-/** The CLI inside a namespace, as an admin on that host runs it. */
-function cliIn(where: Netns, args: string[]): Promise<CliResult> {
-  return new Promise((resolve) =>
-    execFile("ip", cliInNetnsArgv(where.name, args), { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-    ),
-  );
-}
-
 async function startServer(): Promise<void> {
   server = procs.mamori(lan.hub, ["serve", "-c", serverConfig()]);
   await waitFor("the fleet server listening", () => /fleet server listening/.test(server.out()), 60_000, 100);
@@ -106,22 +99,6 @@ function writeLines(name: string, from: number, to: number): void {
 
 const stored = async (name: string, limit = LINES + 1000) =>
   (await store.logs.query({ group: "app", streams: [name], limit, orderById: true })).map((e) => e.message);
-
-/** Polls an nftables ruleset until `ip` is there (or gone): performance.now() when it changed. */
-function watchNft(
-  where: Netns,
-  ip: string,
-  present: boolean,
-  timeoutMs: number,
-  everyMs = 25,
-): Promise<number> {
-  return waitFor(
-    `${ip} ${present ? "in" : "gone from"} ${where.name}'s nftables`,
-    async () => ((await nftHas(where, ip)) === present ? performance.now() : undefined),
-    timeoutMs,
-    everyMs,
-  );
-}
 
 describe("fleet: a server and three agents, each in its own network namespace", {
   skip,
@@ -260,6 +237,20 @@ describe("fleet: a server and three agents, each in its own network namespace", 
     });
     for (const name of AGENTS) startAgent(name);
     await Promise.all(AGENTS.map(connected));
+    const want = AGENTS.map((n) => `${n} active ${lan.peers[n].addr}`).join(", ");
+    let listed = "";
+    await waitFor(
+      "the three agents active on the server, each from its own address",
+      async () => {
+        listed = (await store.agents.list())
+          .map((a) => `${a.name} ${a.status} ${a.address}`)
+          .sort()
+          .join(", ");
+        return listed === want;
+      },
+      20_000,
+      200,
+    ).catch((err: Error) => assert.fail(`${err.message}; the server lists ${listed}`));
     await waitFor(
       "sshd listening",
       () => fs.readFileSync(authLog(), "utf8").includes("Server listening"),

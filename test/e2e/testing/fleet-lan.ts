@@ -4,11 +4,12 @@
  * address in one /24 (the hub is .1). Processes started in them are real `mamori` processes run from
  * source (`ip netns exec NS node --import tsx src/cli/bin.ts ...`; `ip` execs, so the child's pid is node's).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createNetns, type Netns } from "../../../src/actions/testing/netns.js";
-import { cliInNetnsArgv } from "../../../src/testing/cli.js";
+import { type CliResult, cliInNetnsArgv } from "../../../src/testing/cli.js";
+import { waitFor } from "../../../src/testing/wait.js";
 
 export interface Lan {
   hub: Netns;
@@ -100,6 +101,31 @@ export class Procs {
 export async function nftHas(ns: Netns, ip: string): Promise<boolean> {
   const r = await ns.exec(["nft", "-j", "list", "ruleset"]);
   return r.code === 0 && r.stdout.includes(`"${ip}"`);
+}
+
+/** The CLI inside a namespace, as an admin on that host runs it. */
+export function cliIn(where: Netns, args: string[]): Promise<CliResult> {
+  return new Promise((resolve) =>
+    execFile("ip", cliInNetnsArgv(where.name, args), { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** Polls an nftables ruleset until `ip` is there (or gone): performance.now() when it changed. */
+export function watchNft(
+  where: Netns,
+  ip: string,
+  present: boolean,
+  timeoutMs: number,
+  everyMs = 25,
+): Promise<number> {
+  return waitFor(
+    `${ip} ${present ? "in" : "gone from"} ${where.name}'s nftables`,
+    async () => ((await nftHas(where, ip)) === present ? performance.now() : undefined),
+    timeoutMs,
+    everyMs,
+  );
 }
 
 /** VmRSS of a process, in KiB. */
