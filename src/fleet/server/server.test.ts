@@ -148,7 +148,10 @@ describe("fleet server: hostile peers", () => {
     c.on("close", () => (closed = true));
     // the handshake timeout is 3 heartbeats of 1 s; the bound leaves room for a loaded machine
     await waitFor("the silent connection closed by the server", () => closed, 15_000, 50);
-    assert.ok(srv.log.has(/TLS handshake timeout.*fleet: TLS handshake refused/), srv.log.lines.slice(-5).join(""));
+    assert.ok(
+      srv.log.has(/TLS handshake timeout.*fleet: TLS handshake refused/),
+      srv.log.lines.slice(-5).join(""),
+    );
     await stillServes();
   });
 

@@ -57,7 +57,9 @@ export function startSshd(
     partial = lines.pop() ?? "";
     const framed = lines
       .filter((l) => l.trim() !== "")
-      .map((l) => `${syslogDate(Date.now())} ${o.host ?? "server"} sshd[${child.pid}]: ${l.replace(/\r$/, "")}`);
+      .map(
+        (l) => `${syslogDate(Date.now())} ${o.host ?? "server"} sshd[${child.pid}]: ${l.replace(/\r$/, "")}`,
+      );
     if (framed.length === 0) return;
     fs.appendFileSync(o.authLog, framed.map((l) => `${l}\n`).join(""));
     o.onLines?.(framed);
