@@ -5,10 +5,7 @@
  * Checks: the attacker lands in mamori's nftables set after maxretry failures and its new connections are
  * refused; a SIGKILL + restart (with the ruleset wiped in between, as after a reboot) restores the ban
  * from the store; after bantime the daemon lifts it and connections are accepted again.
- *
- * sshd logs to stderr (-D -e); this test frames each line the way syslog writes /var/log/auth.log
- * ("Nov 25 08:00:01 server sshd[PID]: ..."): `sshd -E FILE` writes bare messages without date or
- * "sshd[PID]:", which fail2ban's own sshd filter does not match either (checked with fail2ban-regex).
+ * sshd and the failed logins: test/e2e/testing/sshd.ts.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -17,11 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js";
-import { syslogDate } from "../../src/sources/journald/format.js";
 import { cliInNetnsArgv, runCli } from "../../src/testing/cli.js";
 import { waitFor } from "../../src/testing/wait.js";
+import { failedLogin, SSHD, startSshd } from "./testing/sshd.js";
 
-const SSHD = "/usr/sbin/sshd";
 const PORT = 2222;
 const BANTIME_S = 8;
 const MAXRETRY = 3;
@@ -32,79 +28,6 @@ const skip =
     ? undefined
     : "openssh-server is not installed (scripts/install-test-deps.sh installs it)") ??
   (fs.existsSync("/etc/fail2ban/filter.d/sshd.conf") ? undefined : "fail2ban's filter.d is not installed");
-
-/** Runs sshd -D -e in the namespace; its stderr lines are appended to authLog, syslog-framed. */
-function startSshd(ns: Netns, dir: string, listen: string, authLog: string): ChildProcess {
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "hostkey")]);
-  const cfg = path.join(dir, "sshd_config");
-  fs.writeFileSync(
-    cfg,
-    [
-      `Port ${PORT}`,
-      `ListenAddress ${listen}`,
-      `HostKey ${path.join(dir, "hostkey")}`,
-      `PidFile ${path.join(dir, "sshd.pid")}`,
-      "PasswordAuthentication yes",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "LogLevel INFO",
-      "MaxStartups 100",
-      "",
-    ].join("\n"),
-  );
-  fs.mkdirSync("/run/sshd", { recursive: true }); // sshd's privilege separation directory
-  const child = spawn("ip", ["netns", "exec", ns.name, SSHD, "-D", "-e", "-f", cfg], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let partial = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop() ?? "";
-    const framed = lines
-      .filter((l) => l.trim() !== "")
-      .map((l) => `${syslogDate(Date.now())} server sshd[${child.pid}]: ${l.replace(/\r$/, "")}\n`)
-      .join("");
-    if (framed) fs.appendFileSync(authLog, framed);
-  });
-  return child;
-}
-
-/** One failed password login from the attacker namespace (bounded by ConnectTimeout and a kill timer). */
-function failedLogin(att: Netns, server: string): Promise<string> {
-  const argv = [
-    "netns",
-    "exec",
-    att.name,
-    "sshpass",
-    "-p",
-    "wrong-password",
-    "ssh",
-    "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "UserKnownHostsFile=/dev/null",
-    "-o",
-    "BatchMode=no",
-    "-o",
-    "PubkeyAuthentication=no",
-    "-o",
-    "PreferredAuthentications=password",
-    "-o",
-    "NumberOfPasswordPrompts=1",
-    "-o",
-    "ConnectTimeout=3",
-    "-p",
-    String(PORT),
-    `nosuchuser@${server}`,
-    "true",
-  ];
-  return new Promise((resolve) => {
-    const child = spawn("ip", argv, { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000 });
-    let err = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", () => resolve(err));
-  });
-}
 
 const PROBE = `
 const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
@@ -189,7 +112,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       );
       const authLog = path.join(dir, "auth.log");
       fs.writeFileSync(authLog, "");
-      const sshd = startSshd(srv, dir, server, authLog);
+      const sshd = startSshd(srv, dir, { listen: server, port: PORT, authLog });
       children.push(sshd);
       await waitFor(
         "sshd to listen",
@@ -225,7 +148,7 @@ describe("e2e: real sshd in a network namespace, banned by mamori through nftabl
       let banned: SetElem[] | undefined;
       while (!banned && attempts < MAXRETRY + 2) {
         attempts++;
-        await failedLogin(att, server);
+        await failedLogin(att, server, PORT);
         banned = await waitFor(
           "the ban (or not)",
           async () => ((await nftSet(srv!))?.some((e) => e.ip === attacker) ? await nftSet(srv!) : undefined),

@@ -141,6 +141,20 @@ describe("fleet server: hostile peers", () => {
     await stillServes();
   });
 
+  it("closes a connection that never starts TLS after 3 heartbeats, with a log line", async () => {
+    let closed = false;
+    const c = net.connect(srv.port, "127.0.0.1");
+    c.on("error", () => {});
+    c.on("close", () => (closed = true));
+    // the handshake timeout is 3 heartbeats of 1 s; the bound leaves room for a loaded machine
+    await waitFor("the silent connection closed by the server", () => closed, 15_000, 50);
+    assert.ok(
+      srv.log.has(/TLS handshake timeout.*fleet: TLS handshake refused/),
+      srv.log.lines.slice(-5).join(""),
+    );
+    await stillServes();
+  });
+
   it("a second server on a taken port fails to start with what to check", async () => {
     const other = new FleetServer(
       serverSchema.parse({ listen: `127.0.0.1:${srv.port}`, name: "localhost" }),

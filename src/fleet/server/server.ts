@@ -140,6 +140,8 @@ export class FleetServer implements Service {
       minVersion: "TLSv1.3",
       maxVersion: "TLSv1.3",
       maxSessionMemory: 16,
+      // a peer that connects and never finishes TLS holds a socket: drop it as an idle session is dropped
+      handshakeTimeout: this.idleMs,
       settings: { maxHeaderListSize: 16 * 1024, maxConcurrentStreams: 32 },
     });
     server.on("stream", (stream, headers) => {
