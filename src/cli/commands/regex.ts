@@ -2,10 +2,11 @@
  * `mamori regex LOG FILTER [--json] [--mode MODE]`: the fail2ban-regex equivalent. LOG is a file or a log
  * line (several with "\n"); FILTER is a filter file, a filter name in filter.d, or a regex with <HOST>.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { SystemClock } from "../../core/clock.js";
-import { type RegexRunResult, runRegex } from "../../fail2ban/filter/regex-run.js";
+import { eachLineOfFile } from "../../core/file-lines.js";
+import type { RegexRun, RegexRunResult } from "../../fail2ban/filter/regex-run.js";
 
 interface RegexOpts {
   json?: boolean;
@@ -16,13 +17,10 @@ interface RegexOpts {
   maxlines?: string;
 }
 
-function logLines(log: string): string[] {
-  if (existsSync(log) && statSync(log).isFile()) {
-    const lines = readFileSync(log, "utf8").split("\n");
-    if (lines[lines.length - 1] === "") lines.pop();
-    return lines;
-  }
-  return log.split("\n");
+/** Feeds the run the lines of LOG: a file read in chunks, or the argument's own lines. */
+function feedLines(log: string, run: RegexRun): void {
+  if (existsSync(log) && statSync(log).isFile()) eachLineOfFile(log, run.push);
+  else for (const line of log.split("\n")) run.push(line);
 }
 
 function human(r: RegexRunResult, log: string, filter: string, ms: number): string {
@@ -80,18 +78,22 @@ export function registerRegex(program: Command): void {
     .option("--maxlines <n>", "override the filter's maxlines")
     .action(async (log: string, filter: string, opts: RegexOpts) => {
       // loaded on use: the filter engine is only needed by this command
-      const { runRegex } = await import("../../fail2ban/filter/regex-run.js");
+      const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
       const clock = new SystemClock();
       const dirs = opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"];
       const started = performance.now();
-      const r = runRegex(filter, logLines(log), {
+      const run = startRegexRun(filter, {
         filterDirs: dirs,
         mode: opts.mode,
         now: () => clock.now(),
         timezone: opts.timezone,
         datepattern: opts.datepattern,
         maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
+        // the failures are printed by --json only
+        rows: opts.json === true,
       });
+      feedLines(log, run);
+      const r = run.result;
       const ms = performance.now() - started;
       if (opts.json) {
         const o = {
