@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 17;
 const NL = 10;
 
 export function eachLineOfFile(file: string, onLine: (line: string) => void): void {

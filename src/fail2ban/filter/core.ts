@@ -9,7 +9,7 @@
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../filter-reader.js";
 import { ipAddrText, normalizeIp } from "./addresses.js";
-import { buildFastPaths } from "./fast-paths.js";
+import { buildFastPaths, forgetOnlyRegexes } from "./fast-paths.js";
 import { MlfidCache } from "./mlfid-cache.js";
 import type { LineClass } from "./prefilter.js";
 import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
@@ -40,6 +40,12 @@ export interface CoreOptions {
   fastPaths?: boolean;
   /** the date detector uses fail2ban's default templates (no datepattern, or `{^LN-BEG}`) */
   defaultDates?: boolean;
+  /**
+   * the caller only counts (fail2ban-regex's statistics): of each failure it reads regexIndex and whether
+   * fail.nofail is set, nothing else. A nofail + mlfforget match whose failure id is not cached then gives
+   * a shared result without its dicts built (checkAllRegex: every such match still counts as a hit).
+   */
+  countOnly?: boolean;
 }
 
 /** One failure found on a line: which regex, the failure id (address or id), the time (ms) and data. */
@@ -61,6 +67,8 @@ const RECENT_MS = 60_000;
 const SKIPPED_KEEP = 64;
 const NO_FAILURES: RawFailure[] = Object.freeze([]) as unknown as RawFailure[];
 const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
+/** what a countOnly caller reads of a nofail match that changed nothing */
+const QUIET_FAIL: Fail = Object.freeze({ nofail: true });
 
 export class FilterCore {
   readonly prefRegex: F2bRegex | undefined;
@@ -76,6 +84,8 @@ export class FilterCore {
   private readonly classify: ((line: string) => LineClass) | undefined;
   /** per failregex: a match is always nofail + mlfforget, so without a cached mlfid it changes nothing */
   private readonly forgetOnly: boolean[];
+  /** per failregex, with countOnly: the shared result of a match that changes nothing (see forgetsNothing) */
+  private readonly quietHits: RawFailure[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
   private skipped: string[] = [];
   private lastTuple: TupleLine = ["", "", ""];
@@ -105,7 +115,12 @@ export class FilterCore {
           anySeam: !o.defaultDates,
         })
       : undefined;
-    this.forgetOnly = fast?.forgetOnly ?? this.failRegex.map(() => false);
+    this.forgetOnly =
+      fast?.forgetOnly ??
+      (o.countOnly ? forgetOnlyRegexes(this.failRegex, this.prefRegex) : this.failRegex.map(() => false));
+    this.quietHits = this.failRegex.map((_, regexIndex) =>
+      Object.freeze({ regexIndex, fid: undefined, time: undefined, fail: QUIET_FAIL }),
+    );
     this.classify = fast?.classify;
   }
 
@@ -342,7 +357,14 @@ export class FilterCore {
         if (!o.checkAllRegex) break;
         continue;
       }
-      if (!o.checkAllRegex && this.forgetOnly[idx] && this.forgetsNothing(fr)) return out;
+      if (this.forgetOnly[idx] && (!o.checkAllRegex || o.countOnly) && this.forgetsNothing(fr)) {
+        if (!o.checkAllRegex) return out;
+        // fail2ban builds the dicts, finds no cached failure to forget and counts a nofail hit
+        if (fr.group("mlfpending") === undefined) {
+          out.push(this.quietHits[idx]);
+          continue;
+        }
+      }
       let fail: Fail;
       if (this.prefRegex) {
         preGroups ??= this.prefRegex.groups("content");

@@ -122,10 +122,14 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
   let lineIgnored = false;
   const ignoreHits = def.ignoreregex.map(() => 0);
   const failHits = def.failregex.map(() => 0);
+  // the clock read once per line (NaN: not yet), as the jail does: a line asks for "now" several times
+  let lineNow = Number.NaN;
+  const now = () => (Number.isNaN(lineNow) ? (lineNow = o.now()) : lineNow);
   const stats: FilterCore = createFilterCore(def, {
-    now: o.now,
+    now,
     timezone: o.timezone,
     mode: {
+      countOnly: true,
       checkAllRegex: true,
       ignorePending: false,
       returnRawHost: true,
@@ -140,7 +144,7 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
     o.rows === false
       ? undefined
       : createFilterCore(def, {
-          now: o.now,
+          now,
           timezone: o.timezone,
           mode: {
             checkAllRegex: false,
@@ -171,6 +175,7 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
     lineNo++;
     const line = chomp(raw);
     if (line.startsWith("#") || !line) return;
+    lineNow = Number.NaN;
     // the row output (what -o row prints)
     if (rows) {
       rowIgnored = false;
