@@ -8,6 +8,7 @@ import {
   timeZoneContext,
   ZoneError,
 } from "./index.js";
+import { defaultTemplates } from "./defaults.js";
 import { PosixZone } from "./zone.js";
 
 const at = (iso: string): number => Date.parse(iso);
@@ -270,4 +271,10 @@ describe("speed", () => {
       assert.ok(ms < 3000, `${ms.toFixed(0)} ms for ${datepattern ?? "default templates"}`);
     }
   });
+});
+
+test("every default date template translates (the detector translates them lazily, on first use)", () => {
+  const all = defaultTemplates();
+  assert.ok(all.length > 20, `only ${all.length} default templates`);
+  for (const t of all) assert.ok(t.compile().re instanceof RegExp, t.name);
 });
