@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { cachedDefaultTemplates } from "./defaults.js";
 import {
   createDateDetector,
   createDateDetectorIn,
@@ -8,7 +9,6 @@ import {
   timeZoneContext,
   ZoneError,
 } from "./index.js";
-import { cachedDefaultTemplates } from "./defaults.js";
 import { PosixZone } from "./zone.js";
 
 const at = (iso: string): number => Date.parse(iso);

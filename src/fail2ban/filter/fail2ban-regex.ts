@@ -65,9 +65,7 @@ for c in json.load(sys.stdin):
 print(json.dumps(res))
 `;
 
-function parseSummary(
-  text: string,
-): Omit<Fail2banRegexResult, "failures" | "matchedTexts" | "hitRows"> {
+function parseSummary(text: string): Omit<Fail2banRegexResult, "failures" | "matchedTexts" | "hitRows"> {
   const m = /^Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/m.exec(text);
   if (!m) throw new Error(`no "Lines:" summary in fail2ban-regex output:\n${text.slice(0, 2000)}`);
   return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]) };

@@ -124,7 +124,10 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
   const failHits = def.failregex.map(() => 0);
   // the clock read once per line (NaN: not yet), as the jail does: a line asks for "now" several times
   let lineNow = Number.NaN;
-  const now = () => (Number.isNaN(lineNow) ? (lineNow = o.now()) : lineNow);
+  const now = (): number => {
+    if (Number.isNaN(lineNow)) lineNow = o.now();
+    return lineNow;
+  };
   const stats: FilterCore = createFilterCore(def, {
     now,
     timezone: o.timezone,
