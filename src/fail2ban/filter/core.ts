@@ -271,7 +271,7 @@ export class FilterCore {
     } else if (fail.nofail) nf |= 1;
     if (fail.mlfforget !== undefined) {
       const forget = fail.mlfforget;
-      delete fail.mlfforget;
+      fail.mlfforget = undefined;
       if (forget) nf |= 2;
     }
     if (cached) {
@@ -280,7 +280,7 @@ export class FilterCore {
       if (popKey(g, "nofail")) nf |= 4;
       if (popKey(g, "mlfgained")) nf |= 4;
       if (nf & 8) popKey(g, "mlfpending");
-      if ((nf & 4) === 0 && !g.mlfpending) delete g.matches;
+      if ((nf & 4) === 0 && !g.mlfpending) g.matches = undefined;
       for (const k in fail) {
         const v = fail[k];
         if (v !== undefined && v !== null) g[k] = v;
@@ -465,10 +465,14 @@ function joinLines(a: unknown, b: unknown): TupleLine[] {
   return out;
 }
 
+/**
+ * fail2ban's dict.pop(k, None). The key is set to undefined, not deleted: every reader of a failure dict
+ * takes undefined for absent (as Python's .get), and a delete would turn the dict (one shape per regex,
+ * see groupsOver) into a slow dictionary-mode object for the rest of its life in the mlfid cache.
+ */
 function popKey(o: Fail, k: string): unknown {
   const v = o[k];
-  // deleting a key that is not there still costs a runtime call: most keys popped here are absent
-  if (v !== undefined || Object.hasOwn(o, k)) delete o[k];
+  if (v !== undefined) o[k] = undefined;
   return v;
 }
 
