@@ -42,8 +42,9 @@ export interface CoreOptions {
   defaultDates?: boolean;
   /**
    * the caller only counts (fail2ban-regex's statistics): of each failure it reads regexIndex and whether
-   * fail.nofail is set, nothing else. A nofail + mlfforget match whose failure id is not cached then gives
-   * a shared result without its dicts built (checkAllRegex: every such match still counts as a hit).
+   * fail.nofail is set, nothing else (failures are shared objects: no id, time or data). A nofail +
+   * mlfforget match whose failure id is not cached gives its result without its dicts built
+   * (checkAllRegex: every such match still counts as a hit).
    */
   countOnly?: boolean;
 }
@@ -69,6 +70,7 @@ const NO_FAILURES: RawFailure[] = Object.freeze([]) as unknown as RawFailure[];
 const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
 /** what a countOnly caller reads of a nofail match that changed nothing */
 const QUIET_FAIL: Fail = Object.freeze({ nofail: true });
+const COUNTED_FAIL: Fail = Object.freeze({});
 
 export class FilterCore {
   readonly prefRegex: F2bRegex | undefined;
@@ -84,8 +86,10 @@ export class FilterCore {
   private readonly classify: ((line: string) => LineClass) | undefined;
   /** per failregex: a match is always nofail + mlfforget, so without a cached mlfid it changes nothing */
   private readonly forgetOnly: boolean[];
-  /** per failregex, with countOnly: the shared result of a match that changes nothing (see forgetsNothing) */
+  /** per failregex, with countOnly: the shared result of a nofail match (see forgetsNothing) */
   private readonly quietHits: RawFailure[];
+  /** per failregex, with countOnly: the shared result of a match that counts */
+  private readonly countedHits: RawFailure[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
   private skipped: string[] = [];
   private lastTuple: TupleLine = ["", "", ""];
@@ -120,6 +124,9 @@ export class FilterCore {
       (o.countOnly ? forgetOnlyRegexes(this.failRegex, this.prefRegex) : this.failRegex.map(() => false));
     this.quietHits = this.failRegex.map((_, regexIndex) =>
       Object.freeze({ regexIndex, fid: undefined, time: undefined, fail: QUIET_FAIL }),
+    );
+    this.countedHits = this.failRegex.map((_, regexIndex) =>
+      Object.freeze({ regexIndex, fid: undefined, time: undefined, fail: COUNTED_FAIL }),
     );
     this.classify = fast?.classify;
   }
@@ -379,8 +386,19 @@ export class FilterCore {
       if (mlfid !== undefined && mlfid !== null) {
         fail = this.mergeFailure(mlfid, fail, fr);
         if (fail.nofail && !o.checkAllRegex) return out;
-      } else {
+      } else if (!o.countOnly) {
         fail.matches = joinLines(fail.matches, fr.matchedTupleLines);
+      }
+      if (o.countOnly) {
+        // only whether the failure is pending changes state (the cached dict); the caller reads the
+        // regex and nofail as they are now (a later regex of this line may merge into the same dict)
+        if (isPending(fail, fr, mlfid)) {
+          fail.mlfpending = 1;
+          if (!o.checkAllRegex && o.ignorePending) return out;
+        }
+        out.push(fail.nofail ? this.quietHits[idx] : this.countedHits[idx]);
+        if (!o.checkAllRegex) break;
+        continue;
       }
       const entry = this.failureId(fail, fr, mlfid);
       if (entry === "pending") {
@@ -405,7 +423,7 @@ export class FilterCore {
     return out;
   }
 
-  /** The failure id of a match: an address (with its CIDR), a DNS name, an id, or pending. */
+  /** The failure id of a match: an address (with its CIDR), a DNS name, an id, or pending (see isPending). */
   private failureId(
     fail: Fail,
     fr: F2bRegex,
@@ -447,6 +465,13 @@ export class FilterCore {
     if (addr) return { fid: addr, host: ip, cidr };
     return { fid: ip, host: ip, cidr, unresolved: true };
   }
+}
+
+/** Whether failureId would find no id yet (a multi-line failure waiting for its address). */
+function isPending(fail: Fail, fr: F2bRegex, mlfid: string | undefined): boolean {
+  if (fail.ip4 != null || fail.ip6 != null || fail.dns != null) return false;
+  if (fail.fid !== undefined) return false;
+  return mlfid !== undefined || fr.failId() === undefined;
 }
 
 /** fail2ban's `fail = preGroups.copy(); fail.update(groups)`, key by key into one new object. */
