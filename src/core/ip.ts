@@ -5,11 +5,17 @@
 import { createRequire } from "node:module";
 import type ipaddrModule from "ipaddr.js";
 
+let loaded: typeof ipaddrModule | undefined;
+
 /**
- * ipaddr.js is CommonJS: required, not imported, so that loading it skips the scan of its source for
- * named exports (a noticeable part of a short command's start-up, e.g. `mamori regex`).
+ * ipaddr.js, loaded on first use (IPv4 addresses never need it: a short command such as `mamori regex`
+ * on an IPv4 log then never loads it), and required rather than imported (CommonJS: an import would
+ * scan its source for named exports first).
  */
-const ipaddr: typeof ipaddrModule = createRequire(import.meta.url)("ipaddr.js");
+function ipaddr(): typeof ipaddrModule {
+  loaded ??= createRequire(import.meta.url)("ipaddr.js") as typeof ipaddrModule;
+  return loaded;
+}
 
 export type IpFamily = "ipv4" | "ipv6";
 
@@ -19,7 +25,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export function isIp(text: string): boolean {
   if (IPV4.test(text)) return true;
   if (!text.includes(":") || text.includes("%")) return false;
-  return ipaddr.IPv6.isValid(text);
+  return ipaddr().IPv6.isValid(text);
 }
 
 export function ipFamily(text: string): IpFamily | undefined {
@@ -35,7 +41,7 @@ export function ipFamily(text: string): IpFamily | undefined {
 export function normalizeIp(text: string): string | undefined {
   if (IPV4.test(text)) return text;
   if (!isIp(text)) return undefined;
-  const v6 = ipaddr.IPv6.parse(text);
+  const v6 = ipaddr().IPv6.parse(text);
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
   return v6.toString();
 }
@@ -64,7 +70,7 @@ export function parseCidr(text: string): Cidr | undefined {
     bits = Number(bitsText);
     if (bits > max) return undefined;
   }
-  const addr = ipaddr.parse(addrText);
+  const addr = ipaddr().parse(addrText);
   if (addr.kind() === "ipv6" && bits >= 96 && (addr as ipaddrModule.IPv6).isIPv4MappedAddress()) {
     const v4 = (addr as ipaddrModule.IPv6).toIPv4Address();
     return { family: "ipv4", addr: v4, bits: bits - 96, text: `${v4.toString()}/${bits - 96}` };
@@ -76,7 +82,7 @@ export function parseCidr(text: string): Cidr | undefined {
 export function cidrContains(cidr: Cidr, ip: string): boolean {
   const norm = normalizeIp(ip);
   if (!norm) return false;
-  return addrIn(ipaddr.parse(norm), cidr);
+  return addrIn(ipaddr().parse(norm), cidr);
 }
 
 function addrIn(addr: ipaddrModule.IPv4 | ipaddrModule.IPv6, cidr: Cidr): boolean {
@@ -99,7 +105,7 @@ export class CidrList {
     if (this.cidrs.length === 0) return false;
     const norm = normalizeIp(ip);
     if (!norm) return false;
-    const addr = ipaddr.parse(norm);
+    const addr = ipaddr().parse(norm);
     return this.cidrs.some((c) => addrIn(addr, c));
   }
   get size(): number {
@@ -110,12 +116,12 @@ export class CidrList {
 /** The network an IPv6 address belongs to at the given prefix length, as "2001:db8::/64". */
 export function ipv6Prefix(ip: string, bits: number): string | undefined {
   if (ipFamily(ip) !== "ipv6") return undefined;
-  const bytes = ipaddr.IPv6.parse(ip).toByteArray();
+  const bytes = ipaddr().IPv6.parse(ip).toByteArray();
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
     bytes[i] &= (0xff << (8 - keep)) & 0xff;
   }
-  return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`;
+  return `${ipaddr().fromByteArray(bytes).toString()}/${bits}`;
 }
 
 /** Listen addresses of the network sources: "127.0.0.1:8514", "[::1]:6514" → host and port. */
