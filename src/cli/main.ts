@@ -1,6 +1,7 @@
 /**
  * The mamori CLI. Every command lives in commands/<name>.ts and is listed in `commands` below:
- * reading this map tells you every command there is. This module is the only place that exits the process.
+ * reading this map tells you every command there is. Only this module and entry.ts (the lean `regex`
+ * path) set the exit code; exit.ts holds the one process.exit (a reader that closed the pipe).
  */
 import { Command, CommanderError } from "commander";
 import { errorMessage } from "../core/errors.js";
