@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import { main } from "../dist/cli/main.js";
+import { run } from "../dist/cli/entry.js";
 
-main(process.argv.slice(2));
+await run(process.argv.slice(2));

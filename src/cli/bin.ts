@@ -1,4 +1,4 @@
 // Entry point when running from source (tests, `node --import tsx src/cli/bin.ts`); bin/mamori.js runs the built copy.
-import { main } from "./main.js";
+import { run } from "./entry.js";
 
-void main(process.argv.slice(2));
+void run(process.argv.slice(2));

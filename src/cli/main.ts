@@ -1,10 +1,12 @@
 /**
  * The mamori CLI. Every command lives in commands/<name>.ts and is listed in `commands` below:
- * reading this map tells you every command there is. This module is the only place that exits the process.
+ * reading this map tells you every command there is. Only this module and entry.ts (the lean `regex`
+ * path) set the exit code; exit.ts holds the one process.exit (a reader that closed the pipe).
  */
 import { Command, CommanderError } from "commander";
-import { ConfigError, errorMessage, UsageError } from "../core/errors.js";
+import { errorMessage } from "../core/errors.js";
 import { commands, loadCommands } from "./commands/index.js";
+import { exitCodeForError, exitQuietlyOnClosedPipe } from "./exit.js";
 
 export const VERSION = "0.1.0";
 
@@ -38,19 +40,6 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/**
- * `mamori logs filter G | head`: when the reader closes the pipe, stop as the shell's own tools do
- * (they die of SIGPIPE) instead of printing an unhandled EPIPE stack trace.
- */
-function exitQuietlyOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EPIPE") throw err;
-      process.exit(process.exitCode ?? 0);
-    });
-  }
-}
-
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     if (
@@ -61,6 +50,5 @@ export function exitCodeFor(err: unknown): number {
       return 0;
     return 2;
   }
-  if (err instanceof ConfigError || err instanceof UsageError) return 2;
-  return 1;
+  return exitCodeForError(err);
 }

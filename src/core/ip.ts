@@ -2,7 +2,20 @@
  * IP and CIDR helpers. Every address is validated here before it reaches an action, so a user name
  * that merely looks like an address, or text with shell metacharacters, never gets anyone banned.
  */
-import ipaddr from "ipaddr.js";
+import { createRequire } from "node:module";
+import type ipaddrModule from "ipaddr.js";
+
+let loaded: typeof ipaddrModule | undefined;
+
+/**
+ * ipaddr.js, loaded on first use (IPv4 addresses never need it: a short command such as `mamori regex`
+ * on an IPv4 log then never loads it), and required rather than imported (CommonJS: an import would
+ * scan its source for named exports first).
+ */
+function ipaddr(): typeof ipaddrModule {
+  loaded ??= createRequire(import.meta.url)("ipaddr.js") as typeof ipaddrModule;
+  return loaded;
+}
 
 export type IpFamily = "ipv4" | "ipv6";
 
@@ -12,7 +25,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export function isIp(text: string): boolean {
   if (IPV4.test(text)) return true;
   if (!text.includes(":") || text.includes("%")) return false;
-  return ipaddr.IPv6.isValid(text);
+  return ipaddr().IPv6.isValid(text);
 }
 
 export function ipFamily(text: string): IpFamily | undefined {
@@ -28,14 +41,14 @@ export function ipFamily(text: string): IpFamily | undefined {
 export function normalizeIp(text: string): string | undefined {
   if (IPV4.test(text)) return text;
   if (!isIp(text)) return undefined;
-  const v6 = ipaddr.IPv6.parse(text);
+  const v6 = ipaddr().IPv6.parse(text);
   if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
   return v6.toString();
 }
 
 export interface Cidr {
   family: IpFamily;
-  addr: ipaddr.IPv4 | ipaddr.IPv6;
+  addr: ipaddrModule.IPv4 | ipaddrModule.IPv6;
   bits: number;
   text: string;
 }
@@ -57,9 +70,9 @@ export function parseCidr(text: string): Cidr | undefined {
     bits = Number(bitsText);
     if (bits > max) return undefined;
   }
-  const addr = ipaddr.parse(addrText);
-  if (addr.kind() === "ipv6" && bits >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-    const v4 = (addr as ipaddr.IPv6).toIPv4Address();
+  const addr = ipaddr().parse(addrText);
+  if (addr.kind() === "ipv6" && bits >= 96 && (addr as ipaddrModule.IPv6).isIPv4MappedAddress()) {
+    const v4 = (addr as ipaddrModule.IPv6).toIPv4Address();
     return { family: "ipv4", addr: v4, bits: bits - 96, text: `${v4.toString()}/${bits - 96}` };
   }
   return { family: fam, addr, bits, text: `${addr.toString()}/${bits}` };
@@ -69,12 +82,12 @@ export function parseCidr(text: string): Cidr | undefined {
 export function cidrContains(cidr: Cidr, ip: string): boolean {
   const norm = normalizeIp(ip);
   if (!norm) return false;
-  return addrIn(ipaddr.parse(norm), cidr);
+  return addrIn(ipaddr().parse(norm), cidr);
 }
 
-function addrIn(addr: ipaddr.IPv4 | ipaddr.IPv6, cidr: Cidr): boolean {
+function addrIn(addr: ipaddrModule.IPv4 | ipaddrModule.IPv6, cidr: Cidr): boolean {
   if (addr.kind() !== cidr.addr.kind()) return false;
-  return (addr as ipaddr.IPv4).match(cidr.addr as ipaddr.IPv4, cidr.bits);
+  return (addr as ipaddrModule.IPv4).match(cidr.addr as ipaddrModule.IPv4, cidr.bits);
 }
 
 /** A compiled allow/ignore list: CIDRs and single addresses. */
@@ -92,7 +105,7 @@ export class CidrList {
     if (this.cidrs.length === 0) return false;
     const norm = normalizeIp(ip);
     if (!norm) return false;
-    const addr = ipaddr.parse(norm);
+    const addr = ipaddr().parse(norm);
     return this.cidrs.some((c) => addrIn(addr, c));
   }
   get size(): number {
@@ -103,12 +116,12 @@ export class CidrList {
 /** The network an IPv6 address belongs to at the given prefix length, as "2001:db8::/64". */
 export function ipv6Prefix(ip: string, bits: number): string | undefined {
   if (ipFamily(ip) !== "ipv6") return undefined;
-  const bytes = ipaddr.IPv6.parse(ip).toByteArray();
+  const bytes = ipaddr().IPv6.parse(ip).toByteArray();
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));
     bytes[i] &= (0xff << (8 - keep)) & 0xff;
   }
-  return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`;
+  return `${ipaddr().fromByteArray(bytes).toString()}/${bits}`;
 }
 
 /** Listen addresses of the network sources: "127.0.0.1:8514", "[::1]:6514" → host and port. */

@@ -146,9 +146,46 @@ function combinedOptions(cfg: Fail2banConfig, initOpts0: Record<string, string>)
   return substituteRecursiveTags(combined, { ignore, addrepl, where: cfg.files[cfg.files.length - 1] });
 }
 
+/** A config line a regex may come from, split once around its %(..)s and <..> placeholders. */
+interface SourceLine {
+  file: string;
+  line: number;
+  col: number;
+  /** the line, trimmed */
+  raw: string;
+  chunks: string[];
+}
+
+/** The source lines of each config read (locate runs once per regex line, over all of them). */
+const sourceLinesOf = new WeakMap<Fail2banConfig, SourceLine[]>();
+
+function sourceLines(cfg: Fail2banConfig): SourceLine[] {
+  let out = sourceLinesOf.get(cfg);
+  if (out) return out;
+  out = [];
+  for (const section of [cfg.defaults, ...cfg.sections.values()]) {
+    for (const rv of section.values()) {
+      const lines = rv.value.split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i].trim();
+        if (!raw) continue;
+        const chunks = raw.split(/%\([^)]*\)s|<[^<>\s]+>/).filter((c) => c.length > 0);
+        out.push({
+          file: rv.origin.file,
+          line: rv.origin.lines[i] ?? rv.origin.line,
+          col: rv.origin.cols[i] ?? 1,
+          raw,
+          chunks,
+        });
+      }
+    }
+  }
+  sourceLinesOf.set(cfg, out);
+  return out;
+}
+
 /** How much of a raw config line (its text between %(..)s and <..> placeholders) appears, in order, in t. */
-function chunkScore(raw: string, t: string): number {
-  const chunks = raw.split(/%\([^)]*\)s|<[^<>\s]+>/).filter((c) => c.length > 0);
+function chunkScore(chunks: readonly string[], t: string): number {
   let at = 0;
   let score = 0;
   for (const c of chunks) {
@@ -162,19 +199,14 @@ function chunkScore(raw: string, t: string): number {
 
 /** Finds the config line a final regex line came from (best effort: exact line, else longest contained line). */
 function locate(cfg: Fail2banConfig, option: string, text: string): Omit<Located, "text"> {
-  let best: { file: string; line: number; col: number; score: number } | undefined;
+  let best: SourceLine | undefined;
+  let bestScore = 0;
   const t = text.trim();
-  const consider = (file: string, line: number, col: number, raw: string) => {
-    const r = raw.trim();
-    if (!r) return;
-    const score = r === t ? 1e9 : chunkScore(r, t);
-    if (score > 0 && (!best || score > best.score)) best = { file, line, col, score };
-  };
-  for (const section of [cfg.defaults, ...cfg.sections.values()]) {
-    for (const rv of section.values()) {
-      const lines = rv.value.split("\n");
-      for (let i = 0; i < lines.length; i++)
-        consider(rv.origin.file, rv.origin.lines[i] ?? rv.origin.line, rv.origin.cols[i] ?? 1, lines[i]);
+  for (const s of sourceLines(cfg)) {
+    const score = s.raw === t ? 1e9 : chunkScore(s.chunks, t);
+    if (score > bestScore) {
+      best = s;
+      bestScore = score;
     }
   }
   if (best) return { file: best.file, line: best.line, col: best.col };

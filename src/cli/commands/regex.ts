@@ -2,12 +2,13 @@
  * `mamori regex LOG FILTER [--json] [--mode MODE]`: the fail2ban-regex equivalent. LOG is a file or a log
  * line (several with "\n"); FILTER is a filter file, a filter name in filter.d, or a regex with <HOST>.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { SystemClock } from "../../core/clock.js";
-import { type RegexRunResult, runRegex } from "../../fail2ban/filter/regex-run.js";
+import { eachLineOfFile } from "../../core/file-lines.js";
+import type { RegexRun, RegexRunResult } from "../../fail2ban/filter/regex-run.js";
 
-interface RegexOpts {
+export interface RegexOpts {
   json?: boolean;
   mode?: string;
   filterDir: string[];
@@ -16,13 +17,10 @@ interface RegexOpts {
   maxlines?: string;
 }
 
-function logLines(log: string): string[] {
-  if (existsSync(log) && statSync(log).isFile()) {
-    const lines = readFileSync(log, "utf8").split("\n");
-    if (lines[lines.length - 1] === "") lines.pop();
-    return lines;
-  }
-  return log.split("\n");
+/** Feeds the run the lines of LOG: a file read in chunks, or the argument's own lines. */
+function feedLines(log: string, run: RegexRun): void {
+  if (existsSync(log) && statSync(log).isFile()) eachLineOfFile(log, run.push);
+  else for (const line of log.split("\n")) run.push(line);
 }
 
 function human(r: RegexRunResult, log: string, filter: string, ms: number): string {
@@ -78,31 +76,80 @@ export function registerRegex(program: Command): void {
     .option("--datepattern <pattern>", "override the filter's datepattern")
     .option("--timezone <tz>", "time zone of log lines without one")
     .option("--maxlines <n>", "override the filter's maxlines")
-    .action(async (log: string, filter: string, opts: RegexOpts) => {
-      // loaded on use: the filter engine is only needed by this command
-      const { runRegex } = await import("../../fail2ban/filter/regex-run.js");
-      const clock = new SystemClock();
-      const dirs = opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"];
-      const started = performance.now();
-      const r = runRegex(filter, logLines(log), {
-        filterDirs: dirs,
-        mode: opts.mode,
-        now: () => clock.now(),
-        timezone: opts.timezone,
-        datepattern: opts.datepattern,
-        maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
-      });
-      const ms = performance.now() - started;
-      if (opts.json) {
-        const o = {
-          lines: r.lines,
-          matched: r.matched,
-          ignored: r.ignored,
-          missed: r.missed,
-          elapsedMs: Math.round(ms * 1000) / 1000,
-          matches: r.matches,
-        };
-        process.stdout.write(`${JSON.stringify(o)}\n`);
-      } else process.stdout.write(human(r, log, filter, ms));
-    });
+    .action(regexAction);
+}
+
+/** What `mamori regex LOG FILTER [options]` does, whether commander or the lean path parsed its argv. */
+export async function regexAction(log: string, filter: string, opts: RegexOpts): Promise<void> {
+  // loaded on use: the filter engine is only needed by this command
+  const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
+  const clock = new SystemClock();
+  const dirs = opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"];
+  const started = performance.now();
+  const run = startRegexRun(filter, {
+    filterDirs: dirs,
+    mode: opts.mode,
+    now: () => clock.now(),
+    timezone: opts.timezone,
+    datepattern: opts.datepattern,
+    maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
+    // the failures are printed by --json only
+    rows: opts.json === true,
+  });
+  feedLines(log, run);
+  const r = run.result;
+  const ms = performance.now() - started;
+  if (opts.json) {
+    const o = {
+      lines: r.lines,
+      matched: r.matched,
+      ignored: r.ignored,
+      missed: r.missed,
+      elapsedMs: Math.round(ms * 1000) / 1000,
+      matches: r.matches,
+    };
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+  } else process.stdout.write(human(r, log, filter, ms));
+}
+
+/** The options that take a value, as registerRegex declares them (--filter-dir repeats). */
+const VALUE_OPTIONS: Record<string, keyof RegexOpts> = {
+  "--mode": "mode",
+  "--filter-dir": "filterDir",
+  "--datepattern": "datepattern",
+  "--timezone": "timezone",
+  "--maxlines": "maxlines",
+};
+
+/**
+ * The argv after `regex` when it is plainly a run (two arguments, the options above each followed by its
+ * value, --json): what commander would make of it. Anything else (--help, --mode=x, an unknown option,
+ * a value or argument that starts with "-", too few or many arguments) gives undefined, and commander
+ * parses it, with its messages. Start-up was most of a short run's time, and commander and the other
+ * commands' definitions a good part of it.
+ */
+export function plainRegexArgv(
+  args: readonly string[],
+): { log: string; filter: string; opts: RegexOpts } | undefined {
+  const positional: string[] = [];
+  const opts: RegexOpts = { filterDir: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith("-")) {
+      positional.push(a);
+      continue;
+    }
+    if (a === "--json") {
+      opts.json = true;
+      continue;
+    }
+    const key = Object.hasOwn(VALUE_OPTIONS, a) ? VALUE_OPTIONS[a] : undefined;
+    const value = args[i + 1];
+    if (key === undefined || value === undefined || value.startsWith("-")) return undefined;
+    i++;
+    if (key === "filterDir") opts.filterDir.push(value);
+    else if (key !== "json") opts[key] = value;
+  }
+  if (positional.length !== 2) return undefined;
+  return { log: positional[0], filter: positional[1], opts };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { cachedDefaultTemplates } from "./defaults.js";
 import {
   createDateDetector,
   createDateDetectorIn,
@@ -270,4 +271,10 @@ describe("speed", () => {
       assert.ok(ms < 3000, `${ms.toFixed(0)} ms for ${datepattern ?? "default templates"}`);
     }
   });
+});
+
+test("every default date template translates (the detector translates them lazily, on first use)", () => {
+  const all = cachedDefaultTemplates();
+  assert.ok(all.length > 17, `only ${all.length} templates: the 17 defaults and their anchored copies`);
+  for (const t of all) assert.ok(t.compile().re instanceof RegExp, t.name);
 });

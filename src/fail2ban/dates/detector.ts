@@ -121,8 +121,11 @@ export class TemplateList {
       if (preMatch !== undefined) {
         const wrap = (s: string): string => preMatch.replace(RE_DATE_PREMATCH, () => unboundPattern(s));
         t = anchoredTemplate(t, wrap);
+        // wrapped into the user's pattern: an error there is a config error, reported now
+        t.compile();
       }
-      t.compile();
+      // fail2ban's own templates (they all translate: the date tests compile each) are translated on
+      // their first use: most lines are dated by the first one or two, and start-up is most of a short run
       this.add(t, ignoreDup);
     }
   }

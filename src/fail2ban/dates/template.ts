@@ -144,16 +144,24 @@ export abstract class DateTemplate {
     };
     const close = named.closeAt.get(1);
     const g1AtEnd = close !== undefined && isZeroWidth(named.source.slice(close + 1));
-    const flags = t.regex.flags.replace(/[gyd]/g, "");
+    const flags = t.flags.replace(/[gyd]/g, "");
     const fields = t.groupNames
       .filter((n) => DATE_FIELDS.has(n))
       .map((n): [string, number[]] => [n, t.named.get(n) ?? []]);
+    // built here, not from t.regex (never used: building it costs as much as these)
+    const source = t.source;
+    let withIndices: RegExp | undefined;
     this.compiled = {
-      re: new RegExp(t.regex.source, `${flags}g`),
+      re: new RegExp(source, `${flags}g`),
       g1: captures(1),
       g2: captures(2),
       g1AtEnd,
-      withIndices: g1AtEnd ? undefined : new RegExp(t.regex.source, `${flags}dy`),
+      // only read when a date by this template is cut out: built then
+      get withIndices(): RegExp | undefined {
+        if (g1AtEnd) return undefined;
+        withIndices ??= new RegExp(source, `${flags}dy`);
+        return withIndices;
+      },
       fields,
     };
     return this.compiled;

@@ -9,7 +9,7 @@
 import type { DateDetector } from "../dates/index.js";
 import type { Located } from "../filter-reader.js";
 import { ipAddrText, normalizeIp } from "./addresses.js";
-import { buildFastPaths } from "./fast-paths.js";
+import { buildFastPaths, forgetOnlyRegexes } from "./fast-paths.js";
 import { MlfidCache } from "./mlfid-cache.js";
 import type { LineClass } from "./prefilter.js";
 import { F2bRegex, type Fail, type TupleLine, tupleLinesBuf } from "./regex.js";
@@ -40,6 +40,13 @@ export interface CoreOptions {
   fastPaths?: boolean;
   /** the date detector uses fail2ban's default templates (no datepattern, or `{^LN-BEG}`) */
   defaultDates?: boolean;
+  /**
+   * the caller only counts (fail2ban-regex's statistics): of each failure it reads regexIndex and whether
+   * fail.nofail is set, nothing else (failures are shared objects: no id, time or data). A nofail +
+   * mlfforget match whose failure id is not cached gives its result without its dicts built
+   * (checkAllRegex: every such match still counts as a hit).
+   */
+  countOnly?: boolean;
 }
 
 /** One failure found on a line: which regex, the failure id (address or id), the time (ms) and data. */
@@ -61,6 +68,9 @@ const RECENT_MS = 60_000;
 const SKIPPED_KEEP = 64;
 const NO_FAILURES: RawFailure[] = Object.freeze([]) as unknown as RawFailure[];
 const FAILURE_ID_PRESENTS = ["fid", "ip4", "ip6", "dns", "mlfid"];
+/** what a countOnly caller reads of a nofail match that changed nothing */
+const QUIET_FAIL: Fail = Object.freeze({ nofail: true });
+const COUNTED_FAIL: Fail = Object.freeze({});
 
 export class FilterCore {
   readonly prefRegex: F2bRegex | undefined;
@@ -76,6 +86,10 @@ export class FilterCore {
   private readonly classify: ((line: string) => LineClass) | undefined;
   /** per failregex: a match is always nofail + mlfforget, so without a cached mlfid it changes nothing */
   private readonly forgetOnly: boolean[];
+  /** per failregex, with countOnly: the shared result of a nofail match (see forgetsNothing) */
+  private readonly quietHits: RawFailure[];
+  /** per failregex, with countOnly: the shared result of a match that counts */
+  private readonly countedHits: RawFailure[];
   /** lines skipped by the prefilter since the last line whose date was read, oldest first */
   private skipped: string[] = [];
   private lastTuple: TupleLine = ["", "", ""];
@@ -105,7 +119,15 @@ export class FilterCore {
           anySeam: !o.defaultDates,
         })
       : undefined;
-    this.forgetOnly = fast?.forgetOnly ?? this.failRegex.map(() => false);
+    this.forgetOnly =
+      fast?.forgetOnly ??
+      (o.countOnly ? forgetOnlyRegexes(this.failRegex, this.prefRegex) : this.failRegex.map(() => false));
+    this.quietHits = this.failRegex.map((_, regexIndex) =>
+      Object.freeze({ regexIndex, fid: undefined, time: undefined, fail: QUIET_FAIL }),
+    );
+    this.countedHits = this.failRegex.map((_, regexIndex) =>
+      Object.freeze({ regexIndex, fid: undefined, time: undefined, fail: COUNTED_FAIL }),
+    );
     this.classify = fast?.classify;
   }
 
@@ -256,7 +278,7 @@ export class FilterCore {
     } else if (fail.nofail) nf |= 1;
     if (fail.mlfforget !== undefined) {
       const forget = fail.mlfforget;
-      delete fail.mlfforget;
+      fail.mlfforget = undefined;
       if (forget) nf |= 2;
     }
     if (cached) {
@@ -265,7 +287,7 @@ export class FilterCore {
       if (popKey(g, "nofail")) nf |= 4;
       if (popKey(g, "mlfgained")) nf |= 4;
       if (nf & 8) popKey(g, "mlfpending");
-      if ((nf & 4) === 0 && !g.mlfpending) delete g.matches;
+      if ((nf & 4) === 0 && !g.mlfpending) g.matches = undefined;
       for (const k in fail) {
         const v = fail[k];
         if (v !== undefined && v !== null) g[k] = v;
@@ -342,7 +364,14 @@ export class FilterCore {
         if (!o.checkAllRegex) break;
         continue;
       }
-      if (!o.checkAllRegex && this.forgetOnly[idx] && this.forgetsNothing(fr)) return out;
+      if (this.forgetOnly[idx] && (!o.checkAllRegex || o.countOnly) && this.forgetsNothing(fr)) {
+        if (!o.checkAllRegex) return out;
+        // fail2ban builds the dicts, finds no cached failure to forget and counts a nofail hit
+        if (fr.group("mlfpending") === undefined) {
+          out.push(this.quietHits[idx]);
+          continue;
+        }
+      }
       let fail: Fail;
       if (this.prefRegex) {
         preGroups ??= this.prefRegex.groups("content");
@@ -357,8 +386,19 @@ export class FilterCore {
       if (mlfid !== undefined && mlfid !== null) {
         fail = this.mergeFailure(mlfid, fail, fr);
         if (fail.nofail && !o.checkAllRegex) return out;
-      } else {
+      } else if (!o.countOnly) {
         fail.matches = joinLines(fail.matches, fr.matchedTupleLines);
+      }
+      if (o.countOnly) {
+        // only whether the failure is pending changes state (the cached dict); the caller reads the
+        // regex and nofail as they are now (a later regex of this line may merge into the same dict)
+        if (isPending(fail, fr, mlfid)) {
+          fail.mlfpending = 1;
+          if (!o.checkAllRegex && o.ignorePending) return out;
+        }
+        out.push(fail.nofail ? this.quietHits[idx] : this.countedHits[idx]);
+        if (!o.checkAllRegex) break;
+        continue;
       }
       const entry = this.failureId(fail, fr, mlfid);
       if (entry === "pending") {
@@ -383,7 +423,7 @@ export class FilterCore {
     return out;
   }
 
-  /** The failure id of a match: an address (with its CIDR), a DNS name, an id, or pending. */
+  /** The failure id of a match: an address (with its CIDR), a DNS name, an id, or pending (see isPending). */
   private failureId(
     fail: Fail,
     fr: F2bRegex,
@@ -427,6 +467,13 @@ export class FilterCore {
   }
 }
 
+/** Whether failureId would find no id yet (a multi-line failure waiting for its address). */
+function isPending(fail: Fail, fr: F2bRegex, mlfid: string | undefined): boolean {
+  if (fail.ip4 != null || fail.ip6 != null || fail.dns != null) return false;
+  if (fail.fid !== undefined) return false;
+  return mlfid !== undefined || fr.failId() === undefined;
+}
+
 /** fail2ban's `fail = preGroups.copy(); fail.update(groups)`, key by key into one new object. */
 function mergeGroups(pre: Fail, groups: Fail): Fail {
   const merged: Fail = {};
@@ -443,10 +490,14 @@ function joinLines(a: unknown, b: unknown): TupleLine[] {
   return out;
 }
 
+/**
+ * fail2ban's dict.pop(k, None). The key is set to undefined, not deleted: every reader of a failure dict
+ * takes undefined for absent (as Python's .get), and a delete would turn the dict (one shape per regex,
+ * see groupsOver) into a slow dictionary-mode object for the rest of its life in the mlfid cache.
+ */
 function popKey(o: Fail, k: string): unknown {
   const v = o[k];
-  // deleting a key that is not there still costs a runtime call: most keys popped here are absent
-  if (v !== undefined || Object.hasOwn(o, k)) delete o[k];
+  if (v !== undefined) o[k] = undefined;
   return v;
 }
 

@@ -30,6 +30,8 @@ export interface Fail2banRegexResult {
   missed: number;
   /** the texts of `--print-all-matched`, as printed (trailing white space stripped) */
   matchedTexts: string[];
+  /** the per-regex hit rows of the Failregex and Ignoreregex lists: "N:hits" (N 1-based), in order */
+  hitRows: { failregex: string[]; ignoreregex: string[] };
 }
 
 const DRIVER = String.raw`
@@ -63,7 +65,7 @@ for c in json.load(sys.stdin):
 print(json.dumps(res))
 `;
 
-function parseSummary(text: string): Omit<Fail2banRegexResult, "failures" | "matchedTexts"> {
+function parseSummary(text: string): Omit<Fail2banRegexResult, "failures" | "matchedTexts" | "hitRows"> {
   const m = /^Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/m.exec(text);
   if (!m) throw new Error(`no "Lines:" summary in fail2ban-regex output:\n${text.slice(0, 2000)}`);
   return { lines: Number(m[1]), ignored: Number(m[2]), matched: Number(m[3]), missed: Number(m[4]) };
@@ -80,6 +82,23 @@ function parseMatched(text: string): string[] {
   return out;
 }
 
+/** The "|  N) [hits] regex" rows after a "Failregex:" or "Ignoreregex:" heading, as "N:hits". */
+export function parseHitRows(text: string): { failregex: string[]; ignoreregex: string[] } {
+  const rows = (heading: string): string[] => {
+    const start = text.search(new RegExp(`^${heading}: \\d+ total$`, "m"));
+    if (start < 0) return [];
+    const out: string[] = [];
+    for (const line of text.slice(start).split("\n").slice(1)) {
+      if (line.startsWith("|- ")) continue;
+      const m = /^\|\s+(\d+)\) \[(\d+)\]/.exec(line);
+      if (!m) break;
+      out.push(`${m[1]}:${m[2]}`);
+    }
+    return out;
+  };
+  return { failregex: rows("Failregex"), ignoreregex: rows("Ignoreregex") };
+}
+
 export function fail2banRegexAvailable(): boolean {
   return existsSync(F2B_REGEX_MODULE);
 }
@@ -94,5 +113,6 @@ export async function runFail2banRegex(cases: Fail2banRegexCase[]): Promise<Fail
     failures: r.rows,
     ...parseSummary(r.text),
     matchedTexts: parseMatched(r.text),
+    hitRows: parseHitRows(r.text),
   }));
 }

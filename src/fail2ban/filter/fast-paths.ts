@@ -28,14 +28,7 @@ export function buildFastPaths(
     anySeam: boolean;
   },
 ): FastPaths {
-  const forgetOnly = failRegex.map(
-    (r) =>
-      !(pre && FLAGS.some((g) => pre.givesGroup(g))) &&
-      r.hasGroup("mlfforget") &&
-      (r.hasGroup("nofail") || r.hasGroup("mlfgained")) &&
-      !FLAGS.some((g) => r.givesGroup(g) && !r.hasGroup(g)) &&
-      !(r.givesGroup("mlfid") && !r.hasGroup("mlfid")),
-  );
+  const forgetOnly = forgetOnlyRegexes(failRegex, pre);
   if (!o.lineClasses) return { forgetOnly, classify: undefined };
   // a forget-only line is skipped when its failure id cannot be cached; the digit-run index of the
   // cache relies on fail2ban's default date templates (a cut date never touches a digit run)
@@ -51,6 +44,21 @@ export function buildFastPaths(
     { anySeam: o.anySeam },
   );
   return { forgetOnly, classify };
+}
+
+/**
+ * Per failregex: every match may be nofail + mlfforget with the steering groups its own (not through
+ * alt_/tuple_ groups or the prefregex); FilterCore.forgetsNothing decides per match.
+ */
+export function forgetOnlyRegexes(failRegex: F2bRegex[], pre: F2bRegex | undefined): boolean[] {
+  return failRegex.map(
+    (r) =>
+      !(pre && FLAGS.some((g) => pre.givesGroup(g))) &&
+      r.hasGroup("mlfforget") &&
+      (r.hasGroup("nofail") || r.hasGroup("mlfgained")) &&
+      !FLAGS.some((g) => r.givesGroup(g) && !r.hasGroup(g)) &&
+      !(r.givesGroup("mlfid") && !r.hasGroup("mlfid")),
+  );
 }
 
 /**

@@ -10,7 +10,12 @@ import path from "node:path";
 import { before, test } from "node:test";
 import { runCli } from "../../testing/cli.js";
 import { F2B_FILTER_D, F2B_LOGS } from "./corpus.js";
-import { type Fail2banRegexResult, fail2banRegexAvailable, runFail2banRegex } from "./fail2ban-regex.js";
+import {
+  type Fail2banRegexResult,
+  fail2banRegexAvailable,
+  parseHitRows,
+  runFail2banRegex,
+} from "./fail2ban-regex.js";
 import { runRegex } from "./regex-run.js";
 
 const CASES: { log: string; filter: string; mode?: string }[] = [
@@ -64,6 +69,18 @@ CASES.forEach((c, i) => {
       { lines: want.lines, ignored: want.ignored, matched: want.matched, missed: want.missed },
       "Lines: summary differs",
     );
+    // the human report (no --json): the same Lines: summary and per-regex hit counts
+    const report = await runCli(["regex", log, c.filter, "--filter-dir", F2B_FILTER_D, ...mode]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(
+      report.stdout,
+      new RegExp(
+        `^Lines: ${want.lines} lines, ${want.ignored} ignored, ${want.matched} matched, ${want.missed} missed$`,
+        "m",
+      ),
+    );
+    assert.ok(want.hitRows.failregex.length > 0, "fail2ban-regex printed no failregex hits");
+    assert.deepEqual(parseHitRows(report.stdout), want.hitRows, "per-regex hit counts differ");
     // fail2ban-regex prints the matched lines' text (in the order it counted them)
     const logLines = readFileSync(log, "utf8").split("\n");
     const ours = runRegex(c.filter, logLines, { filterDirs: [F2B_FILTER_D], mode: c.mode, now: () => 0 });

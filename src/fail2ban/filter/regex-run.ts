@@ -86,15 +86,53 @@ function loadDefinition(
 
 type FilterDefinitionLike = Pick<FilterDefinition, "maxlines" | "datepattern" | "usedns">;
 
-export function runRegex(filterArg: string, input: Iterable<string>, o: RegexRunOptions): RegexRunResult {
+export interface RegexRunMode {
+  /**
+   * compute the failures of `-o row` (RegexRunResult.matches); without them the run does half the work
+   * (a second filter core in fail2ban's server mode): the human report never prints them
+   */
+  rows?: boolean;
+}
+
+/** A run fed one line at a time (a big file is read in chunks, never held whole). */
+export interface RegexRun {
+  /** the next line of the input (with or without its line end) */
+  push(raw: string): void;
+  readonly result: RegexRunResult;
+}
+
+export function runRegex(
+  filterArg: string,
+  input: Iterable<string>,
+  o: RegexRunOptions & RegexRunMode,
+): RegexRunResult {
+  const run = startRegexRun(filterArg, o);
+  for (const raw of input) run.push(raw);
+  return run.result;
+}
+
+/** The line without its line end ("\r\n", "\n", "\r"...): most lines have none, so no regex runs. */
+function chomp(raw: string): string {
+  const c = raw.charCodeAt(raw.length - 1);
+  return c === 10 || c === 13 ? raw.replace(/[\r\n]+$/, "") : raw;
+}
+
+export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMode): RegexRun {
   const def = loadDefinition(filterArg, o);
   let lineIgnored = false;
   const ignoreHits = def.ignoreregex.map(() => 0);
   const failHits = def.failregex.map(() => 0);
+  // the clock read once per line (NaN: not yet), as the jail does: a line asks for "now" several times
+  let lineNow = Number.NaN;
+  const now = (): number => {
+    if (Number.isNaN(lineNow)) lineNow = o.now();
+    return lineNow;
+  };
   const stats: FilterCore = createFilterCore(def, {
-    now: o.now,
+    now,
     timezone: o.timezone,
     mode: {
+      countOnly: true,
       checkAllRegex: true,
       ignorePending: false,
       returnRawHost: true,
@@ -105,19 +143,22 @@ export function runRegex(filterArg: string, input: Iterable<string>, o: RegexRun
     },
   });
   let rowIgnored = false;
-  const rows: FilterCore = createFilterCore(def, {
-    now: o.now,
-    timezone: o.timezone,
-    mode: {
-      checkAllRegex: false,
-      ignorePending: true,
-      returnRawHost: true,
-      // the jail's own fast paths (lines no regex can match skipped before date detection): the rows are
-      // what fail2ban's server finds, which is what the jail computes
-      fastPaths: true,
-      onIgnoreRegex: () => (rowIgnored = true),
-    },
-  });
+  const rows: FilterCore | undefined =
+    o.rows === false
+      ? undefined
+      : createFilterCore(def, {
+          now,
+          timezone: o.timezone,
+          mode: {
+            checkAllRegex: false,
+            ignorePending: true,
+            returnRawHost: true,
+            // the jail's own fast paths (lines no regex can match skipped before date detection): the rows
+            // are what fail2ban's server finds, which is what the jail computes
+            fastPaths: true,
+            onIgnoreRegex: () => (rowIgnored = true),
+          },
+        });
   const r: RegexRunResult = {
     lines: 0,
     matched: 0,
@@ -133,22 +174,25 @@ export function runRegex(filterArg: string, input: Iterable<string>, o: RegexRun
   };
   const multi = def.maxlines > 1;
   let lineNo = 0;
-  for (const raw of input) {
+  const push = (raw: string): void => {
     lineNo++;
-    const line = raw.replace(/[\r\n]+$/, "");
-    if (line.startsWith("#") || !line) continue;
+    const line = chomp(raw);
+    if (line.startsWith("#") || !line) return;
+    lineNow = Number.NaN;
     // the row output (what -o row prints)
-    rowIgnored = false;
-    const rowFound = rows.processLine(line).filter((f) => !f.fail.nofail);
-    if (rowFound.length && !rowIgnored) {
-      for (const f of rowFound) {
-        const m: RegexMatch = {
-          line: lineNo,
-          host: f.fid ?? "",
-          time: f.time === undefined ? null : new Date(f.time).toISOString(),
-        };
-        if (typeof f.fail.user === "string") m.user = f.fail.user;
-        r.matches.push(m);
+    if (rows) {
+      rowIgnored = false;
+      const rowFound = rows.processLine(line).filter((f) => !f.fail.nofail);
+      if (rowFound.length && !rowIgnored) {
+        for (const f of rowFound) {
+          const m: RegexMatch = {
+            line: lineNo,
+            host: f.fid ?? "",
+            time: f.time === undefined ? null : new Date(f.time).toISOString(),
+          };
+          if (typeof f.fail.user === "string") m.user = f.fail.user;
+          r.matches.push(m);
+        }
       }
     }
     // the Lines: summary
@@ -181,6 +225,6 @@ export function runRegex(filterArg: string, input: Iterable<string>, o: RegexRun
       r.matchedLines.push(lineNo);
     } else r.missed++;
     r.lines++;
-  }
-  return r;
+  };
+  return { push, result: r };
 }

@@ -84,6 +84,8 @@ export class F2bRegex {
   private readonly altValues: [string, string][] = [];
   private readonly tupleValues: [string, string][] = [];
   private m: RegExpExecArray | null = null;
+  /** t.regex once built (t builds it on first use, through a getter: read here once) */
+  private re: RegExp | undefined;
   private readonly dictBuilders = new Map<string | undefined, (m: RegExpExecArray) => Fail>();
   private readonly mergers = new Map<readonly string[], GroupsMerger>();
   matchedTupleLines: TupleLine[] = [];
@@ -146,7 +148,12 @@ export class F2bRegex {
       this.m = null;
       return false;
     }
-    const m = this.t.regex.exec(buf);
+    let re = this.re;
+    if (re === undefined) {
+      re = this.t.regex;
+      this.re = re;
+    }
+    const m = re.exec(buf);
     this.m = m;
     if (!m) return false;
     if (orgLines.length <= 1) {

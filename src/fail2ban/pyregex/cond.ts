@@ -23,14 +23,19 @@ function children(n: Node): Node[] {
   }
 }
 
+/** The path from root to the first node `pred` accepts. `path` is a stack: copied only when found. */
 function findPath(root: Node, pred: (n: Node) => boolean, path: Path = []): Path | undefined {
-  const here = [...path, root];
-  if (pred(root)) return here;
-  for (const c of children(root)) {
-    const p = findPath(c, pred, here);
-    if (p) return p;
+  path.push(root);
+  let found: Path | undefined;
+  if (pred(root)) found = [...path];
+  else {
+    for (const c of children(root)) {
+      found = findPath(c, pred, path);
+      if (found) break;
+    }
   }
-  return undefined;
+  path.pop();
+  return found;
 }
 
 function contains(n: Node, num: number): boolean {
@@ -38,9 +43,10 @@ function contains(n: Node, num: number): boolean {
 }
 
 function allPaths(root: Node, pred: (n: Node) => boolean, path: Path = [], out: Path[] = []): Path[] {
-  const here = [...path, root];
-  if (pred(root)) out.push(here);
-  for (const c of children(root)) allPaths(c, pred, here, out);
+  path.push(root);
+  if (pred(root)) out.push([...path]);
+  for (const c of children(root)) allPaths(c, pred, path, out);
+  path.pop();
   return out;
 }
 

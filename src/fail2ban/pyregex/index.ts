@@ -17,7 +17,15 @@ export type { Triggers } from "./triggers.js";
 export interface TranslatedRegex {
   /** the Python pattern as given */
   python: string;
-  regex: RegExp;
+  /**
+   * The translation, built on first use: a RegExp with Unicode property classes (\p{L}, \p{Nd}: Python's
+   * \w and \d) costs milliseconds to construct, and most of a filter's regexes never run on a given log
+   * (their literals are not in it). Its syntax is checked when translated (see checkSyntax).
+   */
+  readonly regex: RegExp;
+  /** source and flags of `regex` (reading them does not build it) */
+  source: string;
+  flags: string;
   /**
    * Python group name → capture indexes in `regex` (a group copied by a conditional rewrite has several);
    * the RegExp has numbered groups only (see numbered.ts)
@@ -59,14 +67,16 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
   backrefNums(parsed.root, capture);
   const root = rewriteConditionals(parsed.root);
   const out = emitJs(root, capture, parsed.flags.i);
-  let regex: RegExp;
   let numbered: ReturnType<typeof numberGroups>;
   try {
     numbered = numberGroups(out.source);
-    regex = new RegExp(numbered.source, out.flags);
+    checkSyntax(numbered.source, out.flags);
   } catch (err) {
     throw new PyRegexError(`the JavaScript translation does not compile: ${(err as Error).message}`, 0);
   }
+  const source = numbered.source;
+  const flags = out.flags;
+  let regex: RegExp | undefined;
   const byNum = new Map<number, string>();
   for (const [name, num] of parsed.names) byNum.set(num, name);
   const named = new Map<string, number[]>();
@@ -83,7 +93,12 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
   const firstChars = anchoredFirstChars(root);
   return {
     python,
-    regex,
+    get regex(): RegExp {
+      regex ??= new RegExp(source, flags);
+      return regex;
+    },
+    source,
+    flags,
     named,
     groupNames,
     literals: requiredLiterals(root),
@@ -92,6 +107,21 @@ export function translatePyRegex(python: string, opts: { multiline?: boolean } =
     always: alwaysGroupNames(parsed.root, parsed.names, true),
     takesPart: alwaysGroupNames(parsed.root, parsed.names, false),
   };
+}
+
+/** A class escape \p{..} / \P{..}, or any other escape (kept whole, so an escaped backslash before "p{" is no class). */
+const ESCAPE = /\\(?:([pP])\{[^}]*\}|[\s\S])/g;
+
+/**
+ * Throws the SyntaxError `new RegExp(source, flags)` would throw, without its cost: every Unicode property
+ * class (what makes construction slow) is checked as \d or \D, an escape of the same kind (a class
+ * escape, allowed and refused in the same places). The emitter writes only valid property names.
+ */
+export function checkSyntax(source: string, flags: string): void {
+  new RegExp(
+    source.replace(ESCAPE, (m, p: string | undefined) => (p === undefined ? m : p === "p" ? "\\d" : "\\D")),
+    flags,
+  );
 }
 
 /**

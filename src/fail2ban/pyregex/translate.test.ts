@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { groupDict, groupDictBuilder, PyRegexError, translatePyRegex } from "./index.js";
+import { checkSyntax, groupDict, groupDictBuilder, PyRegexError, translatePyRegex } from "./index.js";
 import { fail2banPattern } from "./tags.js";
 
 const CASES: [pattern: string, subject: string][] = [
@@ -114,4 +114,44 @@ test("required literals are found for prefilters", () => {
   ]);
   assert.ok(translatePyRegex(String.raw`^Accepted \w+ for`).literals.includes("Accepted "));
   assert.deepEqual(translatePyRegex(String.raw`(?i)Accepted`).literals, []);
+});
+
+test("the syntax check without Unicode property classes refuses exactly what new RegExp refuses", () => {
+  const sources = [
+    String.raw`^[\p{L}\p{N}_]+ \p{Nd}{1,3}\P{Nd}$`,
+    String.raw`[\p{L}-z]`,
+    String.raw`[a-\p{Nd}]`,
+    String.raw`\\p{L}`,
+    String.raw`\\\p{L}`,
+    String.raw`(?<=\p{L})x(?!\P{N})`,
+    String.raw`\p{L}{2,1}`,
+    String.raw`(\p{L}`,
+    String.raw`[\P{L}\s]`,
+    String.raw`\p{L}*?+`,
+  ];
+  for (const source of sources) {
+    for (const flags of ["u", "iu"]) {
+      let want: string | undefined;
+      try {
+        new RegExp(source, flags);
+      } catch (err) {
+        want = (err as Error).name;
+      }
+      let got: string | undefined;
+      try {
+        checkSyntax(source, flags);
+      } catch (err) {
+        got = (err as Error).name;
+      }
+      assert.equal(got, want, `/${source}/${flags}`);
+    }
+  }
+});
+
+test("the RegExp of a translation is built on first use, from its source and flags", () => {
+  const t = translatePyRegex(String.raw`^\w+ from (?P<host>\d+\.\d+)$`);
+  assert.equal(t.regex, t.regex, "built once");
+  assert.equal(t.regex.source, t.source);
+  assert.equal(t.regex.flags, t.flags);
+  assert.equal(t.regex.exec("ünïcode from 1.2")?.[t.named.get("host")?.[0] ?? -1], "1.2");
 });

@@ -38,6 +38,9 @@ function charExact(cp: number, ci: boolean): Exact | undefined {
 
 function product(a: Exact, b: Exact): Exact | undefined {
   if (a.texts.length * b.texts.length > LIMIT) return undefined;
+  // the common case (a literal run grown by one character): no set
+  if (a.ci === b.ci && a.texts.length === 1 && b.texts.length === 1)
+    return { texts: [a.texts[0] + b.texts[0]], ci: a.ci };
   const ci = a.ci || b.ci;
   const norm = (s: string, was: boolean) => (ci && !was ? s.toLowerCase() : s);
   const out = new Set<string>();
