@@ -7,12 +7,13 @@
 import fs from "node:fs";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
-import { ManualClock } from "../core/clock.js";
 import { UsageError } from "../core/errors.js";
 import type { LogEvent } from "../core/event.js";
 import { timestampParser } from "../core/timestamp.js";
 import { Daemon } from "../daemon.js";
 import { globToRegExp } from "../sources/shared/glob.js";
+import { ReplayClock } from "./clock.js";
+import { ReplayTransaction } from "./transaction.js";
 
 export interface ReplayOptions {
   files: string[];
@@ -79,7 +80,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
   const parse = timestampParser(undefined, "local");
   const first = await firstTimestamp(opts.files, parse, opts.now);
-  const clock = new ManualClock(first ?? opts.now);
+  const clock = new ReplayClock(first ?? opts.now);
   const daemon = new Daemon({
     config: replayConfig(opts.config, opts.dataDir, opts.live),
     clock,
@@ -98,40 +99,49 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     bans: [],
   };
   await daemon.start();
+  const tx = new ReplayTransaction(daemon.store.db);
+  tx.start();
   try {
     for (const [i, file] of opts.files.entries()) {
       const group = groups[i];
       const stream = opts.stream ?? file;
       let batch: LogEvent[] = [];
-      const flush = async () => {
+      /** a batch was stored since the event loop last settled (jails and alarms may have work queued) */
+      let stored = false;
+      const flush = async (minuteEnded: boolean) => {
         if (batch.length === 0) return;
         await daemon.ingest({ events: batch, checkpoints: [] });
         summary.events += batch.length;
+        tx.stored(batch.length, minuteEnded, summary.lastEvent);
         batch = [];
+        stored = true;
       };
       for await (const lines of fileLines(file))
         for (const line of lines) {
           summary.lines++;
           const ts = parse(line, opts.now) ?? clock.now();
-          // a new minute, or a full batch: commit what came before, then let due timers (alarm periods, unbans) run
-          if (
-            batch.length >= BATCH ||
-            (batch.length > 0 && Math.floor(ts / 60_000) !== Math.floor(batch[0].timestamp / 60_000))
-          )
-            await flush();
+          // a new minute, or a full batch: store what came before, then let due timers (alarm periods, unbans) run
+          const minuteEnded =
+            batch.length > 0 && Math.floor(ts / 60_000) !== Math.floor(batch[0].timestamp / 60_000);
+          if (minuteEnded || batch.length >= BATCH) await flush(minuteEnded);
           if (ts > clock.now()) {
             clock.set(ts);
-            await settle();
+            // live actions and notifications do real I/O: let it run every second, as live
+            if (clock.takeFired() || stored || opts.live) {
+              stored = false;
+              await settle();
+            }
           }
           batch.push({ group, stream, timestamp: ts, ingestTime: clock.now(), message: line });
           if (summary.lastEvent === null || ts > summary.lastEvent) summary.lastEvent = ts;
         }
-      await flush();
+      await flush(false);
     }
     // close the periods still open at the end of the logs (the longest alarm period, plus its evaluation delay)
     const longest = Math.max(60, ...opts.config.alarms.map((a) => a.period * a.evaluation_periods));
     clock.advance(longest * 1000 + 10_000);
     await settle();
+    tx.finish(summary.lastEvent);
     summary.alarms = await alarmTransitions(daemon, opts.config);
     summary.bans = await daemon.store.bans.history();
   } finally {
