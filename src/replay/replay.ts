@@ -27,6 +27,11 @@ export interface ReplayOptions {
   /** reference time for year-less dates (the wall clock) */
   now: number;
   stream?: string;
+  /**
+   * How the replay spends its time (tests compare against the path before: a commit per stored batch,
+   * the event loop settled at every second of log). Results do not depend on it.
+   */
+  pacing?: { commitEveryEvents?: number; settleEverySecond?: boolean };
 }
 
 export interface ReplaySummary {
@@ -99,7 +104,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     bans: [],
   };
   await daemon.start();
-  const tx = new ReplayTransaction(daemon.store.db);
+  const tx = new ReplayTransaction(daemon.store.db, opts.pacing?.commitEveryEvents);
   tx.start();
   try {
     for (const [i, file] of opts.files.entries()) {
@@ -127,7 +132,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
           if (ts > clock.now()) {
             clock.set(ts);
             // live actions and notifications do real I/O: let it run every second, as live
-            if (clock.takeFired() || stored || opts.live) {
+            if (clock.takeFired() || stored || opts.live || opts.pacing?.settleEverySecond) {
               stored = false;
               await settle();
             }

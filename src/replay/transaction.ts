@@ -30,6 +30,7 @@ export class ReplayTransaction {
 
   constructor(
     private readonly db: Db,
+    /** 0: commit after every batch (as each batch was its own transaction before) */
     private readonly every = COMMIT_EVERY_EVENTS,
   ) {
     this.begin = db.prepare<[]>("BEGIN");
@@ -48,7 +49,7 @@ export class ReplayTransaction {
    */
   stored(n: number, minuteEnded: boolean, lastEventTime: number | null): void {
     this.pending += n;
-    if (!minuteEnded || this.pending < this.every) return;
+    if (this.every > 0 && (!minuteEnded || this.pending < this.every)) return;
     this.commitNow(lastEventTime);
     this.begin.run();
     this.open = true;
