@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { DB_FILE, openSqliteStore } from "../store/sqlite/index.js";
 import { ReplayTransaction } from "./transaction.js";
@@ -47,6 +49,40 @@ describe("the replay's write transaction", () => {
     // what a kill leaves: the store closes with the transaction open (SQLite rolls it back)
     await store.close();
     assert.deepEqual(seen(), ["line 1", "line 2", "line 3", "line 4"]);
+  });
+
+  it("a kill -9 between commits leaves the data dir as of the last commit, in WAL mode again once opened", async () => {
+    const d = path.join(dir, "killed");
+    const child = path.join(dir, "child.mts");
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    fs.writeFileSync(
+      child,
+      `import { openSqliteStore } from ${JSON.stringify(path.join(here, "../store/sqlite/index.ts"))};
+import { ReplayTransaction } from ${JSON.stringify(path.join(here, "transaction.ts"))};
+const store = openSqliteStore(${JSON.stringify(d)});
+const tx = new ReplayTransaction(store.db, 2);
+tx.start();
+const ev = (i: number) => ({ group: "auth", stream: "s", timestamp: i * 60_000, ingestTime: i * 60_000, message: "line " + i });
+for (let i = 1; i <= 5; i++) {
+  await store.logs.ingest({ events: [ev(i)], checkpoints: [], metricPoints: [] });
+  tx.stored(1, true, i * 60_000);
+}
+process.kill(process.pid, "SIGKILL");
+`,
+    );
+    const r = spawnSync(process.execPath, ["--import", "tsx", child], { encoding: "utf8" });
+    assert.equal(r.signal, "SIGKILL", r.stderr);
+    const store = openSqliteStore(d);
+    try {
+      assert.deepEqual(
+        store.db.prepare("SELECT message FROM events ORDER BY id").pluck().all(),
+        ["line 1", "line 2", "line 3", "line 4"],
+        "commits after events 2 and 4; event 5 was in the open transaction",
+      );
+      assert.equal(store.db.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      await store.close();
+    }
   });
 
   it("finish commits what is pending and leaves the store in autocommit", async () => {

@@ -10,6 +10,12 @@
  * their own transactions into savepoints) and reads see them. A kill mid-replay therefore leaves the data
  * dir as it was at the last commit: a whole prefix of the replay, up to the end of a replayed minute,
  * never a minute's events without their metric points, bans or alarm states.
+ *
+ * Meanwhile the store keeps a rollback journal instead of its write-ahead log: a long transaction in
+ * the WAL writes every page twice (into the log, then into the database at the checkpoint); with a
+ * rollback journal, pages new to the file (a replay mostly appends) are written once and journaled not
+ * at all. A kill leaves the journal behind, and SQLite rolls the unfinished transaction back with it the
+ * next time the store opens (which also turns the WAL back on, see store/sqlite/db.ts).
  */
 import type Database from "better-sqlite3";
 import type { Db } from "../store/sqlite/db.js";
@@ -39,6 +45,7 @@ export class ReplayTransaction {
 
   /** Opens the first transaction (the store must have no transaction of its own open). */
   start(): void {
+    this.db.pragma("journal_mode = DELETE");
     this.begin.run();
     this.open = true;
   }
@@ -55,9 +62,13 @@ export class ReplayTransaction {
     this.open = true;
   }
 
-  /** Commits what is pending; later writes (the parts' last words on stop) commit one by one again. */
+  /**
+   * Commits what is pending and turns the WAL back on; later writes (the parts' last words on stop)
+   * commit one by one again.
+   */
   finish(lastEventTime: number | null): void {
     if (this.open) this.commitNow(lastEventTime);
+    this.db.pragma("journal_mode = WAL");
   }
 
   private commitNow(lastEventTime: number | null): void {
