@@ -7,12 +7,12 @@
 import fs from "node:fs";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
+import { ManualClock } from "../core/clock.js";
 import { UsageError } from "../core/errors.js";
 import type { LogEvent } from "../core/event.js";
 import { timestampParser } from "../core/timestamp.js";
 import { Daemon } from "../daemon.js";
 import { globToRegExp } from "../sources/shared/glob.js";
-import { ReplayClock } from "./clock.js";
 import { ReplayTransaction } from "./transaction.js";
 
 export interface ReplayOptions {
@@ -85,7 +85,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
   const parse = timestampParser(undefined, "local");
   const first = await firstTimestamp(opts.files, parse, opts.now);
-  const clock = new ReplayClock(first ?? opts.now);
+  const clock = new ManualClock(first ?? opts.now);
   const daemon = new Daemon({
     config: replayConfig(opts.config, opts.dataDir, opts.live),
     clock,
@@ -130,9 +130,11 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
             batch.length > 0 && Math.floor(ts / 60_000) !== Math.floor(batch[0].timestamp / 60_000);
           if (minuteEnded || batch.length >= BATCH) await flush(minuteEnded);
           if (ts > clock.now()) {
+            const fired = clock.fired;
             clock.set(ts);
-            // live actions and notifications do real I/O: let it run every second, as live
-            if (clock.takeFired() || stored || opts.live || opts.pacing?.settleEverySecond) {
+            // work is queued only by a timer that fired or a batch stored (three turns of the event loop
+            // at every second of log were a tenth of a replay); live actions do real I/O: every second
+            if (clock.fired !== fired || stored || opts.live || opts.pacing?.settleEverySecond) {
               stored = false;
               await settle();
             }
