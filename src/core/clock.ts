@@ -49,6 +49,7 @@ export class ManualClock implements Clock {
   private current: number;
   private timers: PendingTimer[] = [];
   private nextId = 1;
+  private firedCount = 0;
 
   constructor(start = 0) {
     this.current = start;
@@ -81,9 +82,14 @@ export class ManualClock implements Clock {
       this.current = Math.max(this.current, due.at);
       if (due.every > 0) due.at += due.every;
       else this.timers = this.timers.filter((x) => x !== due);
+      this.firedCount++;
       due.fn();
     }
     this.current = t;
+  }
+  /** How many timers have fired so far (replay lets the event loop run only after time moved one). */
+  get fired(): number {
+    return this.firedCount;
   }
   /** How many timers are armed (for tests). */
   pending(): number {

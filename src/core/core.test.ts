@@ -67,6 +67,19 @@ describe("IP helpers", () => {
 });
 
 describe("ManualClock", () => {
+  it("counts the timers that fired (one-shot and each period of an interval)", () => {
+    const c = new ManualClock(0);
+    c.setTimeout(() => {}, 10);
+    const every = c.setInterval(() => {}, 100);
+    c.set(5);
+    assert.equal(c.fired, 0, "nothing due yet");
+    c.set(250);
+    assert.equal(c.fired, 3, "the timeout and the interval at 100 and 200");
+    every.cancel();
+    c.set(1000);
+    assert.equal(c.fired, 3);
+  });
+
   it("fires timers in time order as time is stepped, intervals repeatedly", () => {
     const c = new ManualClock(1000);
     const fired: string[] = [];

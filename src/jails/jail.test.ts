@@ -395,3 +395,23 @@ describe("JailConsumer: events of its group through the filter into tickets", ()
     assert.equal(c.counters.invalid, 3);
   });
 });
+
+describe("Jail: a new ignore list counts at once", () => {
+  it("an address screened before is ignored once the new list holds it, and counted again once it does not", () => {
+    const j = jail();
+    assert.deepEqual(feed(j, [["198.51.100.4", 0]]), ["counted"]);
+    j.setIgnoreList(new IgnoreList(["198.51.100.0/24"]));
+    assert.deepEqual(feed(j, [["198.51.100.4", 1]]), ["ignored"]);
+    j.setIgnoreList(new IgnoreList([]));
+    assert.deepEqual(feed(j, [["198.51.100.4", 2]]), ["counted"]);
+  });
+
+  it("a refused target stays refused for every failure of it", () => {
+    const j = jail();
+    const kinds = [0, 1, 2, 3].map((t) => j.onFailure(fail("255.255.255.255", t), T0 + t * S));
+    assert.deepEqual(
+      kinds.map((v) => (v.kind === "ignored" ? v.reason : v.kind)),
+      Array(4).fill("255.255.255.255 is a broadcast address, never a sender to ban"),
+    );
+  });
+});

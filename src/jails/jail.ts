@@ -46,9 +46,24 @@ export type Verdict =
   | { kind: "too-old" }
   | { kind: "already-banned"; target: string };
 
+/** What the ignore list and the ban guard say of an address (target undefined: ignored for a prefix). */
+interface Screening {
+  listed: boolean;
+  target?: string;
+  refusal?: string;
+}
+
+/** addresses whose screening is remembered; the memory is dropped whole when full (cheaper than an LRU) */
+const SCREENED_MAX = 10_000;
+
 export class Jail {
   readonly counter: FailureCounter;
   private readonly findtimeMs: number;
+  /**
+   * The screening of each address seen lately: an attacker fails many times, and parsing its address
+   * again for the ignore list and the guard was a sixth of a jail's time per failure
+   */
+  private readonly screened = new Map<string, Screening>();
 
   constructor(
     readonly settings: JailSettings,
@@ -62,18 +77,19 @@ export class Jail {
 
   setIgnoreList(list: IgnoreList): void {
     this.ignore = list;
+    this.screened.clear();
   }
 
   /** One failure at `now` (the jail's clock): what happens to it. */
   onFailure(f: Failure, now: number): Verdict {
     const ip = typeof f.ip === "string" ? normalizeIp(f.ip) : undefined;
     if (!ip) return { kind: "invalid" };
-    if (this.ignore.contains(ip)) return { kind: "ignored", ip };
+    const s = this.screen(ip, f.prefix);
+    if (s.listed) return { kind: "ignored", ip };
     if (f.time < now - this.findtimeMs) return { kind: "too-old" };
-    const target = this.targetOf(ip, f.prefix);
+    const target = s.target;
     if (target === undefined) return { kind: "ignored", ip };
-    const refusal = banRefusal(target);
-    if (refusal) return { kind: "ignored", ip, reason: refusal };
+    if (s.refusal) return { kind: "ignored", ip, reason: s.refusal };
     if (this.isBanned(target)) return { kind: "already-banned", target };
     const count = this.counter.add(target, f.time, f.lines);
     if (count < this.settings.maxretry) return { kind: "counted", target, failures: count };
@@ -90,6 +106,22 @@ export class Jail {
         time: rec?.newest ?? f.time,
       },
     };
+  }
+
+  /** The ignore list's and the guard's answers for an address (they change only with the ignore list). */
+  private screen(ip: string, prefix: number | undefined): Screening {
+    const key = prefix === undefined ? ip : `${ip}/${prefix}`;
+    let s = this.screened.get(key);
+    if (s === undefined) {
+      if (this.ignore.contains(ip)) s = { listed: true };
+      else {
+        const target = this.targetOf(ip, prefix);
+        s = { listed: false, target, refusal: target === undefined ? undefined : banRefusal(target) };
+      }
+      if (this.screened.size >= SCREENED_MAX) this.screened.clear();
+      this.screened.set(key, s);
+    }
+    return s;
   }
 
   /** Forgets targets that have had no failure for findtime (bounded memory on a long run). */

@@ -24,7 +24,20 @@ const SELECT_STATE =
   "SELECT name, state, reason, reason_data AS reasonData, since, evaluated_at AS evaluatedAt FROM alarm_states";
 
 export class SqliteAlarmStore implements AlarmStore {
-  constructor(private readonly db: Db) {}
+  /** put and appendHistory run at every evaluation (each period of each alarm): prepared once */
+  private readonly putState;
+  private readonly addHistory;
+
+  constructor(private readonly db: Db) {
+    this.putState = db.prepare(
+      `INSERT INTO alarm_states (name, state, reason, reason_data, since, evaluated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET state = excluded.state, reason = excluded.reason, reason_data = excluded.reason_data,
+         since = excluded.since, evaluated_at = excluded.evaluated_at`,
+    );
+    this.addHistory = db.prepare(
+      "INSERT INTO alarm_history (name, ts, type, summary, data) VALUES (?, ?, ?, ?, ?)",
+    );
+  }
 
   async get(name: string): Promise<AlarmStateRecord | undefined> {
     return this.db.prepare<[string], AlarmStateRecord>(`${SELECT_STATE} WHERE name = ?`).get(name);
@@ -35,19 +48,11 @@ export class SqliteAlarmStore implements AlarmStore {
   }
 
   async put(s: AlarmStateRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO alarm_states (name, state, reason, reason_data, since, evaluated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET state = excluded.state, reason = excluded.reason, reason_data = excluded.reason_data,
-           since = excluded.since, evaluated_at = excluded.evaluated_at`,
-      )
-      .run(s.name, s.state, s.reason, s.reasonData, s.since, s.evaluatedAt);
+    this.putState.run(s.name, s.state, s.reason, s.reasonData, s.since, s.evaluatedAt);
   }
 
   async appendHistory(item: AlarmHistoryItem): Promise<void> {
-    this.db
-      .prepare("INSERT INTO alarm_history (name, ts, type, summary, data) VALUES (?, ?, ?, ?, ?)")
-      .run(item.name, item.timestamp, item.type, item.summary, item.data);
+    this.addHistory.run(item.name, item.timestamp, item.type, item.summary, item.data);
   }
 
   async history(name: string, limit = 100): Promise<AlarmHistoryItem[]> {

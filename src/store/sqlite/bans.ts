@@ -91,16 +91,13 @@ export class SqliteBanStore implements BanStore {
     }));
   }
 
+  /** asked once per ban (how many before, for bantime.increment): the statements are prepared once */
   async previousBans(ip: string, jail?: string): Promise<number> {
-    const row = jail
-      ? this.db
-          .prepare<[string, string], { n: number }>(
-            "SELECT count(*) AS n FROM ban_history WHERE ip = ? AND jail = ?",
-          )
-          .get(ip, jail)
-      : this.db
-          .prepare<[string], { n: number }>("SELECT count(*) AS n FROM ban_history WHERE ip = ?")
-          .get(ip);
+    const row = (
+      jail
+        ? this.statement("SELECT count(*) AS n FROM ban_history WHERE ip = ? AND jail = ?").get(ip, jail)
+        : this.statement("SELECT count(*) AS n FROM ban_history WHERE ip = ?").get(ip)
+    ) as { n: number } | undefined;
     return row?.n ?? 0;
   }
 
