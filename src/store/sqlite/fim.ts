@@ -68,8 +68,22 @@ export class SqliteFimStore implements FimStore {
       .run(source(root), FIM_DELETED).changes;
   }
 
-  async forget(root: string): Promise<void> {
-    this.db.prepare("DELETE FROM checkpoints WHERE source = ?").run(source(root));
+  async unmarkBaseline(root: string): Promise<void> {
+    this.db.prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?").run(source(root), FIM_BASELINE_KEY);
+  }
+
+  async keepOnly(root: string, kept: ReadonlySet<string>): Promise<number> {
+    const stale: string[] = [];
+    const keys = this.db
+      .prepare<[string], [string]>("SELECT key FROM checkpoints WHERE source = ?")
+      .raw()
+      .iterate(source(root));
+    for (const [key] of keys) if (!kept.has(key)) stale.push(key);
+    const del = this.db.prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const key of stale) del.run(source(root), key);
+    })();
+    return stale.length;
   }
 
   async addMaintenance(w: MaintenanceWindow): Promise<number> {
