@@ -57,7 +57,7 @@ export interface ScanProgress {
   startedAt: number;
 }
 
-const BASELINE_CHUNK = 5000;
+const BASELINE_CHUNK = 2000;
 
 export class FimScanner {
   readonly counters: FimCounters = {

@@ -51,24 +51,29 @@ function lstat(file) {
     throw err;
   }
 }
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+/** sha256 and length of what an open file holds now */
+function hashFd(fd) {
+  const sha = crypto.createHash("sha256");
+  let bytes = 0;
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, CHUNK, null);
+    if (n === 0) break;
+    sha.update(n === CHUNK ? buf : buf.subarray(0, n));
+    bytes += n;
+    // a short read is the end of a regular file: no second read() to be told so
+    if (n < CHUNK) break;
+  }
+  return { bytes, sha256: sha.digest("hex") };
+}
 /** sha256 of the regular file lstat saw, or why not: raced (replaced meanwhile) or an errno code */
 function hash(file, ino) {
   let fd;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(file, OPEN_FLAGS);
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.ino !== ino) return { raced: true };
-    const sha = crypto.createHash("sha256");
-    let bytes = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
-      sha.update(n === CHUNK ? buf : buf.subarray(0, n));
-      bytes += n;
-      // a short read is the end of a regular file: no second read() to be told so
-      if (n < CHUNK) break;
-    }
-    return { bytes, sha256: sha.digest("hex") };
+    return hashFd(fd);
   } catch (err) {
     return { code: (err && err.code) || "EIO" };
   } finally {
@@ -132,24 +137,61 @@ function observe(file, p, st) {
   emit(p, record, 0);
   return true;
 }
-/** lists one folder (or observes one path that is no folder): its row, its files' rows, its subfolders */
+/**
+ * A regular file opened without an lstat first (O_NOFOLLOW|O_NONBLOCK: a symlink fails with ELOOP, a
+ * FIFO never blocks, and fstat says what it is before a byte is read). false when it is something else
+ * now, or could not be opened: the lstat path decides then. true when it vanished or its row is out.
+ */
+function regular(file, p) {
+  let fd;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (err) {
+    return err.code === "ENOENT";
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return false;
+    const record = recordOf(st);
+    if (st.size > maxHashSize) {
+      record.unhashed = "too_large";
+      emit(p, record, 0);
+      return true;
+    }
+    let r;
+    try {
+      r = hashFd(fd);
+    } catch (err) {
+      record.unhashed = err.code || "EIO";
+      emit(p, record, 0);
+      return true;
+    }
+    record.sha256 = r.sha256;
+    emit(p, record, r.bytes);
+    return true;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+/** lists one folder (or observes one path that is no folder): its row, its files' rows, its subfolders;
+ * rows are posted when FLUSH_AT of them are ready and when the job ends */
 function visit(id, dir) {
   const p = displayPath(dir);
   const st = lstat(dir);
-  if (!st) return post(id, true, []);
+  if (!st) return;
   if (!st.isDirectory()) {
     observe(dir, p, st);
-    return post(id, true, []);
+    return;
   }
   let entries;
   try {
     entries = fs.readdirSync(dir, { encoding: "buffer", withFileTypes: true });
   } catch (err) {
-    if (gone(err)) return post(id, true, []);
+    if (gone(err)) return;
     const record = recordOf(st);
     record.unhashed = err.code || "EIO";
     emit(p, record, 0);
-    return post(id, true, []);
+    return;
   }
   emit(p, recordOf(st), 0);
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
@@ -160,23 +202,28 @@ function visit(id, dir) {
     const fp = displayPath(file);
     if (ignored(fp)) continue;
     if (d.isDirectory()) subdirs.push(new Uint8Array(file));
-    else files.push(file, fp);
+    else files.push(file, fp, d.isFile());
   }
-  post(id, false, subdirs);
+  // subfolders go out before this folder's files are hashed: another worker may be waiting for work
+  if (subdirs.length > 0) post(id, false, subdirs);
   const late = [];
-  for (let i = 0; i < files.length; i += 2) {
-    const st = lstat(files[i]);
-    if (!st) continue;
-    // a file system without d_type, or a name replaced since readdir: a folder is listed as its own job
-    if (st.isDirectory()) late.push(new Uint8Array(files[i]));
-    else observe(files[i], files[i + 1], st);
+  for (let i = 0; i < files.length; i += 3) {
     if (count >= FLUSH_AT) post(id, false, []);
+    const file = files[i];
+    // readdir says regular file: open it first, its fstat is its record (one lstat fewer per file)
+    if (files[i + 2] && regular(file, files[i + 1])) continue;
+    const st = lstat(file);
+    // a file system without d_type, or a name replaced since readdir: a folder is listed as its own job
+    if (!st) continue;
+    if (st.isDirectory()) late.push(new Uint8Array(file));
+    else observe(file, files[i + 1], st);
   }
-  post(id, true, late);
+  if (late.length > 0) post(id, false, late);
 }
 parentPort.on("message", (job) => {
   try {
-    visit(job.id, Buffer.from(job.path.buffer, job.path.byteOffset, job.path.byteLength));
+    for (const path of job.paths) visit(job.id, Buffer.from(path.buffer, path.byteOffset, path.byteLength));
+    post(job.id, true, []);
   } catch (err) {
     out = "";
     count = 0;
@@ -202,8 +249,10 @@ interface Answer {
   error?: string;
 }
 
-/** Folders a worker may hold at once: the one it walks and the next. */
+/** Jobs a worker may hold at once: the one it walks and the next. */
 const MAX_OUTSTANDING = 2;
+/** Most folders in one job: a message each way per job, not per folder (most folders hold few files). */
+const MAX_FOLDERS_PER_JOB = 8;
 
 export interface TreeWalkOptions {
   workers: number;
@@ -256,11 +305,12 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       if (workers.length < o.workers && [...outstanding.values()].every((n) => n > 0)) spawn();
       let w: Worker | undefined;
       let least = MAX_OUTSTANDING;
-      for (const [x, n] of outstanding)
-        if (n < least) [w, least] = [x, n];
+      for (const [x, n] of outstanding) if (n < least) [w, least] = [x, n];
       if (!w) return;
       outstanding.set(w, least + 1);
-      w.postMessage({ id: nextId++, path: stack.pop() });
+      // shares out what the stack holds so that every worker slot gets some
+      const take = Math.min(MAX_FOLDERS_PER_JOB, Math.ceil(stack.length / (o.workers * MAX_OUTSTANDING)));
+      w.postMessage({ id: nextId++, paths: stack.splice(stack.length - take, take).reverse() });
     }
   };
   try {
