@@ -36,6 +36,11 @@ export interface FimScannerDeps {
   host: () => string;
   /** where report_changes keeps previous contents (the data dir's fim/copies) */
   copiesDir: string;
+  /**
+   * niceness of the walking and hashing threads: the daemon gives them WORKER_NICE so its own event loop
+   * (ingest, jails, alarms) comes first when the CPUs are busy; `mamori fim` runs them as itself
+   */
+  workerNice?: number;
   /** dpkg's index under package_root (verify_packages) */
   packages?: () => PackageIndex;
 }
@@ -58,6 +63,8 @@ export interface ScanProgress {
 }
 
 const BASELINE_CHUNK = 2000;
+/** the daemon's walking/hashing threads' niceness (as `nice -n 10`) */
+export const WORKER_NICE = 10;
 
 export class FimScanner {
   readonly counters: FimCounters = {
@@ -83,7 +90,7 @@ export class FimScanner {
     private readonly deps: FimScannerDeps,
   ) {
     this.workers = config.hash_workers ?? os.availableParallelism();
-    this.pool = new HashPool(this.workers);
+    this.pool = new HashPool(this.workers, deps.workerNice);
     this.copies = new ContentCopies(deps.copiesDir, config.max_diff_size);
     for (const p of config.paths) this.ignores.set(p.path, compileIgnore(p.ignore));
   }
@@ -144,6 +151,7 @@ export class FimScanner {
       workers: this.workers,
       maxHashSize: this.config.max_hash_size,
       ignore: pc.ignore,
+      nice: this.deps.workerNice,
     });
     for await (const batch of walk) {
       if (this.stopped) break;

@@ -18,6 +18,20 @@ import { ignorePatterns } from "./ignore.js";
 import { displayPath, sequenceLength } from "./names.js";
 import { fileTypeOf, recordOf } from "./record.js";
 
+/**
+ * Lowers this thread's priority (Linux: setpriority on the thread's own id from /proc/thread-self), so the
+ * daemon's event loop (ingest, jails, alarms) runs first when the CPUs are busy. Best effort.
+ */
+export const NICE_SOURCE = `
+function niceThisThread(nice) {
+  if (!nice) return;
+  try {
+    const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
+    if (tid > 0) require("node:os").setPriority(tid, nice);
+  } catch {}
+}
+`;
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const fs = require("node:fs");
@@ -27,7 +41,9 @@ ${sequenceLength}
 ${displayPath}
 ${fileTypeOf}
 ${recordOf}
-const { maxHashSize, whole, names } = workerData;
+${NICE_SOURCE}
+const { maxHashSize, whole, names, nice } = workerData;
+niceThisThread(nice);
 const wholeRe = whole.map((s) => new RegExp(s, "s"));
 const nameRe = names.map((s) => new RegExp(s, "s"));
 function ignored(p) {
@@ -258,6 +274,8 @@ export interface TreeWalkOptions {
   workers: number;
   maxHashSize: number;
   ignore: readonly string[];
+  /** niceness of the walking threads (0: as the process) */
+  nice?: number;
 }
 
 /**
@@ -285,7 +303,7 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
   const spawn = () => {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { maxHashSize: o.maxHashSize, whole, names },
+      workerData: { maxHashSize: o.maxHashSize, whole, names, nice: o.nice ?? 0 },
     });
     w.unref();
     outstanding.set(w, 0);
