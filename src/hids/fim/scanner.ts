@@ -84,6 +84,8 @@ export class FimScanner {
   private readonly ignores = new Map<string, IgnoreTest>();
   private lock: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** aborted by close(): a baseline's walking threads stop mid-file */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly config: FimConfig,
@@ -125,6 +127,7 @@ export class FimScanner {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.closing.abort();
     await this.pool.close();
   }
 
@@ -152,6 +155,7 @@ export class FimScanner {
       maxHashSize: this.config.max_hash_size,
       ignore: pc.ignore,
       nice: this.deps.workerNice,
+      signal: this.closing.signal,
     });
     for await (const batch of walk) {
       if (this.stopped) break;

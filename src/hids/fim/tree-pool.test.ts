@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { ManualClock } from "../../core/clock.js";
+import { waitFor } from "../../testing/wait.js";
 import { harness, tempDir } from "./testing/harness.js";
 
 const dirs: string[] = [];
@@ -81,6 +83,30 @@ describe("FIM baseline in worker threads (tree-pool.ts)", () => {
         path.join(root, "new.txt"),
       ]);
       assert.deepEqual(await h.scanner.scanAll(), [], "the rebuilt baseline is the tree as it is");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("close() mid-baseline stops the walk; the baseline is not marked finished", async () => {
+    const dir = tempDir("close");
+    dirs.push(dir);
+    const root = path.join(dir, "tree");
+    wideTree(root);
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    // max_io paces on the manual clock: the scan waits after its first batch until the clock moves
+    const h = harness({ paths: [{ path: root }], max_io: 0.001 }, { dir, clock });
+    try {
+      const scan = h.scanner.scanAll();
+      await waitFor("the first rows", () => (h.scanner.progress?.files ?? 0) > 0 || undefined, 30_000, 10);
+      await h.scanner.close();
+      clock.advance(3600_000);
+      const events = await scan;
+      assert.equal(
+        events.some((e) => e.change === "baseline"),
+        false,
+      );
+      assert.equal(await h.store.fim.baselined(root), undefined, "the next scan builds it again");
     } finally {
       await h.close();
     }

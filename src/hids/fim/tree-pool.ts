@@ -276,6 +276,8 @@ export interface TreeWalkOptions {
   ignore: readonly string[];
   /** niceness of the walking threads (0: as the process) */
   nice?: number;
+  /** stops the walk: its threads are terminated at once, mid-file (the scanner is closing) */
+  signal?: AbortSignal;
 }
 
 /**
@@ -331,8 +333,11 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       w.postMessage({ id: nextId++, paths: stack.splice(stack.length - take, take).reverse() });
     }
   };
+  const stop = () => wake?.();
+  o.signal?.addEventListener("abort", stop);
   try {
     for (;;) {
+      if (o.signal?.aborted) return;
       if (failure) throw failure;
       dispatch();
       const rows = ready.shift();
@@ -346,6 +351,7 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       wake = undefined;
     }
   } finally {
+    o.signal?.removeEventListener("abort", stop);
     outstanding.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
