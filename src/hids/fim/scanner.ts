@@ -63,6 +63,12 @@ export interface ScanProgress {
 }
 
 const BASELINE_CHUNK = 2000;
+/**
+ * A baseline walks in hash_workers + 1 threads: the walk the main thread did (readdir, lstat, records;
+ * what aide's main thread does beside its num_workers hashing threads) moved into the workers, and one
+ * more thread takes its place; the main thread only commits.
+ */
+const WALK_EXTRA_THREADS = 1;
 /** the daemon's walking/hashing threads' niceness (as `nice -n 10`) */
 export const WORKER_NICE = 10;
 
@@ -151,7 +157,7 @@ export class FimScanner {
     let bytes = 0;
     const began = this.deps.clock.now();
     const walk = walkInWorkers(pathBytes(root), {
-      workers: this.workers,
+      workers: this.workers + WALK_EXTRA_THREADS,
       maxHashSize: this.config.max_hash_size,
       ignore: pc.ignore,
       nice: this.deps.workerNice,
