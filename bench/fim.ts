@@ -2,7 +2,8 @@
  * `npm run bench -- fim [--tree gen|PATH] [--files N] [--mib M] [--workers W] [--rounds R] [--latency-runs R] [--keep]`:
  * mamori's FIM side by side with Debian's `aide` in one run, on the same tree with the same attributes
  * (sha256, size, mode, uid, gid, mtime, inode) and the same number of hashing threads (mamori's
- * `hash_workers`, aide's `num_workers`; default 2):
+ * `hash_workers`, aide's `num_workers`; default 2; each tool also walks the tree: aide in its main
+ * thread, a mamori baseline in one more worker thread, so both run hash_workers + 1 busy threads):
  *   - `mamori fim baseline` vs `aide --init`, then `mamori fim check` vs `aide --check` with nothing changed:
  *     files/s and MB/s over the tree's regular files (counted here, one denominator for both), the ratio;
  *   - peak RSS of each (/usr/bin/time %M);

@@ -46,7 +46,7 @@ export const fimKeys: Record<string, KeyDoc> = {
     "50",
   ),
   "fim.hash_workers": d(
-    "Worker threads hashing files (the daemon's ingest and jails never wait for them).",
+    "Worker threads walking and hashing files (the daemon's ingest and jails never wait for them). Unset: one per CPU the process may use (os.availableParallelism()).",
     "2",
   ),
   "fim.verify_packages": d(

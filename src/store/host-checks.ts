@@ -76,8 +76,14 @@ export interface FimStore {
   baselined(root: string): Promise<{ at: number; files: number } | undefined>;
   /** Removes the rows of deleted paths (their events are committed). */
   purgeDeleted(root: string): Promise<number>;
-  /** Forgets a root's baseline (`fim baseline` rebuilds it). */
-  forget(root: string): Promise<void>;
+  /**
+   * Starts rebuilding a root's baseline: drops only its finished-baseline mark, so the rebuild overwrites
+   * rows in place (deleting 140,000 rows first cost a rebuild of /usr a second) and a rebuild killed
+   * midway is started again.
+   */
+  unmarkBaseline(root: string): Promise<void>;
+  /** Deletes a root's rows whose path is not in `kept` (what a rebuild did not see); returns how many. */
+  keepOnly(root: string, kept: ReadonlySet<string>): Promise<number>;
   addMaintenance(w: MaintenanceWindow): Promise<number>;
   /** The window that covers `now`, if any (the latest-ending one). */
   maintenanceAt(now: number): Promise<MaintenanceWindow | undefined>;

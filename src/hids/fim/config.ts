@@ -87,8 +87,8 @@ export const fimSchema = z.strictObject({
   max_hash_size: byteSize.default(4 * 1024 ** 3),
   /** read at most this many MB/s while hashing (0: no limit) */
   max_io: z.number().min(0).default(0),
-  /** worker threads that hash files (the daemon's ingest and jails never wait on them) */
-  hash_workers: z.number().int().min(1).max(16).default(2),
+  /** worker threads that walk and hash files (the daemon's ingest and jails never wait on them); unset: one per CPU (os.availableParallelism()) */
+  hash_workers: z.number().int().min(1).max(16).optional(),
   verify_packages: z.boolean().default(false),
   /** where dpkg's database is looked up (`var/lib/dpkg` under it) and what package paths are relative to */
   package_root: pathString.default("/"),

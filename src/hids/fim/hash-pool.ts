@@ -9,9 +9,12 @@
  * from dist/.
  */
 import { Worker } from "node:worker_threads";
+import { NICE_SOURCE } from "./tree-pool.js";
 
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
+${NICE_SOURCE}
+niceThisThread(workerData.nice);
 const fs = require("node:fs");
 const crypto = require("node:crypto");
 const CHUNK = 1 << 20;
@@ -80,7 +83,11 @@ export class HashPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  /** nice: the threads' niceness (0: as the process) */
+  constructor(
+    private readonly size: number,
+    private readonly nice = 0,
+  ) {}
 
   /** Hashes one regular file (identified by its inode from the walker's lstat). */
   hash(path: Buffer, inode: number, want: { sha256?: boolean; md5?: boolean } = { sha256: true }) {
@@ -140,7 +147,7 @@ export class HashPool {
   }
 
   private spawn(): void {
-    const w = new Worker(WORKER_SOURCE, { eval: true });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: this.nice } });
     w.unref();
     this.sent.set(w, []);
     w.on("message", (results: Array<HashResult & { id: number }>) => {

@@ -10,15 +10,23 @@ const compile = (g: string) => new RegExp(globToRegExp(g).source, "s");
 
 export type IgnoreTest = (displayPath: string) => boolean;
 
-export function compileIgnore(globs: readonly string[]): IgnoreTest {
-  const whole: RegExp[] = [];
-  const names: RegExp[] = [];
+/** The globs as regular expression sources (flag "s"): on whole paths and on names (tree-pool.ts's workers). */
+export function ignorePatterns(globs: readonly string[]): { whole: string[]; names: string[] } {
+  const whole: string[] = [];
+  const names: string[] = [];
   for (const g of globs) {
     if (g.includes("/")) {
-      whole.push(compile(g));
-      if (g.endsWith("/**")) whole.push(compile(g.slice(0, -3)));
-    } else names.push(compile(g));
+      whole.push(compile(g).source);
+      if (g.endsWith("/**")) whole.push(compile(g.slice(0, -3)).source);
+    } else names.push(compile(g).source);
   }
+  return { whole, names };
+}
+
+export function compileIgnore(globs: readonly string[]): IgnoreTest {
+  const patterns = ignorePatterns(globs);
+  const whole = patterns.whole.map((s) => new RegExp(s, "s"));
+  const names = patterns.names.map((s) => new RegExp(s, "s"));
   if (whole.length === 0 && names.length === 0) return () => false;
   return (p) => {
     if (whole.some((r) => r.test(p))) return true;

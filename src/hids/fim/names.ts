@@ -6,7 +6,8 @@
  */
 const BACKSLASH = 0x5c;
 
-function sequenceLength(b: Buffer, i: number): number {
+/** Bytes in the valid UTF-8 sequence at b[i], 0 when there is none (also run in tree-pool.ts's workers). */
+export function sequenceLength(b: Buffer, i: number): number {
   const c = b[i];
   if (c < 0x80) return 1;
   let n: number;

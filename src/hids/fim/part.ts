@@ -15,7 +15,7 @@ import type { FimConfig, FimPathConfig } from "./config.js";
 import { compileIgnore } from "./ignore.js";
 import { pathBytes } from "./names.js";
 import { currentPackageIndex } from "./packages.js";
-import { FimScanner } from "./scanner.js";
+import { FimScanner, WORKER_NICE } from "./scanner.js";
 import { TreeWatcher } from "./watch.js";
 
 export interface FimPartEnv {
@@ -52,6 +52,7 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
     clock: env.clock,
     host: env.hostname,
     copiesDir: path.join(env.dataDir, "fim", "copies"),
+    workerNice: WORKER_NICE,
     packages: config.verify_packages ? () => currentPackageIndex(config.package_root) : undefined,
   });
   const watchers: TreeWatcher[] = [];

@@ -4,6 +4,7 @@
  * reports every change exactly once). Full scans and realtime checks share it; the step that re-reads a
  * row, decides and commits runs one at a time, so a path seen by both is reported once.
  */
+import os from "node:os";
 import path from "node:path";
 import type { Clock } from "../../core/clock.js";
 import {
@@ -22,6 +23,7 @@ import { displayPath, pathBytes } from "./names.js";
 import { type Observed, observe } from "./observe.js";
 import { explainContent, type PackageIndex } from "./packages.js";
 import { compareRecords, type FileRecord } from "./record.js";
+import { ROW_FILE, ROW_UNHASHED, ROW_WIDTH, walkInWorkers } from "./tree-pool.js";
 import { walkTree } from "./walk.js";
 
 /** Commits change events (FIM messages) and baseline rows in one transaction. */
@@ -34,6 +36,11 @@ export interface FimScannerDeps {
   host: () => string;
   /** where report_changes keeps previous contents (the data dir's fim/copies) */
   copiesDir: string;
+  /**
+   * niceness of the walking and hashing threads: the daemon gives them WORKER_NICE so its own event loop
+   * (ingest, jails, alarms) comes first when the CPUs are busy; `mamori fim` runs them as itself
+   */
+  workerNice?: number;
   /** dpkg's index under package_root (verify_packages) */
   packages?: () => PackageIndex;
 }
@@ -56,6 +63,14 @@ export interface ScanProgress {
 }
 
 const BASELINE_CHUNK = 2000;
+/**
+ * A baseline walks in hash_workers + 1 threads: the walk the main thread did (readdir, lstat, records;
+ * what aide's main thread does beside its num_workers hashing threads) moved into the workers, and one
+ * more thread takes its place; the main thread only commits.
+ */
+const WALK_EXTRA_THREADS = 1;
+/** the daemon's walking/hashing threads' niceness (as `nice -n 10`) */
+export const WORKER_NICE = 10;
 
 export class FimScanner {
   readonly counters: FimCounters = {
@@ -68,17 +83,22 @@ export class FimScanner {
     watchLimit: 0,
   };
   progress: ScanProgress | undefined;
+  /** hashing threads: hash_workers, else one per CPU the process may use */
+  private readonly workers: number;
   private readonly pool: HashPool;
   private readonly copies: ContentCopies;
   private readonly ignores = new Map<string, IgnoreTest>();
   private lock: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** aborted by close(): a baseline's walking threads stop mid-file */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly config: FimConfig,
     private readonly deps: FimScannerDeps,
   ) {
-    this.pool = new HashPool(config.hash_workers);
+    this.workers = config.hash_workers ?? os.availableParallelism();
+    this.pool = new HashPool(this.workers, deps.workerNice);
     this.copies = new ContentCopies(deps.copiesDir, config.max_diff_size);
     for (const p of config.paths) this.ignores.set(p.path, compileIgnore(p.ignore));
   }
@@ -113,27 +133,59 @@ export class FimScanner {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.closing.abort();
     await this.pool.close();
   }
 
   // ---------------------------------------------------------------- baseline
 
+  /**
+   * Walks, stats and hashes in worker threads (tree-pool.ts); this thread only turns their rows into
+   * checkpoints and commits them, BASELINE_CHUNK rows a transaction. A rebuild overwrites the old rows in
+   * place and then deletes those of paths it did not see. A baseline killed midway has no
+   * finished-baseline row, so the next scan builds it again.
+   */
   private async baseline(pc: FimPathConfig): Promise<FimEvent[]> {
     const root = pc.path;
-    await this.deps.fim.forget(root);
+    await this.deps.fim.unmarkBaseline(root);
     const host = this.deps.host();
+    const seen = new Set<string>();
     let rows: Checkpoint[] = [];
     let limits: FimEvent[] = [];
     const all: FimEvent[] = [];
     let files = 0;
     let bytes = 0;
-    await this.observeTree(pc, pathBytes(root), async (p, entryBytes, o) => {
-      files++;
-      bytes += o.bytes;
-      rows.push(fimCheckpoint(root, p, JSON.stringify(o.record)));
-      if (o.record.unhashed) limits.push(this.limit(p, o.record, host));
-      if (pc.report_changes && o.record.type === "file")
-        await this.copies.keep(p, await this.copies.readText(entryBytes));
+    const began = this.deps.clock.now();
+    const walk = walkInWorkers(pathBytes(root), {
+      workers: this.workers + WALK_EXTRA_THREADS,
+      maxHashSize: this.config.max_hash_size,
+      ignore: pc.ignore,
+      nice: this.deps.workerNice,
+      signal: this.closing.signal,
+    });
+    for await (const batch of walk) {
+      if (this.stopped) break;
+      let batchBytes = 0;
+      for (let i = 0; i < batch.length; i += ROW_WIDTH) {
+        const p = batch[i];
+        const json = batch[i + 1];
+        const flags = Number(batch[i + 3]);
+        batchBytes += Number(batch[i + 2]);
+        rows.push(fimCheckpoint(root, p, json));
+        seen.add(p);
+        if (flags & ROW_UNHASHED) limits.push(this.limit(p, JSON.parse(json) as FileRecord, host));
+        if (pc.report_changes && flags & ROW_FILE)
+          await this.copies.keep(p, await this.copies.readText(pathBytes(p)));
+      }
+      const n = batch.length / ROW_WIDTH;
+      files += n;
+      bytes += batchBytes;
+      this.counters.files += n;
+      this.counters.bytesHashed += batchBytes;
+      if (this.progress) {
+        this.progress.files += n;
+        this.progress.bytes += batchBytes;
+      }
       if (rows.length >= BASELINE_CHUNK) {
         const [r, l] = [rows, limits];
         rows = [];
@@ -141,7 +193,13 @@ export class FimScanner {
         all.push(...l);
         await this.deps.commit(l, r);
       }
-    });
+      await this.pace(began, bytes);
+    }
+    if (this.stopped) return all;
+    // rows of paths this rebuild did not see go before the baseline is marked finished
+    await this.deps.commit([], rows);
+    rows = [];
+    await this.deps.fim.keepOnly(root, seen);
     const summary: FimEvent = { path: root, change: "baseline", files, bytes, host };
     rows.push(fimCheckpoint(root, FIM_BASELINE_KEY, JSON.stringify({ at: this.deps.clock.now(), files })));
     await this.deps.commit([...limits, summary], rows);
@@ -275,7 +333,7 @@ export class FimScanner {
     const inflight = new Set<Promise<void>>();
     let slotFreed: (() => void) | undefined;
     // enough files in flight for the pool to hand each worker full batches (hash-pool.ts MAX_BATCH)
-    const limit = this.config.hash_workers * 96;
+    const limit = this.workers * 96;
     const began = this.deps.clock.now();
     let hashed = 0;
     let failure: unknown;

@@ -40,7 +40,9 @@ export class SqliteFimStore implements FimStore {
 
   async row(root: string, path: string): Promise<string | undefined> {
     const r = this.db
-      .prepare<[string, string], { value: string }>("SELECT value FROM checkpoints WHERE source = ? AND key = ?")
+      .prepare<[string, string], { value: string }>(
+        "SELECT value FROM checkpoints WHERE source = ? AND key = ?",
+      )
       .get(source(root), path);
     return r && r.value !== FIM_DELETED ? r.value : undefined;
   }
@@ -57,7 +59,9 @@ export class SqliteFimStore implements FimStore {
 
   async baselined(root: string): Promise<{ at: number; files: number } | undefined> {
     const row = this.db
-      .prepare<[string, string], { value: string }>("SELECT value FROM checkpoints WHERE source = ? AND key = ?")
+      .prepare<[string, string], { value: string }>(
+        "SELECT value FROM checkpoints WHERE source = ? AND key = ?",
+      )
       .get(source(root), FIM_BASELINE_KEY);
     return row ? (JSON.parse(row.value) as { at: number; files: number }) : undefined;
   }
@@ -68,8 +72,32 @@ export class SqliteFimStore implements FimStore {
       .run(source(root), FIM_DELETED).changes;
   }
 
-  async forget(root: string): Promise<void> {
-    this.db.prepare("DELETE FROM checkpoints WHERE source = ?").run(source(root));
+  async unmarkBaseline(root: string): Promise<void> {
+    this.db
+      .prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?")
+      .run(source(root), FIM_BASELINE_KEY);
+  }
+
+  async keepOnly(root: string, kept: ReadonlySet<string>): Promise<number> {
+    // every kept path has its row: as many rows as kept paths means there is nothing else (counted in
+    // SQLite, not read row by row into JavaScript)
+    const { n } = this.db
+      .prepare<[string, string], { n: number }>(
+        "SELECT count(*) AS n FROM checkpoints WHERE source = ? AND key <> ?",
+      )
+      .get(source(root), FIM_BASELINE_KEY) as { n: number };
+    if (n === kept.size) return 0;
+    const stale: string[] = [];
+    const keys = this.db
+      .prepare<[string], [string]>("SELECT key FROM checkpoints WHERE source = ?")
+      .raw()
+      .iterate(source(root));
+    for (const [key] of keys) if (!kept.has(key)) stale.push(key);
+    const del = this.db.prepare("DELETE FROM checkpoints WHERE source = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const key of stale) del.run(source(root), key);
+    })();
+    return stale.length;
   }
 
   async addMaintenance(w: MaintenanceWindow): Promise<number> {
