@@ -11,6 +11,7 @@ command -v ipset >/dev/null 2>&1 || need+=(ipset)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v sshpass >/dev/null 2>&1 || need+=(sshpass)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v getfattr >/dev/null 2>&1 || need+=(attr)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ "${#need[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

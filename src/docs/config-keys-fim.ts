@@ -33,7 +33,7 @@ export const fimKeys: Record<string, KeyDoc> = {
     "true",
   ),
   "fim.attributes": d(
-    "What counts as a change: sha256, size, mode, uid, gid, mtime, inode, type, link (default: all of these), ctime.",
+    "What counts as a change: sha256, size, mode, uid, gid, mtime, inode, type, link (default: all of these), ctime, xattrs (extended attributes such as security.capability; needs getfattr, Debian package attr).",
     "[sha256, mode, uid, gid]",
   ),
   "fim.max_diff_size": d("Largest text file diffed by `report_changes` (bytes, or 512KiB, 1MiB...).", "1MiB"),

@@ -18,6 +18,7 @@ export const FIM_ATTRIBUTES = [
   "type",
   "link",
   "ctime",
+  "xattrs",
 ] as const;
 export type FimAttribute = (typeof FIM_ATTRIBUTES)[number];
 

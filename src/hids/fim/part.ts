@@ -17,6 +17,7 @@ import { pathBytes } from "./names.js";
 import { currentPackageIndex } from "./packages.js";
 import { FimScanner, WORKER_NICE } from "./scanner.js";
 import { TreeWatcher } from "./watch.js";
+import { assertXattrTool } from "./xattrs.js";
 
 export interface FimPartEnv {
   store: Pick<Store, "fim">;
@@ -144,6 +145,7 @@ export function buildFimPart(config: FimConfig, env: FimPartEnv): FimPart {
     scanNow,
     runNow: scanNow,
     async start() {
+      if (config.attributes.includes("xattrs")) await assertXattrTool();
       for (const pc of config.paths) if (pc.realtime) await watchPath(pc);
       if (config.scan_on_start) void scanNow();
       timer = env.clock.setInterval(() => void scanNow(), config.schedule * 1000);

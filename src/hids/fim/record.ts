@@ -20,6 +20,11 @@ export interface FileRecord {
   link?: string;
   /** regular files that could be read and are not over max_hash_size */
   sha256?: string;
+  /**
+   * extended attributes as sorted `name=0xHEX` lines ("" for none), read only when `xattrs` is among the
+   * attributes; undefined when unknown, which never counts as a change (xattrs.ts)
+   */
+  xattrs?: string;
   /** why the content could not be hashed: "EACCES", "too_large", ... (reported once, when it starts) */
   unhashed?: string;
 }
@@ -69,6 +74,7 @@ export function compareRecords(
   for (const a of attributes) {
     if (bothDirs && DIRECTORY_NOISE.has(a)) continue;
     if (before[a] === after[a]) continue;
+    if (a === "xattrs" && (before.xattrs === undefined || after.xattrs === undefined)) continue;
     if (a === "sha256" && (before.unhashed || after.unhashed) && before.type === after.type) continue;
     changed.push(a);
   }

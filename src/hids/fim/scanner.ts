@@ -25,6 +25,7 @@ import { explainContent, type PackageIndex } from "./packages.js";
 import { compareRecords, type FileRecord } from "./record.js";
 import { ROW_FILE, ROW_UNHASHED, ROW_WIDTH, walkInWorkers } from "./tree-pool.js";
 import { walkTree } from "./walk.js";
+import { readTreeXattrs, withXattrs } from "./xattrs.js";
 
 /** Commits change events (FIM messages) and baseline rows in one transaction. */
 export type FimCommit = (events: FimEvent[], checkpoints: Checkpoint[]) => Promise<void>;
@@ -148,6 +149,7 @@ export class FimScanner {
   private async baseline(pc: FimPathConfig): Promise<FimEvent[]> {
     const root = pc.path;
     await this.deps.fim.unmarkBaseline(root);
+    const xattrs = await this.xattrsUnder(pathBytes(root));
     const host = this.deps.host();
     const seen = new Set<string>();
     let rows: Checkpoint[] = [];
@@ -171,7 +173,7 @@ export class FimScanner {
         const json = batch[i + 1];
         const flags = Number(batch[i + 3]);
         batchBytes += Number(batch[i + 2]);
-        rows.push(fimCheckpoint(root, p, json));
+        rows.push(fimCheckpoint(root, p, xattrs ? withXattrs(json, xattrs.get(p)) : json));
         seen.add(p);
         if (flags & ROW_UNHASHED) limits.push(this.limit(p, JSON.parse(json) as FileRecord, host));
         if (pc.report_changes && flags & ROW_FILE)
@@ -216,7 +218,9 @@ export class FimScanner {
     startBytes = pathBytes(start),
   ): Promise<FimEvent[]> {
     const out: FimEvent[] = [];
+    const xattrs = await this.xattrsUnder(startBytes);
     await this.observeTree(pc, startBytes, async (p, entryBytes, o) => {
+      if (xattrs) o.record.xattrs = xattrs.get(p) ?? "";
       const seen = known.get(p);
       known.delete(p);
       if (seen !== undefined && seen === JSON.stringify(o.record)) return;
@@ -230,6 +234,11 @@ export class FimScanner {
     }
     if (start === pc.path) await this.deps.fim.purgeDeleted(pc.path);
     return out;
+  }
+
+  /** The xattrs of a tree when they are compared (one getfattr run, before the walk). */
+  private async xattrsUnder(start: Buffer): Promise<Map<string, string> | undefined> {
+    return this.config.attributes.includes("xattrs") ? readTreeXattrs(start) : undefined;
   }
 
   /** Under the lock: re-reads the row, decides what changed and commits the event with the row. */
