@@ -94,7 +94,8 @@ export class LiveAgents {
         liveAddress: existing.address,
       });
       respondJson(stream, 409, {
-        error: "clone suspected: this certificate is already connected from elsewhere",
+        error: `clone suspected: another agent is connected with this certificate (${agent.name}, ${agent.id}, from ${existing.address ?? "an unknown address"}); a cloned data directory or VM? enroll this host with its own token into a new data dir (mamori agent enroll --token T --data-dir DIR)`,
+        reason: "clone_suspected",
       });
       return;
     }
