@@ -18,6 +18,7 @@ import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
 import { cliInNetnsArgv, runCli } from "../../src/testing/cli.js";
 import { waitFor } from "../../src/testing/wait.js";
+import { configureAgent } from "./testing/fleet-lan.js";
 
 const run = promisify(execFile);
 const skip = netnsUnavailable([]);
@@ -104,17 +105,12 @@ describe("fleet across network namespaces", { skip }, () => {
           ]),
         );
         ids.push(/enrolled as (ag-[0-9a-f]+)/.exec(stdout)?.[1] ?? "");
-        const cfg = path.join(agentDir(name), "agent.yaml");
         fs.writeFileSync(path.join(tmp, `${name}.log`), "");
-        fs.writeFileSync(
-          cfg,
-          fs
-            .readFileSync(cfg, "utf8")
-            .replace(
-              "sources: []",
-              `sources: [{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }]`,
-            ),
-        );
+        configureAgent(agentDir(name), {
+          sources: [
+            `{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }`,
+          ],
+        });
       }),
     );
     assert.equal(new Set(ids).size, 2, "two agents, two ids");
@@ -212,7 +208,9 @@ describe("fleet across network namespaces", { skip }, () => {
     // not a tight loop: it waits `retry` (2 s), then twice as long after each refusal in a row
     await waitFor("the clone refused again", () => refusals().length >= 2, 30_000, 100);
     assert.deepEqual(
-      refusals().map((r) => r.retryS).slice(0, 2),
+      refusals()
+        .map((r) => r.retryS)
+        .slice(0, 2),
       [2, 4],
     );
     assert.equal(clone.child.exitCode, null, "the clone keeps running (and collecting locally)");
