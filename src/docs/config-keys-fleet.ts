@@ -47,7 +47,10 @@ export const fleetKeys: Record<string, KeyDoc> = {
     "eb6fbf356f70ad2e8bfc866e6ce7db9cb92681fa62bd7b08c93aa627670e7030",
   ),
   "agent.batch_size": d("Events per batch sent to the server.", "500"),
-  "agent.retry": d("Wait before reconnecting after the server went away.", "2s"),
+  "agent.retry": d(
+    "Wait before reconnecting after the server went away. After a refusal (revoked, clone suspected) the wait doubles with each refusal in a row, up to 5 minutes.",
+    "2s",
+  ),
   "agent.spool_max": d(
     "Most bytes of events waiting in the agent's store to be sent (while the server is away); beyond it the oldest are dropped, counted and reported in heartbeats. Default 1 GiB.",
     "268435456",

@@ -16,7 +16,6 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,20 +23,22 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { type Netns, netnsUnavailable } from "../../src/actions/testing/netns.js";
 import { systemClock } from "../../src/core/clock.js";
-import { newToken } from "../../src/fleet/enroll/token.js";
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
 import { runCli } from "../../src/testing/cli.js";
 import { waitFor } from "../../src/testing/wait.js";
 import {
+  addExpiredToken,
   cliIn,
+  configureAgent,
   createLan,
-  IDLE_PEERS_SCRIPT,
   type Lan,
   nftHas,
   type Proc,
   Procs,
   rssKiB,
+  startIdlePeers,
   watchNft,
+  withForeignCaPin,
 } from "./testing/fleet-lan.js";
 import { failedLogin, sshdUnavailable, startSshd } from "./testing/sshd.js";
 
@@ -163,17 +164,14 @@ describe("fleet: a server and three agents, each in its own network namespace", 
       fourth.stderr,
       /refused to enroll this agent: .*the enrollment token has been used as often as it allows/,
     );
+    assert.doesNotMatch(fourth.stderr, /enroll:/, "the refusal is said once");
     assert.ok(!fs.existsSync(path.join(dataDir("agent-d"), "agent.yaml")), "nothing saved on a refusal");
 
     // a token of this server whose CA pin is another CA's: the agent hangs up before sending its secret
     const one = await runCli(["agents", "token", "create", "-c", serverConfig()]);
     assert.equal(one.code, 0, one.stderr);
     const oneId = /^token ([0-9a-f]+):/m.exec(one.stderr)?.[1];
-    const [prefix, body, secret] = one.stdout.trim().split(".");
-    const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { s: string; ca: string };
-    const otherCa = createHash("sha256").update("another CA").digest("hex");
-    const forged = Buffer.from(JSON.stringify({ ...payload, ca: otherCa })).toString("base64url");
-    const pinned = await enrollD(`${prefix}.${forged}.${secret}`);
+    const pinned = await enrollD(withForeignCaPin(one.stdout));
     assert.equal(pinned.code, 1, pinned.stdout);
     assert.match(
       pinned.stderr,
@@ -186,19 +184,7 @@ describe("fleet: a server and three agents, each in its own network namespace", 
       .map((l) => JSON.parse(l) as { id: string; used: number });
     assert.equal(tokens.find((t) => t.id === oneId)?.used, 0, "the secret never reached the server");
 
-    // an expired token, made by the token module with its expiry in the past (no waiting for time to pass)
-    const expired = newToken({ server: payload.s, ca: payload.ca });
-    const now = systemClock.now();
-    await store.agents.addToken({
-      id: expired.id,
-      hash: expired.hash,
-      group: "default",
-      uses: 1,
-      used: 0,
-      expiresAt: now - 60_000,
-      createdAt: now - 120_000,
-    });
-    const late = await enrollD(expired.token);
+    const late = await enrollD(await addExpiredToken(store.agents, token, systemClock.now()));
     assert.equal(late.code, 1, late.stdout);
     assert.match(late.stderr, /refused to enroll this agent: .*the enrollment token has expired/);
     assert.ok(!fs.existsSync(path.join(dataDir("agent-d"), "agent.yaml")));
@@ -210,17 +196,10 @@ describe("fleet: a server and three agents, each in its own network namespace", 
       const sources = [`{ type: file, path: ${appLog(name)}, group: app, start_position: start_of_file }`];
       if (name === "agent-a")
         sources.push(`{ type: file, path: ${authLog()}, group: auth, start_position: start_of_file }`);
-      const cfg = path.join(dataDir(name), "agent.yaml");
-      fs.writeFileSync(
-        cfg,
-        fs
-          .readFileSync(cfg, "utf8")
-          .replace(
-            "  ca_fingerprint:",
-            "  ban_action: nftables\n  batch_size: 100\n  retry: 1s\n  ca_fingerprint:",
-          )
-          .replace("sources: []", `sources:\n${sources.map((s) => `  - ${s}`).join("\n")}`),
-      );
+      configureAgent(dataDir(name), {
+        agent: ["ban_action: nftables", "batch_size: 100", "retry: 1s"],
+        sources,
+      });
     }
     fs.writeFileSync(authLog(), "");
     const failures: number[] = [];
@@ -387,18 +366,7 @@ describe("fleet: a server and three agents, each in its own network namespace", 
     await connected("agent-a");
     const pid = server.child.pid as number;
     const before = rssKiB(pid);
-    const hostile = procs.spawn("ip", [
-      "netns",
-      "exec",
-      ns("hostile").name,
-      process.execPath,
-      "-e",
-      IDLE_PEERS_SCRIPT,
-      lan.hubAddr,
-      "1515",
-      "1000",
-      "60000",
-    ]);
+    const hostile = startIdlePeers(procs, ns("hostile"), lan.hubAddr, 1515, 1000, 60_000);
     await waitFor("1,000 idle connections open", () => /open 1000/.test(hostile.out()), 60_000, 50);
     writeLines("agent-a", LINES + 1, LINES + 100);
     await waitFor(
@@ -420,8 +388,12 @@ describe("fleet: a server and three agents, each in its own network namespace", 
     const count = (re: RegExp) => out.split("\n").filter((l) => re.test(l)).length;
     assert.ok(count(/fleet: idle session closed/) >= 500, "each idle TLS session closed, in the log");
     assert.ok(
-      count(/TLS handshake timeout.*fleet: TLS handshake refused/) >= 500,
-      "each connection that never started TLS, in the log",
+      count(
+        new RegExp(
+          `TLS handshake timeout.*"address":"${lan.peers.hostile.addr.replaceAll(".", "\\.")}".*fleet: TLS handshake refused`,
+        ),
+      ) >= 500,
+      "each connection that never started TLS, in the log with the peer's address",
     );
   });
 });

@@ -4,7 +4,9 @@
  * in an "office" namespace behind one address (as behind one NAT). Checks: both enroll with distinct ids
  * and show as active from the same address; their file sources' lines land in the server's store under
  * their group with stream = agent name; an agent killed with SIGKILL mid-stream and started again
- * delivers every line exactly once; a revoked agent is cut off.
+ * delivers every line exactly once; a revoked agent is cut off; a copy of a live agent's data dir (a cloned
+ * VM) started beside it is refused as `clone_suspected` while the original goes on, and gets in when the
+ * original stops answering.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -17,6 +19,7 @@ import { createNetns, linkNetns, type Netns, netnsUnavailable } from "../../src/
 import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/index.js";
 import { cliInNetnsArgv, runCli } from "../../src/testing/cli.js";
 import { waitFor } from "../../src/testing/wait.js";
+import { configureAgent } from "./testing/fleet-lan.js";
 
 const run = promisify(execFile);
 const skip = netnsUnavailable([]);
@@ -27,6 +30,9 @@ let officeNs: Netns;
 let serverAddr: string;
 let officeAddr: string;
 let serverStore: SqliteStore;
+let serverOut: () => string;
+/** web-1 as restarted after its kill -9, still running for the clone test */
+let web1Again: ReturnType<typeof spawnIn>;
 const serverConfig = path.join(tmp, "server.yaml");
 const agentDir = (n: string) => path.join(tmp, n);
 
@@ -81,6 +87,7 @@ describe("fleet across network namespaces", { skip }, () => {
     ]);
     assert.equal(token.code, 0, token.stderr);
     const server = spawnIn(serverNs, ["serve", "-c", serverConfig]);
+    serverOut = server.out;
     await waitFor("the fleet server", () => /fleet server listening/.test(server.out()), 40_000, 100);
     const ids: string[] = [];
     await Promise.all(
@@ -99,17 +106,12 @@ describe("fleet across network namespaces", { skip }, () => {
           ]),
         );
         ids.push(/enrolled as (ag-[0-9a-f]+)/.exec(stdout)?.[1] ?? "");
-        const cfg = path.join(agentDir(name), "agent.yaml");
         fs.writeFileSync(path.join(tmp, `${name}.log`), "");
-        fs.writeFileSync(
-          cfg,
-          fs
-            .readFileSync(cfg, "utf8")
-            .replace(
-              "sources: []",
-              `sources: [{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }]`,
-            ),
-        );
+        configureAgent(agentDir(name), {
+          sources: [
+            `{ type: file, path: ${path.join(tmp, `${name}.log`)}, group: auth, start_position: start_of_file, poll_interval: 1s }`,
+          ],
+        });
       }),
     );
     assert.equal(new Set(ids).size, 2, "two agents, two ids");
@@ -130,7 +132,7 @@ describe("fleet across network namespaces", { skip }, () => {
     );
     web1.child.kill("SIGKILL");
     write("web-1", 401, 500);
-    await startAgent("web-1");
+    web1Again = await startAgent("web-1");
     const want = Array.from({ length: 500 }, (_, i) => `web-1 line ${i + 1}`);
     await waitFor(
       "all of web-1's lines",
@@ -161,6 +163,82 @@ describe("fleet across network namespaces", { skip }, () => {
       "web-2 cut off",
       () => /agent revoked; its connection is closed/.test(server.out()),
       20_000,
+      100,
+    );
+  });
+
+  it("refuses a cloned data dir started beside the original as clone_suspected; the original goes on; the copy gets in once the original stops answering", async () => {
+    const web1 = (await serverStore.agents.list()).find((a) => a.name === "web-1");
+    assert.ok(web1);
+    // a VM snapshot: the agent frozen while its data dir is copied, so its store is copied whole
+    web1Again.child.kill("SIGSTOP");
+    try {
+      await run("cp", ["-a", agentDir("web-1"), agentDir("web-1-clone")]);
+    } finally {
+      web1Again.child.kill("SIGCONT");
+    }
+    const clone = spawnIn(officeNs, ["agent", "run", "--data-dir", agentDir("web-1-clone")]);
+    const refusals = () =>
+      clone
+        .out()
+        .split("\n")
+        .filter((l) => /the server refused this agent/.test(l))
+        .map((l) => JSON.parse(l));
+    await waitFor("the clone refused", () => refusals().length >= 1, 30_000, 100);
+    assert.match(
+      refusals()[0].err,
+      /clone suspected: another agent is connected with this certificate \(web-1, ag-[0-9a-f]+, from [0-9.]+\); a cloned data directory or VM\? enroll this host with its own token/,
+    );
+    assert.ok(/clone suspected/.test(serverOut()), "the server logs it");
+    const events = await runCli([
+      "logs",
+      "filter",
+      "mamori/agents",
+      "-c",
+      serverConfig,
+      "-p",
+      '{ $.event = "clone_suspected" }',
+      "--json",
+    ]);
+    assert.equal(events.code, 0, events.stderr);
+    const first = JSON.parse(JSON.parse(events.stdout.split("\n")[0]).message);
+    assert.deepEqual(
+      [first.agent, first.name, first.address, first.liveAddress],
+      [web1.id, "web-1", officeAddr, officeAddr],
+    );
+    // not a tight loop: it waits `retry` (2 s), then twice as long after each refusal in a row
+    await waitFor("the clone refused again", () => refusals().length >= 2, 30_000, 100);
+    assert.deepEqual(
+      refusals()
+        .map((r) => r.retryS)
+        .slice(0, 2),
+      [2, 4],
+    );
+    assert.equal(clone.child.exitCode, null, "the clone keeps running (and collecting locally)");
+    fs.appendFileSync(path.join(tmp, "web-1.log"), "web-1 after the clone\n");
+    await waitFor(
+      "the original's new line on the server",
+      async () => (await lines("auth", "web-1")).includes("web-1 after the clone"),
+      30_000,
+      100,
+    );
+    assert.equal((await serverStore.agents.get(web1.id))?.status, "active");
+
+    // the original stops answering (frozen, as a host that lost power): the copy gets in (here the 1 s
+    // heartbeat may cut the original before the copy's PING times out; live.test.ts proves the PING path);
+    // the original, back, is the one refused: the server cannot tell which host is the original
+    clone.child.kill("SIGKILL");
+    web1Again.child.kill("SIGSTOP");
+    const copy = spawnIn(officeNs, ["agent", "run", "--data-dir", agentDir("web-1-clone")]);
+    try {
+      await waitFor("the copy connected", () => /fleet agent: connected/.test(copy.out()), 30_000, 100);
+    } finally {
+      web1Again.child.kill("SIGCONT");
+    }
+    await waitFor(
+      "the original refused in turn",
+      () => /the server refused this agent: clone suspected/.test(web1Again.out()),
+      30_000,
       100,
     );
   });

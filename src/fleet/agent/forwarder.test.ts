@@ -5,13 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import { systemClock } from "../../core/clock.js";
+import { ManualClock, systemClock } from "../../core/clock.js";
 import { openSqliteStore, type SqliteStore } from "../../store/sqlite/index.js";
 import { waitFor } from "../../testing/wait.js";
 import { agentSchema } from "../config.js";
-import { startTestServer, type TestServer } from "../testing/harness.js";
+import { capturedLog, startTestServer, type TestServer } from "../testing/harness.js";
 import { enrollAgent } from "./enroll.js";
-import { AgentForwarder } from "./forwarder.js";
+import { AgentForwarder, retryDelayS } from "./forwarder.js";
 
 let srv: TestServer;
 let agentStore: SqliteStore;
@@ -179,5 +179,50 @@ describe("agent forwarder", () => {
     const left = await agentStore.logs.since(pos.lastId, 10_000);
     assert.equal(left.at(-1)?.message, `line ${n}`, "the newest are kept");
     assert.equal(left[0].message, `line ${before + dropped + 1}`, "the oldest went first");
+  });
+
+  it("a clone of the data dir is refused, says what to do, and tries again less and less often", async () => {
+    const f = forwarder();
+    await f.start();
+    await waitFor("the original connected", () => f.connected);
+    const cloneDir = path.join(tmp, "clone");
+    fs.cpSync(agentDir, cloneDir, { recursive: true });
+    const cloneStore = openSqliteStore(cloneDir);
+    const clock = new ManualClock(systemClock.now());
+    const cloneLog = capturedLog();
+    const clone = new AgentForwarder(agentConfig, {
+      dataDir: cloneDir,
+      logs: cloneStore.logs,
+      clock,
+      log: cloneLog.log,
+      version: "0.1.0",
+    });
+    try {
+      await clone.start();
+      await waitFor("the clone refused", () => clone.counters.refusals === 1);
+      assert.match(String(clone.lastError), /clone suspected: .*enroll this host with its own token/);
+      clock.advance(100); // retry: 0.1 s after the first refusal
+      await waitFor("the clone refused again", () => clone.counters.refusals === 2);
+      await waitFor("two refusals logged", () => cloneLog.lines.length >= 2);
+      const waits = cloneLog.lines.map((l) => JSON.parse(l)).map((l) => [l.level, l.retryS]);
+      assert.deepEqual(waits.slice(0, 2), [
+        [50, 0.1],
+        [50, 0.2],
+      ]);
+      assert.equal(clone.connected, false);
+      await writeLocal(2);
+      await waitFor("the original still forwards", async () => (await onServer()).includes(`line ${n}`));
+    } finally {
+      await clone.stop();
+      await cloneStore.close();
+      await f.stop();
+    }
+    assert.deepEqual(
+      [1, 2, 3, 10, 20].map((k) => retryDelayS(2, k)),
+      [2, 4, 8, 300, 300],
+      "doubling, at most 5 minutes",
+    );
+    assert.equal(retryDelayS(2, 0), 2, "a network failure waits `retry`");
+    assert.equal(retryDelayS(600, 3), 600, "a `retry` over 5 minutes is kept");
   });
 });

@@ -47,6 +47,22 @@ export interface ForwarderDeps {
 
 const POSITION = { source: "fleet-forwarder", key: "position" };
 const IDLE_POLL_MS = 200;
+const MAX_REFUSED_RETRY_S = 300;
+
+/**
+ * The server refused this agent (revoked, certificate replaced, clone suspected): unlike a network
+ * failure it will not clear by itself soon, so the agent says so loudly and tries less often.
+ */
+export class RefusedError extends Error {}
+
+/**
+ * Seconds before the next try: `retry` after a network failure; after the Nth refusal in a row,
+ * `retry` doubled N-1 times, at most 5 minutes (or `retry`, if that is longer).
+ */
+export function retryDelayS(retryS: number, refusalsInARow: number): number {
+  if (refusalsInARow <= 0) return retryS;
+  return Math.min(Math.max(retryS, MAX_REFUSED_RETRY_S), retryS * 2 ** (refusalsInARow - 1));
+}
 
 export class AgentForwarder implements Service {
   readonly name = "fleet-agent";
@@ -55,6 +71,7 @@ export class AgentForwarder implements Service {
   private session?: http2.ClientHttp2Session;
   private beat?: TimerHandle;
   private heartbeatS = 10;
+  private refusedInARow = 0;
   readonly counters = { sent: 0, batches: 0, connects: 0, commands: 0, refusals: 0, dropped: 0, renewals: 0 };
   /** why the last connection ended, for status and tests */
   lastError?: string;
@@ -90,22 +107,30 @@ export class AgentForwarder implements Service {
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      let waitS = this.config.retry;
       try {
         await this.connectAndServe();
       } catch (err) {
         if (signal.aborted) break;
         this.lastError = errorMessage(err);
-        this.deps.log.warn(
-          { err: this.lastError, server: this.config.server, retryS: this.config.retry },
-          "fleet agent: disconnected from the server; events keep collecting in the local store",
-        );
+        if (err instanceof RefusedError) {
+          waitS = retryDelayS(this.config.retry, ++this.refusedInARow);
+          this.deps.log.error(
+            { err: this.lastError, server: this.config.server, agent: this.config.id, retryS: waitS },
+            "fleet agent: the server refused this agent; trying again less and less often (up to every 5 minutes); events keep collecting in the local store",
+          );
+        } else
+          this.deps.log.warn(
+            { err: this.lastError, server: this.config.server, retryS: waitS },
+            "fleet agent: disconnected from the server; events keep collecting in the local store",
+          );
       } finally {
         this.connected = false;
         this.beat?.cancel();
         this.session?.destroy();
         this.session = undefined;
       }
-      await this.deps.clock.sleep(this.config.retry * 1000, signal).catch(() => {});
+      await this.deps.clock.sleep(waitS * 1000, signal).catch(() => {});
     }
   }
 
@@ -141,6 +166,7 @@ export class AgentForwarder implements Service {
     this.counters.connects++;
     this.connected = true;
     this.lastError = undefined;
+    this.refusedInARow = 0;
     this.deps.log.info({ server: this.config.server, agent: this.config.id }, "fleet agent: connected");
     if (await this.renewIfDue(session)) return; // reconnects with the new certificate
     await this.heartbeat(session);
@@ -182,9 +208,11 @@ export class AgentForwarder implements Service {
       const req = session.request({ ":method": "GET", ":path": PROTOCOL_PATHS.commands });
       req.end();
       let ok = false;
+      let status = 0;
       let refusal = "";
       req.once("response", (h) => {
-        ok = Number(h[":status"]) === 200;
+        status = Number(h[":status"]);
+        ok = status === 200;
         if (!ok) this.counters.refusals++;
       });
       const feed = ndjsonReader((v) => {
@@ -214,7 +242,8 @@ export class AgentForwarder implements Service {
           try {
             why = String(JSON.parse(refusal).error);
           } catch {}
-          reject(new Error(`the server refused this agent: ${why}`));
+          const refused = `the server refused this agent: ${why}`;
+          reject(status >= 400 && status < 500 ? new RefusedError(refused) : new Error(refused));
         } else session.close();
       });
       req.on("error", reject);

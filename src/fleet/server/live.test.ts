@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../../core/clock.js";
 import { waitFor } from "../../testing/wait.js";
 import { enrollAgent } from "../agent/enroll.js";
-import { agentSession, openCommands, request } from "../testing/client.js";
+import { agentSession, freezableProxy, openCommands, request } from "../testing/client.js";
 import { startTestServer, type TestServer } from "../testing/harness.js";
 import { revokeAgent } from "./registry.js";
 
@@ -75,6 +75,32 @@ describe("fleet server: live agents", () => {
     two.destroy();
     one.destroy();
     await waitFor("the first one's close seen", async () => (await status()) === "disconnected");
+  });
+
+  it("a new connection replaces one that stopped answering (half-open after a power loss or new address): no clone alarm", async () => {
+    const clones = (await agentEvents()).filter((e) => e.event === "clone_suspected").length;
+    const proxy = await freezableProxy(srv.port);
+    const old = await agentSession(agentDir, proxy.port);
+    assert.equal((await openCommands(old)).status, 200);
+    proxy.freeze();
+    const timers = clock.pending();
+    const fresh = await agentSession(agentDir, srv.port);
+    const opening = openCommands(fresh);
+    await waitFor("the server asking the old connection (a PING)", () => clock.pending() > timers);
+    clock.advance(10_000); // a heartbeat period without an answer
+    assert.equal((await opening).status, 200);
+    assert.equal(await status(), "active");
+    const events = await agentEvents();
+    assert.deepEqual(
+      events.slice(-2).map((e) => e.event),
+      ["disconnected", "connected"],
+    );
+    assert.match(String(events.at(-2)?.reason), /stopped answering; replaced by a new one from 127\.0\.0\.1/);
+    assert.equal(events.filter((e) => e.event === "clone_suspected").length, clones);
+    fresh.destroy();
+    old.destroy();
+    await proxy.close();
+    await waitFor("the new one's close seen", async () => (await status()) === "disconnected");
   });
 
   it("a revoked agent's live connection is closed and its next request refused", async () => {

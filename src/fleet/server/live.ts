@@ -80,24 +80,25 @@ export class LiveAgents {
   }
 
   async open(stream: ServerHttp2Stream, agent: AgentRecord, address: string | null, heartbeatS: number) {
-    const existing = this.live.get(agent.id);
-    if (existing && !existing.stream.closed) {
-      this.o.log.warn(
-        { agent: agent.id, name: agent.name, address, liveAddress: existing.address },
-        "fleet: refused: a second live connection with the same certificate (clone suspected)",
-      );
-      this.o.emit({
-        event: "clone_suspected",
-        agent: agent.id,
-        name: agent.name,
-        address,
-        liveAddress: existing.address,
+    for (;;) {
+      const existing = this.live.get(agent.id);
+      if (!existing || existing.stream.closed) break;
+      if (await this.answers(existing)) {
+        if (this.live.get(agent.id) !== existing) continue; // it went meanwhile: look again
+        this.refuseClone(stream, agent, address, existing);
+        return;
+      }
+      if (this.live.get(agent.id) !== existing) continue;
+      // half-open (the host lost power, or its address changed under NAT or DHCP): not a clone
+      this.live.delete(agent.id);
+      existing.stream.close();
+      existing.stream.session?.destroy();
+      await this.setStatus(agent, "disconnected", {
+        reason: `its connection stopped answering; replaced by a new one from ${address ?? "an unknown address"}`,
+        address: existing.address,
       });
-      respondJson(stream, 409, {
-        error: "clone suspected: this certificate is already connected from elsewhere",
-      });
-      return;
     }
+    if (stream.closed || stream.destroyed) return; // the new one gave up while the old one was asked
     const now = this.o.clock.now();
     const entry: Live = { agent, stream, address, lastBeat: now, counters: {} };
     this.live.set(agent.id, entry);
@@ -114,6 +115,51 @@ export class LiveAgents {
     });
     stream.on("error", () => {});
     await this.setStatus(agent, "active", { address }, { lastSeen: now, address });
+  }
+
+  /**
+   * A second live stream with the same certificate while the first still answers: a copy of the agent's
+   * data dir (a cloned VM) runs beside it.
+   */
+  private refuseClone(stream: ServerHttp2Stream, agent: AgentRecord, address: string | null, live: Live) {
+    this.o.log.warn(
+      { agent: agent.id, name: agent.name, address, liveAddress: live.address },
+      "fleet: refused: a second live connection with the same certificate (clone suspected)",
+    );
+    this.o.emit({
+      event: "clone_suspected",
+      agent: agent.id,
+      name: agent.name,
+      address,
+      liveAddress: live.address,
+    });
+    respondJson(stream, 409, {
+      error: `clone suspected: another agent is connected with this certificate (${agent.name}, ${agent.id}, from ${live.address ?? "an unknown address"}); a cloned data directory or VM? enroll this host with its own token into a new data dir (mamori agent enroll --token T --data-dir DIR)`,
+      reason: "clone_suspected",
+    });
+  }
+
+  /**
+   * Whether a live agent's connection still answers an HTTP/2 PING within a heartbeat period; one that
+   * does not is half-open, and a new connection with its certificate replaces it rather than being
+   * taken for a clone.
+   */
+  private answers(l: Live): Promise<boolean> {
+    const session = l.stream.session;
+    if (!session || session.closed || session.destroyed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = this.o.clock.setTimeout(() => resolve(false), this.o.heartbeatMs);
+      const done = (alive: boolean) => {
+        timer.cancel();
+        resolve(alive);
+      };
+      try {
+        // false: too many pings in flight already (many tries at once); it cannot tell, so alive
+        if (!session.ping((err) => done(!err))) done(true);
+      } catch {
+        done(false); // the session is going away
+      }
+    });
   }
 
   async beat(agent: AgentRecord, address: string | null, body: unknown) {

@@ -153,7 +153,8 @@ export class FleetServer implements Service {
     server.on("sessionError", (err) =>
       this.deps.log.warn({ err: errorMessage(err) }, "fleet: session error"),
     );
-    server.on("tlsClientError", (err, socket) =>
+    // prepended: http2's own listener destroys the socket (and with it the peer's address) first
+    server.prependListener("tlsClientError", (err, socket) =>
       this.deps.log.warn(
         { err: errorMessage(err), address: socket.remoteAddress },
         "fleet: TLS handshake refused",
@@ -303,10 +304,10 @@ export class FleetServer implements Service {
     const body = await this.body(stream, 64 * 1024, address);
     if (body === undefined) return;
     const req = parseEnrollRequest(body);
-    if (typeof req === "string") return this.refuse(stream, 400, `enroll: ${req}`, { address });
+    if (typeof req === "string") return this.refuse(stream, 400, req, { address, request: "enroll" });
     if (!this.ca) return this.refuse(stream, 503, "server starting", { address });
     const r = await enroll(req, this.signing(this.ca));
-    if (r.status !== 200) return this.refuse(stream, r.status, `enroll: ${r.body.error}`, { address });
+    if (r.status !== 200) return this.refuse(stream, r.status, r.body.error, { address, request: "enroll" });
     this.counters.enrolled++;
     this.deps.log.info(
       { agent: r.body.id, name: r.body.name, group: r.body.group, address },

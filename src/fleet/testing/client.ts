@@ -1,6 +1,7 @@
 /** Raw protocol requests as an enrolled agent (or a hostile peer) makes them, for tests. */
 import fs from "node:fs";
 import http2 from "node:http2";
+import net from "node:net";
 import { agentFiles } from "../agent/files.js";
 
 export function agentSession(
@@ -81,4 +82,38 @@ export function openCommands(
     });
     req.on("error", (e) => (done ? undefined : reject(e)));
   });
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:PORT that can be frozen: from then on it drops the bytes either way and keeps
+ * both connections open, as a link that died without a FIN (power loss, NAT mapping gone).
+ */
+export async function freezableProxy(
+  port: number,
+): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let frozen = false;
+  const server = net.createServer((client) => {
+    const up = net.connect(port, "127.0.0.1");
+    for (const s of [client, up]) {
+      sockets.add(s);
+      s.on("error", () => {});
+      s.on("close", () => sockets.delete(s));
+    }
+    client.on("data", (d) => frozen || up.write(d));
+    up.on("data", (d) => frozen || client.write(d));
+    client.on("end", () => up.end());
+    up.on("end", () => client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze: () => {
+      frozen = true;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

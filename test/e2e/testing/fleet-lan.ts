@@ -5,9 +5,12 @@
  * source (`ip netns exec NS node --import tsx src/cli/bin.ts ...`; `ip` execs, so the child's pid is node's).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 import { createNetns, type Netns } from "../../../src/actions/testing/netns.js";
+import { newToken, parseToken } from "../../../src/fleet/enroll/token.js";
+import type { AgentStore } from "../../../src/store/agents.js";
 import { type CliResult, cliInNetnsArgv } from "../../../src/testing/cli.js";
 import { waitFor } from "../../../src/testing/wait.js";
 
@@ -97,6 +100,51 @@ export class Procs {
   }
 }
 
+/**
+ * Adds `agent:` keys (as `key: value` lines) and sources (flow-style YAML mappings) to the agent.yaml that
+ * `mamori agent enroll` wrote in DATA_DIR, as an admin edits it before `mamori agent run`.
+ */
+export function configureAgent(dataDir: string, o: { agent?: string[]; sources: string[] }): void {
+  const file = path.join(dataDir, "agent.yaml");
+  const text = fs.readFileSync(file, "utf8");
+  if (!text.includes("  ca_fingerprint:") || !text.includes("sources: []"))
+    throw new Error(`${file} is not as \`mamori agent enroll\` writes it:\n${text}`);
+  const keys = (o.agent ?? []).map((k) => `  ${k}\n`).join("");
+  fs.writeFileSync(
+    file,
+    text
+      .replace("  ca_fingerprint:", `${keys}  ca_fingerprint:`)
+      .replace("sources: []", `sources:\n${o.sources.map((src) => `  - ${src}`).join("\n")}`),
+  );
+}
+
+/** TOKEN with its CA pin swapped for another CA's fingerprint, its secret unchanged (a forged pin). */
+export function withForeignCaPin(token: string): string {
+  const [prefix, body, secret] = token.trim().split(".");
+  const payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  const otherCa = createHash("sha256").update("another CA").digest("hex");
+  return `${prefix}.${Buffer.from(JSON.stringify({ ...payload, ca: otherCa })).toString("base64url")}.${secret}`;
+}
+
+/**
+ * A token for the server that LIKE (one of its tokens) names, expired a minute before NOW: made by the
+ * token module and added to the server's store, so no test waits for time to pass.
+ */
+export async function addExpiredToken(agents: AgentStore, like: string, now: number): Promise<string> {
+  const { server, ca } = parseToken(like);
+  const t = newToken({ server, ca });
+  await agents.addToken({
+    id: t.id,
+    hash: t.hash,
+    group: "default",
+    uses: 1,
+    used: 0,
+    expiresAt: now - 60_000,
+    createdAt: now - 120_000,
+  });
+  return t.token;
+}
+
 /** Whether the namespace's nftables ruleset holds `ip` (as a set element: rules name no addresses). */
 export async function nftHas(ns: Netns, ip: string): Promise<boolean> {
   const r = await ns.exec(["nft", "-j", "list", "ruleset"]);
@@ -133,6 +181,31 @@ export function rssKiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]);
+}
+
+/**
+ * N idle peers (IDLE_PEERS_SCRIPT) in the namespace against HOST:PORT, giving up after LIMIT ms.
+ */
+export function startIdlePeers(
+  procs: Procs,
+  where: Netns,
+  host: string,
+  port: number,
+  n: number,
+  limitMs: number,
+): Proc {
+  return procs.spawn("ip", [
+    "netns",
+    "exec",
+    where.name,
+    process.execPath,
+    "-e",
+    IDLE_PEERS_SCRIPT,
+    host,
+    String(port),
+    String(n),
+    String(limitMs),
+  ]);
 }
 
 /**
