@@ -267,6 +267,8 @@ interface Answer {
 
 /** Jobs a worker may hold at once: the one it walks and the next. */
 const MAX_OUTSTANDING = 2;
+/** Threads started with the walk, before there is work for them; the rest start when there is. */
+const EAGER_WORKERS = 4;
 /** Most folders in one job: a message each way per job, not per folder (most folders hold few files). */
 const MAX_FOLDERS_PER_JOB = 8;
 
@@ -333,6 +335,9 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       w.postMessage({ id: nextId++, paths: stack.splice(stack.length - take, take).reverse() });
     }
   };
+  // the first threads start at once, so their start-ups (tens of ms each) overlap one another and the
+  // first folder's listing instead of following it; more start as work appears
+  for (let i = 0; i < Math.min(o.workers, EAGER_WORKERS); i++) spawn();
   const stop = () => wake?.();
   o.signal?.addEventListener("abort", stop);
   try {
