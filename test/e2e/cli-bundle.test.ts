@@ -1,5 +1,5 @@
 /**
- * The installed entry point, bin/mamori.js, runs the esbuild bundle in dist/cli-bundle/ (scripts/bundle-cli.mjs),
+ * The installed entry point, bin/mamori.js, runs the esbuild bundles in dist/cli-bundle/ (scripts/bundle-cli.mjs),
  * not the sources the other CLI tests run through tsx. What bundling can break is checked here on the
  * built copy: files found relative to a module (builtin filters and policies, ipaddr.js through
  * createRequire), worker threads, the native SQLite module, zod's English messages, exit codes.
@@ -32,7 +32,7 @@ function mamori(args: string[]): Promise<Run> {
 
 before(async () => {
   // scripts/test.sh builds it first; a test run on its own builds it here
-  if (!fs.existsSync(path.join(repoRoot, "dist/cli-bundle/entry.mjs")))
+  if (!fs.existsSync(path.join(repoRoot, "dist/cli-bundle/all.cjs")))
     await new Promise<void>((resolve, reject) =>
       execFile(process.execPath, [path.join(repoRoot, "scripts/bundle-cli.mjs")], (err) =>
         err ? reject(err) : resolve(),
