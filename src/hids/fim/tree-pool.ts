@@ -13,6 +13,7 @@
  * hash-pool.ts) with the display-path and record functions spliced in from their modules, so there is
  * one definition of each.
  */
+import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { ignorePatterns } from "./ignore.js";
 import { displayPath, sequenceLength } from "./names.js";
@@ -267,8 +268,6 @@ interface Answer {
 
 /** Jobs a worker may hold at once: the one it walks and the next. */
 const MAX_OUTSTANDING = 2;
-/** Threads started with the walk, before there is work for them; the rest start when there is. */
-const EAGER_WORKERS = 4;
 /** Most folders in one job: a message each way per job, not per folder (most folders hold few files). */
 const MAX_FOLDERS_PER_JOB = 8;
 
@@ -335,9 +334,10 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       w.postMessage({ id: nextId++, paths: stack.splice(stack.length - take, take).reverse() });
     }
   };
-  // the first threads start at once, so their start-ups (tens of ms each) overlap one another and the
-  // first folder's listing instead of following it; more start as work appears
-  for (let i = 0; i < Math.min(o.workers, EAGER_WORKERS); i++) spawn();
+  // one thread per CPU starts at once: their start-ups (tens of ms each) run side by side and overlap
+  // the first folder's listing instead of following it (more at once only slow the first one down);
+  // more start as work appears
+  for (let i = 0; i < Math.min(o.workers, os.availableParallelism()); i++) spawn();
   const stop = () => wake?.();
   o.signal?.addEventListener("abort", stop);
   try {
