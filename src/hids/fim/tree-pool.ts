@@ -55,6 +55,7 @@ function ignored(p) {
 }
 const CHUNK = 1 << 20;
 const buf = Buffer.allocUnsafe(CHUNK);
+const ONE_SHOT = typeof crypto.hash === "function";
 const SLASH = Buffer.from("/");
 const FLUSH_AT = 512;
 const gone = (err) => err && (err.code === "ENOENT" || err.code === "ENOTDIR");
@@ -71,15 +72,17 @@ function lstat(file) {
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 /** sha256 and length of what an open file holds now */
 function hashFd(fd) {
+  let n = fs.readSync(fd, buf, 0, CHUNK, null);
+  // a short read is the end of a regular file (no second read() to be told so): most files fit in one
+  // read and are hashed in one call, without a Hash object (crypto.hash: node >= 20.12)
+  if (n < CHUNK && ONE_SHOT) return { bytes: n, sha256: crypto.hash("sha256", buf.subarray(0, n), "hex") };
   const sha = crypto.createHash("sha256");
   let bytes = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, CHUNK, null);
-    if (n === 0) break;
+  while (n > 0) {
     sha.update(n === CHUNK ? buf : buf.subarray(0, n));
     bytes += n;
-    // a short read is the end of a regular file: no second read() to be told so
     if (n < CHUNK) break;
+    n = fs.readSync(fd, buf, 0, CHUNK, null);
   }
   return { bytes, sha256: sha.digest("hex") };
 }
