@@ -36,4 +36,4 @@ const cli = { exports: {} };
 bundleScript(filename, source, readIfThere(`${filename}.cache`))
   .runInThisContext()
   .call(cli.exports, cli.exports, createRequire(filename), cli, filename, dir);
-await (cli.exports.run ?? cli.exports.main)(argv);
+await cli.exports.run(argv);
