@@ -14,17 +14,15 @@
  * in a temp dir, removed afterwards unless --keep; `--tree /usr` measures the host's /usr instead.
  * Targets (issue 14): baseline and check >= 2x aide, peak RSS < 300 MB, p99 during a scan < 100 ms.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { latencySummary, quantile, startAlarmDaemon } from "./alarm-latency.js";
+import { buildCli } from "./build-cli.js";
 import { aideConfig, countTree, ensureAide, type TimedRun, timedRun, warmPageCache } from "./fim-peers.js";
 import { writeFimTree } from "./gen/fim-tree.js";
 import { arg } from "./gen/write.js";
 
-const execFileP = promisify(execFile);
 const ATTRIBUTES = "[sha256, size, mode, uid, gid, mtime, inode]";
 
 function mamoriConfig(dir: string, tree: string, workers: number): string {
@@ -137,12 +135,8 @@ export async function run(args: string[]): Promise<void> {
       process.stdout.write(`generated ${tree} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     }
     const aide = await ensureAide();
-    process.stdout.write("building dist/ (tsc -p tsconfig.build.json)...\n");
-    await execFileP(process.execPath, [
-      path.resolve("node_modules/typescript/bin/tsc"),
-      "-p",
-      "tsconfig.build.json",
-    ]);
+    process.stdout.write("building dist/ (tsc, then the CLI bundle)...\n");
+    await buildCli();
     warmPageCache(tree);
     const { files, bytes, entries } = countTree(tree);
 

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { buildCli } from "./build-cli.js";
 import { bruteForceLines } from "./gen/auth-log.js";
 import { arg, writeLines } from "./gen/write.js";
 
@@ -40,11 +41,7 @@ export async function run(args: string[]): Promise<void> {
   const n = arg(args, "--lines", 86_839);
   const runs = arg(args, "--runs", 5);
   const seed = arg(args, "--seed", 1);
-  await execFileP(process.execPath, [
-    path.resolve("node_modules/typescript/bin/tsc"),
-    "-p",
-    "tsconfig.build.json",
-  ]);
+  await buildCli();
   const dir = mkdtempSync(path.join(tmpdir(), "mamori-bench-regex-"));
   try {
     const log = path.join(dir, "auth.log");

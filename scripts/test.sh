@@ -11,6 +11,7 @@ if [ ! -x node_modules/.bin/tsc ]; then
   exit 1
 fi
 node_modules/.bin/tsc -p tsconfig.build.json
+node scripts/bundle-cli.mjs
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 node_modules/.bin/tsc -p src/web/tsconfig.json
 node_modules/.bin/vite build --config src/web/vite.config.ts

@@ -13,6 +13,7 @@
  * hash-pool.ts) with the display-path and record functions spliced in from their modules, so there is
  * one definition of each.
  */
+import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { ignorePatterns } from "./ignore.js";
 import { displayPath, sequenceLength } from "./names.js";
@@ -54,6 +55,7 @@ function ignored(p) {
 }
 const CHUNK = 1 << 20;
 const buf = Buffer.allocUnsafe(CHUNK);
+const ONE_SHOT = typeof crypto.hash === "function";
 const SLASH = Buffer.from("/");
 const FLUSH_AT = 512;
 const gone = (err) => err && (err.code === "ENOENT" || err.code === "ENOTDIR");
@@ -70,15 +72,17 @@ function lstat(file) {
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
 /** sha256 and length of what an open file holds now */
 function hashFd(fd) {
+  let n = fs.readSync(fd, buf, 0, CHUNK, null);
+  // a short read is the end of a regular file (no second read() to be told so): most files fit in one
+  // read and are hashed in one call, without a Hash object (crypto.hash: node >= 20.12)
+  if (n < CHUNK && ONE_SHOT) return { bytes: n, sha256: crypto.hash("sha256", buf.subarray(0, n), "hex") };
   const sha = crypto.createHash("sha256");
   let bytes = 0;
-  for (;;) {
-    const n = fs.readSync(fd, buf, 0, CHUNK, null);
-    if (n === 0) break;
+  while (n > 0) {
     sha.update(n === CHUNK ? buf : buf.subarray(0, n));
     bytes += n;
-    // a short read is the end of a regular file: no second read() to be told so
     if (n < CHUNK) break;
+    n = fs.readSync(fd, buf, 0, CHUNK, null);
   }
   return { bytes, sha256: sha.digest("hex") };
 }
@@ -333,6 +337,10 @@ export async function* walkInWorkers(start: Buffer, o: TreeWalkOptions): AsyncGe
       w.postMessage({ id: nextId++, paths: stack.splice(stack.length - take, take).reverse() });
     }
   };
+  // one thread per CPU starts at once: their start-ups (tens of ms each) run side by side and overlap
+  // the first folder's listing instead of following it (more at once only slow the first one down);
+  // more start as work appears
+  for (let i = 0; i < Math.min(o.workers, os.availableParallelism()); i++) spawn();
   const stop = () => wake?.();
   o.signal?.addEventListener("abort", stop);
   try {
