@@ -74,14 +74,14 @@ export function filterDirsOf(config: Pick<MamoriConfig, "filter_dirs">, configDi
 }
 
 /** A filter name, or a path relative to the config file's folder. */
-function filterSpec(cfg: JailConfig, configDir: string): string {
+export function filterSpec(cfg: JailConfig, configDir: string): string {
   const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
   return isPath ? path.resolve(configDir, cfg.filter) : cfg.filter;
 }
 
 export function defaultFilter(
   cfg: JailConfig,
-  o: { configDir: string; filterDirs: readonly string[]; clock: Clock },
+  o: { configDir: string; filterDirs: readonly string[]; clock: Pick<Clock, "now"> },
 ): JailFilter {
   return loadJailFilter({
     filter: filterSpec(cfg, o.configDir),
@@ -185,6 +185,7 @@ export function buildJailPart(
     name: consumer.name,
     filterName: consumer.filterName,
     wants: (group) => consumer.wants(group),
+    unguarded: filter.precomputed === true,
     onEvents(events: readonly StoredEvent[]) {
       const before = jail.counter.totalFailed;
       consumer.onEvents(events);

@@ -105,7 +105,11 @@ describe("replay gives the same results on its fast path as on the path before",
     });
 
   it("same bans, alarm changes, metric points, events and every other row", async () => {
-    const before = await run("before", { commitEveryEvents: 0, settleEverySecond: true });
+    const before = await run("before", {
+      commitEveryEvents: 0,
+      settleEverySecond: true,
+      filterThread: false,
+    });
     assert.ok(before.bans.length >= 5, `the fixture bans: ${before.bans.length}`);
     assert.ok(
       before.bans.some((b) => b.end !== null && b.end <= (before.lastEvent ?? 0)),

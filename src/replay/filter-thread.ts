@@ -1,0 +1,258 @@
+/**
+ * The main thread's side of replay's filter thread (filter-worker.ts): starts it, takes its results as
+ * the replay loop needs them, and hands each jail a filter that looks its results up instead of running
+ * the patterns. The jail, its counters, bans and ban events stay on the main thread, on the live path.
+ *
+ * The results of a jail's filter come in the order of the lines of the jail's group; the filter here
+ * counts the lines it is given, which the pipeline hands over one by one, none skipped (a filter that
+ * runs no pattern needs no watchdog). Each result carries its line's length, checked on the way.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import type { JailConfig } from "../config/schema.js";
+import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
+import { readFilterDefinition } from "../fail2ban/filter-reader.js";
+import { filterSpec } from "../jails/part.js";
+import type { FilterThreadInput, FilterThreadMessage, JailResults } from "./filter-worker.js";
+
+/** Atomics.waitAsync (Node 16+; not in this TypeScript lib yet) */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: unknown };
+  }
+).waitAsync;
+
+const NOTHING: FilterResult = Object.freeze({
+  failures: Object.freeze([]) as [],
+  matched: false,
+  ignored: false,
+});
+
+/** A jail's filter whose results the filter thread worked out. */
+export class PrecomputedFilter implements JailFilter {
+  readonly precomputed = true;
+  readonly name: string;
+  readonly journalmatch: string[];
+  readonly maxlines: number;
+  /** lines given so far */
+  private seen = 0;
+  private ordinals: number[] = [];
+  private lengths: number[] = [];
+  private results: FilterResult[] = [];
+  private head = 0;
+  /** what went wrong, reported when the replay ends (a result for another line than this one) */
+  mismatch?: string;
+
+  constructor(
+    readonly jail: string,
+    def: { name: string; journalmatch: string[]; maxlines: number },
+  ) {
+    this.name = def.name;
+    this.journalmatch = def.journalmatch;
+    this.maxlines = def.maxlines;
+  }
+
+  add(r: JailResults): void {
+    if (this.head > 4096 && this.head * 2 > this.ordinals.length) {
+      this.ordinals = this.ordinals.slice(this.head);
+      this.lengths = this.lengths.slice(this.head);
+      this.results = this.results.slice(this.head);
+      this.head = 0;
+    }
+    for (let i = 0; i < r.ordinals.length; i++) {
+      this.ordinals.push(r.ordinals[i]);
+      this.lengths.push(r.lengths[i]);
+      this.results.push(r.results[i]);
+    }
+  }
+
+  process(line: string): FilterResult {
+    const n = this.seen++;
+    const h = this.head;
+    if (h === this.ordinals.length || this.ordinals[h] !== n) return NOTHING;
+    this.head++;
+    if (this.lengths[h] !== line.length)
+      this.mismatch ??= `line ${n + 1} of the jail's lines: the filter thread saw ${this.lengths[h]} characters, the jail ${line.length}`;
+    return this.results[h];
+  }
+
+  /** Lines given, and results not taken. */
+  get progress(): { seen: number; left: number } {
+    return { seen: this.seen, left: this.ordinals.length - this.head };
+  }
+}
+
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  const m = await import(workerData.entry);
+  await m.runFilterThread(workerData.input);
+})();
+`;
+
+export interface FilterThreadOptions {
+  files: string[];
+  groups: string[];
+  streams: string[];
+  now: number;
+  first: number;
+  jails: JailConfig[];
+  configDir: string;
+  filterDirs: string[];
+  budgetMs: number;
+  budgetRetries: number;
+  log: Logger;
+}
+
+/** Jails whose filter can run in the thread: fed only by the replayed files (not by mamori's own groups). */
+export function precomputable(jails: readonly JailConfig[], groups: readonly string[]): JailConfig[] {
+  return jails.filter((j) => j.enabled && groups.includes(j.group) && !j.group.startsWith("mamori/"));
+}
+
+export class FilterThread {
+  private readonly worker: Worker;
+  private readonly port: MessageChannel["port1"];
+  private readonly signal: Int32Array;
+  private readonly filters: PrecomputedFilter[];
+  private readonly byJail = new Map<string, PrecomputedFilter>();
+  private upTo = 0;
+  private done?: { upTo: number; linesPerJail: number[] };
+  private failure?: Error;
+
+  constructor(private readonly o: FilterThreadOptions) {
+    this.filters = o.jails.map((cfg) => {
+      const def = readFilterDefinition({
+        filter: filterSpec(cfg, o.configDir),
+        mode: cfg.mode,
+        filterDirs: o.filterDirs,
+      });
+      const f = new PrecomputedFilter(cfg.name, def);
+      this.byJail.set(cfg.name, f);
+      return f;
+    });
+    const shared = new SharedArrayBuffer(8);
+    this.signal = new Int32Array(shared);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const input: FilterThreadInput = {
+      files: o.files,
+      groups: o.groups,
+      streams: o.streams,
+      now: o.now,
+      first: o.first,
+      jails: o.jails,
+      configDir: o.configDir,
+      filterDirs: o.filterDirs,
+      budgetMs: o.budgetMs,
+      budgetRetries: o.budgetRetries,
+      signal: shared,
+      port: port2,
+    };
+    // the worker loads the module as this module was loaded: built JavaScript, or TypeScript under tsx
+    // (tests), whose loader a worker started by the test runner does not inherit
+    const ts = import.meta.url.endsWith(".ts");
+    const entry = new URL(`./filter-worker${ts ? ".ts" : ".js"}`, import.meta.url).href;
+    const tsx = ts ? import.meta.resolve("tsx/esm/api") : undefined;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { entry, tsx, input },
+      transferList: [port2],
+    });
+    const wake = () => {
+      Atomics.add(this.signal, 0, 1);
+      Atomics.notify(this.signal, 0);
+    };
+    this.worker.on("error", (err) => {
+      this.failure ??= err;
+      wake();
+    });
+    this.worker.on("exit", (code) => {
+      this.take();
+      if (!this.done) this.failure ??= new Error(`replay's filter thread stopped (exit code ${code})`);
+      wake();
+    });
+  }
+
+  /** The filter of a jail whose filter runs in the thread. */
+  filterFor(jail: string): JailFilter | undefined {
+    return this.byJail.get(jail);
+  }
+
+  /** Whether the thread has worked the first `lines` lines (takes what it sent, without waiting). */
+  has(lines: number): boolean {
+    this.take();
+    if (this.failure) throw this.failure;
+    if (this.upTo < lines) return false;
+    Atomics.store(this.signal, 1, lines);
+    Atomics.notify(this.signal, 1);
+    return true;
+  }
+
+  /** Waits until the thread has worked the first `lines` lines. */
+  async ready(lines: number): Promise<void> {
+    for (;;) {
+      const posted = Atomics.load(this.signal, 0);
+      if (this.has(lines)) return;
+      if (this.done) throw new Error(`replay's filter thread read ${this.done.upTo} lines, the replay more`);
+      const w = waitAsync(this.signal, 0, posted, 1000);
+      if (w.async) await w.value;
+    }
+  }
+
+  /** Checks the jails were given exactly the lines the thread worked, and stops the thread. */
+  async finish(): Promise<void> {
+    while (!this.done && !this.failure) {
+      const posted = Atomics.load(this.signal, 0);
+      this.take();
+      if (this.done || this.failure) break;
+      const w = waitAsync(this.signal, 0, posted, 1000);
+      if (w.async) await w.value;
+    }
+    await this.stop();
+    if (this.failure) throw this.failure;
+    this.filters.forEach((f, i) => {
+      const { seen, left } = f.progress;
+      const want = this.done?.linesPerJail[i];
+      const why = f.mismatch ?? (seen !== want || left > 0 ? `${seen} lines given, ${want} worked, ${left} results left` : undefined);
+      if (why)
+        throw new Error(
+          `replay's filter thread and jail ${f.jail} went out of step (${why}); this is a bug, please report it`,
+        );
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.port.close();
+    await this.worker.terminate();
+  }
+
+  private take(): void {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const msg = m.message as FilterThreadMessage;
+      if (msg.kind === "error") {
+        const err = new Error(`replay's filter thread failed: ${msg.message}`);
+        err.stack = msg.stack;
+        this.failure ??= err;
+        continue;
+      }
+      if (msg.kind === "done") {
+        this.done = msg;
+        continue;
+      }
+      for (const r of msg.jails) this.filters[r.jail].add(r);
+      for (const r of msg.overBudget) {
+        this.o.log.error(
+          { ...r },
+          "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
+          r.part,
+          r.filter,
+          r.budgetMs,
+          r.lineLength,
+          r.group,
+        );
+      }
+      this.upTo = msg.upTo;
+    }
+  }
+}
