@@ -73,7 +73,10 @@ export class PrecomputedFilter implements JailFilter {
     this.head++;
     if (this.lengths[h] !== line.length)
       this.mismatch ??= `line ${n + 1} of the jail's lines: the filter thread saw ${this.lengths[h]} characters, the jail ${line.length}`;
-    return this.results[h];
+    const r = this.results[h];
+    // the thread leaves out a failure's lines when they are just this line
+    for (const f of r.failures) if (f.lines === undefined) f.lines = [line];
+    return r;
   }
 
   /** Lines given, and results not taken. */
@@ -96,7 +99,6 @@ export interface FilterThreadOptions {
   groups: string[];
   streams: string[];
   now: number;
-  first: number;
   jails: JailConfig[];
   configDir: string;
   filterDirs: string[];
@@ -140,7 +142,6 @@ export class FilterThread {
       groups: o.groups,
       streams: o.streams,
       now: o.now,
-      first: o.first,
       jails: o.jails,
       configDir: o.configDir,
       filterDirs: o.filterDirs,
@@ -181,7 +182,7 @@ export class FilterThread {
 
   /** Whether the thread has worked the first `lines` lines (takes what it sent, without waiting). */
   has(lines: number): boolean {
-    this.take();
+    this.take(lines);
     if (this.failure) throw this.failure;
     if (this.upTo < lines) return false;
     Atomics.store(this.signal, 1, lines);
@@ -227,8 +228,14 @@ export class FilterThread {
     await this.worker.terminate();
   }
 
-  private take(): void {
-    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+  /**
+   * Takes what the thread sent, up to the first message covering `lines` lines (results taken early
+   * would outlive young-generation collections: garbage for the old generation's collector).
+   */
+  private take(lines = Number.POSITIVE_INFINITY): void {
+    while (this.upTo < lines && !this.done && !this.failure) {
+      const m = receiveMessageOnPort(this.port);
+      if (!m) return;
       const msg = m.message as FilterThreadMessage;
       if (msg.kind === "error") {
         const err = new Error(`replay's filter thread failed: ${msg.message}`);

@@ -14,7 +14,7 @@ import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import { defaultFilter } from "../jails/part.js";
 import { type OverBudget, runSteps } from "../pipeline/budget.js";
 import { cappedMessage, timeFits } from "../pipeline/pipeline.js";
-import { endsBatch, fileLines } from "./lines.js";
+import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
 
 export interface FilterThreadInput {
   files: string[];
@@ -24,8 +24,6 @@ export interface FilterThreadInput {
   streams: string[];
   /** reference time for year-less dates */
   now: number;
-  /** where the replay's clock starts (the first event's time) */
-  first: number;
   /** the jails whose filters run here, in the order results are sent */
   jails: JailConfig[];
   configDir: string;
@@ -53,8 +51,12 @@ export type FilterThreadMessage =
   | { kind: "done"; upTo: number; linesPerJail: number[] }
   | { kind: "error"; message: string; stack?: string };
 
-/** results are sent once this many lines are worked */
-const POST_EVERY_LINES = 2048;
+/**
+ * Results are sent once this many lines are worked, at first (the main thread waits for them), then
+ * twice as many each time up to MAX_POST_LINES (each sending runs the filters under a new watchdog).
+ */
+const FIRST_POST_LINES = 256;
+const MAX_POST_LINES = 16_384;
 /** the thread waits when this many lines are worked that the main thread has not taken */
 export const MAX_AHEAD_LINES = 200_000;
 
@@ -82,6 +84,18 @@ export async function runFilterThread(input: FilterThreadInput): Promise<void> {
   }
 }
 
+/**
+ * The result as sent: a failure's `lines` left out when it is just the line itself (most failures; the
+ * main thread has the line), so the main thread decodes less.
+ */
+function withoutOwnLine(result: FilterResult, line: string): FilterResult {
+  if (result.failures.length === 0) return result;
+  const failures = result.failures.map((f) =>
+    f.lines.length === 1 && f.lines[0] === line ? { ...f, lines: undefined as unknown as string[] } : f,
+  );
+  return { ...result, failures };
+}
+
 /** A stored batch as the replay loop cuts it, and the clock when it is handed to the jails. */
 interface Batch {
   messages: string[];
@@ -98,8 +112,11 @@ async function walk(
   signal: Int32Array,
   post: (m: FilterThreadMessage) => void,
 ): Promise<void> {
+  const parse = timestampParser(undefined, "local");
+  // where the replay's clock starts
+  const first = (await firstTimestamp(input.files, parse, input.now)) ?? input.now;
   /** the clock as the jails read it: where it stood when the batch was handed to them */
-  let filterNow = input.first;
+  let filterNow = first;
   const clock = { now: () => filterNow } as Pick<Clock, "now">;
   const jails: Running[] = input.jails.map((cfg, index) => ({
     index,
@@ -108,16 +125,17 @@ async function walk(
     seen: 0,
     out: { jail: index, ordinals: [], lengths: [], results: [] },
   }));
-  const parse = timestampParser(undefined, "local");
   let lineNo = 0;
   let pending: Batch[] = [];
   let pendingLines = 0;
   let worked = 0;
-  let now = input.first;
+  let postEvery = FIRST_POST_LINES;
+  let now = first;
   /** works the pending batches under one watchdog (a watchdog per batch cost a third of this thread) */
   const work = () => {
     const overBudget = runBatches(pending, input, (t) => (filterNow = t));
     worked += pendingLines;
+    postEvery = Math.min(postEvery * 2, MAX_POST_LINES);
     pending = [];
     pendingLines = 0;
     post({ kind: "lines", upTo: worked, jails: jails.map((j) => j.out), overBudget });
@@ -137,7 +155,7 @@ async function walk(
       pending.push(batch);
       pendingLines += batch.messages.length;
       batch = undefined;
-      if (pendingLines >= POST_EVERY_LINES) work();
+      if (pendingLines >= postEvery) work();
     };
     for await (const lines of fileLines(file))
       for (const line of lines) {
@@ -197,7 +215,7 @@ function runBatches(batches: Batch[], input: FilterThreadInput, setNow: (t: numb
     if (result.matched || result.ignored || result.failures.length > 0) {
       jail.out.ordinals.push(ordinal);
       jail.out.lengths.push(message.length);
-      jail.out.results.push(result);
+      jail.out.results.push(withoutOwnLine(result, message));
     }
     return true;
   };

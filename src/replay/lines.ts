@@ -3,6 +3,7 @@
  * batches and see the same clock): the lines of each file, each line's time, and where a stored batch ends.
  */
 import fs from "node:fs";
+import { UsageError } from "../core/errors.js";
 
 /** events per stored batch at most (a new minute ends a batch sooner) */
 export const BATCH = 5000;
@@ -60,4 +61,22 @@ export async function* fileLines(file: string): AsyncGenerator<string[]> {
 
 function lineText(buf: Buffer, start: number, end: number): string {
   return buf.toString("utf8", start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+}
+
+/** The time of the first line that has one (where the replay's clock starts). */
+export async function firstTimestamp(
+  files: string[],
+  parse: (l: string, now: number) => number | undefined,
+  now: number,
+): Promise<number | undefined> {
+  for (const file of files) {
+    if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
+    for await (const lines of fileLines(file)) {
+      for (const line of lines) {
+        const t = parse(line, now);
+        if (t !== undefined) return t;
+      }
+    }
+  }
+  return undefined;
 }

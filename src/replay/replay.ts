@@ -4,7 +4,6 @@
  * in the replay exactly when it would have happened live. Nothing outside is touched by default: the
  * data goes to its own directory, jails use the dry-run action and notifications are not sent.
  */
-import fs from "node:fs";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
@@ -17,7 +16,7 @@ import { configDirOf } from "../parts.js";
 import { DEFAULT_LINE_BUDGET_MS } from "../pipeline/budget.js";
 import { globToRegExp } from "../sources/shared/glob.js";
 import { FilterThread, precomputable } from "./filter-thread.js";
-import { endsBatch, fileLines } from "./lines.js";
+import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
 import { ReplayTransaction } from "./transaction.js";
 
 export { fileLines };
@@ -94,13 +93,11 @@ export function groupForFile(file: string, config: MamoriConfig, group?: string)
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
   const streams = opts.files.map((f) => opts.stream ?? f);
-  const parse = timestampParser(undefined, "local");
-  const first = await firstTimestamp(opts.files, parse, opts.now);
-  const clock = new ManualClock(first ?? opts.now);
   const config = replayConfig(opts.config, opts.dataDir, opts.live);
   const configDir = configDirOf(undefined);
   const filterDirs = filterDirsOf(config, configDir);
-  // the jails' filters run ahead on another core (see filter-worker.ts)
+  // the jails' filters run ahead on another core (see filter-worker.ts); started first, as it has
+  // modules to load and filters to compile
   const threaded = opts.pacing?.filterThread === false ? [] : precomputable(config.jails, groups);
   const thread =
     threaded.length === 0
@@ -110,7 +107,6 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
           groups,
           streams,
           now: opts.now,
-          first: clock.now(),
           jails: threaded,
           configDir,
           filterDirs,
@@ -119,6 +115,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
           log: opts.log,
         });
   try {
+    const parse = timestampParser(undefined, "local");
+    const first = await firstTimestamp(opts.files, parse, opts.now);
+    const clock = new ManualClock(first ?? opts.now);
     return await replayWith(opts, { groups, streams, parse, first, clock, config, thread, configDir, filterDirs });
   } finally {
     await thread?.stop();
@@ -237,19 +236,3 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
 }
 
-async function firstTimestamp(
-  files: string[],
-  parse: (l: string, now: number) => number | undefined,
-  now: number,
-): Promise<number | undefined> {
-  for (const file of files) {
-    if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-    for await (const lines of fileLines(file)) {
-      for (const line of lines) {
-        const t = parse(line, now);
-        if (t !== undefined) return t;
-      }
-    }
-  }
-  return undefined;
-}
