@@ -59,6 +59,8 @@ export interface DaemonOptions {
    * tests that do not need it leave it off, so they never bind a port. An object: on, with test options.
    */
   serveHttp?: boolean | ApiTestOptions;
+  /** how long one line may take in one filter, ms (tests; default DEFAULT_LINE_BUDGET_MS) */
+  lineBudgetMs?: number;
   /** see LineBudget.retries (replay: a busy machine must not make it skip lines) */
   lineBudgetRetries?: number;
 }
@@ -95,6 +97,7 @@ export class Daemon {
     this.pipeline = new Pipeline({
       logs: this.store.logs,
       log: this.log.child({ part: "pipeline" }),
+      lineBudgetMs: opts.lineBudgetMs,
       lineBudgetRetries: opts.lineBudgetRetries,
     });
     this.env = {

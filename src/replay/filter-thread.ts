@@ -159,6 +159,8 @@ export class FilterThread {
       eval: true,
       workerData: { entry, tsx, input },
       transferList: [port2],
+      // the lines of the batches being worked outlive a small young generation's collections
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
     const wake = () => {
       Atomics.add(this.signal, 0, 1);

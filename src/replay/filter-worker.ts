@@ -56,7 +56,7 @@ export type FilterThreadMessage =
  * twice as many each time up to MAX_POST_LINES (each sending runs the filters under a new watchdog).
  */
 const FIRST_POST_LINES = 256;
-const MAX_POST_LINES = 16_384;
+const MAX_POST_LINES = 4096;
 /** the thread waits when this many lines are worked that the main thread has not taken */
 export const MAX_AHEAD_LINES = 200_000;
 
@@ -89,11 +89,10 @@ export async function runFilterThread(input: FilterThreadInput): Promise<void> {
  * main thread has the line), so the main thread decodes less.
  */
 function withoutOwnLine(result: FilterResult, line: string): FilterResult {
-  if (result.failures.length === 0) return result;
-  const failures = result.failures.map((f) =>
-    f.lines.length === 1 && f.lines[0] === line ? { ...f, lines: undefined as unknown as string[] } : f,
-  );
-  return { ...result, failures };
+  // the failures are the filter's new objects for this line: changed in place
+  for (const f of result.failures)
+    if (f.lines.length === 1 && f.lines[0] === line) f.lines = undefined as unknown as string[];
+  return result;
 }
 
 /** A stored batch as the replay loop cuts it, and the clock when it is handed to the jails. */

@@ -35,9 +35,12 @@ export interface ReplayOptions {
   stream?: string;
   /**
    * How the replay spends its time (tests compare against the path before: a commit per stored batch,
-   * the event loop settled at every second of log). Results do not depend on it.
+   * the event loop settled at every second of log, the jails' filters on the main thread). Results do not
+   * depend on it.
    */
   pacing?: { commitEveryEvents?: number; settleEverySecond?: boolean; filterThread?: boolean };
+  /** how long one line may take in one filter before it is stopped, ms (tests; default 250) */
+  lineBudgetMs?: number;
 }
 
 export interface ReplaySummary {
@@ -110,7 +113,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
           jails: threaded,
           configDir,
           filterDirs,
-          budgetMs: DEFAULT_LINE_BUDGET_MS,
+          budgetMs: opts.lineBudgetMs ?? DEFAULT_LINE_BUDGET_MS,
           budgetRetries: REPLAY_BUDGET_RETRIES,
           log: opts.log,
         });
@@ -151,6 +154,7 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
         thread?.filterFor(cfg.name) ??
         defaultFilter(cfg, { configDir: r.configDir, filterDirs: r.filterDirs, clock }),
     },
+    lineBudgetMs: opts.lineBudgetMs,
     lineBudgetRetries: REPLAY_BUDGET_RETRIES,
   });
   const summary: ReplaySummary = {
