@@ -22,6 +22,9 @@ const waitAsync = (
   }
 ).waitAsync;
 
+/** how long the main thread blocks waiting for the filter thread's results before it waits without blocking */
+const BLOCK_MS = 10_000;
+
 const NOTHING: FilterResult = Object.freeze({
   failures: Object.freeze([]) as [],
   matched: false,
@@ -192,7 +195,29 @@ export class FilterThread {
     return true;
   }
 
-  /** Waits until the thread has worked the first `lines` lines. */
+  /**
+   * Whether the thread has worked the first `lines` lines, waiting for them: blocking the main thread,
+   * so no other work of the replay runs in the meantime (as when the filters ran on the main thread);
+   * false after BLOCK_MS without word from the thread (then `ready` waits without blocking, where the
+   * thread's exit is seen).
+   */
+  readySync(lines: number): boolean {
+    let heard = this.upTo;
+    let blockUntil = performance.now() + BLOCK_MS;
+    for (;;) {
+      const posted = Atomics.load(this.signal, 0);
+      if (this.has(lines)) return true;
+      if (this.done) throw new Error(`replay's filter thread read ${this.done.upTo} lines, the replay more`);
+      if (this.upTo !== heard) {
+        heard = this.upTo;
+        blockUntil = performance.now() + BLOCK_MS;
+      }
+      if (performance.now() >= blockUntil) return false;
+      Atomics.wait(this.signal, 0, posted, 100);
+    }
+  }
+
+  /** Waits until the thread has worked the first `lines` lines, without blocking. */
   async ready(lines: number): Promise<void> {
     for (;;) {
       const posted = Atomics.load(this.signal, 0);

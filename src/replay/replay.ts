@@ -181,7 +181,7 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
       const flush = async (minuteEnded: boolean) => {
         if (batch.length === 0) return;
         // the jails look up what the filter thread found on these lines
-        if (thread && !thread.has(read)) await thread.ready(read);
+        if (thread && !thread.readySync(read)) await thread.ready(read);
         await daemon.ingest({ events: batch, checkpoints: [] });
         summary.events += batch.length;
         tx.stored(batch.length, minuteEnded, summary.lastEvent);
@@ -211,11 +211,12 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
         }
       await flush(false);
     }
-    await thread?.finish();
     // close the periods still open at the end of the logs (the longest alarm period, plus its evaluation delay)
     const longest = Math.max(60, ...opts.config.alarms.map((a) => a.period * a.evaluation_periods));
     clock.advance(longest * 1000 + 10_000);
     await settle();
+    // only now (waiting lets queued work run): the jails were given exactly the lines the thread worked
+    await thread?.finish();
     tx.finish(summary.lastEvent);
     summary.alarms = await alarmTransitions(daemon, opts.config);
     summary.bans = await daemon.store.bans.history();
