@@ -163,20 +163,25 @@ export class MetricFilterSet {
     // no watchdog (a thread started and joined, ~150 µs) for a batch no slow pattern looks at
     if (!budget || !events.some((e) => this.guarded.has(e.group))) while (step());
     else
-      runSteps(budget.ms, step, (ms) => {
-        const e = events[i];
-        const f = this.byGroup.get(e.group)![j];
-        budget.overBudget({
-          part: "metric-filters",
-          filter: f.config.name,
-          group: e.group,
-          stream: e.stream,
-          lineLength: e.message.length,
-          ms: Math.round(ms),
-          budgetMs: budget.ms,
-        });
-        j++;
-      }, budget.retries);
+      runSteps(
+        budget.ms,
+        step,
+        (ms) => {
+          const e = events[i];
+          const f = this.byGroup.get(e.group)![j];
+          budget.overBudget({
+            part: "metric-filters",
+            filter: f.config.name,
+            group: e.group,
+            stream: e.stream,
+            lineLength: e.message.length,
+            ms: Math.round(ms),
+            budgetMs: budget.ms,
+          });
+          j++;
+        },
+        budget.retries,
+      );
     for (const [f, m] of minutes) this.addDefaults(f, m, points);
     return points;
   };

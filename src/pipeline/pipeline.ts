@@ -34,8 +34,9 @@ export interface EventConsumer {
   /** whether events of this group concern it (others are not handed over; no watchdog runs for them) */
   wants?(group: string): boolean;
   /**
-   * Runs no pattern (its filter's work was done elsewhere, as replay's filter thread does): handed
-   * whole batches with no watchdog, so a step is never stopped half-way or skipped.
+   * Runs no pattern (its filter's work was done elsewhere, as replay's filter thread does; its patterns
+   * run in linear time): handed a batch's events in one call with no watchdog, so none is stopped
+   * half-way or skipped.
    */
   readonly unguarded?: boolean;
   onEvents(events: readonly StoredEvent[]): void;
@@ -243,18 +244,9 @@ export class Pipeline {
       let to = from + 1;
       const unguarded = work[from].consumer.unguarded === true;
       while (to < work.length && (work[to].consumer.unguarded === true) === unguarded) to++;
-      if (unguarded) for (let c = from; c < to; c++) this.handOverEach(work[c].consumer, work[c].events);
+      if (unguarded) for (let c = from; c < to; c++) this.handOver(work[c].consumer, work[c].events);
       else this.dispatchGuarded(work.slice(from, to));
       from = to;
-    }
-  }
-
-  /** One event at a time, as under the budget (a consumer that throws loses only that event). */
-  private handOverEach(consumer: EventConsumer, events: readonly StoredEvent[]): void {
-    const one: StoredEvent[] = [];
-    for (const e of events) {
-      one[0] = e;
-      this.handOver(consumer, one);
     }
   }
 

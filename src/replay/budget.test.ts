@@ -73,13 +73,10 @@ describe("replay's line budget", () => {
 
   it("skips the stuck line for its filter only, reports it, and bans as the path before does", async () => {
     const threaded = await run("threaded", undefined);
-    assert.deepEqual(
-      threaded.summary.bans.map((b) => [b.jail, b.ip]).sort(),
-      [
-        ["courier", "198.51.100.4"],
-        ["sshd", "203.0.113.7"],
-      ],
-    );
+    assert.deepEqual(threaded.summary.bans.map((b) => [b.jail, b.ip]).sort(), [
+      ["courier", "198.51.100.4"],
+      ["sshd", "203.0.113.7"],
+    ]);
     const reports = threaded.lines.filter((l) => typeof l.budgetMs === "number");
     assert.deepEqual(
       reports.map((r) => [r.part, r.filter, r.lineLength, r.budgetMs]),

@@ -242,7 +242,9 @@ export class FilterThread {
     this.filters.forEach((f, i) => {
       const { seen, left } = f.progress;
       const want = this.done?.linesPerJail[i];
-      const why = f.mismatch ?? (seen !== want || left > 0 ? `${seen} lines given, ${want} worked, ${left} results left` : undefined);
+      const why =
+        f.mismatch ??
+        (seen !== want || left > 0 ? `${seen} lines given, ${want} worked, ${left} results left` : undefined);
       if (why)
         throw new Error(
           `replay's filter thread and jail ${f.jail} went out of step (${why}); this is a bug, please report it`,

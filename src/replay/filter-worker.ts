@@ -140,7 +140,11 @@ async function walk(
     post({ kind: "lines", upTo: worked, jails: jails.map((j) => j.out), overBudget });
     for (const j of jails) j.out = { jail: j.index, ordinals: [], lengths: [], results: [] };
     // run ahead of the main thread, but not without bound (the results wait in memory)
-    for (let taken = Atomics.load(signal, 1); worked - taken > MAX_AHEAD_LINES; taken = Atomics.load(signal, 1))
+    for (
+      let taken = Atomics.load(signal, 1);
+      worked - taken > MAX_AHEAD_LINES;
+      taken = Atomics.load(signal, 1)
+    )
       Atomics.wait(signal, 1, taken, 1000);
   };
   for (const [f, file] of input.files.entries()) {

@@ -121,7 +121,17 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     const parse = timestampParser(undefined, "local");
     const first = await firstTimestamp(opts.files, parse, opts.now);
     const clock = new ManualClock(first ?? opts.now);
-    return await replayWith(opts, { groups, streams, parse, first, clock, config, thread, configDir, filterDirs });
+    return await replayWith(opts, {
+      groups,
+      streams,
+      parse,
+      first,
+      clock,
+      config,
+      thread,
+      configDir,
+      filterDirs,
+    });
   } finally {
     await thread?.stop();
   }
@@ -240,4 +250,3 @@ async function alarmTransitions(daemon: Daemon, config: MamoriConfig): Promise<R
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
 }
-
