@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import type { JailConfig } from "../config/schema.js";
 import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
-import { filterSpec } from "../jails/part.js";
+import { filterSpec } from "../jails/filters.js";
 import type { FilterThreadInput, FilterThreadMessage, JailResults } from "./filter-worker.js";
 
 /** Atomics.waitAsync (Node 16+; not in this TypeScript lib yet) */

@@ -11,7 +11,7 @@ import type { JailConfig } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { timestampParser } from "../core/timestamp.js";
 import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
-import { defaultFilter } from "../jails/part.js";
+import { defaultFilter } from "../jails/filters.js";
 import { type OverBudget, runSteps } from "../pipeline/budget.js";
 import { cappedMessage, timeFits } from "../pipeline/pipeline.js";
 import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
