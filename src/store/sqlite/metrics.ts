@@ -92,7 +92,10 @@ export class SqliteMetricStore implements MetricStore {
         if (metricKey !== lastKey) {
           lastKey = metricKey;
           buckets = aggs.get(metricKey);
-          if (!buckets) aggs.set(metricKey, (buckets = new Map()));
+          if (!buckets) {
+            buckets = new Map();
+            aggs.set(metricKey, buckets);
+          }
         }
         last = p;
       }
