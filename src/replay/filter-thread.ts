@@ -77,6 +77,8 @@ export class PrecomputedFilter implements JailFilter {
     if (this.lengths[h] !== line.length)
       this.mismatch ??= `line ${n + 1} of the jail's lines: the filter thread saw ${this.lengths[h]} characters, the jail ${line.length}`;
     const r = this.results[h];
+    // let go of it now: a result kept until the queue is compacted outlived young-generation collections
+    this.results[h] = NOTHING;
     // the thread leaves out a failure's lines when they are just this line
     for (const f of r.failures) if (f.lines === undefined) f.lines = [line];
     return r;
