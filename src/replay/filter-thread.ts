@@ -90,14 +90,47 @@ export class PrecomputedFilter implements JailFilter {
   }
 }
 
+/** The thread loads its modules at once, then waits for its work (see warmFilterThread). */
 const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
+const { workerData, parentPort } = require("node:worker_threads");
 (async () => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
   const m = await import(workerData.entry);
-  await m.runFilterThread(workerData.input);
+  parentPort.once("message", (input) => m.runFilterThread(input));
 })();
 `;
+
+/** A filter thread started early, loading its modules while the config loads (see warmFilterThread). */
+let warm: Worker | undefined;
+
+function startWorker(): Worker {
+  // the worker loads the module as this module was loaded: built JavaScript, or TypeScript under tsx
+  // (tests), whose loader a worker started by the test runner does not inherit
+  const ts = import.meta.url.endsWith(".ts");
+  const entry = new URL(`./filter-worker${ts ? ".ts" : ".js"}`, import.meta.url).href;
+  const tsx = ts ? import.meta.resolve("tsx/esm/api") : undefined;
+  return new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { entry, tsx },
+    // the lines of the batches being worked outlive a small young generation's collections
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
+}
+
+/**
+ * Starts the filter thread ahead of its work: `mamori replay` calls it before it loads the config, so
+ * the thread's start (a new isolate, the filter modules: a fifth of a second) overlaps the config's.
+ * Unused, it keeps nothing alive and ends with the process.
+ */
+export function warmFilterThread(): void {
+  if (warm) return;
+  warm = startWorker();
+  warm.unref();
+  // an error before it is used: the next replay starts a new one
+  warm.on("error", () => {
+    warm = undefined;
+  });
+}
 
 export interface FilterThreadOptions {
   files: string[];
@@ -155,18 +188,10 @@ export class FilterThread {
       signal: shared,
       port: port2,
     };
-    // the worker loads the module as this module was loaded: built JavaScript, or TypeScript under tsx
-    // (tests), whose loader a worker started by the test runner does not inherit
-    const ts = import.meta.url.endsWith(".ts");
-    const entry = new URL(`./filter-worker${ts ? ".ts" : ".js"}`, import.meta.url).href;
-    const tsx = ts ? import.meta.resolve("tsx/esm/api") : undefined;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { entry, tsx, input },
-      transferList: [port2],
-      // the lines of the batches being worked outlive a small young generation's collections
-      resourceLimits: { maxYoungGenerationSizeMb: 64 },
-    });
+    this.worker = warm ?? startWorker();
+    warm = undefined;
+    this.worker.ref();
+    this.worker.postMessage(input, [port2]);
     const wake = () => {
       Atomics.add(this.signal, 0, 1);
       Atomics.notify(this.signal, 0);
