@@ -10,7 +10,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { JailConfig } from "../config/schema.js";
-import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
+import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
 import { filterSpec } from "../jails/filters.js";
 import type { FilterThreadInput, FilterThreadMessage, JailResults } from "./filter-worker.js";
@@ -39,10 +39,10 @@ export class PrecomputedFilter implements JailFilter {
   readonly maxlines: number;
   /** lines given so far */
   private seen = 0;
-  private ordinals: number[] = [];
-  private lengths: number[] = [];
-  private results: FilterResult[] = [];
-  private head = 0;
+  /** the results sent, a message's at a time, and where the first is read */
+  private readonly chunks: JailResults[] = [];
+  private r = 0;
+  private f = 0;
   /** what went wrong, reported when the replay ends (a result for another line than this one) */
   mismatch?: string;
 
@@ -56,37 +56,44 @@ export class PrecomputedFilter implements JailFilter {
   }
 
   add(r: JailResults): void {
-    if (this.head > 4096 && this.head * 2 > this.ordinals.length) {
-      this.ordinals = this.ordinals.slice(this.head);
-      this.lengths = this.lengths.slice(this.head);
-      this.results = this.results.slice(this.head);
-      this.head = 0;
-    }
-    for (let i = 0; i < r.ordinals.length; i++) {
-      this.ordinals.push(r.ordinals[i]);
-      this.lengths.push(r.lengths[i]);
-      this.results.push(r.results[i]);
-    }
+    if (r.ordinals.length > 0) this.chunks.push(r);
   }
 
   process(line: string): FilterResult {
     const n = this.seen++;
-    const h = this.head;
-    if (h === this.ordinals.length || this.ordinals[h] !== n) return NOTHING;
-    this.head++;
-    if (this.lengths[h] !== line.length)
-      this.mismatch ??= `line ${n + 1} of the jail's lines: the filter thread saw ${this.lengths[h]} characters, the jail ${line.length}`;
-    const r = this.results[h];
-    // let go of it now: a result kept until the queue is compacted outlived young-generation collections
-    this.results[h] = NOTHING;
-    // the thread leaves out a failure's lines when they are just this line
-    for (const f of r.failures) if (f.lines === undefined) f.lines = [line];
-    return r;
+    const c = this.chunks[0];
+    if (c === undefined || c.ordinals[this.r] !== n) return NOTHING;
+    const i = this.r++;
+    if (c.lengths[i] !== line.length)
+      this.mismatch ??= `line ${n + 1} of the jail's lines: the filter thread saw ${c.lengths[i]} characters, the jail ${line.length}`;
+    const failures: Failure[] = [];
+    for (let k = c.failures[i]; k > 0; k--) {
+      const j = this.f++;
+      const host = c.host[j];
+      const lines = c.lines[j];
+      const user = c.user[j];
+      const failure: Failure = {
+        ip: c.ip[j],
+        host: host === 0 ? c.ip[j] : host,
+        time: c.time[j],
+        lines: lines === 0 ? [line] : lines,
+      };
+      if (user !== 0) failure.user = user;
+      if (c.prefix[j] >= 0) failure.prefix = c.prefix[j];
+      failures.push(failure);
+    }
+    if (this.r === c.ordinals.length) {
+      this.chunks.shift();
+      this.r = 0;
+      this.f = 0;
+    }
+    const flags = c.flags[i];
+    return { failures, matched: (flags & 1) !== 0, ignored: (flags & 2) !== 0 };
   }
 
   /** Lines given, and results not taken. */
   get progress(): { seen: number; left: number } {
-    return { seen: this.seen, left: this.ordinals.length - this.head };
+    return { seen: this.seen, left: this.chunks.reduce((n, c) => n + c.ordinals.length, 0) - this.r };
   }
 }
 

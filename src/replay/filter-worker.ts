@@ -35,15 +35,62 @@ export interface FilterThreadInput {
   port: MessagePort;
 }
 
-/** What one jail's filter found on a stretch of lines: only the lines with a result worth sending. */
+/**
+ * What one jail's filter found on a stretch of lines: only the lines with a result worth sending, in
+ * flat arrays of numbers and strings (decoded on the main thread at a fraction of the cost of objects).
+ */
 export interface JailResults {
   /** index into FilterThreadInput.jails */
   jail: number;
-  /** the line's ordinal among the lines of the jail's group */
+  /** per line with a result: its ordinal among the lines of the jail's group */
   ordinals: number[];
-  /** the length of each line (the main thread checks it still walks the same lines) */
+  /** its length (the main thread checks it still walks the same lines) */
   lengths: number[];
-  results: FilterResult[];
+  /** 1: a failregex matched, 2: an ignoreregex matched */
+  flags: number[];
+  /** how many of the failures below are its */
+  failures: number[];
+  /** per failure (see Failure); 0 for a host that is the address, a user not given, a failure's lines that are just its line */
+  ip: string[];
+  host: Array<string | 0>;
+  time: number[];
+  user: Array<string | 0>;
+  /** -1: no prefix */
+  prefix: number[];
+  lines: Array<string[] | 0>;
+}
+
+/** No results yet for a jail. */
+export function noResults(jail: number): JailResults {
+  return {
+    jail,
+    ordinals: [],
+    lengths: [],
+    flags: [],
+    failures: [],
+    ip: [],
+    host: [],
+    time: [],
+    user: [],
+    prefix: [],
+    lines: [],
+  };
+}
+
+/** Adds one line's result. */
+function addResult(out: JailResults, ordinal: number, line: string, r: FilterResult): void {
+  out.ordinals.push(ordinal);
+  out.lengths.push(line.length);
+  out.flags.push((r.matched ? 1 : 0) | (r.ignored ? 2 : 0));
+  out.failures.push(r.failures.length);
+  for (const f of r.failures) {
+    out.ip.push(f.ip);
+    out.host.push(f.host === f.ip ? 0 : f.host);
+    out.time.push(f.time);
+    out.user.push(f.user ?? 0);
+    out.prefix.push(f.prefix ?? -1);
+    out.lines.push(f.lines.length === 1 && f.lines[0] === line ? 0 : f.lines);
+  }
 }
 
 export type FilterThreadMessage =
@@ -84,17 +131,6 @@ export async function runFilterThread(input: FilterThreadInput): Promise<void> {
   }
 }
 
-/**
- * The result as sent: a failure's `lines` left out when it is just the line itself (most failures; the
- * main thread has the line), so the main thread decodes less.
- */
-function withoutOwnLine(result: FilterResult, line: string): FilterResult {
-  // the failures are the filter's new objects for this line: changed in place
-  for (const f of result.failures)
-    if (f.lines.length === 1 && f.lines[0] === line) f.lines = undefined as unknown as string[];
-  return result;
-}
-
 /** A stored batch as the replay loop cuts it, and the clock when it is handed to the jails. */
 interface Batch {
   messages: string[];
@@ -122,7 +158,7 @@ async function walk(
     cfg,
     filter: defaultFilter(cfg, { configDir: input.configDir, filterDirs: input.filterDirs, clock }),
     seen: 0,
-    out: { jail: index, ordinals: [], lengths: [], results: [] },
+    out: noResults(index),
   }));
   let lineNo = 0;
   let pending: Batch[] = [];
@@ -138,7 +174,7 @@ async function walk(
     pending = [];
     pendingLines = 0;
     post({ kind: "lines", upTo: worked, jails: jails.map((j) => j.out), overBudget });
-    for (const j of jails) j.out = { jail: j.index, ordinals: [], lengths: [], results: [] };
+    for (const j of jails) j.out = noResults(j.index);
     // run ahead of the main thread, but not without bound (the results wait in memory)
     for (
       let taken = Atomics.load(signal, 1);
@@ -216,9 +252,7 @@ function runBatches(batches: Batch[], input: FilterThreadInput, setNow: (t: numb
     jail.seen++;
     k++;
     if (result.matched || result.ignored || result.failures.length > 0) {
-      jail.out.ordinals.push(ordinal);
-      jail.out.lengths.push(message.length);
-      jail.out.results.push(withoutOwnLine(result, message));
+      addResult(jail.out, ordinal, message, result);
     }
     return true;
   };
