@@ -4,6 +4,12 @@
  * with an alarm, run as a user runs it (the CLI in its own process). Prints the lines/s replay reports
  * (its own time, from the first line read to the summary) and the wall time of the whole command, the
  * median of R runs (the machine's speed drifts). Target: >= 200,000 lines/s.
+ *
+ * Replay runs on two cores: the jails' fail2ban filters in a filter thread ahead of the replay loop
+ * (src/replay/filter-worker.ts), the main thread storing events and running metric filters, alarms and
+ * the jails' state machines with the filters' results. Its speed therefore depends on a second core
+ * being free: on a loaded machine (load average above the core count) the two threads share one core's
+ * worth of time and the gain shrinks; compare it with main's build side by side in one session.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -59,6 +59,10 @@ export interface DaemonOptions {
    * tests that do not need it leave it off, so they never bind a port. An object: on, with test options.
    */
   serveHttp?: boolean | ApiTestOptions;
+  /** how long one line may take in one filter, ms (tests; default DEFAULT_LINE_BUDGET_MS) */
+  lineBudgetMs?: number;
+  /** see LineBudget.retries (replay: a busy machine must not make it skip lines) */
+  lineBudgetRetries?: number;
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -90,7 +94,12 @@ export class Daemon {
     this.log = opts.log;
     this.serveHttp = opts.serveHttp ?? false;
     this.store = opts.store ?? openSqliteStore(path.resolve(opts.config.data_dir), { log: opts.log });
-    this.pipeline = new Pipeline({ logs: this.store.logs, log: this.log.child({ part: "pipeline" }) });
+    this.pipeline = new Pipeline({
+      logs: this.store.logs,
+      log: this.log.child({ part: "pipeline" }),
+      lineBudgetMs: opts.lineBudgetMs,
+      lineBudgetRetries: opts.lineBudgetRetries,
+    });
     this.env = {
       store: this.store,
       clock: this.clock,

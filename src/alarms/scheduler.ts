@@ -82,6 +82,11 @@ export class AlarmScheduler implements EventConsumer {
   private readonly runtimes: Runtime[];
   private readonly earlyByGroup = new Map<string, Runtime[]>();
   private running = false;
+  /**
+   * EventConsumer: the early-firing alarms' filter patterns all run in linear time (see
+   * CompiledPattern.linear), so the pipeline needs no watchdog for this consumer.
+   */
+  readonly unguarded: boolean;
 
   constructor(private readonly deps: AlarmSchedulerDeps) {
     this.name = deps.name ?? "alarms";
@@ -100,6 +105,7 @@ export class AlarmScheduler implements EventConsumer {
       if (!r.early) continue;
       for (const g of r.groups) this.earlyByGroup.set(g, [...(this.earlyByGroup.get(g) ?? []), r]);
     }
+    this.unguarded = this.runtimes.every((r) => !r.early || r.feeders.every((f) => f.pattern.linear));
   }
 
   async start(): Promise<void> {

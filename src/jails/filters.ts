@@ -2,7 +2,9 @@
  * A jail's filter, loaded once: a fail2ban filter name (looked up in filter_dirs) or a filter file.
  * Paths in the config are absolute by now (the loader resolved them against the config file's folder).
  */
+import path from "node:path";
 import type { JailConfig, MamoriConfig } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
 import type { Locator } from "../core/config.js";
 import { ConfigError, type ConfigProblem, errorMessage, formatProblem } from "../core/errors.js";
 import { loadJailFilter } from "../fail2ban/filter/index.js";
@@ -38,4 +40,23 @@ export function compileJailFilters(
     }
   });
   return out;
+}
+
+/** A filter name, or a path relative to the config file's folder. */
+export function filterSpec(cfg: JailConfig, configDir: string): string {
+  const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
+  return isPath ? path.resolve(configDir, cfg.filter) : cfg.filter;
+}
+
+/** A jail's filter as a jail part loads it (also what replay's filter thread loads: this module is light). */
+export function defaultFilter(
+  cfg: JailConfig,
+  o: { configDir: string; filterDirs: readonly string[]; clock: Pick<Clock, "now"> },
+): JailFilter {
+  return loadJailFilter({
+    filter: filterSpec(cfg, o.configDir),
+    mode: cfg.mode,
+    filterDirs: [...o.filterDirs],
+    now: () => o.clock.now(),
+  });
 }

@@ -12,7 +12,6 @@ import type { JailConfig, MamoriConfig } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { StoredEvent } from "../core/event.js";
-import { loadJailFilter } from "../fail2ban/filter/index.js";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
 import type { Publisher } from "../notify/types.js";
 import type { DetectionSink } from "../pipeline/detections.js";
@@ -20,9 +19,12 @@ import type { EventConsumer, Pipeline } from "../pipeline/pipeline.js";
 import type { Service } from "../service.js";
 import type { Store } from "../store/store.js";
 import { type BanChange, BanManager } from "./ban-manager.js";
+import { defaultFilter, filterSpec } from "./filters.js";
 import { buildIgnoreList, IgnoreList, type OwnAddresses, type Resolver } from "./ignore.js";
 import { type BanTicket, Jail, JailConsumer, type JailFilter, type TicketSink } from "./jail.js";
 import { BANS_GROUP, banEvent, banNotification, driftEvent } from "./notice.js";
+
+export { defaultFilter, filterSpec };
 
 /** What tests (and the latency bench) may replace. */
 export interface JailDeps {
@@ -71,24 +73,6 @@ export interface JailPart extends Service {
 /** Filter dirs as written in the config are relative to the config file's folder. */
 export function filterDirsOf(config: Pick<MamoriConfig, "filter_dirs">, configDir: string): string[] {
   return config.filter_dirs.map((d) => path.resolve(configDir, d));
-}
-
-/** A filter name, or a path relative to the config file's folder. */
-function filterSpec(cfg: JailConfig, configDir: string): string {
-  const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
-  return isPath ? path.resolve(configDir, cfg.filter) : cfg.filter;
-}
-
-export function defaultFilter(
-  cfg: JailConfig,
-  o: { configDir: string; filterDirs: readonly string[]; clock: Clock },
-): JailFilter {
-  return loadJailFilter({
-    filter: filterSpec(cfg, o.configDir),
-    mode: cfg.mode,
-    filterDirs: [...o.filterDirs],
-    now: () => o.clock.now(),
-  });
 }
 
 /**
@@ -185,6 +169,7 @@ export function buildJailPart(
     name: consumer.name,
     filterName: consumer.filterName,
     wants: (group) => consumer.wants(group),
+    unguarded: filter.precomputed === true,
     onEvents(events: readonly StoredEvent[]) {
       const before = jail.counter.totalFailed;
       consumer.onEvents(events);

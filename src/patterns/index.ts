@@ -21,6 +21,11 @@ export { PatternSyntaxError } from "./errors.js";
 export interface CompiledPattern {
   kind: PatternKind;
   source: string;
+  /**
+   * Whether `match` takes time linear in the line whatever the line: plain terms only (V8's substring
+   * search is linear in the worst case), no regex, no fields. Such a pattern needs no line budget.
+   */
+  linear: boolean;
   match(message: string): Record<string, string> | undefined;
 }
 
@@ -121,7 +126,8 @@ export function compilePattern(source: string): CompiledPattern {
       match = compileJson(source, ast.expr);
       break;
   }
-  return { kind: ast.kind, source, match };
+  const linear = ast.kind === "all" || (ast.kind === "term" && ast.terms.every((t) => !t.regex));
+  return { kind: ast.kind, source, linear, match };
 }
 
 const selectorCache = new Map<string, (string | number)[]>();

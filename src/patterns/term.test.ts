@@ -56,6 +56,15 @@ describe("term patterns", () => {
   });
 });
 
+describe("linear patterns (they run with no watchdog)", () => {
+  it("plain and quoted terms are linear; a %regex% term, space-delimited and JSON patterns are not", () => {
+    for (const p of ["", "ERROR", '"[preauth]"', "ERROR -DEBUG", "?ERROR ?WARN"])
+      assert.equal(compilePattern(p).linear, true, p);
+    for (const p of ["%a.{999}c%", "ERROR %time.*out%", "[ip, user, ...]", '{ $.level = "error" }'])
+      assert.equal(compilePattern(p).linear, false, p);
+  });
+});
+
 describe("term pattern errors", () => {
   const rows: [pattern: string, message: string][] = [
     [

@@ -183,6 +183,61 @@ describe("line budget", () => {
     assert.ok(ms < 5_000, `took ${ms.toFixed(0)} ms`);
   });
 
+  it("with retries (replay), a step stopped once is run again under 4 times the budget, not skipped", () => {
+    // a step that takes 1.5 budgets: what a busy machine (a stalled thread, a long GC pause) does to an
+    // ordinary line; live skips it, replay runs it again
+    const slowOnce = (retries: number) => {
+      let i = 0;
+      let runs = 0;
+      const stuck: number[] = [];
+      runSteps(
+        40,
+        () => {
+          if (i >= 3) return false;
+          if (i === 0) {
+            runs++;
+            const until = performance.now() + 60;
+            while (performance.now() < until);
+          }
+          i++;
+          return true;
+        },
+        () => stuck.push(i++),
+        retries,
+      );
+      return { stuck, runs };
+    };
+    assert.deepEqual(slowOnce(0).stuck, [0], "live: skipped");
+    const replayed = slowOnce(2);
+    assert.deepEqual(replayed.stuck, [], "replay: not skipped");
+    assert.equal(replayed.runs, 2, "stopped once, then finished under 160 ms");
+  });
+
+  it("with retries, a step that never ends is still skipped, after 1 + 4 + 16 budgets", () => {
+    let i = 0;
+    let runs = 0;
+    const stuck: Array<{ step: number; ms: number }> = [];
+    runSteps(
+      20,
+      () => {
+        if (i >= 2) return false;
+        if (i === 0) {
+          runs++;
+          for (;;);
+        }
+        i++;
+        return true;
+      },
+      (ms) => stuck.push({ step: i++, ms }),
+      2,
+    );
+    assert.equal(runs, 3);
+    assert.equal(stuck.length, 1);
+    assert.equal(stuck[0].step, 0);
+    assert.ok(stuck[0].ms >= 20 + 80 + 320 - 5, `stopped after ${stuck[0].ms} ms in all`);
+    assert.equal(i, 2, "the next step ran");
+  });
+
   it("in the daemon, a hostile line in one jail's group does not keep another jail from banning", async () => {
     const { log, reports } = capturingLog();
     const clock = new ManualClock(NOW);

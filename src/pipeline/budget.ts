@@ -33,6 +33,13 @@ export interface OverBudget {
 /** A budget and where stopped lines are reported; passed to whatever runs filters over events. */
 export interface LineBudget {
   readonly ms: number;
+  /**
+   * How many times a stopped step is run again under a budget 4 times the last before it is skipped
+   * (default 0, live: a hostile line costs one budget). Replay sets it: there the budget only guards
+   * against a pattern that never ends, and a machine merely busy (other processes, a long GC pause) must
+   * not make a replay skip an ordinary line that an idle machine would have matched.
+   */
+  readonly retries?: number;
   overBudget(report: OverBudget): void;
 }
 
@@ -59,30 +66,52 @@ let guarding = false;
 
 /**
  * Runs `next` until it returns false, each run of it under a watchdog of `budgetMs`. When the watchdog
- * stops a run in which no step finished, `onStuck(ms)` is called: it must move the cursor past the step
- * in flight (and report it). Inside another guarded run the steps just run (the outer watchdog covers).
+ * stops a run in which no step finished, the step is run again under a budget 4 times larger, up to
+ * `retries` times; then `onStuck(ms)` is called: it must move the cursor past the step in flight (and
+ * report it). Inside another guarded run the steps just run (the outer watchdog covers).
  */
-export function runSteps(budgetMs: number, next: () => boolean, onStuck: (ms: number) => void): void {
+export function runSteps(
+  budgetMs: number,
+  next: () => boolean,
+  onStuck: (ms: number) => void,
+  retries = 0,
+): void {
   if (guarding) {
     while (next());
     return;
   }
   guarding = true;
   step = next;
+  /** the budget of this run: a step stopped with no progress gets 4 times the last, `retries` times */
+  let budget = budgetMs;
+  let tries = 0;
+  let stuckMs = 0;
   try {
     for (;;) {
       progressed = 0;
       finished = false;
       const t0 = performance.now();
-      yieldAt = t0 + budgetMs / 4;
+      yieldAt = t0 + budget / 4;
       try {
-        script.runInContext(context, { timeout: budgetMs });
+        script.runInContext(context, { timeout: budget });
         if (finished) return;
+        if (progressed > 0) [budget, tries, stuckMs] = [budgetMs, 0, 0];
         continue;
       } catch (err) {
         if ((err as { code?: string }).code !== "ERR_SCRIPT_EXECUTION_TIMEOUT") throw err;
       }
-      if (progressed === 0) onStuck(performance.now() - t0);
+      if (progressed > 0) {
+        [budget, tries, stuckMs] = [budgetMs, 0, 0];
+        continue;
+      }
+      stuckMs += performance.now() - t0;
+      if (tries < retries) {
+        tries++;
+        budget *= 4;
+        continue;
+      }
+      onStuck(stuckMs);
+      [budget, tries, stuckMs] = [budgetMs, 0, 0];
     }
   } finally {
     guarding = false;

@@ -25,7 +25,7 @@ export type MetricExtractor = (events: readonly LogEvent[], budget?: LineBudget)
 /**
  * Sees every event, in commit order: once it is committed, or — when the store cannot commit — once
  * the store has refused it (id `UNSTORED_ID`), so detection goes on. Must not throw; slow work belongs in
- * its own queue. The pipeline hands events over one at a time, under the line budget.
+ * its own queue. The pipeline hands events over one at a time, under the line budget (unless `unguarded`).
  */
 export interface EventConsumer {
   name: string;
@@ -33,6 +33,12 @@ export interface EventConsumer {
   readonly filterName?: string;
   /** whether events of this group concern it (others are not handed over; no watchdog runs for them) */
   wants?(group: string): boolean;
+  /**
+   * Runs no pattern (its filter's work was done elsewhere, as replay's filter thread does; its patterns
+   * run in linear time): handed a batch's events in one call with no watchdog, so none is stopped
+   * half-way or skipped.
+   */
+  readonly unguarded?: boolean;
   onEvents(events: readonly StoredEvent[]): void;
 }
 
@@ -47,6 +53,8 @@ export interface PipelineOptions {
   maxBatchEvents?: number;
   /** how long one line may take in one jail or metric filter, ms (default DEFAULT_LINE_BUDGET_MS) */
   lineBudgetMs?: number;
+  /** see LineBudget.retries (replay: a busy machine must not skip lines) */
+  lineBudgetRetries?: number;
 }
 
 export interface PipelineStats {
@@ -98,6 +106,7 @@ export class Pipeline {
     this.maxBatch = opts.maxBatchEvents ?? 10_000;
     this.budget = {
       ms: opts.lineBudgetMs ?? DEFAULT_LINE_BUDGET_MS,
+      retries: opts.lineBudgetRetries ?? 0,
       overBudget: (r) => {
         this.counters.overBudgetLines++;
         this.opts.log.error(
@@ -220,7 +229,10 @@ export class Pipeline {
     if (seen.length > 0) this.dispatch(seen);
   }
 
-  /** Hands each event to each consumer, under the line budget (a stuck line is skipped for that consumer). */
+  /**
+   * Hands each event to each consumer, in consumer order: under the line budget (a stuck line is skipped
+   * for that consumer), except consumers that run no pattern (`unguarded`), which need no watchdog.
+   */
   private dispatch(events: StoredEvent[]): void {
     const work = this.consumers
       .map((consumer) => {
@@ -228,7 +240,26 @@ export class Pipeline {
         return { consumer, events: wants ? events.filter((e) => wants(e.group)) : events };
       })
       .filter((w) => w.events.length > 0);
-    if (work.length === 0) return; // no watchdog for a batch no consumer looks at
+    for (let from = 0; from < work.length; ) {
+      let to = from + 1;
+      const unguarded = work[from].consumer.unguarded === true;
+      while (to < work.length && (work[to].consumer.unguarded === true) === unguarded) to++;
+      if (unguarded) for (let c = from; c < to; c++) this.handOver(work[c].consumer, work[c].events);
+      else this.dispatchGuarded(work.slice(from, to));
+      from = to;
+    }
+  }
+
+  private handOver(consumer: EventConsumer, events: readonly StoredEvent[]): void {
+    try {
+      consumer.onEvents(events);
+    } catch (err) {
+      this.counters.consumerErrors++;
+      this.opts.log.error({ err, consumer: consumer.name }, "event consumer failed");
+    }
+  }
+
+  private dispatchGuarded(work: Array<{ consumer: EventConsumer; events: StoredEvent[] }>): void {
     // one array reused for every call: a consumer must not keep the array it is given
     const one: StoredEvent[] = [];
     let c = 0;
@@ -240,46 +271,58 @@ export class Pipeline {
       }
       if (c >= work.length) return false;
       one[0] = work[c].events[i];
-      try {
-        work[c].consumer.onEvents(one);
-      } catch (err) {
-        this.counters.consumerErrors++;
-        this.opts.log.error({ err, consumer: work[c].consumer.name }, "event consumer failed");
-      }
+      this.handOver(work[c].consumer, one);
       i++;
       return true;
     };
-    runSteps(this.budget.ms, step, (ms) => {
-      const { consumer, events: mine } = work[c];
-      const e = mine[i];
-      this.budget.overBudget({
-        part: consumer.name,
-        filter: consumer.filterName ?? consumer.name,
-        group: e.group,
-        stream: e.stream,
-        lineLength: e.message.length,
-        ms: Math.round(ms),
-        budgetMs: this.budget.ms,
-      });
-      i++;
-    });
+    runSteps(
+      this.budget.ms,
+      step,
+      (ms) => {
+        const { consumer, events: mine } = work[c];
+        const e = mine[i];
+        this.budget.overBudget({
+          part: consumer.name,
+          filter: consumer.filterName ?? consumer.name,
+          group: e.group,
+          stream: e.stream,
+          lineLength: e.message.length,
+          ms: Math.round(ms),
+          budgetMs: this.budget.ms,
+        });
+        i++;
+      },
+      this.budget.retries,
+    );
   }
 
   /** An event time no date can hold becomes the ingest time, counted (the message keeps what was sent). */
   private checkTime(e: LogEvent): LogEvent {
-    if (Number.isFinite(e.timestamp) && e.timestamp >= 0 && e.timestamp <= MAX_EVENT_TIME_MS) return e;
+    if (timeFits(e.timestamp)) return e;
     this.counters.clampedTimestamps++;
     return { ...e, timestamp: e.ingestTime };
   }
 
   /** Lines over 256 KiB are cut (as CloudWatch does) and counted. */
   private capMessage(e: LogEvent): LogEvent {
-    if (e.message.length * 3 <= MAX_MESSAGE_BYTES) return e;
-    const buf = Buffer.from(e.message, "utf8");
-    if (buf.length <= MAX_MESSAGE_BYTES) return e;
+    const message = cappedMessage(e.message);
+    if (message === e.message) return e;
     this.counters.truncatedMessages++;
-    let cut = MAX_MESSAGE_BYTES;
-    while (cut > 0 && (buf[cut] & 0xc0) === 0x80) cut--; // do not split a UTF-8 sequence
-    return { ...e, message: buf.subarray(0, cut).toString("utf8") };
+    return { ...e, message };
   }
+}
+
+/** Whether an event time is one a date can hold (1970..9999); others are stored as the ingest time. */
+export function timeFits(t: number): boolean {
+  return Number.isFinite(t) && t >= 0 && t <= MAX_EVENT_TIME_MS;
+}
+
+/** The message as stored: cut to 256 KiB (as CloudWatch does), never in the middle of a UTF-8 sequence. */
+export function cappedMessage(message: string): string {
+  if (message.length * 3 <= MAX_MESSAGE_BYTES) return message;
+  const buf = Buffer.from(message, "utf8");
+  if (buf.length <= MAX_MESSAGE_BYTES) return message;
+  let cut = MAX_MESSAGE_BYTES;
+  while (cut > 0 && (buf[cut] & 0xc0) === 0x80) cut--; // do not split a UTF-8 sequence
+  return buf.subarray(0, cut).toString("utf8");
 }

@@ -4,7 +4,6 @@
  * in the replay exactly when it would have happened live. Nothing outside is touched by default: the
  * data goes to its own directory, jails use the dry-run action and notifications are not sent.
  */
-import fs from "node:fs";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
@@ -12,8 +11,15 @@ import { UsageError } from "../core/errors.js";
 import type { LogEvent } from "../core/event.js";
 import { timestampParser } from "../core/timestamp.js";
 import { Daemon } from "../daemon.js";
+import { defaultFilter, filterDirsOf } from "../jails/part.js";
+import { configDirOf } from "../parts.js";
+import { DEFAULT_LINE_BUDGET_MS } from "../pipeline/budget.js";
 import { globToRegExp } from "../sources/shared/glob.js";
+import { FilterThread, precomputable } from "./filter-thread.js";
+import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
 import { ReplayTransaction } from "./transaction.js";
+
+export { fileLines };
 
 export interface ReplayOptions {
   files: string[];
@@ -29,9 +35,12 @@ export interface ReplayOptions {
   stream?: string;
   /**
    * How the replay spends its time (tests compare against the path before: a commit per stored batch,
-   * the event loop settled at every second of log). Results do not depend on it.
+   * the event loop settled at every second of log, the jails' filters on the main thread). Results do not
+   * depend on it.
    */
-  pacing?: { commitEveryEvents?: number; settleEverySecond?: boolean };
+  pacing?: { commitEveryEvents?: number; settleEverySecond?: boolean; filterThread?: boolean };
+  /** how long one line may take in one filter before it is stopped, ms (tests; default 250) */
+  lineBudgetMs?: number;
 }
 
 export interface ReplaySummary {
@@ -44,16 +53,19 @@ export interface ReplaySummary {
   bans: Array<{ jail: string; ip: string; start: number; end: number | null; failures: number }>;
 }
 
-/** events per commit at most (a new minute commits sooner) */
-const BATCH = 5000;
 /**
  * How often (in replayed time) a jail saves its counters for `mamori jails status`: live it is every
  * second, which for hours of replayed log was one write transaction per replayed second (5% of a
  * replay); the counters are saved again when the replay stops.
  */
 const REPLAY_STATS_DELAY_MS = 10 * 60_000;
-/** bytes read from a file at a time */
-const CHUNK = 1 << 20;
+/**
+ * A line stopped by its budget is run again under 4 and then 16 times the budget before it is skipped:
+ * the budget guards against patterns that never end (fail2ban and CrowdSec have no such guard at all: a
+ * catastrophic regex hangs them), and replay, unlike a live daemon, must give the same results on a busy
+ * machine, where a thread can stall for longer than 250 ms, as on an idle one.
+ */
+const REPLAY_BUDGET_RETRIES = 2;
 
 /** The config as replay runs it: no sources, its own data dir, and unless live, no side effects. */
 export function replayConfig(config: MamoriConfig, dataDir: string, live: boolean): MamoriConfig {
@@ -83,22 +95,83 @@ export function groupForFile(file: string, config: MamoriConfig, group?: string)
 
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
-  const parse = timestampParser(undefined, "local");
-  const first = await firstTimestamp(opts.files, parse, opts.now);
-  const clock = new ManualClock(first ?? opts.now);
+  const streams = opts.files.map((f) => opts.stream ?? f);
+  const config = replayConfig(opts.config, opts.dataDir, opts.live);
+  const configDir = configDirOf(undefined);
+  const filterDirs = filterDirsOf(config, configDir);
+  // the jails' filters run ahead on another core (see filter-worker.ts); started first, as it has
+  // modules to load and filters to compile
+  const threaded = opts.pacing?.filterThread === false ? [] : precomputable(config.jails, groups);
+  const thread =
+    threaded.length === 0
+      ? undefined
+      : new FilterThread({
+          files: opts.files,
+          groups,
+          streams,
+          now: opts.now,
+          jails: threaded,
+          configDir,
+          filterDirs,
+          budgetMs: opts.lineBudgetMs ?? DEFAULT_LINE_BUDGET_MS,
+          budgetRetries: REPLAY_BUDGET_RETRIES,
+          log: opts.log,
+        });
+  try {
+    const parse = timestampParser(undefined, "local");
+    const first = await firstTimestamp(opts.files, parse, opts.now);
+    const clock = new ManualClock(first ?? opts.now);
+    return await replayWith(opts, {
+      groups,
+      streams,
+      parse,
+      first,
+      clock,
+      config,
+      thread,
+      configDir,
+      filterDirs,
+    });
+  } finally {
+    await thread?.stop();
+  }
+}
+
+interface ReplaySetup {
+  groups: string[];
+  streams: string[];
+  parse: (l: string, now: number) => number | undefined;
+  first: number | undefined;
+  clock: ManualClock;
+  config: MamoriConfig;
+  thread?: FilterThread;
+  configDir: string;
+  filterDirs: string[];
+}
+
+async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySummary> {
+  const { clock, parse, thread } = r;
   const daemon = new Daemon({
-    config: replayConfig(opts.config, opts.dataDir, opts.live),
+    config: r.config,
     clock,
     log: opts.log,
     // nothing but the replay writes its data dir: the jails need not poll the store for bans the CLI
     // added (a poll every 2 s of replayed time read all active bans: a quarter of a replay's time)
-    jailDeps: { pollMs: 0, statsDelayMs: REPLAY_STATS_DELAY_MS },
+    jailDeps: {
+      pollMs: 0,
+      statsDelayMs: REPLAY_STATS_DELAY_MS,
+      loadFilter: (cfg) =>
+        thread?.filterFor(cfg.name) ??
+        defaultFilter(cfg, { configDir: r.configDir, filterDirs: r.filterDirs, clock }),
+    },
+    lineBudgetMs: opts.lineBudgetMs,
+    lineBudgetRetries: REPLAY_BUDGET_RETRIES,
   });
   const summary: ReplaySummary = {
     lines: 0,
     events: 0,
     dataDir: opts.dataDir,
-    firstEvent: first ?? null,
+    firstEvent: r.first ?? null,
     lastEvent: null,
     alarms: [],
     bans: [],
@@ -106,15 +179,19 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   await daemon.start();
   const tx = new ReplayTransaction(daemon.store.db, opts.pacing?.commitEveryEvents);
   tx.start();
+  /** lines in stored batches and the batch being cut */
+  let read = 0;
   try {
     for (const [i, file] of opts.files.entries()) {
-      const group = groups[i];
-      const stream = opts.stream ?? file;
+      const group = r.groups[i];
+      const stream = r.streams[i];
       let batch: LogEvent[] = [];
       /** a batch was stored since the event loop last settled (jails and alarms may have work queued) */
       let stored = false;
       const flush = async (minuteEnded: boolean) => {
         if (batch.length === 0) return;
+        // the jails look up what the filter thread found on these lines
+        if (thread && !thread.readySync(read)) await thread.ready(read);
         await daemon.ingest({ events: batch, checkpoints: [] });
         summary.events += batch.length;
         tx.stored(batch.length, minuteEnded, summary.lastEvent);
@@ -126,9 +203,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
           summary.lines++;
           const ts = parse(line, opts.now) ?? clock.now();
           // a new minute, or a full batch: store what came before, then let due timers (alarm periods, unbans) run
-          const minuteEnded =
-            batch.length > 0 && Math.floor(ts / 60_000) !== Math.floor(batch[0].timestamp / 60_000);
-          if (minuteEnded || batch.length >= BATCH) await flush(minuteEnded);
+          if (endsBatch(batch.length, batch[0]?.timestamp, ts))
+            await flush(Math.floor(ts / 60_000) !== Math.floor(batch[0].timestamp / 60_000));
           if (ts > clock.now()) {
             const fired = clock.fired;
             clock.set(ts);
@@ -140,6 +216,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
             }
           }
           batch.push({ group, stream, timestamp: ts, ingestTime: clock.now(), message: line });
+          read++;
           if (summary.lastEvent === null || ts > summary.lastEvent) summary.lastEvent = ts;
         }
       await flush(false);
@@ -148,6 +225,8 @@ export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
     const longest = Math.max(60, ...opts.config.alarms.map((a) => a.period * a.evaluation_periods));
     clock.advance(longest * 1000 + 10_000);
     await settle();
+    // only now (waiting lets queued work run): the jails were given exactly the lines the thread worked
+    await thread?.finish();
     tx.finish(summary.lastEvent);
     summary.alarms = await alarmTransitions(daemon, opts.config);
     summary.bans = await daemon.store.bans.history();
@@ -170,65 +249,4 @@ async function alarmTransitions(daemon: Daemon, config: MamoriConfig): Promise<R
 /** Lets work queued by fired timers (evaluations, deliveries) run before time moves on. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-}
-
-async function firstTimestamp(
-  files: string[],
-  parse: (l: string, now: number) => number | undefined,
-  now: number,
-): Promise<number | undefined> {
-  for (const file of files) {
-    if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-    for await (const lines of fileLines(file)) {
-      for (const line of lines) {
-        const t = parse(line, now);
-        if (t !== undefined) return t;
-      }
-    }
-  }
-  return undefined;
-}
-
-/**
- * The lines of a file (without "\n" or "\r\n"), read 1 MiB at a time and decoded line by line, as the
- * file source does, and handed over a chunk's lines at a time: no stream or readline machinery, no
- * promise per line. A generator, so a caller can stop early.
- */
-export async function* fileLines(file: string): AsyncGenerator<string[]> {
-  const fh = await fs.promises.open(file, "r");
-  const buf = Buffer.alloc(CHUNK);
-  let carried = 0;
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, carried, buf.length - carried, null);
-      const end = carried + bytesRead;
-      let pos = 0;
-      const lines: string[] = [];
-      for (let nl = buf.indexOf(10, pos); nl >= 0 && nl < end; nl = buf.indexOf(10, pos)) {
-        lines.push(lineText(buf, pos, nl));
-        pos = nl + 1;
-      }
-      if (bytesRead === 0) {
-        if (end > pos) lines.push(lineText(buf, pos, end));
-        yield lines;
-        return;
-      }
-      if (pos === 0 && end === buf.length) {
-        // a line longer than the buffer: give what is there as one line (as a source cuts long lines)
-        lines.push(lineText(buf, 0, end));
-        yield lines;
-        carried = 0;
-        continue;
-      }
-      yield lines;
-      buf.copy(buf, 0, pos, end);
-      carried = end - pos;
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-function lineText(buf: Buffer, start: number, end: number): string {
-  return buf.toString("utf8", start, end > start && buf[end - 1] === 13 ? end - 1 : end);
 }

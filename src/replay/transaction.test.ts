@@ -7,7 +7,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { DB_FILE, openSqliteStore } from "../store/sqlite/index.js";
-import { ReplayTransaction } from "./transaction.js";
+import { REPLAY_CACHE_SIZE, ReplayTransaction } from "./transaction.js";
 
 const event = (i: number) => ({
   group: "auth",
@@ -89,12 +89,18 @@ process.kill(process.pid, "SIGKILL");
     const d = path.join(dir, "finish");
     const store = openSqliteStore(d);
     const tx = new ReplayTransaction(store.db);
+    const cacheSize = () => store.db.pragma("cache_size", { simple: true });
+    const before = cacheSize();
     tx.start();
+    assert.equal(cacheSize(), REPLAY_CACHE_SIZE, "a small page cache while replaying");
+    assert.equal(store.db.pragma("synchronous", { simple: true }), 0, "no fsync while replaying");
     await store.logs.ingest({ events: [event(1)], checkpoints: [], metricPoints: [] });
     tx.stored(1, true, 60_000);
     assert.equal(store.db.inTransaction, true);
     tx.finish(60_000);
     assert.equal(store.db.inTransaction, false);
+    assert.equal(cacheSize(), before, "the store's page cache again");
+    assert.equal(store.db.pragma("synchronous", { simple: true }), 1, "synchronous = NORMAL again");
     await store.close();
     const db = new Database(path.join(d, DB_FILE), { readonly: true });
     assert.equal(db.prepare("SELECT count(*) FROM events").pluck().get(), 1);

@@ -38,6 +38,8 @@ export function registerReplay(program: Command): void {
           logFormat?: LogFormat;
         },
       ) => {
+        // the jails' filter thread starts loading its modules while the config loads
+        (await import("../../replay/filter-thread.js")).warmFilterThread();
         const loaded = loadConfig(o.config, { deep: true });
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });

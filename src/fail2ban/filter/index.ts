@@ -37,6 +37,11 @@ export interface JailFilter {
   readonly maxlines: number;
   /** the definition read from the filter files (what a reload compares), when loaded from files */
   readonly definition?: unknown;
+  /**
+   * Its results were worked out elsewhere (replay's filter thread): `process` only looks them up, so it
+   * runs no pattern and needs no line budget.
+   */
+  readonly precomputed?: boolean;
   process(line: string, fallbackTime?: number): FilterResult;
 }
 

@@ -27,9 +27,15 @@ export const metricsSchema = [
 
 /** Dimensions as a canonical string (sorted keys), the identity of a metric together with namespace and name. */
 export function dimensionKey(dimensions: Record<string, string> | undefined): string {
-  if (!dimensions) return "{}";
+  if (!dimensions || isEmpty(dimensions)) return "{}";
   const keys = Object.keys(dimensions).sort();
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, dimensions[k]])));
+}
+
+/** No own keys (most metric filters have no dimensions: their points skip the sort and JSON of a key). */
+function isEmpty(o: Record<string, string>): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return false;
+  return true;
 }
 
 interface Agg {
@@ -69,15 +75,42 @@ export class SqliteMetricStore implements MetricStore {
 
   /** Adds points to their buckets; runs inside the ingest transaction. */
   readonly write = (points: readonly MetricPoint[]): void => {
-    const aggs = new Map<string, Agg>();
+    // metric key → bucket → sum; a run of points of one metric (one filter's) builds its key once
+    const aggs = new Map<string, Map<number, Agg>>();
+    let last: MetricPoint | undefined;
+    let lastKey = "";
+    let buckets: Map<number, Agg> | undefined;
     for (const p of points) {
       if (!Number.isFinite(p.value)) continue;
-      const metricKey = `${p.namespace}\u0000${p.name}\u0000${dimensionKey(p.dimensions)}`;
+      if (
+        last === undefined ||
+        p.namespace !== last.namespace ||
+        p.name !== last.name ||
+        p.dimensions !== last.dimensions
+      ) {
+        const metricKey = `${p.namespace}\u0000${p.name}\u0000${dimensionKey(p.dimensions)}`;
+        if (metricKey !== lastKey) {
+          lastKey = metricKey;
+          buckets = aggs.get(metricKey);
+          if (!buckets) {
+            buckets = new Map();
+            aggs.set(metricKey, buckets);
+          }
+        }
+        last = p;
+      }
       const bucket = Math.floor(p.timestamp / BUCKET_MS) * BUCKET_MS;
-      const key = `${metricKey}\u0000${bucket}`;
-      const a = aggs.get(key);
+      const a = buckets!.get(bucket);
       if (!a)
-        aggs.set(key, { metricKey, point: p, bucket, sum: p.value, count: 1, min: p.value, max: p.value });
+        buckets!.set(bucket, {
+          metricKey: lastKey,
+          point: p,
+          bucket,
+          sum: p.value,
+          count: 1,
+          min: p.value,
+          max: p.value,
+        });
       else {
         a.sum += p.value;
         a.count++;
@@ -85,10 +118,11 @@ export class SqliteMetricStore implements MetricStore {
         if (p.value > a.max) a.max = p.value;
       }
     }
-    for (const a of aggs.values()) {
-      const id = this.metricId(a.metricKey, a.point, true)!;
-      this.stmts.upsert.run(id, a.bucket, a.sum, a.count, a.min, a.max);
-    }
+    for (const byBucket of aggs.values())
+      for (const a of byBucket.values()) {
+        const id = this.metricId(a.metricKey, a.point, true)!;
+        this.stmts.upsert.run(id, a.bucket, a.sum, a.count, a.min, a.max);
+      }
   };
 
   /** Forgets cached ids (after a rolled-back transaction). */
