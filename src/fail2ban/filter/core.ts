@@ -169,6 +169,21 @@ export class FilterCore {
     return this.lastSkipped ?? this.lastTuple[0] + this.lastTuple[2];
   }
 
+  /**
+   * What decides the results of the next lines, as text, and the date detector's search count (see
+   * DateDetector.state): two cores with equal keys give the same results for any lines that follow
+   * as long as the detector needs no full search. Undefined when the detector cannot tell its state.
+   */
+  state(): { key: string; searches: number } | undefined {
+    const dates = this.o.dateDetector?.state?.();
+    if (this.o.dateDetector && !dates) return undefined;
+    const own = JSON.stringify([this.lineBuffer, this.skipped, this.lastTimeText, this.lastDate]);
+    return {
+      key: `${own}|${dates?.key ?? ""}|${this.mlfid?.stateKey() ?? "[]"}`,
+      searches: dates?.searches ?? 0,
+    };
+  }
+
   /** The multi-line buffer (lines not yet consumed by a match). */
   get bufferedLines(): readonly TupleLine[] {
     return this.lineBuffer;

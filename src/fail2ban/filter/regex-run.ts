@@ -94,11 +94,65 @@ export interface RegexRunMode {
   rows?: boolean;
 }
 
+/** The counts of a run so far (see RegexRun.checkpoint). */
+export interface RegexCounts {
+  /** input lines so far (comments and blank lines included) */
+  lineNo: number;
+  lines: number;
+  matched: number;
+  ignored: number;
+  missed: number;
+  failHits: number[];
+  ignoreHits: number[];
+  prefregexHits: number;
+  /** lengths of matchedLines / ignoredLines */
+  matchedCount: number;
+  ignoredCount: number;
+}
+
+/**
+ * A run's counts with the state that decides the results of the lines to come (see FilterCore.state):
+ * two runs at checkpoints with the same key count any further lines alike, as long as the date detector
+ * needs no full search. Undefined key: the run cannot tell (the rows of --json, maxlines > 1).
+ */
+export interface RegexCheckpoint {
+  key: string | undefined;
+  searches: number;
+  counts: RegexCounts;
+}
+
 /** A run fed one line at a time (a big file is read in chunks, never held whole). */
 export interface RegexRun {
   /** the next line of the input (with or without its line end) */
   push(raw: string): void;
   readonly result: RegexRunResult;
+  checkpoint(): RegexCheckpoint;
+}
+
+/**
+ * The result of a run `head` (the input up to a checkpoint) joined with the rest of another run `tail`
+ * that reached a checkpoint with the same key at the same line: `at` is the tail's checkpoint, and its
+ * line numbers count from `lineOffset` lines before the head's first line.
+ */
+export function joinRuns(
+  head: RegexRunResult,
+  tail: Omit<RegexRunResult, "definition" | "matches">,
+  at: RegexCounts,
+  lineOffset: number,
+): RegexRunResult {
+  const plus = (a: number[], b: number[], c: number[]) => a.map((x, i) => x + b[i] - c[i]);
+  return {
+    ...head,
+    lines: head.lines + tail.lines - at.lines,
+    matched: head.matched + tail.matched - at.matched,
+    ignored: head.ignored + tail.ignored - at.ignored,
+    missed: head.missed + tail.missed - at.missed,
+    failHits: plus(head.failHits, tail.failHits, at.failHits),
+    ignoreHits: plus(head.ignoreHits, tail.ignoreHits, at.ignoreHits),
+    prefregexHits: head.prefregexHits + tail.prefregexHits - at.prefregexHits,
+    matchedLines: head.matchedLines.concat(tail.matchedLines.slice(at.matchedCount).map((n) => n + lineOffset)),
+    ignoredLines: head.ignoredLines.concat(tail.ignoredLines.slice(at.ignoredCount).map((n) => n + lineOffset)),
+  };
 }
 
 export function runRegex(
@@ -226,5 +280,24 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
     } else r.missed++;
     r.lines++;
   };
-  return { push, result: r };
+  const checkpoint = (): RegexCheckpoint => {
+    const state = rows || multi ? undefined : stats.state();
+    return {
+      key: state?.key,
+      searches: state?.searches ?? 0,
+      counts: {
+        lineNo,
+        lines: r.lines,
+        matched: r.matched,
+        ignored: r.ignored,
+        missed: r.missed,
+        failHits: [...failHits],
+        ignoreHits: [...ignoreHits],
+        prefregexHits: r.prefregexHits,
+        matchedCount: r.matchedLines.length,
+        ignoredCount: r.ignoredLines.length,
+      },
+    };
+  };
+  return { push, result: r, checkpoint };
 }

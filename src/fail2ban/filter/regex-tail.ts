@@ -1,0 +1,146 @@
+/**
+ * `mamori regex` on a big file with both cores: a worker thread counts the second half of the file from a
+ * fresh state while this thread counts the first half. The worker's counts are right only from a line on
+ * which this thread's state (carried over from the first half) equals the worker's (see
+ * RegexRun.checkpoint: multi-line failure cache, date detector, last date); so this thread goes on past
+ * the cut, comparing states at the worker's checkpoints, and from the first equal one takes the worker's
+ * counts. Without an equal state within the worker's checkpoints (or without a state key: --json's rows,
+ * maxlines > 1) this thread counts the rest itself: the result is always the one-thread result.
+ */
+import { existsSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { eachLineOfFile, LineReader, lineStartNear } from "../../core/file-lines.js";
+import {
+  joinRuns,
+  type RegexCheckpoint,
+  type RegexRun,
+  type RegexRunOptions,
+  type RegexRunResult,
+} from "./regex-run.js";
+import type { TailJob, TailMessage } from "./regex-worker.js";
+
+/** below this size a second thread's start costs more than it saves */
+const MIN_BYTES = 1 << 20;
+/** the worker's checkpoints: every EVERY lines, the first CHECKPOINTS of them (sessions end within these) */
+const EVERY = 64;
+const CHECKPOINTS = 256;
+
+/** A split run under way: the worker started; finish() counts the first part here and joins. */
+export interface TailRun {
+  finish(run: RegexRun): Promise<RegexRunResult>;
+}
+
+/** Waits for the worker's messages one by one; undefined once it ended or failed. */
+class Inbox {
+  private readonly queue: TailMessage[] = [];
+  private waiting: ((m: TailMessage | undefined) => void) | undefined;
+  private closed = false;
+
+  constructor(worker: Worker) {
+    worker.on("message", (m: TailMessage) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(m);
+      } else this.queue.push(m);
+    });
+    const close = () => {
+      this.closed = true;
+      this.waiting?.(undefined);
+      this.waiting = undefined;
+    };
+    worker.on("error", close);
+    worker.on("exit", close);
+  }
+
+  next(): Promise<TailMessage | undefined> {
+    const m = this.queue.shift();
+    if (m !== undefined || this.closed) return Promise.resolve(m);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+}
+
+function workerFile(): string | undefined {
+  const self = import.meta.url;
+  // from src/ under tsx the worker is the .ts file (the worker inherits the tsx loader), from dist/ the .js
+  const url = new URL(self.endsWith(".ts") ? "./regex-worker.ts" : "./regex-worker.js", self);
+  const file = fileURLToPath(url);
+  return existsSync(file) ? file : undefined;
+}
+
+/** Starts the worker on the second half of `file` if the file is big enough, else undefined. */
+export function startTail(
+  filter: string,
+  file: string,
+  options: Omit<RegexRunOptions, "now">,
+): TailRun | undefined {
+  const size = statSync(file).size;
+  if (size < MIN_BYTES) return undefined;
+  const cut = lineStartNear(file, Math.floor(size / 2));
+  const script = workerFile();
+  if (cut === undefined || cut >= size || script === undefined) return undefined;
+  const job: TailJob = { filter, options, file, from: cut, every: EVERY, checkpoints: CHECKPOINTS };
+  const worker = new Worker(script, { workerData: job });
+  const inbox = new Inbox(worker);
+  return {
+    async finish(run) {
+      try {
+        return await joinAtCheckpoint(run, file, cut, inbox);
+      } finally {
+        void worker.terminate();
+      }
+    },
+  };
+}
+
+async function joinAtCheckpoint(run: RegexRun, file: string, cut: number, inbox: Inbox): Promise<RegexRunResult> {
+  eachLineOfFile(file, run.push, { to: cut });
+  const cutLines = run.checkpoint().counts.lineNo;
+  const reader = new LineReader(file, { from: cut });
+  try {
+    let pending: string[] = [];
+    /** pushes up to n more lines here; false at the end of the file */
+    const pushLines = (n: number): boolean => {
+      for (let left = n; left > 0; ) {
+        if (pending.length === 0) {
+          const next = reader.nextLines();
+          if (next === undefined) return false;
+          pending = next;
+        }
+        const take = Math.min(left, pending.length);
+        for (let i = 0; i < take; i++) run.push(pending[i]);
+        pending = pending.slice(take);
+        left -= take;
+      }
+      return true;
+    };
+    /** the worker's first checkpoint whose state equals this thread's (which stops there) */
+    let equal: RegexCheckpoint | undefined;
+    for (;;) {
+      const m = await inbox.next();
+      if (m === undefined) break;
+      if (m.kind === "end") {
+        // the worker's counts hold from the equal state on if its detector never searched after it
+        if (equal && equal.searches === m.searches) return joinRuns(run.result, m.result, equal.counts, cutLines);
+        break;
+      }
+      if (equal) continue;
+      const mine = run.checkpoint();
+      if (mine.key === undefined) break;
+      if (mine.key === m.checkpoint.key) equal = m.checkpoint;
+      // not there yet: the next checkpoint is `every` lines on
+      else if (!pushLines(EVERY)) return run.result;
+    }
+    // no equal state the worker's counts can start from: the rest is counted here
+    for (;;) {
+      if (pending.length) for (const line of pending) run.push(line);
+      const next = reader.nextLines();
+      if (next === undefined) break;
+      pending = next;
+    }
+    return run.result;
+  } finally {
+    reader.close();
+  }
+}
