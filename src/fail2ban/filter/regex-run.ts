@@ -150,8 +150,12 @@ export function joinRuns(
     failHits: plus(head.failHits, tail.failHits, at.failHits),
     ignoreHits: plus(head.ignoreHits, tail.ignoreHits, at.ignoreHits),
     prefregexHits: head.prefregexHits + tail.prefregexHits - at.prefregexHits,
-    matchedLines: head.matchedLines.concat(tail.matchedLines.slice(at.matchedCount).map((n) => n + lineOffset)),
-    ignoredLines: head.ignoredLines.concat(tail.ignoredLines.slice(at.ignoredCount).map((n) => n + lineOffset)),
+    matchedLines: head.matchedLines.concat(
+      tail.matchedLines.slice(at.matchedCount).map((n) => n + lineOffset),
+    ),
+    ignoredLines: head.ignoredLines.concat(
+      tail.ignoredLines.slice(at.ignoredCount).map((n) => n + lineOffset),
+    ),
   };
 }
 

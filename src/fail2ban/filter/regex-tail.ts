@@ -29,6 +29,15 @@ const CHECKPOINTS = 256;
 /** A split run under way: the worker started; finish() counts the first part here and joins. */
 export interface TailRun {
   finish(run: RegexRun): Promise<RegexRunResult>;
+  /** after finish: the input line from which the worker's counts were taken (undefined: none were) */
+  readonly joinedAt: number | undefined;
+}
+
+export interface TailOptions {
+  /** the smallest file split (tests split small ones) */
+  minBytes?: number;
+  /** where to cut, as a fraction of the size (default 1/2) */
+  at?: number;
 }
 
 /** Waits for the worker's messages one by one; undefined once it ended or failed. */
@@ -61,12 +70,18 @@ class Inbox {
   }
 }
 
-function workerFile(): string | undefined {
+/** The worker thread on the worker module next to this one; undefined when it is not there. */
+function startWorker(job: TailJob): Worker | undefined {
   const self = import.meta.url;
-  // from src/ under tsx the worker is the .ts file (the worker inherits the tsx loader), from dist/ the .js
-  const url = new URL(self.endsWith(".ts") ? "./regex-worker.ts" : "./regex-worker.js", self);
-  const file = fileURLToPath(url);
-  return existsSync(file) ? file : undefined;
+  if (self.endsWith(".ts")) {
+    // run from src/ under tsx (the tests): a worker does not inherit tsx's hooks, it registers them
+    const url = new URL("./regex-worker.ts", self).href;
+    const api = import.meta.resolve("tsx/esm/api");
+    const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(url)}); })`;
+    return new Worker(code, { eval: true, workerData: job });
+  }
+  const file = fileURLToPath(new URL("./regex-worker.js", self));
+  return existsSync(file) ? new Worker(file, { workerData: job }) : undefined;
 }
 
 /** Starts the worker on the second half of `file` if the file is big enough, else undefined. */
@@ -74,27 +89,35 @@ export function startTail(
   filter: string,
   file: string,
   options: Omit<RegexRunOptions, "now">,
+  tuning: TailOptions = {},
 ): TailRun | undefined {
   const size = statSync(file).size;
-  if (size < MIN_BYTES) return undefined;
-  const cut = lineStartNear(file, Math.floor(size / 2));
-  const script = workerFile();
-  if (cut === undefined || cut >= size || script === undefined) return undefined;
-  const job: TailJob = { filter, options, file, from: cut, every: EVERY, checkpoints: CHECKPOINTS };
-  const worker = new Worker(script, { workerData: job });
+  if (size < (tuning.minBytes ?? MIN_BYTES)) return undefined;
+  const cut = lineStartNear(file, Math.floor(size * (tuning.at ?? 0.5)));
+  if (cut === undefined || cut >= size) return undefined;
+  const worker = startWorker({ filter, options, file, from: cut, every: EVERY, checkpoints: CHECKPOINTS });
+  if (worker === undefined) return undefined;
   const inbox = new Inbox(worker);
-  return {
-    async finish(run) {
+  const tail = {
+    joinedAt: undefined as number | undefined,
+    async finish(run: RegexRun) {
       try {
-        return await joinAtCheckpoint(run, file, cut, inbox);
+        return await joinAtCheckpoint(run, file, cut, inbox, (line) => (tail.joinedAt = line));
       } finally {
         void worker.terminate();
       }
     },
   };
+  return tail;
 }
 
-async function joinAtCheckpoint(run: RegexRun, file: string, cut: number, inbox: Inbox): Promise<RegexRunResult> {
+async function joinAtCheckpoint(
+  run: RegexRun,
+  file: string,
+  cut: number,
+  inbox: Inbox,
+  joined: (line: number) => void,
+): Promise<RegexRunResult> {
   eachLineOfFile(file, run.push, { to: cut });
   const cutLines = run.checkpoint().counts.lineNo;
   const reader = new LineReader(file, { from: cut });
@@ -122,7 +145,10 @@ async function joinAtCheckpoint(run: RegexRun, file: string, cut: number, inbox:
       if (m === undefined) break;
       if (m.kind === "end") {
         // the worker's counts hold from the equal state on if its detector never searched after it
-        if (equal && equal.searches === m.searches) return joinRuns(run.result, m.result, equal.counts, cutLines);
+        if (equal && equal.searches === m.searches) {
+          joined(cutLines + equal.counts.lineNo + 1);
+          return joinRuns(run.result, m.result, equal.counts, cutLines);
+        }
         break;
       }
       if (equal) continue;
