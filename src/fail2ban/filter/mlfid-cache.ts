@@ -115,7 +115,8 @@ export class MlfidCache {
    */
   stateKey(): string {
     const out: string[] = [];
-    for (let e = this.oldest; e !== undefined; e = e.newer) out.push(e.key, JSON.stringify(e.v, setsAsArrays));
+    for (let e = this.oldest; e !== undefined; e = e.newer)
+      out.push(e.key, JSON.stringify(e.v, setsAsArrays));
     return JSON.stringify(out);
   }
 
