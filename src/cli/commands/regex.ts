@@ -81,8 +81,6 @@ export function registerRegex(program: Command): void {
 
 /** What `mamori regex LOG FILTER [options]` does, whether commander or the lean path parsed its argv. */
 export async function regexAction(log: string, filter: string, opts: RegexOpts): Promise<void> {
-  // loaded on use: the filter engine is only needed by this command
-  const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
   const clock = new SystemClock();
   const started = performance.now();
   const options = {
@@ -93,11 +91,14 @@ export async function regexAction(log: string, filter: string, opts: RegexOpts):
     maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
   };
   const isFile = existsSync(log) && statSync(log).isFile();
-  // the human report of a big file: its second half is counted by a worker thread at the same time
+  // the human report of a big file: its second part is counted by a worker thread at the same time
+  // (started first: the thread starts while this one loads the filter engine)
   const tail =
     isFile && !opts.json
       ? (await import("../../fail2ban/filter/regex-tail.js")).startTail(filter, log, options)
       : undefined;
+  // loaded on use: the filter engine is only needed by this command
+  const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
   const run = startRegexRun(filter, {
     ...options,
     now: () => clock.now(),

@@ -129,36 +129,6 @@ export interface RegexRun {
   checkpoint(): RegexCheckpoint;
 }
 
-/**
- * The result of a run `head` (the input up to a checkpoint) joined with the rest of another run `tail`
- * that reached a checkpoint with the same key at the same line: `at` is the tail's checkpoint, and its
- * line numbers count from `lineOffset` lines before the head's first line.
- */
-export function joinRuns(
-  head: RegexRunResult,
-  tail: Omit<RegexRunResult, "definition" | "matches">,
-  at: RegexCounts,
-  lineOffset: number,
-): RegexRunResult {
-  const plus = (a: number[], b: number[], c: number[]) => a.map((x, i) => x + b[i] - c[i]);
-  return {
-    ...head,
-    lines: head.lines + tail.lines - at.lines,
-    matched: head.matched + tail.matched - at.matched,
-    ignored: head.ignored + tail.ignored - at.ignored,
-    missed: head.missed + tail.missed - at.missed,
-    failHits: plus(head.failHits, tail.failHits, at.failHits),
-    ignoreHits: plus(head.ignoreHits, tail.ignoreHits, at.ignoreHits),
-    prefregexHits: head.prefregexHits + tail.prefregexHits - at.prefregexHits,
-    matchedLines: head.matchedLines.concat(
-      tail.matchedLines.slice(at.matchedCount).map((n) => n + lineOffset),
-    ),
-    ignoredLines: head.ignoredLines.concat(
-      tail.ignoredLines.slice(at.ignoredCount).map((n) => n + lineOffset),
-    ),
-  };
-}
-
 export function runRegex(
   filterArg: string,
   input: Iterable<string>,

@@ -39,7 +39,7 @@ function alone(file: string, filter: string, o = OPTIONS): RegexRunResult {
 }
 
 async function split(file: string, filter: string, at: number, o = OPTIONS) {
-  const tail = startTail(filter, file, o, { minBytes: 0, at });
+  const tail = startTail(filter, file, o, { minBytes: 0, at, busy: true });
   assert.ok(tail, "the file is split");
   const run = startRegexRun(filter, { ...o, now: () => clock.now(), rows: false });
   const result = await tail.finish(run);

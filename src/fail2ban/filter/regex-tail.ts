@@ -8,16 +8,12 @@
  * maxlines > 1) this thread counts the rest itself: the result is always the one-thread result.
  */
 import { existsSync, statSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { eachLineOfFile, LineReader, lineStartNear } from "../../core/file-lines.js";
-import {
-  joinRuns,
-  type RegexCheckpoint,
-  type RegexRun,
-  type RegexRunOptions,
-  type RegexRunResult,
-} from "./regex-run.js";
+// types only: this module is loaded, and the worker started, before the filter engine is
+import type { RegexCheckpoint, RegexCounts, RegexRun, RegexRunOptions, RegexRunResult } from "./regex-run.js";
 import type { TailJob, TailMessage } from "./regex-worker.js";
 
 /** below this size a second thread's start costs more than it saves */
@@ -25,6 +21,11 @@ const MIN_BYTES = 1 << 20;
 /** the worker's checkpoints: every EVERY lines, the first CHECKPOINTS of them (sessions end within these) */
 const EVERY = 64;
 const CHECKPOINTS = 256;
+/**
+ * where the file is cut: the worker's thread start, module loading and filter building come before its
+ * first line (this thread loads and builds meanwhile), so it gets the shorter part
+ */
+const CUT_AT = 0.6;
 
 /** A split run under way: the worker started; finish() counts the first part here and joins. */
 export interface TailRun {
@@ -36,8 +37,19 @@ export interface TailRun {
 export interface TailOptions {
   /** the smallest file split (tests split small ones) */
   minBytes?: number;
-  /** where to cut, as a fraction of the size (default 1/2) */
+  /** where to cut, as a fraction of the size (default CUT_AT) */
   at?: number;
+  /** split even when no core is idle (tests) */
+  busy?: boolean;
+}
+
+/**
+ * Whether a second core is idle: on a busy host the worker only takes turns with this thread, and its
+ * start and filter building are pure extra work.
+ */
+function idleCore(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] <= cores - 1;
 }
 
 /** Waits for the worker's messages one by one; undefined once it ended or failed. */
@@ -92,8 +104,8 @@ export function startTail(
   tuning: TailOptions = {},
 ): TailRun | undefined {
   const size = statSync(file).size;
-  if (size < (tuning.minBytes ?? MIN_BYTES)) return undefined;
-  const cut = lineStartNear(file, Math.floor(size * (tuning.at ?? 0.5)));
+  if (size < (tuning.minBytes ?? MIN_BYTES) || !(tuning.busy || idleCore())) return undefined;
+  const cut = lineStartNear(file, Math.floor(size * (tuning.at ?? CUT_AT)));
   if (cut === undefined || cut >= size) return undefined;
   const worker = startWorker({ filter, options, file, from: cut, every: EVERY, checkpoints: CHECKPOINTS });
   if (worker === undefined) return undefined;
@@ -169,4 +181,34 @@ async function joinAtCheckpoint(
   } finally {
     reader.close();
   }
+}
+
+/**
+ * The result of a run `head` (the input up to a checkpoint) joined with the rest of another run `tail`
+ * that reached a checkpoint with the same key at the same line: `at` is the tail's checkpoint, and its
+ * line numbers count from `lineOffset` lines before the head's first line.
+ */
+export function joinRuns(
+  head: RegexRunResult,
+  tail: Omit<RegexRunResult, "definition" | "matches">,
+  at: RegexCounts,
+  lineOffset: number,
+): RegexRunResult {
+  const plus = (a: number[], b: number[], c: number[]) => a.map((x, i) => x + b[i] - c[i]);
+  return {
+    ...head,
+    lines: head.lines + tail.lines - at.lines,
+    matched: head.matched + tail.matched - at.matched,
+    ignored: head.ignored + tail.ignored - at.ignored,
+    missed: head.missed + tail.missed - at.missed,
+    failHits: plus(head.failHits, tail.failHits, at.failHits),
+    ignoreHits: plus(head.ignoreHits, tail.ignoreHits, at.ignoreHits),
+    prefregexHits: head.prefregexHits + tail.prefregexHits - at.prefregexHits,
+    matchedLines: head.matchedLines.concat(
+      tail.matchedLines.slice(at.matchedCount).map((n) => n + lineOffset),
+    ),
+    ignoredLines: head.ignoredLines.concat(
+      tail.ignoredLines.slice(at.ignoredCount).map((n) => n + lineOffset),
+    ),
+  };
 }
