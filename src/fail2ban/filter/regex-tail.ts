@@ -19,8 +19,8 @@ import type { TailJob, TailMessage } from "./regex-worker.js";
 /** below this size a second thread's start costs more than it saves */
 const MIN_BYTES = 1 << 20;
 /** the worker's checkpoints: every EVERY lines, the first CHECKPOINTS of them (sessions end within these) */
-const EVERY = 64;
-const CHECKPOINTS = 256;
+const EVERY = 128;
+const CHECKPOINTS = 48;
 /**
  * where the file is cut: the worker's thread start, module loading and filter building come before its
  * first line (this thread loads and builds meanwhile), so it gets the shorter part
