@@ -177,7 +177,14 @@ export class FilterCore {
   state(): { key: string; searches: number } | undefined {
     const dates = this.o.dateDetector?.state?.();
     if (this.o.dateDetector && !dates) return undefined;
-    const own = JSON.stringify([this.lineBuffer, this.skipped, this.lastTimeText, this.lastDate]);
+    // the prefregex's last match too: a line an ignoreregex drops before the prefregex runs reads it
+    const own = JSON.stringify([
+      this.lineBuffer,
+      this.skipped,
+      this.lastTimeText,
+      this.lastDate,
+      this.prefRegex?.hasMatched(),
+    ]);
     return {
       key: `${own}|${dates?.key ?? ""}|${this.mlfid?.stateKey() ?? "[]"}`,
       searches: dates?.searches ?? 0,
