@@ -184,6 +184,8 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
             // the jail's own fast paths (lines no regex can match skipped before date detection): the rows
             // are what fail2ban's server finds, which is what the jail computes
             fastPaths: true,
+            // the rows name the line, address, time and user, never the failure's lines
+            dropLines: true,
             onIgnoreRegex: () => (rowIgnored = true),
           },
         });
