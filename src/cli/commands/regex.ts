@@ -81,23 +81,36 @@ export function registerRegex(program: Command): void {
 
 /** What `mamori regex LOG FILTER [options]` does, whether commander or the lean path parsed its argv. */
 export async function regexAction(log: string, filter: string, opts: RegexOpts): Promise<void> {
-  // loaded on use: the filter engine is only needed by this command
-  const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
   const clock = new SystemClock();
-  const dirs = opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"];
   const started = performance.now();
-  const run = startRegexRun(filter, {
-    filterDirs: dirs,
+  const options = {
+    filterDirs: opts.filterDir.length ? opts.filterDir : ["/etc/fail2ban/filter.d"],
     mode: opts.mode,
-    now: () => clock.now(),
     timezone: opts.timezone,
     datepattern: opts.datepattern,
     maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
+  };
+  const isFile = existsSync(log) && statSync(log).isFile();
+  // the human report of a big file: its second part is counted by a worker thread at the same time
+  // (started first: the thread starts while this one loads the filter engine)
+  const tail =
+    isFile && !opts.json
+      ? (await import("../../fail2ban/filter/regex-tail.js")).startTail(filter, log, options)
+      : undefined;
+  // loaded on use: the filter engine is only needed by this command
+  const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
+  const run = startRegexRun(filter, {
+    ...options,
+    now: () => clock.now(),
     // the failures are printed by --json only
     rows: opts.json === true,
   });
-  feedLines(log, run);
-  const r = run.result;
+  let r: RegexRunResult;
+  if (tail) r = await tail.finish(run);
+  else {
+    feedLines(log, run);
+    r = run.result;
+  }
   const ms = performance.now() - started;
   if (opts.json) {
     const o = {

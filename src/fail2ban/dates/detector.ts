@@ -71,6 +71,8 @@ export class TemplateList {
   private heldAt = FAR;
   private heldIndex = -1;
   private skip = FAR;
+  /** how many lines went through the full search (the only place hit counts and use times decide) */
+  searches = 0;
 
   constructor(private readonly nowSeconds: () => number) {}
 
@@ -183,6 +185,7 @@ export class TemplateList {
 
   /** All templates in list order; a date further into the line than before is held while a closer one is sought. */
   private search(line: string): number {
+    this.searches++;
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) {
       if (i === this.skip) continue;
@@ -204,6 +207,24 @@ export class TemplateList {
     if (!this.held) return -1;
     this.winner = this.held;
     return this.heldIndex;
+  }
+
+  /**
+   * The state that decides the date of the next lines while each is found by the last template
+   * (tryLast): the order, the last place and its boundary characters. Hit counts, use times, distances
+   * and firstUnused are left out: only search() and the reordering after it read them (see searches).
+   */
+  stateKey(): string {
+    return JSON.stringify([
+      this.entries.map((e) => e.template.name),
+      this.lastIndex,
+      this.lastStart,
+      this.lastStartPrev,
+      this.lastStartCur,
+      this.lastEnd,
+      this.lastEndPrev,
+      this.lastEndCur,
+    ]);
   }
 
   private hold(m: RegExpExecArray, i: number): void {

@@ -35,6 +35,11 @@ export interface DateMatch {
 
 export interface DateDetector {
   match(line: string): DateMatch | undefined;
+  /**
+   * What decides the dates of the next lines as long as no line needs the full template search, as
+   * text (equal texts: equal dates from here on), and how many lines needed that search so far.
+   */
+  state?(): { key: string; searches: number };
 }
 
 export interface DateDetectorOptions {
@@ -99,6 +104,9 @@ export function createDateDetectorIn(opts: DateDetectorOptions, zone: ZoneContex
   const repeated = new RepeatedTimeCache();
   let lastTime: number | undefined;
   return {
+    state() {
+      return { key: `${list.stateKey()}|${lastTime}`, searches: list.searches };
+    },
     match(line: string): DateMatch | undefined {
       const found = list.find(line);
       if (!found) return undefined;

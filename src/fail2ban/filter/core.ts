@@ -47,6 +47,13 @@ export interface CoreOptions {
    * (checkAllRegex: every such match still counts as a hit).
    */
   countOnly?: boolean;
+  /**
+   * the caller never reads a failure's lines (fail.matches): they are not gathered. A session's lines
+   * are gathered by copying its growing list on each new line, n²/2 copies for a session of n lines
+   * (fail2ban-regex itself takes 37 s on 30,000 "Failed publickey" lines of one session). countOnly
+   * implies it.
+   */
+  dropLines?: boolean;
 }
 
 /** One failure found on a line: which regex, the failure id (address or id), the time (ms) and data. */
@@ -167,6 +174,28 @@ export class FilterCore {
   /** The last line as the regexes saw it (date cut out; a skipped line as it was). */
   get processedLine(): string {
     return this.lastSkipped ?? this.lastTuple[0] + this.lastTuple[2];
+  }
+
+  /**
+   * What decides the results of the next lines, as text, and the date detector's search count (see
+   * DateDetector.state): two cores with equal keys give the same results for any lines that follow
+   * as long as the detector needs no full search. Undefined when the detector cannot tell its state.
+   */
+  state(): { key: string; searches: number } | undefined {
+    const dates = this.o.dateDetector?.state?.();
+    if (this.o.dateDetector && !dates) return undefined;
+    // the prefregex's last match too: a line an ignoreregex drops before the prefregex runs reads it
+    const own = JSON.stringify([
+      this.lineBuffer,
+      this.skipped,
+      this.lastTimeText,
+      this.lastDate,
+      this.prefRegex?.hasMatched(),
+    ]);
+    return {
+      key: `${own}|${dates?.key ?? ""}|${this.mlfid?.stateKey() ?? "[]"}`,
+      searches: dates?.searches ?? 0,
+    };
   }
 
   /** The multi-line buffer (lines not yet consumed by a match). */
@@ -305,6 +334,7 @@ export class FilterCore {
       popKey(fail, "mlfgained");
       nf &= ~(8 | 1);
     }
+    if (this.o.countOnly || this.o.dropLines) return fail;
     if ((nf & 1) === 0) {
       const m = joinLines(popKey(fail, "nofail-matches") as TupleLine[] | undefined, fail.matches);
       if ((nf & 8) === 0) for (const t of failRegex.matchedTupleLines) m.push(t);
@@ -386,7 +416,7 @@ export class FilterCore {
       if (mlfid !== undefined && mlfid !== null) {
         fail = this.mergeFailure(mlfid, fail, fr);
         if (fail.nofail && !o.checkAllRegex) return out;
-      } else if (!o.countOnly) {
+      } else if (!o.countOnly && !o.dropLines) {
         fail.matches = joinLines(fail.matches, fr.matchedTupleLines);
       }
       if (o.countOnly) {

@@ -62,7 +62,7 @@ export interface LoadFilterOptions {
 /** The fail2ban modes a core runs in (see CoreOptions). */
 export type CoreMode = Pick<
   CoreOptions,
-  "checkAllRegex" | "ignorePending" | "returnRawHost" | "fastPaths" | "countOnly"
+  "checkAllRegex" | "ignorePending" | "returnRawHost" | "fastPaths" | "countOnly" | "dropLines"
 > & {
   onIgnoreRegex?: (index: number) => void;
 };

@@ -42,6 +42,11 @@ interface Entry {
   newer: Entry | undefined;
 }
 
+/** JSON.stringify's replacer for failure dicts: a Set (users) as its members, marked. */
+function setsAsArrays(_k: string, v: unknown): unknown {
+  return v instanceof Set ? { set: [...v] } : v;
+}
+
 /** What a removed entry holds instead of its failure. */
 const REMOVED: Fail = Object.freeze({}) as Fail;
 
@@ -102,6 +107,17 @@ export class MlfidCache {
       this.indexed++;
       e.index.set(e.runKey, (e.index.get(e.runKey) ?? 0) + 1);
     } else this.unindexed++;
+  }
+
+  /**
+   * The cached failures, oldest first, as text: two caches with the same text act alike on any lines
+   * (expiry times are left out: an entry lives 5 minutes, longer than any one `mamori regex` run).
+   */
+  stateKey(): string {
+    const out: string[] = [];
+    for (let e = this.oldest; e !== undefined; e = e.newer)
+      out.push(e.key, JSON.stringify(e.v, setsAsArrays));
+    return JSON.stringify(out);
   }
 
   unset(k: string): void {

@@ -94,11 +94,39 @@ export interface RegexRunMode {
   rows?: boolean;
 }
 
+/** The counts of a run so far (see RegexRun.checkpoint). */
+export interface RegexCounts {
+  /** input lines so far (comments and blank lines included) */
+  lineNo: number;
+  lines: number;
+  matched: number;
+  ignored: number;
+  missed: number;
+  failHits: number[];
+  ignoreHits: number[];
+  prefregexHits: number;
+  /** lengths of matchedLines / ignoredLines */
+  matchedCount: number;
+  ignoredCount: number;
+}
+
+/**
+ * A run's counts with the state that decides the results of the lines to come (see FilterCore.state):
+ * two runs at checkpoints with the same key count any further lines alike, as long as the date detector
+ * needs no full search. Undefined key: the run cannot tell (the rows of --json, maxlines > 1).
+ */
+export interface RegexCheckpoint {
+  key: string | undefined;
+  searches: number;
+  counts: RegexCounts;
+}
+
 /** A run fed one line at a time (a big file is read in chunks, never held whole). */
 export interface RegexRun {
   /** the next line of the input (with or without its line end) */
   push(raw: string): void;
   readonly result: RegexRunResult;
+  checkpoint(): RegexCheckpoint;
 }
 
 export function runRegex(
@@ -156,6 +184,8 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
             // the jail's own fast paths (lines no regex can match skipped before date detection): the rows
             // are what fail2ban's server finds, which is what the jail computes
             fastPaths: true,
+            // the rows name the line, address, time and user, never the failure's lines
+            dropLines: true,
             onIgnoreRegex: () => (rowIgnored = true),
           },
         });
@@ -226,5 +256,24 @@ export function startRegexRun(filterArg: string, o: RegexRunOptions & RegexRunMo
     } else r.missed++;
     r.lines++;
   };
-  return { push, result: r };
+  const checkpoint = (): RegexCheckpoint => {
+    const state = rows || multi ? undefined : stats.state();
+    return {
+      key: state?.key,
+      searches: state?.searches ?? 0,
+      counts: {
+        lineNo,
+        lines: r.lines,
+        matched: r.matched,
+        ignored: r.ignored,
+        missed: r.missed,
+        failHits: [...failHits],
+        ignoreHits: [...ignoreHits],
+        prefregexHits: r.prefregexHits,
+        matchedCount: r.matchedLines.length,
+        ignoredCount: r.ignoredLines.length,
+      },
+    };
+  };
+  return { push, result: r, checkpoint };
 }
