@@ -12,6 +12,7 @@
  * the run goes on from the step in flight under a fresh budget.
  */
 import vm from "node:vm";
+import type { Logger } from "pino";
 
 /** How long one line may take in one filter (jail filter or metric filter) before it is skipped there. */
 export const DEFAULT_LINE_BUDGET_MS = 250;
@@ -28,6 +29,19 @@ export interface OverBudget {
   /** time spent on the line before it was stopped, ms */
   ms: number;
   budgetMs: number;
+}
+
+/** The one log line of a stopped line, from the live pipeline and from replay's filter thread alike. */
+export function logOverBudget(log: Pick<Logger, "error">, r: OverBudget): void {
+  log.error(
+    { ...r },
+    "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
+    r.part,
+    r.filter,
+    r.budgetMs,
+    r.lineLength,
+    r.group,
+  );
 }
 
 /** A budget and where stopped lines are reported; passed to whatever runs filters over events. */

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { type LogEvent, MAX_EVENT_TIME_MS, MAX_MESSAGE_BYTES, type StoredEvent } from "../core/event.js";
 import type { Checkpoint, LogStore, MetricPoint } from "../store/store.js";
-import { DEFAULT_LINE_BUDGET_MS, type LineBudget, runSteps } from "./budget.js";
+import { DEFAULT_LINE_BUDGET_MS, type LineBudget, logOverBudget, runSteps } from "./budget.js";
 import { UNSTORED_ID, UnstoredEvents } from "./unstored.js";
 
 /** What a source hands over: events, and where the source is once they are stored (one transaction). */
@@ -109,15 +109,7 @@ export class Pipeline {
       retries: opts.lineBudgetRetries ?? 0,
       overBudget: (r) => {
         this.counters.overBudgetLines++;
-        this.opts.log.error(
-          { ...r },
-          "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
-          r.part,
-          r.filter,
-          r.budgetMs,
-          r.lineLength,
-          r.group,
-        );
+        logOverBudget(this.opts.log, r);
       },
     };
   }

@@ -13,6 +13,7 @@ import type { JailConfig } from "../config/schema.js";
 import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
 import { filterSpec } from "../jails/filters.js";
+import { logOverBudget } from "../pipeline/budget.js";
 import type { FilterThreadInput, FilterThreadMessage, JailResults } from "./filter-worker.js";
 
 /** Atomics.waitAsync (Node 16+; not in this TypeScript lib yet) */
@@ -139,16 +140,8 @@ export function warmFilterThread(): void {
   });
 }
 
-export interface FilterThreadOptions {
-  files: string[];
-  groups: string[];
-  streams: string[];
-  now: number;
-  jails: JailConfig[];
-  configDir: string;
-  filterDirs: string[];
-  budgetMs: number;
-  budgetRetries: number;
+/** What the thread is handed (its channel is made here), and where its reports are logged. */
+export interface FilterThreadOptions extends Omit<FilterThreadInput, "signal" | "port"> {
   log: Logger;
 }
 
@@ -311,17 +304,7 @@ export class FilterThread {
         continue;
       }
       for (const r of msg.jails) this.filters[r.jail].add(r);
-      for (const r of msg.overBudget) {
-        this.o.log.error(
-          { ...r },
-          "%s: filter %s took over %d ms on a %d-character line of %s; it was stopped and the line skipped there (other filters and jails still see it)",
-          r.part,
-          r.filter,
-          r.budgetMs,
-          r.lineLength,
-          r.group,
-        );
-      }
+      for (const r of msg.overBudget) logOverBudget(this.o.log, r);
       this.upTo = msg.upTo;
     }
   }
