@@ -33,8 +33,9 @@ export function mutateTree(root: string): void {
   fs.writeFileSync(p("new.txt"), "new\n");
   fs.rmSync(p("delete.txt"));
   fs.renameSync(p("rename-old.txt"), p("rename-new.txt"));
-  fs.rmSync(p("sub/link"));
-  fs.symlinkSync("target-b", p("sub/link"));
+  // made beside and renamed over, so the new link cannot reuse the old one's inode
+  fs.symlinkSync("target-b", p("sub/link.new"));
+  fs.renameSync(p("sub/link.new"), p("sub/link"));
   fs.linkSync(p("linked.txt"), p("hard-link.txt"));
   fs.mkdirSync(p("replacement")); // made first, so it cannot reuse the file's inode
   fs.rmSync(p("replaced"));
