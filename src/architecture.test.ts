@@ -16,7 +16,10 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
   ["core", ["core"]],
   ["config", ["config", "<component>/config.ts"]],
   ["base", ["patterns", "store", "pipeline"]],
-  ["components", ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids", "api", "fleet"]],
+  [
+    "components",
+    ["sources", "actions", "notify", "metrics", "alarms", "jails", "fail2ban", "hids", "api", "fleet"],
+  ],
   ["parts", ["service.ts", "parts.ts", "daemon.ts", "load-config.ts", "reload.ts", "replay"]],
   ["cli", ["cli"]],
   ["docs", ["docs"]], // the reference pages are generated from the schema and the CLI definitions
@@ -24,7 +27,8 @@ const LAYERS: ReadonlyArray<readonly [layer: string, members: readonly string[]]
 ];
 
 /** A component's config.ts imports only zod and core/ (so config/ stays below every component). */
-const COMPONENT_CONFIG = /^src\/((sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts|(api|fleet)\/config\.ts)$/;
+const COMPONENT_CONFIG =
+  /^src\/((sources|actions|notify\/channels|hids)\/[^/]+\/config\.ts|(api|fleet)\/config\.ts)$/;
 
 /** Components import other components only along these edges. */
 const COMPONENT_EDGES: Readonly<Record<string, readonly string[]>> = {

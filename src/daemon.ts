@@ -20,8 +20,8 @@ import type { JailFilter } from "./jails/jail.js";
 import type { JailDeps, JailPart } from "./jails/part.js";
 import {
   type ApiTestOptions,
-  buildHttpPart,
   buildFleetParts,
+  buildHttpPart,
   buildSharedParts,
   channelSettings,
   configDirOf,

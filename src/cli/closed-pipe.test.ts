@@ -11,10 +11,14 @@ test("a reader that closes the pipe early (`| head -1`) ends the command quietly
   try {
     const file = path.join(dir, "many.log");
     fs.writeFileSync(file, Array.from({ length: 200_000 }, (_, i) => `line ${i} Failed password\n`).join(""));
-    const child = spawn(process.execPath, ["--import", tsxLoader, cliEntry, "pattern", "test", '"Failed"', file], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", tsxLoader, cliEntry, "pattern", "test", '"Failed"', file],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     // read the first chunk, then close our end as `head` does

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { HTTP_SERVER_DEFAULTS, httpServerSchema } from "../api/config.js";
 import { duration, type EntryCheck, nonEmpty, pathString } from "../core/config.js";
-import { rootcheckSchema } from "../hids/rootcheck/config.js";
+import { agentSchema, serverSchema } from "../fleet/config.js";
 import { auditSchema } from "../hids/audit/config.js";
 import { fimSchema } from "../hids/fim/config.js";
-import { agentSchema, serverSchema } from "../fleet/config.js";
+import { rootcheckSchema } from "../hids/rootcheck/config.js";
 import { emailChannelSchema, smtpSchema } from "../notify/channels/email/config.js";
 import { execChannelSchema } from "../notify/channels/exec/config.js";
 import { checkSlackChannel, slackChannelSchema } from "../notify/channels/slack/config.js";

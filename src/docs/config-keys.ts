@@ -4,11 +4,12 @@
  * no entry here (describe keys you add) or an entry names a key the schema no longer has.
  * Examples are YAML values as a user writes them; a key without one shows its default as the example.
  */
-import { rootcheckKeys } from "./config-keys-rootcheck.js";
+
 import { auditKeys } from "./config-keys-audit.js";
 import { fimKeys } from "./config-keys-fim.js";
-import { httpKeys } from "./config-keys-http.js";
 import { fleetKeys } from "./config-keys-fleet.js";
+import { httpKeys } from "./config-keys-http.js";
+import { rootcheckKeys } from "./config-keys-rootcheck.js";
 import { sourceKeys } from "./config-keys-sources.js";
 
 export interface KeyDoc {

@@ -31,7 +31,8 @@ function fill(file: string): void {
     for (let chunk = 64 * 1024; chunk >= 1; chunk = Math.floor(chunk / 2)) {
       const buf = Buffer.alloc(chunk, 0x78);
       for (;;) {
-        if (written > FILL_CAP) throw new Error(`the 2 MiB tmpfs took ${written} bytes: its size limit is not enforced`);
+        if (written > FILL_CAP)
+          throw new Error(`the 2 MiB tmpfs took ${written} bytes: its size limit is not enforced`);
         try {
           written += fs.writeSync(fd, buf);
         } catch (err) {

@@ -17,7 +17,6 @@ export * from "./users.js";
 
 // ---------------------------------------------------------------- logs
 
-
 /** One datum a metric filter produced: lands in the per-minute aggregate of its metric. */
 export interface MetricPoint {
   namespace: string;
@@ -286,4 +285,3 @@ export interface Store {
   readonly agents: AgentStore;
   close(): Promise<void>;
 }
-

@@ -29,7 +29,10 @@ function stanza(status: string, pkg: string): string {
 }
 
 async function serve(config: string, env: NodeJS.ProcessEnv, cwd: string) {
-  const child: ChildProcess = spawnCli(["serve", "--no-http", "--config", config], { env: { TZ: "UTC", ...env }, cwd });
+  const child: ChildProcess = spawnCli(["serve", "--no-http", "--config", config], {
+    env: { TZ: "UTC", ...env },
+    cwd,
+  });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;

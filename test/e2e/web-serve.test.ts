@@ -91,7 +91,10 @@ describe("mamori serve: the web UI/API server", () => {
   it("serve --no-http binds no web port (tests and headless hosts)", async () => {
     const port = await freePort();
     const file = path.join(dir, "no-http.yaml");
-    fs.writeFileSync(file, `data_dir: ${path.join(dir, "data-no-http")}\nhttp:\n  listen: 127.0.0.1:${port}\n`);
+    fs.writeFileSync(
+      file,
+      `data_dir: ${path.join(dir, "data-no-http")}\nhttp:\n  listen: 127.0.0.1:${port}\n`,
+    );
     const child = spawnCli(["serve", "--no-http", "--config", file]);
     let log = "";
     child.stderr.setEncoding("utf8").on("data", (d) => (log += d));

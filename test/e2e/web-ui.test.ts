@@ -291,7 +291,15 @@ describe("web UI in a real browser", { timeout: 180_000 }, () => {
     const store = openSqliteStore(path.join(daemon.dir, "data"));
     try {
       const now = Date.now();
-      await store.agents.addToken({ id: "tw", hash: "hw", group: "web", uses: 2, used: 0, expiresAt: now + 3600_000, createdAt: now });
+      await store.agents.addToken({
+        id: "tw",
+        hash: "hw",
+        group: "web",
+        uses: 2,
+        used: 0,
+        expiresAt: now + 3600_000,
+        createdAt: now,
+      });
       for (const [id, name] of [
         ["agent-ui-1", "web-1"],
         ["agent-ui-2", HOSTILE[1]],

@@ -10,10 +10,10 @@ import { killChild } from "../../core/child.js";
 import { ManualClock } from "../../core/clock.js";
 import { readCommand } from "../../hids/audit/probes.js";
 import { execChannel } from "../../notify/channels/exec.js";
+import { testNotification } from "../../notify/render.js";
 import { commandSourceSchema } from "../../sources/command/config.js";
 import { command } from "../../sources/command/index.js";
 import { testContext } from "../../sources/shared/testing/context.js";
-import { testNotification } from "../../notify/render.js";
 import { execRunner } from "../runner.js";
 
 // made before the descriptors run out (its store needs some)
@@ -76,5 +76,7 @@ const commandSource = await Promise.race([
   new Promise((r) => gaveUp.addEventListener("abort", () => r("still running 5 s after stop"))),
 ]);
 for (const fd of held) fs.closeSync(fd);
-process.stdout.write(`${JSON.stringify({ exhaustedAt: held.length, runner, channel, audit, commandSource, halfSpawned })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ exhaustedAt: held.length, runner, channel, audit, commandSource, halfSpawned })}\n`,
+);
 process.exit(0);

@@ -22,7 +22,11 @@ export function registerServe(program: Command): void {
  * The daemon until SIGTERM/SIGINT; `mamori agent run` runs it on the agent's DATA/agent.yaml (with
  * `http: false`: an agent serves no UI of its own; the fleet server's shows it).
  */
-export async function runServe(opts: { config?: string; logFormat?: LogFormat; http?: boolean }): Promise<void> {
+export async function runServe(opts: {
+  config?: string;
+  logFormat?: LogFormat;
+  http?: boolean;
+}): Promise<void> {
   const warnings: ConfigProblem[] = [];
   const now = () => systemClock.now();
   const loaded = loadForServe(opts.config, { now, onWarning: (p) => warnings.push(p) });
