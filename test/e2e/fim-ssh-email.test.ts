@@ -89,8 +89,11 @@ describe("e2e: /etc/ssh changed, no package explains it → e-mail", () => {
     try {
       await waitFor("the baseline", async () => (await fim()).some((e) => e.change === "baseline"), 20_000);
 
-      // an "upgrade": ssh_config back to what openssh-client shipped — explained, no e-mail
-      fs.writeFileSync(path.join(ssh, "ssh_config"), packagedSshConfig);
+      // an "upgrade": ssh_config back to what openssh-client shipped — explained, no e-mail. Renamed over
+      // the old file whole, as a package manager installs it: written in place, the truncated file is a
+      // real state a realtime check may see, and an empty ssh_config is rightly an unexplained change
+      fs.writeFileSync(path.join(tmp, "ssh_config.new"), packagedSshConfig);
+      fs.renameSync(path.join(tmp, "ssh_config.new"), path.join(ssh, "ssh_config"));
       const restored = await waitFor(
         "the restore event",
         async () => (await fim()).find((e) => e.path.endsWith("/ssh_config")),

@@ -14,6 +14,9 @@ export interface Observed {
   bytes: number;
 }
 
+/** how often a file that changes while it is looked at is looked at again */
+const ATTEMPTS = 3;
+
 /** undefined when the path vanished meanwhile. */
 export async function observe(
   entry: Pick<WalkEntry, "bytes" | "stat" | "listError">,
@@ -21,7 +24,7 @@ export async function observe(
   maxHashSize: number,
 ): Promise<Observed | undefined> {
   let st = entry.stat;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const record = recordOf(st);
     if (entry.listError) record.unhashed = entry.listError;
     if (record.type === "symlink") {
@@ -39,16 +42,20 @@ export async function observe(
       return { record, bytes: 0 };
     }
     const r = await pool.hash(entry.bytes, st.ino);
-    if (r.sha256 !== undefined) {
+    // a file written while it was looked at (truncated, then written: most editors and `cp`) can be
+    // seen at one size by lstat and read at another: a record with the old size and the new hash would
+    // be a change nobody made. Look again; the last attempt keeps what it read (a file whose size never
+    // matches what it holds, as under /proc, is hashed as before).
+    if (r.sha256 !== undefined && (r.bytes === st.size || attempt === ATTEMPTS - 1)) {
       record.sha256 = r.sha256;
       return { record, bytes: r.bytes ?? 0 };
     }
     if (r.code === "ENOENT") return undefined;
-    if (!r.raced && r.code !== "ELOOP") {
+    if (r.sha256 === undefined && !r.raced && r.code !== "ELOOP") {
       record.unhashed = r.code ?? "EIO";
       return { record, bytes: 0 };
     }
-    // replaced between lstat and open: look again
+    // replaced between lstat and open, or written while read: look again
     try {
       st = await lstat(entry.bytes);
     } catch {
