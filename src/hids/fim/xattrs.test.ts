@@ -101,6 +101,8 @@ describe("FIM xattrs", () => {
         assertXattrTool(),
         (e: Error) => e instanceof XattrToolMissing && /apt-get install attr/.test(e.message),
       );
+      // a scan that gets this far without the tool (removed after start) says the same
+      await assert.rejects(readTreeXattrs(Buffer.from("/")), XattrToolMissing);
     } finally {
       process.env.PATH = saved;
     }

@@ -29,21 +29,10 @@ export async function readTreeXattrs(root: Buffer): Promise<Map<string, string> 
   const text = root.toString("utf8");
   if (!Buffer.from(text, "utf8").equals(root)) return undefined;
   const out: Buffer[] = [];
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(
-      GETFATTR,
-      ["-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", text],
-      {
-        env: { ...process.env, LC_ALL: "C" },
-        stdio: ["ignore", "pipe", "ignore"],
-      },
-    );
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.on("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "ENOENT" ? new XattrToolMissing() : err),
-    );
-    child.on("close", (c) => resolve(c ?? 1));
-  });
+  const code = await runGetfattr(
+    ["-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", text],
+    (b) => out.push(b),
+  );
   // exit 1 is "some paths could not be read" (a folder without permission, a file that vanished): the
   // rest of the output stands; those paths' own rows say what could not be read
   if (code > 1) throw new Error(`fim: getfattr -R ${text} failed with exit code ${code}`);
@@ -101,11 +90,20 @@ export function withXattrs(json: string, xattrs: string | undefined): string {
 
 /** Refuses to start FIM with `xattrs` on a host without getfattr, rather than failing every scan later. */
 export async function assertXattrTool(): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(GETFATTR, ["--version"], { stdio: "ignore" });
+  await runGetfattr(["--version"]);
+}
+
+/** Runs getfattr (C locale: its escapes are bytes, not the locale's) to its exit code; XattrToolMissing without it. */
+function runGetfattr(args: string[], stdout?: (chunk: Buffer) => void): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(GETFATTR, args, {
+      env: { ...process.env, LC_ALL: "C" },
+      stdio: ["ignore", stdout ? "pipe" : "ignore", "ignore"],
+    });
+    if (stdout) child.stdout?.on("data", stdout);
     child.on("error", (err: NodeJS.ErrnoException) =>
       reject(err.code === "ENOENT" ? new XattrToolMissing() : err),
     );
-    child.on("close", () => resolve());
+    child.on("close", (c) => resolve(c ?? 1));
   });
 }
