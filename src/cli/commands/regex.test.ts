@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "../../testing/cli.js";
-import { plainRegexArgv } from "./regex.js";
+import { fileSize, plainRegexArgv } from "./regex.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "mamori-regex-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +86,15 @@ test("the lean path prints what the commander path prints (report and --json)", 
       [9, "192.0.2.66"],
     ],
   );
+});
+
+test("fileSize: a regular file's size; log text that is no path, or names no file, is text", () => {
+  assert.ok((fileSize(LOG) ?? 0) > 0);
+  assert.equal(fileSize(dir), undefined); // a folder
+  assert.equal(fileSize(path.join(dir, "nothing-here")), undefined);
+  assert.equal(fileSize(`${LOG}/sshd[1]: Failed password`), undefined); // ENOTDIR
+  assert.equal(fileSize(`Nov 25 08:00:01 h sshd[1]: ${"x".repeat(5000)}`), undefined); // ENAMETOOLONG
+  assert.equal(fileSize(`/${"y".repeat(300)}/z`), undefined); // a name over NAME_MAX
 });
 
 test("a log line instead of a file, and regex --help, still work", async () => {

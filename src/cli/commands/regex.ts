@@ -2,7 +2,7 @@
  * `mamori regex LOG FILTER [--json] [--mode MODE]`: the fail2ban-regex equivalent. LOG is a file or a log
  * line (several with "\n"); FILTER is a filter file, a filter name in filter.d, or a regex with <HOST>.
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { SystemClock } from "../../core/clock.js";
 import { eachLineOfFile } from "../../core/file-lines.js";
@@ -18,12 +18,25 @@ export interface RegexOpts {
 }
 
 /** Feeds the run the lines of LOG: a file read in chunks, or the argument's own lines. */
-function feedLines(log: string, run: RegexRun): void {
-  if (existsSync(log) && statSync(log).isFile()) eachLineOfFile(log, run.push);
+function feedLines(log: string, isFile: boolean, run: RegexRun): void {
+  if (isFile) eachLineOfFile(log, run.push);
   else for (const line of log.split("\n")) run.push(line);
 }
 
-function human(r: RegexRunResult, log: string, filter: string, ms: number): string {
+/**
+ * LOG's size when it names a regular file; undefined when it is log text or anything else (a log line
+ * may be no valid path at all: too long, or "a/b" under a file).
+ */
+export function fileSize(log: string): number | undefined {
+  try {
+    const st = statSync(log, { throwIfNoEntry: false });
+    return st?.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function human(r: RegexRunResult, log: string, isFile: boolean, filter: string, ms: number): string {
   const out: string[] = ["", "Running tests", "=============", ""];
   const d = r.definition;
   out.push(
@@ -32,7 +45,7 @@ function human(r: RegexRunResult, log: string, filter: string, ms: number): stri
       : `Use   failregex line : ${filter}`,
   );
   out.push(
-    existsSync(log) ? `Use         log file : ${log}` : `Use      single line : ${log}`,
+    isFile ? `Use         log file : ${log}` : `Use      single line : ${log}`,
     "",
     "Results",
     "=======",
@@ -90,12 +103,13 @@ export async function regexAction(log: string, filter: string, opts: RegexOpts):
     datepattern: opts.datepattern,
     maxlines: opts.maxlines ? Number(opts.maxlines) : undefined,
   };
-  const isFile = existsSync(log) && statSync(log).isFile();
+  const size = fileSize(log);
+  const isFile = size !== undefined;
   // the human report of a big file: its second part is counted by a worker thread at the same time
   // (started first: the thread starts while this one loads the filter engine)
   const tail =
     isFile && !opts.json
-      ? (await import("../../fail2ban/filter/regex-tail.js")).startTail(filter, log, options)
+      ? (await import("../../fail2ban/filter/regex-tail.js")).startTail(filter, log, options, { size })
       : undefined;
   // loaded on use: the filter engine is only needed by this command
   const { startRegexRun } = await import("../../fail2ban/filter/regex-run.js");
@@ -108,7 +122,7 @@ export async function regexAction(log: string, filter: string, opts: RegexOpts):
   let r: RegexRunResult;
   if (tail) r = await tail.finish(run);
   else {
-    feedLines(log, run);
+    feedLines(log, isFile, run);
     r = run.result;
   }
   const ms = performance.now() - started;
@@ -122,7 +136,7 @@ export async function regexAction(log: string, filter: string, opts: RegexOpts):
       matches: r.matches,
     };
     process.stdout.write(`${JSON.stringify(o)}\n`);
-  } else process.stdout.write(human(r, log, filter, ms));
+  } else process.stdout.write(human(r, log, isFile, filter, ms));
 }
 
 /** The options that take a value, as registerRegex declares them (--filter-dir repeats). */

@@ -41,6 +41,8 @@ export interface TailOptions {
   at?: number;
   /** split even without idle cores (tests) */
   busy?: boolean;
+  /** the file's size, when the caller has it */
+  size?: number;
 }
 
 /**
@@ -106,7 +108,7 @@ export function startTail(
   options: Omit<RegexRunOptions, "now">,
   tuning: TailOptions = {},
 ): TailRun | undefined {
-  const size = statSync(file).size;
+  const size = tuning.size ?? statSync(file).size;
   if (size < (tuning.minBytes ?? MIN_BYTES) || !(tuning.busy || idleCores())) return undefined;
   const cut = lineStartNear(file, Math.floor(size * (tuning.at ?? CUT_AT)));
   if (cut === undefined || cut >= size) return undefined;
