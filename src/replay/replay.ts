@@ -4,6 +4,8 @@
  * in the replay exactly when it would have happened live. Nothing outside is touched by default: the
  * data goes to its own directory, jails use the dry-run action and notifications are not sent.
  */
+import os from "node:os";
+import path from "node:path";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
@@ -15,9 +17,11 @@ import { defaultFilter, filterDirsOf } from "../jails/part.js";
 import { configDirOf } from "../parts.js";
 import { DEFAULT_LINE_BUDGET_MS } from "../pipeline/budget.js";
 import { globToRegExp } from "../sources/shared/glob.js";
+import { statfsReader } from "../store/disk-space.js";
+import { openSqliteStore } from "../store/sqlite/index.js";
 import { FilterThread, precomputable } from "./filter-thread.js";
 import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
-import { ReplayTransaction } from "./transaction.js";
+import { REPLAY_PAGE_SIZE, ReplayTransaction } from "./transaction.js";
 
 export { fileLines };
 
@@ -71,6 +75,8 @@ const REPLAY_BUDGET_RETRIES = 2;
 export function replayConfig(config: MamoriConfig, dataDir: string, live: boolean): MamoriConfig {
   return {
     ...config,
+    // asked of the system once, not at every ban and ban event (a system call each: 2% of a replay)
+    hostname: config.hostname ?? os.hostname(),
     data_dir: dataDir,
     sources: [],
     jails: live ? config.jails : config.jails.map((j) => ({ ...j, action: "dry-run" as const })),
@@ -153,6 +159,10 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
   const { clock, parse, thread } = r;
   const daemon = new Daemon({
     config: r.config,
+    // a data dir created by the replay gets larger pages (see REPLAY_PAGE_SIZE); an existing one keeps its own
+    store: openSqliteStore(path.resolve(r.config.data_dir), { log: opts.log, pageSize: REPLAY_PAGE_SIZE }),
+    // the free-space watch the daemon keeps for the store it opens itself
+    diskSpace: statfsReader,
     clock,
     log: opts.log,
     // nothing but the replay writes its data dir: the jails need not poll the store for bans the CLI
