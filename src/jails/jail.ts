@@ -219,7 +219,10 @@ export class JailConsumer implements EventConsumer {
     }
     if (result.matched) this.counters.matched++;
     const now = this.now();
-    for (const f of result.failures) {
+    const failures = result.failures;
+    // indexed: the iterator allocated a result object per failure
+    for (let i = 0; i < failures.length; i++) {
+      const f = failures[i];
       this.counters.failures++;
       const v = this.jail.onFailure(f, now);
       if (v.kind === "ban") {

@@ -208,8 +208,11 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
         batch = [];
         stored = true;
       };
+      // the lines indexed: an iterator allocated a result object per line (this async function is not
+      // optimized as a whole)
       for await (const lines of fileLines(file))
-        for (const line of lines) {
+        for (let l = 0; l < lines.length; l++) {
+          const line = lines[l];
           summary.lines++;
           const ts = parse(line, opts.now) ?? clock.now();
           // a new minute, or a full batch: store what came before, then let due timers (alarm periods, unbans) run

@@ -225,7 +225,8 @@ export class SqliteLogStore implements LogStore {
         }
       }
       // one writer inside one transaction: the rows of a multi-row INSERT get consecutive rowids
-      const last = Number(stmt.run(params).lastInsertRowid);
+      // spread: better-sqlite3 reads arguments directly, but an array's elements one property lookup at a time
+      const last = Number(stmt.run(...params).lastInsertRowid);
       for (let k = 0; k < size; k++) {
         const e = events[i + k];
         stored[i + k] = {
