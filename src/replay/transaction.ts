@@ -18,7 +18,6 @@
  * next time the store opens (which also turns the WAL back on, see store/sqlite/db.ts). While replaying,
  * the store also runs with a small page cache and without fsync (see start()).
  */
-import fs from "node:fs";
 import type Database from "better-sqlite3";
 import type { Db } from "../store/sqlite/db.js";
 
@@ -53,8 +52,6 @@ export class ReplayTransaction {
   private cacheSize?: number;
   /** the time of the last event the last commit holds (for the error when the store rolled back) */
   private committedUpTo: number | null = null;
-  /** the background write of the file's pages to disk under way (see flushAhead) */
-  private flushing?: Promise<void>;
 
   constructor(
     private readonly db: Db,
@@ -114,28 +111,5 @@ export class ReplayTransaction {
     this.open = false;
     this.pending = 0;
     this.committedUpTo = lastEventTime;
-    this.flushAhead();
-  }
-
-  /**
-   * Has the OS write the pages written so far to disk, on a thread of its own, while the replay goes on:
-   * the switch back to the WAL at the end syncs the file and waited for all of them (a twentieth of a
-   * replay), now only for those written since. Nothing depends on it: a failure is seen by that sync.
-   */
-  private flushAhead(): void {
-    if (this.flushing || this.db.memory) return;
-    const file = this.db.name;
-    this.flushing = (async () => {
-      const fh = await fs.promises.open(file, "r");
-      try {
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    })()
-      .catch(() => {})
-      .finally(() => {
-        this.flushing = undefined;
-      });
   }
 }
