@@ -9,21 +9,19 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
-import { UsageError } from "../core/errors.js";
 import type { LogEvent } from "../core/event.js";
 import { timestampParser } from "../core/timestamp.js";
 import { Daemon } from "../daemon.js";
-import { defaultFilter, filterDirsOf } from "../jails/part.js";
-import { configDirOf } from "../parts.js";
+import { defaultFilter } from "../jails/part.js";
 import { DEFAULT_LINE_BUDGET_MS } from "../pipeline/budget.js";
-import { globToRegExp } from "../sources/shared/glob.js";
 import { statfsReader } from "../store/disk-space.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { FilterThread, precomputable } from "./filter-thread.js";
 import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
+import { groupForFile, replayFilterPaths } from "./setup.js";
 import { REPLAY_PAGE_SIZE, ReplayTransaction } from "./transaction.js";
 
-export { fileLines };
+export { fileLines, groupForFile };
 
 export interface ReplayOptions {
   files: string[];
@@ -84,27 +82,11 @@ export function replayConfig(config: MamoriConfig, dataDir: string, live: boolea
   };
 }
 
-/** The group a file's lines belong to: --group, else the file source whose path (or glob) names the file. */
-export function groupForFile(file: string, config: MamoriConfig, group?: string): string {
-  if (group) return group;
-  for (const s of config.sources) {
-    if (s.type !== "file") continue;
-    const paths = Array.isArray(s.path) ? s.path : [s.path];
-    if (paths.some((p) => p === file || globToRegExp(p).test(file))) return s.group;
-  }
-  const groups = [...new Set(config.sources.filter((s) => s.type === "file").map((s) => s.group))];
-  if (groups.length === 1) return groups[0];
-  throw new UsageError(
-    `cannot tell which log group ${file} belongs to; pass --group GROUP (one of: ${groups.join(", ") || "no file sources in the config"})`,
-  );
-}
-
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
   const streams = opts.files.map((f) => opts.stream ?? f);
   const config = replayConfig(opts.config, opts.dataDir, opts.live);
-  const configDir = configDirOf(undefined);
-  const filterDirs = filterDirsOf(config, configDir);
+  const { configDir, filterDirs } = replayFilterPaths(config);
   // the jails' filters run ahead on another core (see filter-worker.ts); started first, as it has
   // modules to load and filters to compile
   const threaded = opts.pacing?.filterThread === false ? [] : precomputable(config.jails, groups);
