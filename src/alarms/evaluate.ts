@@ -150,24 +150,17 @@ export function evaluateAlarm(
   const decision = decide(alarm, existing, n, m, lastN);
   const ctx = { alarm, n, m, now };
   const evaluated = decision.evaluated;
-  let state: AlarmStateValue;
-  let reason: string;
-  if (decision.state === "retain") {
-    state = current.state;
-    reason = current.reason;
-  } else {
-    state = decision.state;
-    reason = reasonText(ctx, decision.state, evaluated, decision.filled);
-  }
+  const state: AlarmStateValue = decision.state === "retain" ? current.state : decision.state;
   const breachingPeriods =
     state === "ALARM" ? evaluated.filter((d) => d.breaching).map((d) => d.timestamp) : [];
   const base = { breachingPeriods, early: useOpen && evaluated.some((d) => d.timestamp === closedEnd) };
   if (state === current.state)
     return { ...base, state, reason: current.reason, reasonData: current.reasonData };
+  // the reason is written only for a change: a state that holds keeps its reason
   return {
     ...base,
     state,
-    reason,
+    reason: reasonText(ctx, state, evaluated, decision.filled),
     reasonData: reasonData(ctx, evaluated, starts[0]),
     transition: { from: current.state, to: state },
   };

@@ -47,7 +47,8 @@ export class FailureCounter {
     while (rec.times.length > 0 && rec.times[0] < from) rec.times.shift();
     while (rec.times.length > this.o.maxretry) rec.times.shift();
     for (const l of lines) rec.lines.push(detachedLine(l));
-    if (rec.lines.length > MAX_LINES) rec.lines.splice(0, rec.lines.length - MAX_LINES);
+    // shift, not splice: splice allocates an array of what it removes (one line, mostly)
+    while (rec.lines.length > MAX_LINES) rec.lines.shift();
     this.byTarget.set(target, rec);
     if (this.byTarget.size > this.maxTargets) {
       const oldest = this.byTarget.keys().next().value;
@@ -101,5 +102,7 @@ export function detachedLine(line: string): string {
 function insertSorted(a: number[], t: number): void {
   let i = a.length;
   while (i > 0 && a[i - 1] > t) i--;
-  a.splice(i, 0, t);
+  // failures mostly come in time order: a push, without splice's array of removed elements
+  if (i === a.length) a.push(t);
+  else a.splice(i, 0, t);
 }

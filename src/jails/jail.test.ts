@@ -251,6 +251,20 @@ describe("Jail: IPv6 prefix bans (ban_prefix_v6)", () => {
     assert.equal(a.kind === "ban" && a.ticket.target, "192.0.2.0/24");
     assert.equal(j.onFailure(fail("10.9.0.0", 0, { prefix: 16 }), T0).kind, "ignored");
   });
+
+  it("an address text screened with a prefix is not taken for the same text with another or none", () => {
+    const j = jail({ maxretry: 1 });
+    // screenings are remembered by the filter's text: "a/n" given as an address is no address at all
+    assert.equal(j.onFailure(fail("192.0.2.0/24", 0), T0).kind, "invalid");
+    const a = j.onFailure(fail("192.0.2.0", 1, { prefix: 24 }), T0 + S);
+    assert.equal(a.kind === "ban" && a.ticket.target, "192.0.2.0/24");
+    const b = j.onFailure(fail("198.51.100.0", 2, { prefix: 24 }), T0 + 2 * S);
+    assert.equal(b.kind === "ban" && b.ticket.target, "198.51.100.0/24");
+    const c = j.onFailure(fail("198.51.100.0", 3), T0 + 3 * S);
+    assert.equal(c.kind === "ban" && c.ticket.target, "198.51.100.0");
+    const d = j.onFailure(fail("198.51.100.0", 4, { prefix: 16 }), T0 + 4 * S);
+    assert.equal(d.kind === "ban" && d.ticket.target, "198.51.0.0/16");
+  });
 });
 
 describe("ignore list: host names resolved once, the host's own addresses", () => {

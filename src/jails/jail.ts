@@ -46,8 +46,12 @@ export type Verdict =
   | { kind: "too-old" }
   | { kind: "already-banned"; target: string };
 
-/** What the ignore list and the ban guard say of an address (target undefined: ignored for a prefix). */
+/**
+ * An address as a filter gave it: its canonical form (undefined: not an address), and what the ignore
+ * list and the ban guard say of it (target undefined: ignored for a prefix).
+ */
 interface Screening {
+  ip?: string;
   listed: boolean;
   target?: string;
   refusal?: string;
@@ -60,10 +64,12 @@ export class Jail {
   readonly counter: FailureCounter;
   private readonly findtimeMs: number;
   /**
-   * The screening of each address seen lately: an attacker fails many times, and parsing its address
-   * again for the ignore list and the guard was a sixth of a jail's time per failure
+   * The screening of each address seen lately, by the text the filter gave (and, apart, by prefix and
+   * text): an attacker fails many times, and parsing its address again (to check and canonicalize it,
+   * then for the ignore list and the guard) was a sixth of a jail's time per failure
    */
   private readonly screened = new Map<string, Screening>();
+  private readonly screenedWithPrefix = new Map<string, Screening>();
 
   constructor(
     readonly settings: JailSettings,
@@ -78,13 +84,15 @@ export class Jail {
   setIgnoreList(list: IgnoreList): void {
     this.ignore = list;
     this.screened.clear();
+    this.screenedWithPrefix.clear();
   }
 
   /** One failure at `now` (the jail's clock): what happens to it. */
   onFailure(f: Failure, now: number): Verdict {
-    const ip = typeof f.ip === "string" ? normalizeIp(f.ip) : undefined;
+    if (typeof f.ip !== "string") return { kind: "invalid" };
+    const s = this.screen(f.ip, f.prefix);
+    const ip = s.ip;
     if (!ip) return { kind: "invalid" };
-    const s = this.screen(ip, f.prefix);
     if (s.listed) return { kind: "ignored", ip };
     if (f.time < now - this.findtimeMs) return { kind: "too-old" };
     const target = s.target;
@@ -108,18 +116,24 @@ export class Jail {
     };
   }
 
-  /** The ignore list's and the guard's answers for an address (they change only with the ignore list). */
-  private screen(ip: string, prefix: number | undefined): Screening {
-    const key = prefix === undefined ? ip : `${ip}/${prefix}`;
-    let s = this.screened.get(key);
+  /**
+   * The canonical address of a filter's address text, and the ignore list's and the guard's answers
+   * for it (they change only with the ignore list).
+   */
+  private screen(text: string, prefix: number | undefined): Screening {
+    const memory = prefix === undefined ? this.screened : this.screenedWithPrefix;
+    const key = prefix === undefined ? text : `${prefix}/${text}`;
+    let s = memory.get(key);
     if (s === undefined) {
-      if (this.ignore.contains(ip)) s = { listed: true };
+      const ip = normalizeIp(text);
+      if (!ip) s = { listed: false };
+      else if (this.ignore.contains(ip)) s = { ip, listed: true };
       else {
         const target = this.targetOf(ip, prefix);
-        s = { listed: false, target, refusal: target === undefined ? undefined : banRefusal(target) };
+        s = { ip, listed: false, target, refusal: target === undefined ? undefined : banRefusal(target) };
       }
-      if (this.screened.size >= SCREENED_MAX) this.screened.clear();
-      this.screened.set(key, s);
+      if (memory.size >= SCREENED_MAX) memory.clear();
+      memory.set(key, s);
     }
     return s;
   }
@@ -219,7 +233,10 @@ export class JailConsumer implements EventConsumer {
     }
     if (result.matched) this.counters.matched++;
     const now = this.now();
-    for (const f of result.failures) {
+    const failures = result.failures;
+    // indexed: the iterator allocated a result object per failure
+    for (let i = 0; i < failures.length; i++) {
+      const f = failures[i];
       this.counters.failures++;
       const v = this.jail.onFailure(f, now);
       if (v.kind === "ban") {

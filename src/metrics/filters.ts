@@ -77,6 +77,8 @@ export function compileMetricFilter(config: MetricFilterConfig): CompiledMetricF
   const value = getter(config.metric.value);
   const dims = Object.entries(config.metric.dimensions ?? {}).map(([k, ref]) => [k, getter(ref)] as const);
   const { namespace, name, unit } = config.metric;
+  /** the dimensions of every point of a filter without any (one object: none is made per point) */
+  const noDimensions: Record<string, string> = Object.freeze({});
   return {
     config,
     pattern,
@@ -85,7 +87,7 @@ export function compileMetricFilter(config: MetricFilterConfig): CompiledMetricF
       if (fields === undefined) return undefined;
       const v = toNumber(value(event.message, fields));
       if (v === undefined) return { kind: "unusable", why: `value ${config.metric.value} is not a number` };
-      const dimensions: Record<string, string> = {};
+      const dimensions: Record<string, string> = dims.length === 0 ? noDimensions : {};
       for (const [k, get] of dims) {
         const d = get(event.message, fields);
         if (d === undefined || d === "") return { kind: "unusable", why: `dimension ${k} has no value` };

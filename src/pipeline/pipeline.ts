@@ -226,10 +226,14 @@ export class Pipeline {
    * for that consumer), except consumers that run no pattern (`unguarded`), which need no watchdog.
    */
   private dispatch(events: StoredEvent[]): void {
+    // a batch is mostly of one group: then each consumer is asked once, not once per event
+    const group = onlyGroup(events);
     const work = this.consumers
       .map((consumer) => {
         const wants = consumer.wants?.bind(consumer);
-        return { consumer, events: wants ? events.filter((e) => wants(e.group)) : events };
+        if (!wants) return { consumer, events };
+        if (group !== undefined) return { consumer, events: wants(group) ? events : [] };
+        return { consumer, events: events.filter((e) => wants(e.group)) };
       })
       .filter((w) => w.events.length > 0);
     for (let from = 0; from < work.length; ) {
@@ -302,6 +306,14 @@ export class Pipeline {
     this.counters.truncatedMessages++;
     return { ...e, message };
   }
+}
+
+/** The group of every event, or undefined when they are of several groups (or none). */
+function onlyGroup(events: readonly StoredEvent[]): string | undefined {
+  if (events.length === 0) return undefined;
+  const group = events[0].group;
+  for (let i = 1; i < events.length; i++) if (events[i].group !== group) return undefined;
+  return group;
 }
 
 /** Whether an event time is one a date can hold (1970..9999); others are stored as the ingest time. */

@@ -9,12 +9,18 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import type { JailConfig } from "../config/schema.js";
+import type { JailConfig, MamoriConfig } from "../config/schema.js";
 import type { Failure, FilterResult, JailFilter } from "../fail2ban/filter/index.js";
 import { readFilterDefinition } from "../fail2ban/filter-reader.js";
 import { filterSpec } from "../jails/filters.js";
 import { logOverBudget } from "../pipeline/budget.js";
-import type { FilterThreadInput, FilterThreadMessage, JailResults } from "./filter-worker.js";
+import type {
+  FilterPreparation,
+  FilterThreadInput,
+  FilterThreadMessage,
+  JailResults,
+} from "./filter-worker.js";
+import { groupForFile, replayFilterPaths } from "./setup.js";
 
 /** Atomics.waitAsync (Node 16+; not in this TypeScript lib yet) */
 const waitAsync = (
@@ -104,7 +110,12 @@ const { workerData, parentPort } = require("node:worker_threads");
 (async () => {
   if (workerData.tsx) (await import(workerData.tsx)).register();
   const m = await import(workerData.entry);
-  parentPort.once("message", (input) => m.runFilterThread(input));
+  const onMessage = (msg) => {
+    if (msg.kind === "prepare") return m.prepareFilters(msg);
+    parentPort.off("message", onMessage);
+    m.runFilterThread(msg);
+  };
+  parentPort.on("message", onMessage);
 })();
 `;
 
@@ -120,8 +131,10 @@ function startWorker(): Worker {
   return new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: { entry, tsx },
-    // the lines of the batches being worked outlive a small young generation's collections
-    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    // in a young generation too small, the lines of the batches being worked outlive its collections
+    // (garbage for the old generation's collector); a large one (64 MB) is memory touched afresh again
+    // and again: its page faults made the thread's CPU time an eighth larger than with 24 MB
+    resourceLimits: { maxYoungGenerationSizeMb: 24 },
   });
 }
 
@@ -138,6 +151,26 @@ export function warmFilterThread(): void {
   warm.on("error", () => {
     warm = undefined;
   });
+}
+
+/**
+ * Has the filter thread started by warmFilterThread compile the filters of the jails a replay of
+ * `files` will run, while the caller loads the rest of the replay (the thread takes them when the
+ * replay's input comes; a replay that needs others compiles those then). Nothing when no thread is
+ * warm or the files' groups cannot be told (the replay reports that).
+ */
+export function prepareFilterThread(config: MamoriConfig, files: readonly string[], group?: string): void {
+  if (!warm) return;
+  let groups: string[];
+  try {
+    groups = files.map((f) => groupForFile(f, config, group));
+  } catch {
+    return;
+  }
+  const jails = precomputable(config.jails, groups);
+  if (jails.length === 0) return;
+  const message: FilterPreparation = { kind: "prepare", jails, ...replayFilterPaths(config) };
+  warm.postMessage(message);
 }
 
 /** What the thread is handed (its channel is made here), and where its reports are logged. */

@@ -11,7 +11,7 @@ import type { JailConfig } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import { timestampParser } from "../core/timestamp.js";
 import type { FilterResult, JailFilter } from "../fail2ban/filter/index.js";
-import { defaultFilter } from "../jails/filters.js";
+import { defaultFilter, filterSpec } from "../jails/filters.js";
 import { type OverBudget, runSteps } from "../pipeline/budget.js";
 import { cappedMessage, timeFits } from "../pipeline/pipeline.js";
 import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
@@ -93,6 +93,58 @@ function addResult(out: JailResults, ordinal: number, line: string, r: FilterRes
   }
 }
 
+/** The jails' filters to compile before the replay's input comes (see prepareFilterThread). */
+export interface FilterPreparation {
+  kind: "prepare";
+  jails: JailConfig[];
+  configDir: string;
+  filterDirs: string[];
+}
+
+/**
+ * The clock as the jails' filters read it: where the replay's clock stood when the batch being worked
+ * was handed to the jails (set by walk). One per thread, as the thread runs one replay.
+ */
+let filterNow = 0;
+const filterClock: Pick<Clock, "now"> = { now: () => filterNow };
+
+/** filters compiled ahead of the input, by what they were compiled from (each taken once) */
+const prepared = new Map<string, JailFilter>();
+
+function preparedKey(cfg: JailConfig, configDir: string, filterDirs: readonly string[]): string {
+  // what defaultFilter compiles from: not the jail's name, action or counts
+  return JSON.stringify([filterSpec(cfg, configDir), cfg.mode, filterDirs]);
+}
+
+/**
+ * Compiles the filters of the jails the replay will run while the main thread still loads the rest
+ * of the replay (a tenth of a second per filter, which the replay waited for before its first batch).
+ * A filter that fails to compile is left to walk, which reports it.
+ */
+export function prepareFilters(p: FilterPreparation): void {
+  for (const cfg of p.jails) {
+    const key = preparedKey(cfg, p.configDir, p.filterDirs);
+    if (prepared.has(key)) continue;
+    try {
+      prepared.set(key, compile(cfg, p));
+    } catch {
+      // compiled again (and the error reported) when the replay's input comes
+    }
+  }
+}
+
+function compile(cfg: JailConfig, where: { configDir: string; filterDirs: string[] }): JailFilter {
+  return defaultFilter(cfg, { configDir: where.configDir, filterDirs: where.filterDirs, clock: filterClock });
+}
+
+/** A jail's filter: the one compiled ahead, else compiled now. */
+function filterOf(cfg: JailConfig, input: FilterThreadInput): JailFilter {
+  const key = preparedKey(cfg, input.configDir, input.filterDirs);
+  const ready = prepared.get(key);
+  prepared.delete(key);
+  return ready ?? compile(cfg, input);
+}
+
 export type FilterThreadMessage =
   | { kind: "lines"; upTo: number; jails: JailResults[]; overBudget: OverBudget[] }
   | { kind: "done"; upTo: number; linesPerJail: number[] }
@@ -150,13 +202,11 @@ async function walk(
   const parse = timestampParser(undefined, "local");
   // where the replay's clock starts
   const first = (await firstTimestamp(input.files, parse, input.now)) ?? input.now;
-  /** the clock as the jails read it: where it stood when the batch was handed to them */
-  let filterNow = first;
-  const clock = { now: () => filterNow } as Pick<Clock, "now">;
+  filterNow = first;
   const jails: Running[] = input.jails.map((cfg, index) => ({
     index,
     cfg,
-    filter: defaultFilter(cfg, { configDir: input.configDir, filterDirs: input.filterDirs, clock }),
+    filter: filterOf(cfg, input),
     seen: 0,
     out: noResults(index),
   }));

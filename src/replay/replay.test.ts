@@ -102,13 +102,24 @@ jails:
   });
 
   // what readline gave before: "\n" and "\r\n" ends, a last line without an end, empty lines kept
-  const LINES: { name: string; text: string; want: string[] }[] = [
+  const LINES: { name: string; text: string | Buffer; want: string[] }[] = [
     { name: "lines ending in \\n", text: "a\nbb\n", want: ["a", "bb"] },
     { name: "a last line without \\n", text: "a\nbb", want: ["a", "bb"] },
     { name: "\\r\\n ends", text: "a\r\nbb\r\n", want: ["a", "bb"] },
     { name: "empty lines", text: "\n\na\n\n", want: ["", "", "a", ""] },
     { name: "an empty file", text: "", want: [] },
     { name: "UTF-8 across lines", text: "é\n日本\n", want: ["é", "日本"] },
+    {
+      name: "invalid UTF-8 and a control byte",
+      text: Buffer.from([0x61, 0xff, 0x0a, 0xc3, 0x0a, 0x01, 0x62, 0x0a]),
+      want: ["a\ufffd", "\ufffd", "\u0001b"],
+    },
+    {
+      // the first read is ASCII only (cut without UTF-8 decoding), the second is not
+      name: "an ASCII read, then one with UTF-8",
+      text: `${"a\n".repeat(600_000)}é\n`,
+      want: [...Array(600_000).fill("a"), "é"],
+    },
     {
       name: "lines across 1 MiB reads",
       text: `${"x".repeat(700_000)}\n${"y".repeat(700_000)}\nz\n`,

@@ -4,22 +4,24 @@
  * in the replay exactly when it would have happened live. Nothing outside is touched by default: the
  * data goes to its own directory, jails use the dry-run action and notifications are not sent.
  */
+import os from "node:os";
+import path from "node:path";
 import type { Logger } from "pino";
 import type { MamoriConfig } from "../config/schema.js";
 import { ManualClock } from "../core/clock.js";
-import { UsageError } from "../core/errors.js";
 import type { LogEvent } from "../core/event.js";
 import { timestampParser } from "../core/timestamp.js";
 import { Daemon } from "../daemon.js";
-import { defaultFilter, filterDirsOf } from "../jails/part.js";
-import { configDirOf } from "../parts.js";
+import { defaultFilter } from "../jails/part.js";
 import { DEFAULT_LINE_BUDGET_MS } from "../pipeline/budget.js";
-import { globToRegExp } from "../sources/shared/glob.js";
+import { statfsReader } from "../store/disk-space.js";
+import { openSqliteStore } from "../store/sqlite/index.js";
 import { FilterThread, precomputable } from "./filter-thread.js";
 import { endsBatch, fileLines, firstTimestamp } from "./lines.js";
-import { ReplayTransaction } from "./transaction.js";
+import { groupForFile, replayFilterPaths } from "./setup.js";
+import { REPLAY_PAGE_SIZE, ReplayTransaction } from "./transaction.js";
 
-export { fileLines };
+export { fileLines, groupForFile };
 
 export interface ReplayOptions {
   files: string[];
@@ -71,6 +73,8 @@ const REPLAY_BUDGET_RETRIES = 2;
 export function replayConfig(config: MamoriConfig, dataDir: string, live: boolean): MamoriConfig {
   return {
     ...config,
+    // asked of the system once, not at every ban and ban event (a system call each: 2% of a replay)
+    hostname: config.hostname ?? os.hostname(),
     data_dir: dataDir,
     sources: [],
     jails: live ? config.jails : config.jails.map((j) => ({ ...j, action: "dry-run" as const })),
@@ -78,27 +82,11 @@ export function replayConfig(config: MamoriConfig, dataDir: string, live: boolea
   };
 }
 
-/** The group a file's lines belong to: --group, else the file source whose path (or glob) names the file. */
-export function groupForFile(file: string, config: MamoriConfig, group?: string): string {
-  if (group) return group;
-  for (const s of config.sources) {
-    if (s.type !== "file") continue;
-    const paths = Array.isArray(s.path) ? s.path : [s.path];
-    if (paths.some((p) => p === file || globToRegExp(p).test(file))) return s.group;
-  }
-  const groups = [...new Set(config.sources.filter((s) => s.type === "file").map((s) => s.group))];
-  if (groups.length === 1) return groups[0];
-  throw new UsageError(
-    `cannot tell which log group ${file} belongs to; pass --group GROUP (one of: ${groups.join(", ") || "no file sources in the config"})`,
-  );
-}
-
 export async function replay(opts: ReplayOptions): Promise<ReplaySummary> {
   const groups = opts.files.map((f) => groupForFile(f, opts.config, opts.group));
   const streams = opts.files.map((f) => opts.stream ?? f);
   const config = replayConfig(opts.config, opts.dataDir, opts.live);
-  const configDir = configDirOf(undefined);
-  const filterDirs = filterDirsOf(config, configDir);
+  const { configDir, filterDirs } = replayFilterPaths(config);
   // the jails' filters run ahead on another core (see filter-worker.ts); started first, as it has
   // modules to load and filters to compile
   const threaded = opts.pacing?.filterThread === false ? [] : precomputable(config.jails, groups);
@@ -153,6 +141,10 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
   const { clock, parse, thread } = r;
   const daemon = new Daemon({
     config: r.config,
+    // a data dir created by the replay gets larger pages (see REPLAY_PAGE_SIZE); an existing one keeps its own
+    store: openSqliteStore(path.resolve(r.config.data_dir), { log: opts.log, pageSize: REPLAY_PAGE_SIZE }),
+    // the free-space watch the daemon keeps for the store it opens itself
+    diskSpace: statfsReader,
     clock,
     log: opts.log,
     // nothing but the replay writes its data dir: the jails need not poll the store for bans the CLI
@@ -198,8 +190,11 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
         batch = [];
         stored = true;
       };
+      // the lines indexed: an iterator allocated a result object per line (this async function is not
+      // optimized as a whole)
       for await (const lines of fileLines(file))
-        for (const line of lines) {
+        for (let l = 0; l < lines.length; l++) {
+          const line = lines[l];
           summary.lines++;
           const ts = parse(line, opts.now) ?? clock.now();
           // a new minute, or a full batch: store what came before, then let due timers (alarm periods, unbans) run

@@ -1,6 +1,6 @@
 /**
  * Replay's speed-ups (one write transaction per many events, the event loop settled only when work may
- * be waiting) must not change what it finds: every table of the data dir is compared, row by row, with a
+ * be waiting, the filters compiled ahead in the filter thread) must not change what it finds: every table of the data dir is compared, row by row, with a
  * replay on the path as it was (a transaction per stored batch, the loop settled at every second of log).
  */
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import pino from "pino";
 import { loadConfig } from "../load-config.js";
 import { DB_FILE } from "../store/sqlite/index.js";
+import { prepareFilterThread, warmFilterThread } from "./filter-thread.js";
 import { type ReplayOptions, type ReplaySummary, replay } from "./replay.js";
 
 const YEAR = new Date().getFullYear() - 1;
@@ -126,11 +127,17 @@ describe("replay gives the same results on its fast path as on the path before",
       want.metric_data.length > 0 && want.events.length > before.lines,
       "metric points and ban events stored",
     );
-    // the default, and commits every few hundred events (many commit points inside the fixture)
-    for (const [name, pacing] of [
-      ["fast", undefined],
-      ["commit-often", { commitEveryEvents: 300 }],
+    // the default, commits every few hundred events (many commit points inside the fixture), and as
+    // `mamori replay` runs: the filter thread started early, the jails' filters compiled in it ahead
+    for (const [name, pacing, early] of [
+      ["fast", undefined, false],
+      ["commit-often", { commitEveryEvents: 300 }, false],
+      ["filters-ahead", undefined, true],
     ] as const) {
+      if (early) {
+        warmFilterThread();
+        prepareFilterThread(config, files);
+      }
       const got = await run(name, pacing);
       assert.deepEqual(
         { ...got, dataDir: "" },

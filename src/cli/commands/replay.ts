@@ -38,15 +38,19 @@ export function registerReplay(program: Command): void {
           logFormat?: LogFormat;
         },
       ) => {
-        // the jails' filter thread starts loading its modules while the config loads
-        (await import("../../replay/filter-thread.js")).warmFilterThread();
+        // the jails' filter thread starts loading its modules while the config loads, and compiles the
+        // jails' filters while the replay loads
+        const filterThread = await import("../../replay/filter-thread.js");
+        filterThread.warmFilterThread();
         const loaded = loadConfig(o.config, { deep: true });
+        const paths = files.map((f) => path.resolve(f));
+        filterThread.prepareFilterThread(loaded.config, paths, o.group);
         const dataDir = path.resolve(o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "mamori-replay-")));
         const log = createLogger(process.env.MAMORI_LOG_LEVEL ?? "warn", { format: o.logFormat });
         const { replay } = await import("../../replay/replay.js");
         const started = systemClock.now();
         const s = await replay({
-          files: files.map((f) => path.resolve(f)),
+          files: paths,
           config: loaded.config,
           group: o.group,
           dataDir,

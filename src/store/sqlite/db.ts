@@ -11,9 +11,21 @@ export type Db = Database.Database;
 
 export const SCHEMA_VERSION = 1;
 
-export function openDatabase(file: string, schemas: readonly (readonly string[])[]): Db {
+export interface OpenOptions {
+  /** bytes per page of a database created now (one that exists keeps its own); default SQLite's 4096 */
+  pageSize?: number;
+}
+
+export function openDatabase(
+  file: string,
+  schemas: readonly (readonly string[])[],
+  opts: OpenOptions = {},
+): Db {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file);
+  // only before the first page is written (the WAL switch below writes it)
+  if (opts.pageSize !== undefined && db.pragma("page_count", { simple: true }) === 0)
+    db.pragma(`page_size = ${opts.pageSize}`);
   db.pragma("journal_mode = WAL");
   // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9); only an OS crash
   // may lose the last commits, never corrupt the file.

@@ -6,7 +6,7 @@ import { agentsSchema, SqliteAgentStore } from "./agents.js";
 import { alarmsSchema, SqliteAlarmStore } from "./alarms.js";
 import { auditSchema, SqliteAuditStore } from "./audit.js";
 import { bansSchema, SqliteBanStore } from "./bans.js";
-import { type Db, openDatabase } from "./db.js";
+import { type Db, type OpenOptions, openDatabase } from "./db.js";
 import { deliveriesSchema, SqliteDeliveryStore } from "./deliveries.js";
 import { fimSchema, SqliteFimStore } from "./fim.js";
 import { type LogStoreOptions, logsSchema, SqliteLogStore } from "./logs.js";
@@ -30,7 +30,7 @@ const schemas = [
   agentsSchema,
 ];
 
-export interface SqliteStoreOptions extends LogStoreOptions {
+export interface SqliteStoreOptions extends LogStoreOptions, OpenOptions {
   /** where the data dir's permission fixes and stream overflows are reported */
   log?: Pick<Logger, "warn">;
 }
@@ -82,10 +82,10 @@ export class SqliteStore implements Store {
  * dir is made private first (0700, files 0600; see permissions.ts), each fix logged.
  */
 export function openSqliteStore(dataDir: string, opts: SqliteStoreOptions = {}): SqliteStore {
-  if (dataDir === ":memory:") return new SqliteStore(openDatabase(":memory:", schemas), opts);
+  if (dataDir === ":memory:") return new SqliteStore(openDatabase(":memory:", schemas, opts), opts);
   const file = path.join(dataDir, DB_FILE);
   for (const fix of secureDataDir(dataDir, file)) {
     opts.log?.warn(fix, "data dir permissions were too open; fixed (the store is private to mamori's user)");
   }
-  return new SqliteStore(openDatabase(file, schemas), opts);
+  return new SqliteStore(openDatabase(file, schemas, opts), opts);
 }

@@ -32,6 +32,14 @@ export function dimensionKey(dimensions: Record<string, string> | undefined): st
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, dimensions[k]])));
 }
 
+/**
+ * The same object, or both without keys: a filter without dimensions gives each point an empty object
+ * of its own, and the metric's key was built again (a new string) for every point.
+ */
+function sameDimensionsObject(a: Record<string, string>, b: Record<string, string>): boolean {
+  return a === b || (isEmpty(a) && isEmpty(b));
+}
+
 /** No own keys (most metric filters have no dimensions: their points skip the sort and JSON of a key). */
 function isEmpty(o: Record<string, string>): boolean {
   for (const k in o) if (Object.hasOwn(o, k)) return false;
@@ -86,7 +94,7 @@ export class SqliteMetricStore implements MetricStore {
         last === undefined ||
         p.namespace !== last.namespace ||
         p.name !== last.name ||
-        p.dimensions !== last.dimensions
+        !sameDimensionsObject(p.dimensions, last.dimensions)
       ) {
         const metricKey = `${p.namespace}\u0000${p.name}\u0000${dimensionKey(p.dimensions)}`;
         if (metricKey !== lastKey) {

@@ -233,6 +233,36 @@ describe("SqliteStore bans, alarms, deliveries", () => {
   });
 });
 
+describe("SqliteStore page size", () => {
+  it("is the one asked for when the store is created, and stays the file's own after that", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-store-"));
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "mamori-store-"));
+    const pageSize = (s: ReturnType<typeof openSqliteStore>) => s.db.pragma("page_size", { simple: true });
+    try {
+      let store = openSqliteStore(dir, { pageSize: 16_384 });
+      assert.equal(pageSize(store), 16_384);
+      await store.logs.ingest({ events: [ev("g", "s", 1, "kept")], checkpoints: [], metricPoints: [] });
+      await store.close();
+      store = openSqliteStore(dir, { pageSize: 8192 });
+      assert.equal(pageSize(store), 16_384, "an existing file keeps its page size");
+      assert.deepEqual(
+        (await store.logs.query({ group: "g" })).map((e) => e.message),
+        ["kept"],
+      );
+      await store.close();
+      store = openSqliteStore(other);
+      assert.equal(pageSize(store), 4096, "SQLite's own page size unless asked");
+      await store.close();
+      store = openSqliteStore(other, { pageSize: 16_384 });
+      assert.equal(pageSize(store), 4096, "asked too late: the file has its pages");
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("SqliteStore agents", () => {
   it("updates each set of fields with its own kept statement, whatever order the updates come in", async () => {
     const store = openSqliteStore(":memory:");
