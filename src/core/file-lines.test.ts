@@ -53,3 +53,19 @@ test("chunk boundaries: many lines, a line longer than the buffer, multi-byte an
   assert.equal(r.got.length, 4);
   assert.ok(r.got[1].includes("\ufffd"));
 });
+
+test("chunks of ASCII only and chunks with UTF-8 or bytes over 0x7f in one file read alike", () => {
+  // the first chunks (128 KiB each) are plain ASCII, read without UTF-8 decoding; then é and a Latin-1
+  // byte (0xe9 alone is invalid UTF-8: U+FFFD, never "é" as latin1 would read it)
+  const ascii = Array.from({ length: 12_000 }, (_, i) => `Nov 25 08:00:00 h sshd[${i}]: Failed password`);
+  const text = Buffer.concat([
+    Buffer.from(`${ascii.join("\n")}\n`),
+    Buffer.from("café\n"),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]),
+    Buffer.from(`${ascii.slice(0, 5000).join("\n")}\n`),
+  ]);
+  const { got, want } = both("mixed", text);
+  assert.deepEqual(got, want);
+  assert.equal(got[12_000], "café");
+  assert.equal(got[12_001], "caf\ufffd");
+});

@@ -9,6 +9,7 @@
  * A byte range [from, to) gives the lines of that part alone: cut right after a "\n" (see lineStartNear),
  * the lines of [0, cut) and of [cut, end) are together the lines of the whole file.
  */
+import { isAscii } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 
 const CHUNK = 1 << 17;
@@ -67,14 +68,14 @@ export class LineReader {
       const end = kept + n;
       if (n === 0) {
         this.done = true;
-        return end > 0 ? [buf.toString("utf8", 0, end)] : undefined;
+        return end > 0 ? [decode(buf, end)] : undefined;
       }
       const last = buf.lastIndexOf(NL, end - 1);
       if (last < 0) {
         this.kept = end;
         continue;
       }
-      const lines = buf.toString("utf8", 0, last).split("\n");
+      const lines = decode(buf, last).split("\n");
       this.kept = end - last - 1;
       buf.copy(buf, 0, last + 1, end);
       return lines;
@@ -84,6 +85,15 @@ export class LineReader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/**
+ * The text of buf[0, end): a chunk of ASCII only (most logs) is the same string read as latin1, which
+ * skips UTF-8 decoding (about a third of the time of a chunk's decode)
+ */
+function decode(buf: Buffer, end: number): string {
+  const bytes = buf.subarray(0, end);
+  return bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
 }
 
 /** The offset right after the first "\n" at or after `at` (the start of a line), or undefined if none. */
