@@ -84,6 +84,8 @@ describe("replay's line budget", () => {
     );
     assert.ok(Number(reports[0].ms) >= 30 + 120 + 480 - 5, "stopped after 1 + 4 + 16 budgets");
     assert.ok(threaded.ms < 60_000, `took ${threaded.ms} ms`);
+    // the summary says so too: one line given up on, by one filter
+    assert.equal(threaded.summary.overBudgetLines, 1);
     const before = await run("before", { filterThread: false });
     assert.deepEqual(
       { ...threaded.summary, dataDir: "" },

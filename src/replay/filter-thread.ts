@@ -192,6 +192,12 @@ export class FilterThread {
   private upTo = 0;
   private done?: { upTo: number; linesPerJail: number[] };
   private failure?: Error;
+  private overBudget = 0;
+
+  /** Lines a jail's filter gave up on so far (over the line budget after its retries), each logged. */
+  get overBudgetLines(): number {
+    return this.overBudget;
+  }
 
   constructor(private readonly o: FilterThreadOptions) {
     this.filters = o.jails.map((cfg) => {
@@ -337,7 +343,10 @@ export class FilterThread {
         continue;
       }
       for (const r of msg.jails) this.filters[r.jail].add(r);
-      for (const r of msg.overBudget) logOverBudget(this.o.log, r);
+      for (const r of msg.overBudget) {
+        this.overBudget++;
+        logOverBudget(this.o.log, r);
+      }
       this.upTo = msg.upTo;
     }
   }

@@ -53,6 +53,11 @@ export interface ReplaySummary {
   lastEvent: number | null;
   alarms: Array<{ name: string; time: number; summary: string }>;
   bans: Array<{ jail: string; ip: string; start: number; end: number | null; failures: number }>;
+  /**
+   * Lines a filter or metric pattern gave up on, once per line and filter (still over the line budget
+   * after its retries: see REPLAY_BUDGET_RETRIES), each logged at warn; their results are missing
+   */
+  overBudgetLines: number;
 }
 
 /**
@@ -167,6 +172,7 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
     lastEvent: null,
     alarms: [],
     bans: [],
+    overBudgetLines: 0,
   };
   await daemon.start();
   const tx = new ReplayTransaction(daemon.store.db, opts.pacing?.commitEveryEvents);
@@ -225,6 +231,8 @@ async function replayWith(opts: ReplayOptions, r: ReplaySetup): Promise<ReplaySu
     tx.finish(summary.lastEvent);
     summary.alarms = await alarmTransitions(daemon, opts.config);
     summary.bans = await daemon.store.bans.history();
+    const pipeline = daemon.stats().pipeline as { overBudgetLines: number };
+    summary.overBudgetLines = pipeline.overBudgetLines + (thread?.overBudgetLines ?? 0);
   } finally {
     await daemon.stop();
   }

@@ -75,6 +75,10 @@ export function registerReplay(program: Command): void {
               `  ${iso(b.start)}  ${b.jail} ${b.ip} (${b.failures} failures) until ${b.end === null ? "forever" : iso(b.end)}`,
           ),
         ];
+        if (s.overBudgetLines > 0)
+          out.push(
+            `lines given up on: ${s.overBudgetLines} (a filter or pattern ran over the line budget on them; their results are missing: see the warnings above)`,
+          );
         process.stdout.write(`${out.join("\n")}\n`);
       },
     );
