@@ -2,10 +2,10 @@
  * The listener of HTTP ingest: plain HTTP, or HTTPS with `tls: { cert, key }` (PEM files, like the syslog
  * source's TLS). With `tls.ca`, only clients holding a certificate that CA signed may connect (mutual TLS).
  */
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import type { HttpSourceConfig } from "../../config/schema.js";
+import { readTlsFiles } from "../shared/tls-files.js";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -15,15 +15,7 @@ export async function createIngestServer(
   onTlsError: (err: Error) => void,
 ): Promise<http.Server> {
   if (!tls) return http.createServer(handler);
-  const read = (what: string, file: string) =>
-    readFile(file).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`http ingest tls.${what} ${file}: ${err.code ?? err.message}`);
-    });
-  const [cert, key, ca] = await Promise.all([
-    read("cert", tls.cert),
-    read("key", tls.key),
-    tls.ca ? read("ca", tls.ca) : undefined,
-  ]);
+  const { cert, key, ca } = await readTlsFiles("http ingest", tls);
   const server = https.createServer({ cert, key, ca, requestCert: !!ca, rejectUnauthorized: !!ca }, handler);
   server.on("tlsClientError", onTlsError);
   return server;

@@ -302,7 +302,7 @@ test("tls: HTTPS with a self-signed certificate made here; plain HTTP gets no an
   }
 });
 
-test("tls: a missing certificate file makes run() reject with the file named", async () => {
+test("tls: missing certificate files make run() reject with every file named", async () => {
   const config = httpSourceSchema.parse({
     type: "http",
     listen: "127.0.0.1:0",
@@ -312,6 +312,7 @@ test("tls: a missing certificate file makes run() reject with the file named", a
   const source = httpFactory.create(config, testContext().ctx);
   await assert.rejects(
     source.run(new AbortController().signal),
-    /tls\.cert \/nonexistent\/cert\.pem: ENOENT/,
+    // both missing files named, in the config's order, whichever read failed first
+    /^Error: http ingest tls\.cert \/nonexistent\/cert\.pem: ENOENT; tls\.key \/nonexistent\/key\.pem: ENOENT \(fix the path/,
   );
 });

@@ -5,7 +5,6 @@
  * Network input has no checkpoints: what was received and stored is all there is to resume from.
  */
 import dgram from "node:dgram";
-import { readFile } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import { errorMessage } from "../../core/errors.js";
@@ -15,6 +14,7 @@ import { type Connection, ConnectionGate } from "../shared/connection-gate.js";
 import { type FdBudget, fdFigures, listenerFdBudget } from "../shared/fd-budget.js";
 import { parseHostPort } from "../shared/listen.js";
 import { expandStream } from "../shared/stream-template.js";
+import { readTlsFiles } from "../shared/tls-files.js";
 import type { Source, SourceContext, SourceStats } from "../types.js";
 import type { SyslogSourceConfig } from "./config.js";
 import { type Frame, type FramerCounters, SyslogFramer } from "./framing.js";
@@ -182,11 +182,7 @@ export class SyslogSource implements Source {
     let server: net.Server;
     if (this.addr.proto === "tls") {
       if (!this.config.tls) throw new Error(`syslog ${this.config.listen}: tls:// needs tls: { cert, key }`);
-      const [cert, key, ca] = await Promise.all([
-        readFile(this.config.tls.cert),
-        readFile(this.config.tls.key),
-        this.config.tls.ca ? readFile(this.config.tls.ca) : undefined,
-      ]);
+      const { cert, key, ca } = await readTlsFiles(`syslog ${this.config.listen}`, this.config.tls);
       // With a CA, only clients holding a certificate it signed may send (mutual TLS).
       server = tls.createServer({
         cert,
