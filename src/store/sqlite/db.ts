@@ -41,9 +41,12 @@ export function openDatabase(
       `${file} was written by a newer mamori (schema ${version} > ${SCHEMA_VERSION}); upgrade mamori or use another data_dir`,
     );
   }
+  // IMMEDIATE: the write lock first, waiting for it (busy_timeout). A deferred transaction read the
+  // schema, then wrote user_version; when the daemon committed in between, SQLite could not upgrade the
+  // stale read and failed at once with "database is locked" (a CLI command opening a busy server's store)
   db.transaction(() => {
     for (const statements of schemas) for (const sql of statements) db.exec(sql);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }).immediate();
   return db;
 }
