@@ -22,10 +22,10 @@ import { FleetServer } from "./fleet/server/server.js";
 import { auditFingerprint, buildAuditPart } from "./hids/audit/part.js";
 import { buildFimPart, fimFingerprint } from "./hids/fim/part.js";
 import { buildRootcheckPart, rootcheckFingerprint } from "./hids/rootcheck/part.js";
+import { filterDirsOf } from "./jails/filters.js";
 import type { JailFilter } from "./jails/jail.js";
 import {
   buildJailPart,
-  filterDirsOf,
   type JailDeps,
   type JailPart,
   type JailPartEnv,

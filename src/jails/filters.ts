@@ -43,6 +43,11 @@ export function compileJailFilters(
 }
 
 /** A filter name, or a path relative to the config file's folder. */
+/** Filter dirs as written in the config are relative to the config file's folder. */
+export function filterDirsOf(config: Pick<MamoriConfig, "filter_dirs">, configDir: string): string[] {
+  return config.filter_dirs.map((d) => path.resolve(configDir, d));
+}
+
 export function filterSpec(cfg: JailConfig, configDir: string): string {
   const isPath = cfg.filter.includes("/") || cfg.filter.endsWith(".conf");
   return isPath ? path.resolve(configDir, cfg.filter) : cfg.filter;

@@ -4,11 +4,10 @@
  * `notify` topics, a notice. A jail whose config changed on reload takes over the failure counter of the
  * one it replaces, with no gap: the new jail is fed from the moment the old one stops being fed.
  */
-import path from "node:path";
 import type { Logger } from "pino";
 import { createAction } from "../actions/index.js";
 import type { BanAction } from "../actions/types.js";
-import type { JailConfig, MamoriConfig } from "../config/schema.js";
+import type { JailConfig } from "../config/schema.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { StoredEvent } from "../core/event.js";
@@ -68,11 +67,6 @@ export interface JailPart extends Service {
   manager: BanManager;
   /** Stops feeding this jail and returns its failure counter (the jail replacing it takes it over). */
   handOver(): Jail["counter"];
-}
-
-/** Filter dirs as written in the config are relative to the config file's folder. */
-export function filterDirsOf(config: Pick<MamoriConfig, "filter_dirs">, configDir: string): string[] {
-  return config.filter_dirs.map((d) => path.resolve(configDir, d));
 }
 
 /**

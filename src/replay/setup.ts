@@ -1,12 +1,12 @@
 /**
- * What replay derives from its config and files before it starts, in a module light enough for the CLI
- * to load first: the log group of each file and where the jails' filters are found. The CLI hands the
- * filter thread its jails' filters this way while the rest of the replay still loads (see
- * prepareFilterThread).
+ * What replay derives from its config and files before it starts, apart from replay.ts (and the daemon
+ * it loads), so the CLI can use it with the filter thread's module alone: the log group of each file and
+ * where the jails' filters are found. The CLI hands the filter thread its jails' filters this way while
+ * the rest of the replay still loads (see prepareFilterThread).
  */
-import path from "node:path";
 import type { MamoriConfig } from "../config/schema.js";
 import { UsageError } from "../core/errors.js";
+import { filterDirsOf } from "../jails/filters.js";
 import { globToRegExp } from "../sources/shared/glob.js";
 
 /** The group a file's lines belong to: --group, else the file source whose path (or glob) names the file. */
@@ -26,12 +26,12 @@ export function groupForFile(file: string, config: MamoriConfig, group?: string)
 
 /**
  * Where the replay's jails find their filters: a filter path and filter_dirs relative to the working
- * directory (as configDirOf(undefined) and filterDirsOf in parts.ts and jails/part.ts give them).
+ * directory (configDirOf(undefined) in parts.ts, which is too heavy a module to load here).
  */
 export function replayFilterPaths(config: Pick<MamoriConfig, "filter_dirs">): {
   configDir: string;
   filterDirs: string[];
 } {
   const configDir = process.cwd();
-  return { configDir, filterDirs: config.filter_dirs.map((d) => path.resolve(configDir, d)) };
+  return { configDir, filterDirs: filterDirsOf(config, configDir) };
 }
