@@ -88,12 +88,17 @@ export class LineReader {
 }
 
 /**
- * The text of buf[0, end): a chunk of ASCII only (most logs) is the same string read as latin1, which
- * skips UTF-8 decoding (about a third of the time of a chunk's decode)
+ * How to decode a chunk read from a log: ASCII only (most logs) gives the same strings read as latin1,
+ * which skips UTF-8 decoding (about a third of the time); anything else is UTF-8.
  */
+export function chunkEncoding(bytes: Uint8Array): "latin1" | "utf8" {
+  return isAscii(bytes) ? "latin1" : "utf8";
+}
+
+/** The text of buf[0, end). */
 function decode(buf: Buffer, end: number): string {
   const bytes = buf.subarray(0, end);
-  return bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
+  return bytes.toString(chunkEncoding(bytes));
 }
 
 /** The offset right after the first "\n" at or after `at` (the start of a line), or undefined if none. */

@@ -2,9 +2,9 @@
  * How replay walks its files, shared by the replay loop and its filter thread (which must cut the same
  * batches and see the same clock): the lines of each file, each line's time, and where a stored batch ends.
  */
-import { isAscii } from "node:buffer";
 import fs from "node:fs";
 import { UsageError } from "../core/errors.js";
+import { chunkEncoding } from "../core/file-lines.js";
 
 /** events per stored batch at most (a new minute ends a batch sooner) */
 export const BATCH = 5000;
@@ -38,13 +38,11 @@ export async function* fileLines(file: string): AsyncGenerator<string[]> {
     for (;;) {
       const { bytesRead } = await fh.read(buf, carried, buf.length - carried, null);
       const end = carried + bytesRead;
-      // a chunk of ASCII only (most logs) is cut into the same strings without UTF-8 decoding, in
-      // two thirds of the time
-      const ascii = isAscii(buf.subarray(0, end));
+      const encoding = chunkEncoding(buf.subarray(0, end));
       let pos = 0;
       let lines: string[] = [];
       for (let nl = buf.indexOf(10, pos); nl >= 0 && nl < end; nl = buf.indexOf(10, pos)) {
-        lines.push(lineText(buf, pos, nl, ascii));
+        lines.push(lineText(buf, pos, nl, encoding));
         pos = nl + 1;
         if (lines.length === YIELD_LINES) {
           yield lines;
@@ -52,13 +50,13 @@ export async function* fileLines(file: string): AsyncGenerator<string[]> {
         }
       }
       if (bytesRead === 0) {
-        if (end > pos) lines.push(lineText(buf, pos, end, ascii));
+        if (end > pos) lines.push(lineText(buf, pos, end, encoding));
         yield lines;
         return;
       }
       if (pos === 0 && end === buf.length) {
         // a line longer than the buffer: give what is there as one line (as a source cuts long lines)
-        lines.push(lineText(buf, 0, end, ascii));
+        lines.push(lineText(buf, 0, end, encoding));
         yield lines;
         carried = 0;
         continue;
@@ -72,8 +70,8 @@ export async function* fileLines(file: string): AsyncGenerator<string[]> {
   }
 }
 
-function lineText(buf: Buffer, start: number, end: number, ascii: boolean): string {
-  return buf.toString(ascii ? "latin1" : "utf8", start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+function lineText(buf: Buffer, start: number, end: number, encoding: BufferEncoding): string {
+  return buf.toString(encoding, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
 }
 
 /** The time of the first line that has one (where the replay's clock starts). */
