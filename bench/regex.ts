@@ -6,10 +6,11 @@
  * ratio, and whether both print the same `Lines:` summary and per-regex hit counts. Target: >= 10x.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { LineReader } from "../src/core/file-lines.js";
 import { cachedDefaultTemplates } from "../src/fail2ban/dates/defaults.js";
 import { LINE_BEGIN } from "../src/fail2ban/dates/template.js";
 import { createFilterCore } from "../src/fail2ban/filter/index.js";
@@ -44,7 +45,7 @@ async function timed(cmd: string, argv: string[]): Promise<{ ms: number; out: st
  * The JS regexes `mamori regex LOG sshd` runs, for bench/regex-floor.mjs: the filter's prefregex and
  * failregexes as mamori translates them, and the line-start date template that finds the log's first date.
  */
-function floorRegexes(log: string): object {
+function floorRegexes(log: string): { date: object; prefregex: object; failregex: object[] } {
   const def = readFilterDefinition({ filter: "sshd", filterDirs: ["/etc/fail2ban/filter.d"] });
   const core = createFilterCore(def, {
     now: () => 0,
@@ -56,7 +57,9 @@ function floorRegexes(log: string): object {
     literal: r.t.literals[0],
     firstChars: r.t.firstChars ? [...r.t.firstChars] : undefined,
   });
-  const first = readFileSync(log, "utf8").slice(0, 4096).split("\n")[0];
+  const reader = new LineReader(log);
+  const first = reader.nextLines()?.[0] ?? "";
+  reader.close();
   const template = cachedDefaultTemplates().find((t) => {
     if (!(t.flags & LINE_BEGIN)) return false;
     const re = t.compile().re;
@@ -92,7 +95,8 @@ export async function run(args: string[]): Promise<void> {
     await writeLog(log, n, seed);
     const f2b = existsSync(F2B_REGEX);
     const spec = path.join(dir, "regexes.json");
-    if (f2b) writeFileSync(spec, JSON.stringify(floorRegexes(log)));
+    const regexes = f2b ? floorRegexes(log) : undefined;
+    if (regexes) writeFileSync(spec, JSON.stringify(regexes));
     const ours: number[] = [];
     const theirs: number[] = [];
     const floor: number[] = [];
@@ -105,8 +109,7 @@ export async function run(args: string[]): Promise<void> {
       if (!f2b) continue;
       const r = await timed(process.execPath, [path.resolve("bench/regex-floor.mjs"), spec, log]);
       floor.push(r.ms);
-      const regexes = JSON.parse(readFileSync(spec, "utf8")).failregex.length;
-      if (r.stdout.trim() !== hitCounts(m.stdout, regexes)) floorSame = false;
+      if (r.stdout.trim() !== hitCounts(m.stdout, regexes?.failregex.length ?? 0)) floorSame = false;
       const f = await timed(F2B_REGEX, [log, "sshd"]);
       theirs.push(f.ms);
       if (m.out !== f.out) same = false;
